@@ -1,0 +1,2 @@
+// Placeholder entry point until the CLI lands (issue 2).
+return 0;

@@ -1,0 +1,88 @@
+namespace MaxGroup.Core.Config;
+
+/// <summary>
+/// The effective configuration of one Auto Scaling group: every key of the original max_group's
+/// `service_config.json` group entry plus MaxGroup's own, with the original's defaults.
+/// JSON names are the snake_case keys users write; see config/maxgroup-group.schema.json.
+/// </summary>
+public sealed record GroupConfig
+{
+    public string GroupName { get; init; } = "";
+
+    // --- MaxGroup's own switches ---
+    /// <summary>`enabled` (default true); `ignore_tag: true` from the original also switches a group off.</summary>
+    public bool Enabled { get; init; } = true;
+    /// <summary>`dry_run`: compute, log and record the plan; change nothing.</summary>
+    public bool DryRun { get; init; }
+    /// <summary>`replacement_strategy`: auto | detach | launch. Auto = launch when a volume must follow, else detach.</summary>
+    public ReplacementStrategy ReplacementStrategy { get; init; } = ReplacementStrategy.Auto;
+
+    // --- original max_group keys ---
+    /// <summary>`detaching_delay_seconds` (seed spelling `dettaching_delay_seconds`).</summary>
+    public int DetachingDelaySeconds { get; init; } = 20;
+    public int MaxNumOfTerminatedOneTime { get; init; } = 1;
+    public int PreactionTerminationDelaySeconds { get; init; } = 10;
+    public int PreactionDetachDelaySeconds { get; init; } = 10;
+    public bool IsEnablePreaction { get; init; }
+    /// <summary>`persistence_dev`: device of the data volume to move, e.g. /dev/sdf.</summary>
+    public string? PersistenceDev { get; init; }
+    /// <summary>`persistence_attach_as`: device the volume gets on the successor.</summary>
+    public string PersistenceAttachAs { get; init; } = "/dev/xvdz";
+    public CrossAzPolicy PersistenceCrossAz { get; init; } = CrossAzPolicy.Snapshot;
+    public bool K8sNodeDrainOption { get; init; }
+    public int K8sNodeDrainGraceSecond { get; init; } = 120;
+    /// <summary>`k8s_delay_draining_secs`: longest wait for the successor node to be Ready before evicting; 0 = evict at once.</summary>
+    public int K8sDelayDrainingSecs { get; init; }
+    /// <summary>`consul_port`: string or number in the file; null when Consul deregistration is off.</summary>
+    public int? ConsulPort { get; init; }
+    public bool IsEnableOdFallback { get; init; } = true;
+    /// <summary>`alt1`..`altN`: alternative instance types, in order.</summary>
+    public IReadOnlyList<string> AlternativeInstanceTypes { get; init; } = [];
+    public bool IsToHandleRebalanceEvent { get; init; }
+    /// <summary>`sd_delay_detach_secs`: delay before Consul deregistration; falls back to detaching_delay_seconds.</summary>
+    public int? SdDelayDetachSecs { get; init; }
+
+    // --- Kubernetes ---
+    public string? K8sClusterName { get; init; }
+    public string? K8sEndpoint { get; init; }
+    /// <summary>Base64-encoded PEM, exactly as EKS DescribeCluster reports certificateAuthority.data.</summary>
+    public string? K8sCertificateAuthority { get; init; }
+
+    // --- Consul ---
+    public string ConsulScheme { get; init; } = "http";
+    /// <summary>Template with {private_ip}, {private_dns}, {port}; default "{private_ip}:{port}".</summary>
+    public string ConsulAddress { get; init; } = "{private_ip}:{port}";
+    /// <summary>SSM SecureString parameter name holding the ACL token.</summary>
+    public string? ConsulTokenParameter { get; init; }
+    public string? ConsulServerAddress { get; init; }
+    public string? ConsulDatacenter { get; init; }
+
+    /// <summary>The strategy after resolving `auto`.</summary>
+    public ReplacementStrategy EffectiveStrategy =>
+        ReplacementStrategy != ReplacementStrategy.Auto
+            ? ReplacementStrategy
+            : PersistenceDev is null ? ReplacementStrategy.Detach : ReplacementStrategy.Launch;
+
+    public bool HasVolumeStep => PersistenceDev is not null;
+    public bool HasDrainStep => K8sNodeDrainOption;
+    public bool HasConsulStep => ConsulPort is not null;
+}
+
+/// <summary>How the replace step gets a successor.</summary>
+public enum ReplacementStrategy
+{
+    Auto,
+    /// <summary>DetachInstances without decrement: the group launches the replacement itself.</summary>
+    Detach,
+    /// <summary>Launch a successor from the launch template in the same AZ, attach it, then detach the doomed instance.</summary>
+    Launch,
+}
+
+/// <summary>`persistence_cross_az`: what to do when the successor is in another AZ than the volume.</summary>
+public enum CrossAzPolicy
+{
+    /// <summary>Snapshot the volume and create a copy in the successor's AZ; the original is kept.</summary>
+    Snapshot,
+    /// <summary>Leave the volume pending for the next instance launched into its AZ.</summary>
+    Wait,
+}

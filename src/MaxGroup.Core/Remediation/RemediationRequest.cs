@@ -1,0 +1,28 @@
+using MaxGroup.Core.Config;
+using MaxGroup.Core.Instances;
+
+namespace MaxGroup.Core.Remediation;
+
+/// <summary>
+/// The payload the dispatcher sends each remediation function (asynchronously through Lambda, or in-process
+/// with `--inline`): everything the step needs, so it starts without looking anything up again.
+/// </summary>
+public sealed record RemediationRequest
+{
+    /// <summary>One of <see cref="StepNames.Remediations"/>.</summary>
+    public required string Step { get; init; }
+    /// <summary>The EventBridge id of the warning (or other event) that started this interruption.</summary>
+    public required string EventId { get; init; }
+    /// <summary>terminate, stop or hibernate: what AWS will do to the instance.</summary>
+    public string InstanceAction { get; init; } = "terminate";
+    public required DateTimeOffset WarningTime { get; init; }
+    /// <summary>Warning time + 120 s. Steps finish before it or skip and say so.</summary>
+    public required DateTimeOffset ReclaimAt { get; init; }
+    public required InstanceFacts Instance { get; init; }
+    public required GroupConfig Config { get; init; }
+    public bool DryRun { get; init; }
+    /// <summary>Why the step was started: "warning", "state-change", "launch", "sweep", "rebalance".</summary>
+    public string Trigger { get; init; } = "warning";
+    /// <summary>The successor, when already known (volume step on later triggers).</summary>
+    public string? SuccessorInstanceId { get; init; }
+}
