@@ -59,8 +59,16 @@ public sealed class RemediationRunner
 
         var deadline = new ReclaimDeadline(request.WarningTime, request.ReclaimAt);
         StepOutcome outcome;
-        using (CancellationTokenSource stepToken = deadline.CreateLinkedToken(_clock, cancellationToken))
+        // The reclaim timer runs on the injected clock (tests drive it); the caller's token is linked to it.
+        TimeSpan left = deadline.Remaining(_clock);
+        using (var reclaimToken = new CancellationTokenSource(left > TimeSpan.Zero ? left : Timeout.InfiniteTimeSpan, _clock))
+        using (var stepToken = CancellationTokenSource.CreateLinkedTokenSource(reclaimToken.Token, cancellationToken))
         {
+            if (left <= TimeSpan.Zero)
+            {
+                await reclaimToken.CancelAsync();
+            }
+
             try
             {
                 outcome = await step.RunAsync(request, stepToken.Token);
