@@ -399,9 +399,10 @@ public sealed class ReplaceStep : IRemediationStep
             {
                 return await call(cancellationToken);
             }
-            catch (RemoteApiException ex) when (ex.IsRetryable && deadline.CanFit(backoff, _clock))
+            catch (RemoteApiException ex) when (ex.IsRetryable && !CapacityErrors.IsCapacityError(ex.ErrorCode) && deadline.CanFit(backoff, _clock))
             {
                 // ScalingActivityInProgress, ResourceContention, throttling: wait and try again within the deadline.
+                // Capacity errors come back as HTTP 500 too, but retrying the same pool is futile: the caller moves on.
                 _logger.LogWarning("{Service} answered {ErrorCode}; retrying in {BackoffMs} ms", ex.Service, ex.ErrorCode, backoff.TotalMilliseconds);
                 await Task.Delay(backoff, _clock, cancellationToken);
                 backoff = backoff * 2 < _options.MaxBackoff ? backoff * 2 : _options.MaxBackoff;
