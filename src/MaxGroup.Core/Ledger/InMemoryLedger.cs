@@ -19,7 +19,7 @@ public sealed class InMemoryLedger : ILedger
         {
             if (_records.TryGetValue(record.InstanceId, out InterruptionRecord? existing))
             {
-                InterruptionRecord seen = existing with { EventIds = existing.EventIds.Union(record.EventIds).ToList() };
+                InterruptionRecord seen = LedgerRules.AddEventIds(existing, record.EventIds);
                 _records[record.InstanceId] = seen;
                 return Task.FromResult(new BeginResult(BeginOutcome.AlreadyHandled, seen));
             }
@@ -59,24 +59,13 @@ public sealed class InMemoryLedger : ILedger
                 return Task.FromResult(StepStart.NoInterruption);
             }
 
-            StepRecord? current = record.FindStep(step);
-            if (current is { IsComplete: true })
+            (StepStart decision, InterruptionRecord? updated) = LedgerRules.StartStep(record, step, now, lease);
+            if (updated is not null)
             {
-                return Task.FromResult(StepStart.AlreadyComplete);
+                _records[instanceId] = updated;
             }
 
-            if (current is { Status: StepStatus.Running, StartedAt: { } started } && started + lease > now)
-            {
-                return Task.FromResult(StepStart.AlreadyRunning);
-            }
-
-            var running = new StepRecord { Name = step, Status = StepStatus.Running, StartedAt = now };
-            _records[instanceId] = record with
-            {
-                Steps = Replace(record.Steps, running),
-                Timeline = [.. record.Timeline, new TimelineEntry(now, step, "running")],
-            };
-            return Task.FromResult(StepStart.Started);
+            return Task.FromResult(decision);
         }
     }
 
@@ -90,38 +79,20 @@ public sealed class InMemoryLedger : ILedger
                 return Task.FromResult<InterruptionRecord?>(null);
             }
 
-            StepRecord? current = record.FindStep(step);
-            var ended = new StepRecord
-            {
-                Name = step,
-                Status = outcome.Status,
-                StartedAt = current?.StartedAt,
-                FinishedAt = now,
-                Reason = outcome.Reason,
-                Details = outcome.Details,
-            };
-            InterruptionRecord updated = record with
-            {
-                Steps = Replace(record.Steps, ended),
-                Timeline = [.. record.Timeline, new TimelineEntry(now, step, LedgerText.Status(outcome.Status), outcome.Reason)],
-            };
+            InterruptionRecord updated = LedgerRules.EndStep(record, step, outcome, now);
             _records[instanceId] = updated;
             return Task.FromResult<InterruptionRecord?>(updated);
         }
     }
 
     public Task SetSuccessorAsync(string instanceId, string successorInstanceId, DateTimeOffset now, CancellationToken cancellationToken) =>
-        Update(instanceId, r => r with
-        {
-            SuccessorInstanceId = successorInstanceId,
-            Timeline = [.. r.Timeline, new TimelineEntry(now, StepNames.Replace, "successor", successorInstanceId)],
-        });
+        Update(instanceId, r => LedgerRules.SetSuccessor(r, successorInstanceId, now));
 
     public Task SetVolumeAsync(string instanceId, string volumeId, DateTimeOffset now, CancellationToken cancellationToken) =>
-        Update(instanceId, r => r with { VolumeId = volumeId });
+        Update(instanceId, r => LedgerRules.SetVolume(r, volumeId, now));
 
     public Task SetProgressAsync(string instanceId, string key, string value, CancellationToken cancellationToken) =>
-        Update(instanceId, r => r with { Progress = new Dictionary<string, string>(r.Progress) { [key] = value } });
+        Update(instanceId, r => LedgerRules.SetProgress(r, key, value));
 
     public Task<bool> TryCompleteInterruptionAsync(string instanceId, DateTimeOffset now, CancellationToken cancellationToken)
     {
@@ -132,11 +103,7 @@ public sealed class InMemoryLedger : ILedger
                 return Task.FromResult(false);
             }
 
-            _records[instanceId] = record with
-            {
-                Status = InterruptionStatus.Done,
-                Timeline = [.. record.Timeline, new TimelineEntry(now, "interruption", "done")],
-            };
+            _records[instanceId] = LedgerRules.Complete(record, now);
             _slots.Release(instanceId);
             return Task.FromResult(true);
         }
@@ -166,11 +133,7 @@ public sealed class InMemoryLedger : ILedger
             }
 
             _slots.Activate(instanceId, record.GroupName, record.ReclaimAt, now);
-            _records[instanceId] = record with
-            {
-                Status = InterruptionStatus.Active,
-                Timeline = [.. record.Timeline, new TimelineEntry(now, "interruption", "dequeued")],
-            };
+            _records[instanceId] = LedgerRules.Promote(record, now);
             return Task.FromResult(true);
         }
     }
@@ -195,13 +158,5 @@ public sealed class InMemoryLedger : ILedger
         }
 
         return Task.CompletedTask;
-    }
-
-    private static List<StepRecord> Replace(IReadOnlyList<StepRecord> steps, StepRecord step)
-    {
-        var list = steps.Where(s => s.Name != step.Name).ToList();
-        int index = steps.ToList().FindIndex(s => s.Name == step.Name);
-        list.Insert(index < 0 ? list.Count : index, step);
-        return list;
     }
 }
