@@ -64,7 +64,9 @@ public static class GroupConfigMerger
         {
             problems.Add(new ConfigProblem(PathOf("persistence_attach_as", "persistence_dev"),
                 $"persistence_dev and persistence_attach_as are both {config.PersistenceDev}: the successor already has its own fresh {config.PersistenceDev}",
-                "attach the moved volume under another name, e.g. /dev/xvdz (what the seed's mount script waits for)"));
+                config.PersistenceDev == "/dev/xvdz"
+                    ? "set persistence_attach_as to another name, e.g. /dev/xvdy, and wait for it in the mount script"
+                    : "attach the moved volume under another name, e.g. /dev/xvdz (what the seed's mount script waits for)"));
         }
 
         if (config.PersistenceDev is null)
