@@ -22,6 +22,12 @@ public static partial class GroupConfigKeys
     /// <summary>The regular expression the schema uses for alternative instance type keys.</summary>
     public const string AlternativeKeyPattern = "^alt[1-9][0-9]?$";
 
+    /// <summary>Device names of EBS data volumes EC2 recommends (the schema uses the same pattern).</summary>
+    public const string DevicePattern = "^/dev/(sd[f-p]|xvd[b-z])$";
+
+    /// <summary>EC2 instance type names such as m5.large (the schema uses the same pattern).</summary>
+    public const string InstanceTypePattern = "^[a-z][a-z0-9-]*\\.[a-z0-9-]+$";
+
     /// <summary>Editors put `$schema` in a file; it is accepted at the root and ignored.</summary>
     public const string SchemaKey = "$schema";
 
@@ -334,10 +340,10 @@ public static partial class GroupConfigKeys
     [GeneratedRegex(AlternativeKeyPattern, RegexOptions.CultureInvariant)]
     private static partial Regex AlternativeRegex();
 
-    [GeneratedRegex("^/dev/(sd[f-p]|xvd[b-z])$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(DevicePattern, RegexOptions.CultureInvariant)]
     private static partial Regex DeviceRegex();
 
-    [GeneratedRegex("^[a-z][a-z0-9-]*\\.[a-z0-9-]+$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(InstanceTypePattern, RegexOptions.CultureInvariant)]
     private static partial Regex InstanceTypeRegex();
 
     [GeneratedRegex("^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$", RegexOptions.CultureInvariant)]
