@@ -37,7 +37,7 @@ public interface IVolumeApi
     Task<string> CreateSnapshotAsync(string volumeId, string description, IReadOnlyDictionary<string, string> tags, CancellationToken cancellationToken);
 
     /// <summary>DescribeSnapshots owned by this account, by id and/or tag filters.</summary>
-    Task<IReadOnlyList<SnapshotInfo>> DescribeSnapshotsAsync(SnapshotFilter filter, CancellationToken cancellationToken);
+    Task<IReadOnlyList<EbsSnapshotInfo>> DescribeSnapshotsAsync(SnapshotFilter filter, CancellationToken cancellationToken);
 
     /// <summary>CreateVolume from a snapshot with the given attributes and tags; returns the volume id.</summary>
     Task<string> CreateVolumeAsync(NewVolumeSpec spec, CancellationToken cancellationToken);
@@ -85,7 +85,7 @@ public sealed record VolumeInfo
 public sealed record VolumeAttachmentInfo(string InstanceId, string Device, string State);
 
 /// <summary>An EBS snapshot: state pending, completed, error (recoverable, recovering).</summary>
-public sealed record SnapshotInfo(string SnapshotId, string VolumeId, string State, string? Progress, IReadOnlyDictionary<string, string> Tags);
+public sealed record EbsSnapshotInfo(string SnapshotId, string VolumeId, string State, string? Progress, IReadOnlyDictionary<string, string> Tags);
 
 /// <summary>What CreateVolume is asked for: a copy of a volume, from its snapshot, in another Availability Zone.</summary>
 public sealed record NewVolumeSpec

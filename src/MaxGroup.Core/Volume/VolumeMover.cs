@@ -558,7 +558,7 @@ public sealed class VolumeMover
         string? snapshotId = migration.SnapshotId;
         if (snapshotId is null)
         {
-            IReadOnlyList<SnapshotInfo> existing = await _ec2.DescribeSnapshotsAsync(
+            IReadOnlyList<EbsSnapshotInfo> existing = await _ec2.DescribeSnapshotsAsync(
                 new SnapshotFilter { Tags = new Dictionary<string, IReadOnlyList<string>> { [VolumeTags.SourceVolume] = [volume.VolumeId], [VolumeTags.InterruptionId] = [interruption] } },
                 cancellationToken);
             snapshotId = existing.FirstOrDefault(s => s.State != "error")?.SnapshotId;
@@ -581,7 +581,7 @@ public sealed class VolumeMover
         }
 
         details["snapshot"] = snapshotId;
-        SnapshotInfo? snapshot = await WaitForSnapshotAsync(snapshotId, cancellationToken);
+        EbsSnapshotInfo? snapshot = await WaitForSnapshotAsync(snapshotId, cancellationToken);
         if (snapshot is null || snapshot.State == "error")
         {
             await _ec2.CreateTagsAsync(volume.VolumeId, new Dictionary<string, string> { [VolumeTags.Snapshot] = "" }, cancellationToken);
@@ -796,13 +796,13 @@ public sealed class VolumeMover
         }
     }
 
-    private async Task<SnapshotInfo?> WaitForSnapshotAsync(string snapshotId, CancellationToken cancellationToken)
+    private async Task<EbsSnapshotInfo?> WaitForSnapshotAsync(string snapshotId, CancellationToken cancellationToken)
     {
         DateTimeOffset until = _clock.GetUtcNow() + _options.MaxWait;
         while (true)
         {
-            IReadOnlyList<SnapshotInfo> found = await _ec2.DescribeSnapshotsAsync(new SnapshotFilter { SnapshotIds = [snapshotId] }, cancellationToken);
-            SnapshotInfo? snapshot = found.FirstOrDefault();
+            IReadOnlyList<EbsSnapshotInfo> found = await _ec2.DescribeSnapshotsAsync(new SnapshotFilter { SnapshotIds = [snapshotId] }, cancellationToken);
+            EbsSnapshotInfo? snapshot = found.FirstOrDefault();
             if (snapshot is null || snapshot.State != "pending" || _clock.GetUtcNow() + _options.PollInterval > until)
             {
                 return snapshot;
