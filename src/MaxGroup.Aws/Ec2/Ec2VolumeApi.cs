@@ -45,11 +45,6 @@ public sealed class Ec2VolumeApi : IVolumeApi
             new() { Name = "tag:" + GroupTag, Values = [groupName] },
             new() { Name = "instance-state-name", Values = ["pending", "running"] },
         };
-        if (availabilityZone is not null)
-        {
-            filters.Add(new Filter { Name = "availability-zone", Values = [availabilityZone] });
-        }
-
         var result = new List<InstanceFacts>();
         string? token = null;
         try
@@ -57,7 +52,11 @@ public sealed class Ec2VolumeApi : IVolumeApi
             do
             {
                 DescribeInstancesResponse response = await _ec2.DescribeInstancesAsync(new DescribeInstancesRequest { Filters = filters, NextToken = token }, cancellationToken);
-                result.AddRange((response.Reservations ?? []).SelectMany(r => r.Instances ?? []).Select(ToFacts));
+                // The zone is matched here, not by the availability-zone filter: a group spans few zones, and moto
+                // answers that filter with nothing, which would hide every candidate in tests.
+                result.AddRange((response.Reservations ?? []).SelectMany(r => r.Instances ?? [])
+                    .Where(i => availabilityZone is null || i.Placement?.AvailabilityZone == availabilityZone)
+                    .Select(ToFacts));
                 token = response.NextToken;
             }
             while (!string.IsNullOrEmpty(token));
@@ -76,11 +75,6 @@ public sealed class Ec2VolumeApi : IVolumeApi
         if (filter.AttachedInstanceId is not null)
         {
             filters.Add(new Filter { Name = "attachment.instance-id", Values = [filter.AttachedInstanceId] });
-        }
-
-        if (filter.AvailabilityZone is not null)
-        {
-            filters.Add(new Filter { Name = "availability-zone", Values = [filter.AvailabilityZone] });
         }
 
         if (filter.SnapshotId is not null)
@@ -107,7 +101,10 @@ public sealed class Ec2VolumeApi : IVolumeApi
                 }
 
                 DescribeVolumesResponse response = await _ec2.DescribeVolumesAsync(request, cancellationToken);
-                result.AddRange((response.Volumes ?? []).Select(ToInfo));
+                // The zone is matched here too, for the same reason as in DescribeGroupInstancesAsync.
+                result.AddRange((response.Volumes ?? [])
+                    .Where(v => filter.AvailabilityZone is null || v.AvailabilityZone == filter.AvailabilityZone)
+                    .Select(ToInfo));
                 token = response.NextToken;
             }
             while (!string.IsNullOrEmpty(token));
