@@ -250,17 +250,17 @@ public sealed class VolumeMover
                 await TryTagAsync(volumeId, new Dictionary<string, string> { [VolumeTags.LastError] = Truncate(outcome.Reason ?? "failed") }, cancellationToken);
             }
 
-            return new VolumeMoveResult(volumeId, migration.GroupName, outcome);
+            return new VolumeMoveResult(volumeId, migration.GroupName, outcome) { SourceInstanceId = migration.SourceInstanceId };
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            return new VolumeMoveResult(volumeId, migration.GroupName, StepOutcome.Waiting("out of time in this invocation; the next trigger or the sweep resumes the move"));
+            return new VolumeMoveResult(volumeId, migration.GroupName, StepOutcome.Waiting("out of time in this invocation; the next trigger or the sweep resumes the move")) { SourceInstanceId = migration.SourceInstanceId };
         }
         catch (RemoteApiException ex)
         {
             _logger.LogError(ex, "Volume move of {VolumeId} stopped on an EC2 error", volumeId);
             await TryTagAsync(volumeId, new Dictionary<string, string> { [VolumeTags.LastError] = Truncate(ex.ErrorCode + ": " + ex.Message) }, cancellationToken);
-            return new VolumeMoveResult(volumeId, migration.GroupName, StepOutcome.Failed($"{ex.ErrorCode}: {ex.Message}; the move stays open and resumes on the next trigger"));
+            return new VolumeMoveResult(volumeId, migration.GroupName, StepOutcome.Failed($"{ex.ErrorCode}: {ex.Message}; the move stays open and resumes on the next trigger")) { SourceInstanceId = migration.SourceInstanceId };
         }
     }
 
