@@ -280,6 +280,14 @@ public sealed class ConsulDeregistrationStep : IRemediationStep
             _logger.LogInformation("Consul node {Node} of {InstanceId} deregistered from the catalog through {Server}", node, request.Instance.InstanceId, run.Server.Authority);
             await _consul.ForceLeaveAsync(run.Server, node, run.Token, request.ReclaimAt, cancellationToken);
             _logger.LogInformation("Consul node {Node} force-left with prune", node);
+
+            // Verify: a dead agent cannot re-register anything, so one read-back is enough.
+            IReadOnlyList<string> left = await _consul.GetCatalogNodeServiceIdsAsync(run.Server, node, datacenter, run.Token, request.ReclaimAt, cancellationToken);
+            if (left.Count > 0)
+            {
+                run.Details["still_registered"] = string.Join(',', left);
+                return StepOutcome.Failed($"node '{node}' still has {left.Count} service(s) in the catalog after deregistration", run.FinalDetails());
+            }
         }
         catch (RemoteApiException ex) when (ex.StatusCode == 403)
         {

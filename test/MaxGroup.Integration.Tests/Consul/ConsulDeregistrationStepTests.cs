@@ -3,6 +3,7 @@ using System.Text.Json;
 using MaxGroup.Consul;
 using MaxGroup.Core.Config;
 using MaxGroup.Core.Remediation;
+using Microsoft.Extensions.Time.Testing;
 using static MaxGroup.Integration.Tests.Consul.ConsulTestData;
 
 namespace MaxGroup.Integration.Tests.Consul;
@@ -140,6 +141,49 @@ public sealed class ConsulDeregistrationStepTests
     }
 
     [Fact]
+    public async Task RunAsync_ServerStillListsNodeServices_FailsWithRemainingIds()
+    {
+        await using FakeConsul server = await FakeConsul.StartAsync("consul-server-1", "dc1");
+        server.AddCatalogNode("ip-10-1-2-3", ("web-1", "web"));
+        server.IgnoreCatalogDeregister = true;
+        GroupConfig config = Config(FakeConsul.ClosedPort()) with { ConsulServerAddress = server.Address };
+
+        StepOutcome outcome = await Step(null, _logger).RunAsync(Request(config), CancellationToken.None);
+
+        Assert.Equal(StepStatus.Failed, outcome.Status);
+        Assert.Equal("web-1", outcome.Details["still_registered"]);
+    }
+
+    [Fact]
+    public async Task RunAsync_DelayOnFakeClock_NoPutUntilTheDelayHasPassed()
+    {
+        await using FakeConsul agent = await FakeConsul.StartAsync();
+        agent.AddService("web-1", "web");
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var request = Request(Config(agent.Port, delaySeconds: 30)) with { ReclaimAt = clock.GetUtcNow().AddSeconds(120) };
+
+        Task<StepOutcome> run = Step(null, _logger, clock: clock).RunAsync(request, CancellationToken.None);
+        // The step logs just before it starts its timer on the fake clock: advance only once it waits.
+        var watch = Stopwatch.StartNew();
+        while (!_logger.AllText.Contains("waits", StringComparison.Ordinal) && watch.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            await Task.Delay(20);
+        }
+
+        clock.Advance(TimeSpan.FromSeconds(29));
+        await Task.Delay(300);
+        Assert.Empty(agent.Puts);
+        Assert.False(run.IsCompleted);
+
+        clock.Advance(TimeSpan.FromSeconds(1));
+        StepOutcome outcome = await run.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(StepStatus.Done, outcome.Status);
+        Assert.Equal("30", outcome.Details["delay_seconds"]);
+        Assert.Equal(["/v1/agent/service/deregister/web-1", "/v1/agent/leave"], agent.Puts.Select(r => r.Path).ToArray());
+    }
+
+    [Fact]
     public async Task RunAsync_AgentDownAndNoServer_FailsClearly()
     {
         StepOutcome outcome = await Step(null, _logger).RunAsync(Request(Config(FakeConsul.ClosedPort())), CancellationToken.None);
@@ -233,6 +277,7 @@ public sealed class ConsulDeregistrationStepTests
         agent.AddService("web-1", "web");
         // 300 s configured, 5 s to reclaim, 3 s reserved for the work: about 2 s of waiting.
         RemediationRequest request = Request(Config(agent.Port, delaySeconds: 300), untilReclaim: TimeSpan.FromSeconds(5));
+        DateTimeOffset start = DateTimeOffset.UtcNow;
 
         StepOutcome outcome = await Step(null, _logger).RunAsync(request, CancellationToken.None);
 
@@ -241,6 +286,7 @@ public sealed class ConsulDeregistrationStepTests
         double waited = double.Parse(outcome.Details["delay_seconds"], System.Globalization.CultureInfo.InvariantCulture);
         Assert.InRange(waited, 1.0, 2.0);
         Assert.Contains("shortened", outcome.Reason, StringComparison.Ordinal);
+        Assert.True(agent.Puts[0].At - start >= TimeSpan.FromSeconds(0.9), "the shortened delay is still waited");
         Assert.All(agent.Puts, r => Assert.True(r.At < request.ReclaimAt, "every PUT happens before reclaim"));
         Assert.Equal("web-1", outcome.Details["deregistered_services"]);
     }

@@ -41,6 +41,8 @@ public sealed class FakeConsul : IAsyncDisposable
     public string? RequiredToken { get; set; }
     /// <summary>Like a real agent, shut down after answering PUT /v1/agent/leave.</summary>
     public bool StopAfterLeave { get; set; }
+    /// <summary>Server role: answer catalog deregister with true but keep the node (a reconcile that re-added it).</summary>
+    public bool IgnoreCatalogDeregister { get; set; }
     public int Port { get; private set; }
     public string Address => $"127.0.0.1:{Port}";
     public ConcurrentQueue<ConsulRequest> Requests { get; } = new();
@@ -362,7 +364,10 @@ public sealed class FakeConsul : IAsyncDisposable
 
             lock (_gate)
             {
-                _catalog.Remove(node);
+                if (!IgnoreCatalogDeregister)
+                {
+                    _catalog.Remove(node);
+                }
             }
 
             await WriteAsync(context, 200, "application/json", "true");
