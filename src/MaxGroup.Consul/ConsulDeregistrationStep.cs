@@ -110,8 +110,9 @@ public sealed class ConsulDeregistrationStep : IRemediationStep
             run.Self = await _consul.GetAgentSelfAsync(run.Agent, run.Token, request.ReclaimAt, cancellationToken);
             run.Details["node"] = run.Self.NodeName;
         }
-        catch (RemoteApiException ex) when (ex.StatusCode == 403)
+        catch (RemoteApiException ex) when (ex.StatusCode == 403 && ex.ErrorCode != "PermissionDenied")
         {
+            // An unknown token fails every later call too: stop now (after one re-read in case it was rotated).
             if (await RefreshTokenAsync(run, cancellationToken))
             {
                 return await RunCoreAsync(run, cancellationToken);
@@ -121,6 +122,7 @@ public sealed class ConsulDeregistrationStep : IRemediationStep
         }
         catch (RemoteApiException ex)
         {
+            // Self info is a convenience (node name for the fallback); a token without agent:read may still deregister.
             _logger.LogWarning("Consul agent {Agent} self info unavailable before the delay: {Error}", run.Agent.Authority, ex.Message);
         }
 

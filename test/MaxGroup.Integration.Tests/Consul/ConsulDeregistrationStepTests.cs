@@ -364,8 +364,9 @@ public sealed class ConsulDeregistrationStepTests
 
         Assert.Equal(StepStatus.Failed, outcome.Status);
         Assert.Contains("no consul_token_parameter", outcome.Reason, StringComparison.Ordinal);
+        Assert.Contains("PermissionDenied", outcome.Reason, StringComparison.Ordinal);
         Assert.Equal(["web-1"], agent.ServiceIds);
-        Assert.Empty(agent.Puts);
+        Assert.All(agent.Requests, r => Assert.False(r.HadToken));
     }
 
     [Fact]
