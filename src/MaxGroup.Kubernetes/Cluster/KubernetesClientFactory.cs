@@ -41,7 +41,8 @@ public sealed class KubernetesClientFactory : IKubernetesClientSource, IDisposab
     public Task<IKubernetes> GetClientAsync(GroupConfig config, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(config);
-        string key = $"{config.K8sClusterName}|{config.K8sEndpoint}|{(config.K8sEndpoint is null ? _kubeconfigPath : null)}";
+        // The CA is part of the key: a group whose CA was corrected must not keep the client that trusted the old one.
+        string key = $"{config.K8sClusterName}|{config.K8sEndpoint}|{config.K8sCertificateAuthority}|{(config.K8sEndpoint is null ? _kubeconfigPath : null)}";
         Lazy<Task<IKubernetes>> lazy = _clients.GetOrAdd(key, _ => new Lazy<Task<IKubernetes>>(() => CreateAsync(config, CancellationToken.None)));
         Task<IKubernetes> task = lazy.Value;
         if (task.IsFaulted || task.IsCanceled)

@@ -105,9 +105,10 @@ public sealed class NodeDrainer
 
             _logger.LogInformation("Draining node {Node}: {Count} pods to evict, {Skipped} skipped", nodeName, pods.Count, report.Skipped.Count);
             report.Phase = "evict";
-            await Task.WhenAll(pods.Values.Where(p => !p.Accepted).Select(p => EvictAsync(p, request, token))).ConfigureAwait(false);
-            report.Phase = "wait-gone";
-            await WaitForPodsGoneAsync(nodeName, pods, token).ConfigureAwait(false);
+            // Evictions blocked by a budget go on retrying while the accepted ones are watched leave.
+            Task evictions = Task.WhenAll(pods.Values.Where(p => !p.Accepted).Select(p => EvictAsync(p, request, token)));
+            await WaitForPodsGoneAsync(nodeName, pods, evictions, token).ConfigureAwait(false);
+            await evictions.ConfigureAwait(false);
             report.Phase = "done";
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
@@ -392,34 +393,53 @@ public sealed class NodeDrainer
         cancellationToken.ThrowIfCancellationRequested();
     }
 
-    private async Task WaitForPodsGoneAsync(string nodeName, Dictionary<string, PodState> pods, CancellationToken cancellationToken)
+    private async Task WaitForPodsGoneAsync(string nodeName, Dictionary<string, PodState> pods, Task evictions, CancellationToken cancellationToken)
     {
-        while (pods.Values.Any(p => p.Accepted && !p.Gone))
+        while (true)
         {
-            var present = new HashSet<string>(StringComparer.Ordinal);
-            foreach (V1Pod pod in await ListPodsAsync(nodeName, cancellationToken).ConfigureAwait(false))
+            // Sampled before the poll so that a pod accepted during the poll is polled again.
+            bool evictionsOver = evictions.IsCompleted;
+            if (pods.Values.Any(p => p.Accepted && !p.Gone))
             {
-                if (pods.TryGetValue(Key(pod), out PodState? state) && state.Pod.Metadata.Uid == pod.Metadata.Uid)
+                var present = new HashSet<string>(StringComparer.Ordinal);
+                foreach (V1Pod pod in await ListPodsAsync(nodeName, cancellationToken).ConfigureAwait(false))
                 {
-                    present.Add(Key(pod));
+                    if (pods.TryGetValue(Key(pod), out PodState? state) && state.Pod.Metadata.Uid == pod.Metadata.Uid)
+                    {
+                        present.Add(Key(pod));
+                    }
                 }
-            }
 
-            foreach ((string key, PodState state) in pods)
-            {
-                if (!present.Contains(key))
+                foreach ((string key, PodState state) in pods)
                 {
-                    state.Gone = true;
+                    if (state.Accepted && !present.Contains(key))
+                    {
+                        state.Gone = true;
+                    }
                 }
             }
 
             // Pods whose eviction was refused for good will not leave: they are not waited for.
-            if (pods.Values.All(p => p.Gone || !p.Accepted))
+            if (evictionsOver && pods.Values.All(p => p.Gone || !p.Accepted))
             {
                 return;
             }
 
-            await Task.Delay(PollInterval, _clock, cancellationToken).ConfigureAwait(false);
+            if (evictions.IsFaulted || evictions.IsCanceled)
+            {
+                return;
+            }
+
+            if (evictionsOver)
+            {
+                await Task.Delay(PollInterval, _clock, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                // Wake early when the last eviction settles, so the final poll is not a full interval late.
+                await Task.WhenAny(evictions, Task.Delay(PollInterval, _clock, cancellationToken)).ConfigureAwait(false);
+                cancellationToken.ThrowIfCancellationRequested();
+            }
         }
     }
 
