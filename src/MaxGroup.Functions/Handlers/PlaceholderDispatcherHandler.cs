@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using MaxGroup.Core.Events;
 using MaxGroup.Functions.Composition;
+using MaxGroup.Functions.Observability;
 using MaxGroup.Functions.Runtime;
 using Microsoft.Extensions.Logging;
 
@@ -37,7 +38,7 @@ public sealed class PlaceholderDispatcherHandler : IFunctionHandler
     private static string NoOp(string reason)
     {
         var buffer = new ArrayBufferWriter<byte>(128);
-        using (var writer = new Utf8JsonWriter(buffer))
+        using (var writer = new Utf8JsonWriter(buffer, JsonLines.WriterOptions))
         {
             writer.WriteStartObject();
             writer.WriteString("status", "no-op");

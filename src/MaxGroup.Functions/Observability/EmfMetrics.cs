@@ -59,7 +59,7 @@ public sealed class EmfMetrics : IMetrics
         }
 
         var buffer = new ArrayBufferWriter<byte>(384);
-        using (var writer = new Utf8JsonWriter(buffer))
+        using (var writer = new Utf8JsonWriter(buffer, JsonLines.WriterOptions))
         {
             writer.WriteStartObject();
             writer.WriteStartObject("_aws");

@@ -48,7 +48,7 @@ internal sealed class PowertoolsLogger : ILogger
 
         PowertoolsLoggerOptions options = _provider.Options;
         var buffer = new ArrayBufferWriter<byte>(512);
-        using (var writer = new Utf8JsonWriter(buffer))
+        using (var writer = new Utf8JsonWriter(buffer, JsonLines.WriterOptions))
         {
             writer.WriteStartObject();
             writer.WriteString("level", LevelName(logLevel));

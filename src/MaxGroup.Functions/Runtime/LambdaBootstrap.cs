@@ -53,6 +53,13 @@ public sealed class LambdaBootstrap
         {
             // Shutdown (SIGTERM) while waiting for the next invocation.
         }
+        catch (HttpRequestException ex)
+        {
+            // The Runtime API went away (the environment is being shut down, or an emulator stopped): nothing
+            // more can be served, so end with one clear line rather than an unhandled-exception dump.
+            _logger.LogCritical("Runtime API stopped answering: {Reason}", ex.Message);
+            return 1;
+        }
 
         return 0;
     }

@@ -54,7 +54,7 @@ public sealed class RuntimeApiClient : IRuntimeApiClient, IDisposable
         }
 
         string requestId = Header(response, RequestIdHeader)
-            ?? throw new InvalidOperationException($"Runtime API sent an invocation without {RequestIdHeader}");
+            ?? throw new HttpRequestException($"Runtime API sent an invocation without {RequestIdHeader}");
         string body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
         return new RuntimeInvocation(requestId, body)
         {

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
+using MaxGroup.Functions.Observability;
 
 namespace MaxGroup.Functions.Runtime;
 
@@ -22,7 +23,7 @@ public sealed record RuntimeError(string ErrorType, string ErrorMessage)
     public byte[] ToUtf8Json()
     {
         var buffer = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer))
+        using (var writer = new Utf8JsonWriter(buffer, JsonLines.WriterOptions))
         {
             writer.WriteStartObject();
             writer.WriteString("errorMessage", ErrorMessage);
