@@ -11,7 +11,7 @@ let fun;
 try {
   fun = require(path.join(__dirname, 'node_modules', '@vercel', 'fun'));
 } catch (err) {
-  console.error(`@vercel/fun is not installed in ${__dirname}: run \`npm ci --prefix test/tools\` (.ci/run does). ${err.message}`);
+  console.error(`@vercel/fun is not installed in ${__dirname}: run \`npm install --prefix test/tools\` (.ci/run does). ${err.message}`);
   process.exit(2);
 }
 

@@ -16,7 +16,7 @@ internal static class FunEmulator
         string package = Path.Combine(ToolsDirectory, "node_modules", "@vercel", "fun", "package.json");
         if (!File.Exists(package))
         {
-            throw new InvalidOperationException($"@vercel/fun is not installed ({package} is missing): run `npm ci --prefix test/tools` (.ci/run does this).");
+            throw new InvalidOperationException($"@vercel/fun is not installed ({package} is missing): run `npm install --prefix test/tools` (.ci/run does this).");
         }
 
         string spec = Path.Combine(Path.GetTempPath(), $"maxgroup-fun-{Guid.NewGuid():N}.json");
