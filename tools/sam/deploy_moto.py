@@ -6,16 +6,20 @@ moto's Lambda fetches the code when it creates a function.
 
 Usage: deploy_moto.py --endpoint http://127.0.0.1:PORT --template transformed.json [--stack-name maxgroup]
                       [--parameter Key=Value ...]
-Prints one JSON object: stackStatus, statusReason, resources (logicalId, type, status, physicalId),
-templateResources (logicalId -> type), outputs. Exit code 0 when the stack reached CREATE_COMPLETE.
+Prints one JSON object: stackStatus, statusReason, resources (logicalId, type, status, physicalId; moto lists
+resource types it does not implement with an empty logical id, counted in unnamedResources), templateResources
+(logicalId -> type), outputs, and what the created resources look like when read back through their own APIs:
+functions, rules, tables, logGroups, queues. Exit code 0 when the stack reached CREATE_COMPLETE.
 """
 
 import argparse
+import contextlib
 import io
 import json
 import os
 import sys
 import time
+import urllib.request
 import zipfile
 
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
@@ -38,6 +42,40 @@ def placeholder_zip():
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("bootstrap", "#!/bin/sh\necho placeholder\n")
     return buffer.getvalue()
+
+
+@contextlib.contextmanager
+def lambda_backend_that_cloudformation_used(endpoint):
+    """moto quirk: with {"lambda": {"use_docker": false}} (what the test fixture sets so Invoke works without
+    Docker) the Lambda API answers from moto's simple backend, while CloudFormation creates functions in the
+    regular one, so GetFunctionConfiguration would not find them. Read them with the regular backend switched
+    on, then restore the emulator's configuration."""
+    with urllib.request.urlopen(f"{endpoint}/moto-api/config") as response:
+        original = json.load(response).get("lambda", {})
+
+    def post(config):
+        request = urllib.request.Request(
+            f"{endpoint}/moto-api/config",
+            data=json.dumps({"lambda": config}).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        urllib.request.urlopen(request).close()
+
+    switched = original.get("use_docker", True) is False
+    if switched:
+        post({**original, "use_docker": True})
+    try:
+        yield
+    finally:
+        if switched:
+            post(original)
+
+
+def sqs_attributes(session, endpoint, queue_url):
+    sqs = session.client("sqs", endpoint_url=endpoint)
+    attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["All"])["Attributes"]
+    return {key: attributes.get(key) for key in ("QueueArn", "MessageRetentionPeriod", "SqsManagedSseEnabled")}
 
 
 def main(argv):
@@ -92,12 +130,75 @@ def main(argv):
                 "physicalId": summary.get("PhysicalResourceId", ""),
             })
 
+    named = [item for item in resources if item["logicalId"]]
+    physical = {item["logicalId"]: item for item in named}
+
+    def of_type(resource_type):
+        return [item for item in named if item["type"] == resource_type]
+
+    lambda_client = session.client("lambda", endpoint_url=args.endpoint)
+    functions = {}
+    for item in of_type("AWS::Lambda::Function"):
+        with lambda_backend_that_cloudformation_used(args.endpoint):
+            config = lambda_client.get_function_configuration(FunctionName=item["physicalId"])
+        functions[item["logicalId"]] = {
+            "functionName": config["FunctionName"],
+            "handler": config.get("Handler"),
+            "runtime": config.get("Runtime"),
+            "timeout": config.get("Timeout"),
+            "memorySize": config.get("MemorySize"),
+            "architectures": config.get("Architectures", []),
+            "role": config.get("Role"),
+            "environment": config.get("Environment", {}).get("Variables", {}),
+            "vpcSubnetIds": config.get("VpcConfig", {}).get("SubnetIds", []),
+        }
+
+    events_client = session.client("events", endpoint_url=args.endpoint)
+    rules = {}
+    for item in of_type("AWS::Events::Rule"):
+        rule = events_client.describe_rule(Name=item["physicalId"])
+        targets = events_client.list_targets_by_rule(Rule=item["physicalId"])["Targets"]
+        rules[item["logicalId"]] = {
+            "state": rule.get("State"),
+            "eventPattern": json.loads(rule["EventPattern"]) if rule.get("EventPattern") else None,
+            "scheduleExpression": rule.get("ScheduleExpression"),
+            "targets": [target["Arn"] for target in targets],
+        }
+
+    dynamodb = session.client("dynamodb", endpoint_url=args.endpoint)
+    tables = {}
+    for item in of_type("AWS::DynamoDB::Table"):
+        table = dynamodb.describe_table(TableName=item["physicalId"])["Table"]
+        tables[item["logicalId"]] = {
+            "tableName": table["TableName"],
+            "keySchema": {key["AttributeName"]: key["KeyType"] for key in table["KeySchema"]},
+            "billingMode": table.get("BillingModeSummary", {}).get("BillingMode"),
+        }
+
+    logs = session.client("logs", endpoint_url=args.endpoint)
+    log_groups = {}
+    for item in of_type("AWS::Logs::LogGroup"):
+        found = logs.describe_log_groups(logGroupNamePrefix=item["physicalId"])["logGroups"]
+        match = next((group for group in found if group["logGroupName"] == item["physicalId"]), {})
+        log_groups[item["logicalId"]] = {"name": item["physicalId"], "retentionInDays": match.get("retentionInDays")}
+
+    queues = {}
+    for item in of_type("AWS::SQS::Queue"):
+        attributes = sqs_attributes(session, args.endpoint, item["physicalId"])
+        queues[item["logicalId"]] = attributes
+
     report = {
         "stackStatus": stack["StackStatus"],
         "statusReason": stack.get("StackStatusReason", ""),
-        "resources": sorted(resources, key=lambda item: item["logicalId"]),
+        "resources": sorted(named, key=lambda item: item["logicalId"]),
+        "unnamedResources": len(resources) - len(named),
         "templateResources": {name: value["Type"] for name, value in sorted(template["Resources"].items())},
         "outputs": {item["OutputKey"]: item.get("OutputValue", "") for item in stack.get("Outputs", [])},
+        "functions": functions,
+        "rules": rules,
+        "tables": tables,
+        "logGroups": log_groups,
+        "queues": queues,
     }
     print(json.dumps(report, indent=2))
     return 0 if stack["StackStatus"] == "CREATE_COMPLETE" else 1
