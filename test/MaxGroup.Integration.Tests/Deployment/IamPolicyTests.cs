@@ -67,13 +67,25 @@ public sealed class IamPolicyTests
         ["autoscaling:DetachInstances"] = ["autoscaling:ResourceTag/spotmax:managed"],
         ["autoscaling:SetDesiredCapacity"] = ["autoscaling:ResourceTag/spotmax:managed"],
         ["autoscaling:UpdateAutoScalingGroup"] = ["autoscaling:ResourceTag/spotmax:managed"],
-        ["ec2:ModifyInstanceAttribute"] = ["ec2:ResourceTag/aws:autoscaling:groupName"],
+        ["ec2:ModifyInstanceAttribute"] = ["ec2:ResourceTag/aws:autoscaling:groupName", "ec2:ResourceTag/spotmax:group"],
         ["ec2:AttachVolume"] = ["ec2:ResourceTag/aws:autoscaling:groupName", "ec2:ResourceTag/spotmax:group"],
         ["ec2:DetachVolume"] = ["ec2:ResourceTag/aws:autoscaling:groupName", "ec2:ResourceTag/spotmax:group"],
         ["ec2:CreateSnapshot"] = ["ec2:ResourceTag/spotmax:group", "aws:RequestTag/spotmax:group"],
         ["ec2:CreateVolume"] = ["ec2:ResourceTag/spotmax:group", "aws:RequestTag/spotmax:group"],
         ["kms:Decrypt"] = ["kms:ViaService"],
         ["s3:ListBucket"] = ["s3:prefix"],
+    };
+
+    /// <summary>
+    /// What each tag-on-create action creates. A request-tag condition proves something only about the resource
+    /// being created; on a source resource (the volume snapshotted, the snapshot restored) it would let any
+    /// untagged source through, so such statements may name only the created type.
+    /// </summary>
+    private static readonly Dictionary<string, string> CreatedResource = new()
+    {
+        ["ec2:RunInstances"] = ":instance/",
+        ["ec2:CreateSnapshot"] = "::snapshot/",
+        ["ec2:CreateVolume"] = ":volume/",
     };
 
     [Fact]
@@ -109,6 +121,7 @@ public sealed class IamPolicyTests
         replace.Add(JsonNode.Parse("""{"Effect":"Allow","Action":["ec2:*"],"Resource":"*"}"""));
         replace.Add(JsonNode.Parse("""{"Effect":"Allow","Action":"autoscaling:DetachInstances","Resource":"arn:aws:autoscaling:*"}"""));
         replace.Add(JsonNode.Parse("""{"Effect":"Allow","Action":"ec2:TerminateInstances","Resource":"*"}"""));
+        replace.Add(JsonNode.Parse("""{"Effect":"Allow","Action":"ec2:CreateSnapshot","Resource":["arn:aws:ec2:us-east-1::snapshot/*","arn:aws:ec2:us-east-1:1:volume/*"],"Condition":{"StringLike":{"aws:RequestTag/spotmax:group":"?*"}}}"""));
         JsonElement resources = JsonDocument.Parse(template.ToJsonString()).RootElement.GetProperty("Resources");
 
         string[] findings = [.. Findings(resources)];
@@ -116,6 +129,7 @@ public sealed class IamPolicyTests
         Assert.Contains(findings, f => f.Contains("wildcard action ec2:*", StringComparison.Ordinal));
         Assert.Contains(findings, f => f.Contains("autoscaling:DetachInstances without autoscaling:ResourceTag/spotmax:managed", StringComparison.Ordinal));
         Assert.Contains(findings, f => f.Contains("ec2:TerminateInstances on Resource *", StringComparison.Ordinal));
+        Assert.Contains(findings, f => f.Contains("ec2:CreateSnapshot with a request-tag condition on a resource it does not create", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -185,6 +199,13 @@ public sealed class IamPolicyTests
                     if (RequiredConditionKeys.TryGetValue(action, out string[]? keys) && !keys.Any(conditionKeys.Contains))
                     {
                         yield return $"{function}: {action} without {string.Join(" or ", keys)}";
+                    }
+
+                    if (conditionKeys.Any(k => k.StartsWith("aws:RequestTag/", StringComparison.Ordinal))
+                        && CreatedResource.TryGetValue(action, out string? created)
+                        && ResourceTexts(statement).Any(r => !r.Contains(created, StringComparison.Ordinal)))
+                    {
+                        yield return $"{function}: {action} with a request-tag condition on a resource it does not create";
                     }
                 }
             }
@@ -260,6 +281,14 @@ public sealed class IamPolicyTests
         return resource.ValueKind == JsonValueKind.String
             ? resource.GetString() == "*" || resource.GetString()!.EndsWith(":*", StringComparison.Ordinal)
             : resource.ValueKind == JsonValueKind.Array && resource.EnumerateArray().Any(r => r.ValueKind == JsonValueKind.String && r.GetString() == "*");
+    }
+
+    /// <summary>Each Resource entry as text (an ARN, or the JSON of the intrinsic function that builds it).</summary>
+    private static IEnumerable<string> ResourceTexts(JsonElement statement)
+    {
+        JsonElement resource = statement.GetProperty("Resource");
+        IEnumerable<JsonElement> items = resource.ValueKind == JsonValueKind.Array ? resource.EnumerateArray() : [resource];
+        return items.Select(r => r.ValueKind == JsonValueKind.String ? r.GetString()! : r.GetRawText());
     }
 
     private static HashSet<string> ConditionKeys(JsonElement statement)
