@@ -52,6 +52,7 @@ public sealed class DispatchComposition
     /// <param name="volumeTriggers">The volume step's triggers; null = a no-op that says so.</param>
     /// <param name="otherSteps">volume, drain, consul steps (needed in-process only).</param>
     /// <param name="ledger">Overrides the DynamoDB ledger (tests, CLI without a table).</param>
+    /// <param name="forceDryRun">CLI `--dry-run`: every group runs dry, whatever MAXGROUP_DRY_RUN and the group say.</param>
     public static DispatchComposition Create(
         AwsClientFactory aws,
         IGroupConfigSource configs,
@@ -62,7 +63,8 @@ public sealed class DispatchComposition
         bool inline,
         IVolumeTriggers? volumeTriggers = null,
         IEnumerable<IRemediationStep>? otherSteps = null,
-        ILedger? ledger = null)
+        ILedger? ledger = null,
+        bool forceDryRun = false)
     {
         ArgumentNullException.ThrowIfNull(aws);
         ArgumentNullException.ThrowIfNull(getVariable);
@@ -70,6 +72,9 @@ public sealed class DispatchComposition
         ledger ??= new DynamoDbLedger(aws.DynamoDb, LedgerTableName(getVariable));
         var inventory = new Ec2InstanceInventory(aws.Ec2);
         var replace = new ReplaceStep(aws.AutoScaling, new Ec2SuccessorLauncher(aws.Ec2), inventory, ledger, clock, metrics, loggers.CreateLogger<ReplaceStep>());
+
+        DispatcherOptions options = DispatcherOptions.FromEnvironment(getVariable);
+        options = forceDryRun ? options with { ForceDryRun = true } : options;
 
         // The runner resumes queued interruptions through the dispatcher, and the in-process invoker needs the
         // runner: break the cycle with a lazily created runner.
@@ -84,7 +89,7 @@ public sealed class DispatchComposition
             ledger,
             invoker,
             volumeTriggers ?? NullVolumeTriggers.Instance,
-            DispatcherOptions.FromEnvironment(getVariable),
+            options,
             clock,
             metrics,
             loggers.CreateLogger<Dispatcher>());
