@@ -1,5 +1,6 @@
 using MaxGroup.Aws;
 using MaxGroup.Aws.Ec2;
+using MaxGroup.Aws.Lambda;
 using MaxGroup.Aws.Ledger;
 using MaxGroup.Core.Dispatch;
 using MaxGroup.Core.Ledger;
@@ -82,7 +83,7 @@ public sealed class DispatchComposition
         var runner = new Lazy<RemediationRunner>(() => new RemediationRunner(ledger, clock, metrics, loggers.CreateLogger<RemediationRunner>(), dispatcher));
         IFunctionInvoker invoker = inline
             ? new InProcessFunctionInvoker([replace, .. otherSteps ?? []], () => runner.Value)
-            : new LambdaFunctionInvoker(aws.Lambda, RemediationFunctionNames.FromEnvironment(getVariable));
+            : new LambdaFunctionInvoker(aws.Lambda, LambdaFunctionInvoker.FunctionNamesFromEnvironment(getVariable));
         dispatcher = new Dispatcher(
             inventory,
             configs,
