@@ -1,10 +1,12 @@
 using System.Text.Json.Serialization;
+using MaxGroup.Core.Dispatch;
 
 namespace MaxGroup.Core.Remediation;
 
 /// <summary>
-/// Source-generated JSON for the payload the dispatcher sends each remediation function (AOT-safe, no reflection).
-/// Both sides (the Lambda Invoke adapter and the remediation handler) must use this context.
+/// Source-generated JSON for the payloads between functions (Native AOT: no reflection). camelCase names,
+/// enums as strings, so a payload reads well in logs and in `maxgroup invoke`. Computed read-only members
+/// (such as GroupConfig.EffectiveStrategy) are derived again on the receiving side, not sent.
 /// </summary>
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
@@ -12,4 +14,8 @@ namespace MaxGroup.Core.Remediation;
     IgnoreReadOnlyProperties = true,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(RemediationRequest))]
-public sealed partial class RemediationJsonContext : JsonSerializerContext;
+[JsonSerializable(typeof(StepOutcome))]
+[JsonSerializable(typeof(DispatchResult))]
+public sealed partial class RemediationJsonContext : JsonSerializerContext
+{
+}

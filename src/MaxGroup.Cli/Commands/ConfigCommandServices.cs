@@ -1,0 +1,27 @@
+using MaxGroup.Aws.Config;
+using MaxGroup.Core.Config;
+using MaxGroup.Core.Ports;
+
+namespace MaxGroup.Cli.Commands;
+
+/// <summary>
+/// What `validate` and `config show` reach outside the process through: environment variables, the S3 store of a
+/// bucket, and the AutoScaling API for tags. Tests pass their own; the defaults read the same variables as the functions.
+/// </summary>
+public sealed record ConfigCommandServices
+{
+    public Func<string, string?> GetVariable { get; init; } = Environment.GetEnvironmentVariable;
+
+    /// <summary>The config object store of a bucket.</summary>
+    public Func<string, IConfigObjectStore> StoreForBucket { get; init; } = DefaultStoreForBucket;
+
+    /// <summary>Reads group tags; null = tags are not read (reported in the output).</summary>
+    public Func<IAutoScalingApi?> AutoScaling { get; init; } = () => null;
+
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    public static ConfigCommandServices Default { get; } = new();
+
+    private static IConfigObjectStore DefaultStoreForBucket(string bucket) =>
+        new S3ConfigObjectStore(ConfigS3ClientFactory.Create(Environment.GetEnvironmentVariable), bucket);
+}
