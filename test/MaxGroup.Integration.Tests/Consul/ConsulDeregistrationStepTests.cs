@@ -77,7 +77,8 @@ public sealed class ConsulDeregistrationStepTests
         StepOutcome outcome = await Step(null, _logger).RunAsync(Request(Config(agent.Port), untilReclaim: TimeSpan.FromSeconds(4)), CancellationToken.None);
 
         Assert.Equal(StepStatus.Failed, outcome.Status);
-        Assert.Contains("still lists services", outcome.Reason, StringComparison.Ordinal);
+        // Either the last verification found the service again or the deadline cut the last attempt short.
+        Assert.Matches("still lists services|deadline was reached", outcome.Reason);
         Assert.Equal("web-1", outcome.Details["deregistered_services"]);
         Assert.True(agent.Puts.Count(r => r.Path == "/v1/agent/leave") >= 2);
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(8), $"took {watch.Elapsed}");
