@@ -119,7 +119,7 @@ public sealed class ConsulAclMotoTests(MotoFixture moto) : IDisposable
         Assert.Equal("from-env-endpoint", value);
     }
 
-    private static GroupConfig TokenConfig(int port) => Config(port) with { ConsulTokenParameter = Parameter };
+    private static GroupConfig TokenConfig(int port) => ConsulConfig(port) with { ConsulTokenParameter = Parameter };
 
     private async Task PutTokenAsync(string value) =>
         await _ssm.PutParameterAsync(new PutParameterRequest { Name = Parameter, Value = value, Type = ParameterType.SecureString, Overwrite = true });

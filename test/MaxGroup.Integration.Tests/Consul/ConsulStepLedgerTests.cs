@@ -18,7 +18,7 @@ public sealed class ConsulStepLedgerTests
         agent.AddService("api-1", "api");
         var logger = new CapturingLogger<ConsulDeregistrationStep>();
         var ledger = new InMemoryLedger();
-        RemediationRequest request = Request(Config(agent.Port));
+        RemediationRequest request = Request(ConsulConfig(agent.Port));
         await ledger.TryBeginInterruptionAsync(
             new InterruptionRecord
             {
