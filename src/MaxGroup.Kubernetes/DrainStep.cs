@@ -1,4 +1,5 @@
 using System.Globalization;
+using MaxGroup.Core.Ports;
 using MaxGroup.Core.Remediation;
 using MaxGroup.Kubernetes.Cluster;
 using MaxGroup.Kubernetes.Drain;
@@ -55,6 +56,11 @@ public sealed class DrainStep : IRemediationStep
         catch (ClusterConfigurationException ex)
         {
             return StepOutcome.Failed(ex.Message);
+        }
+        catch (RemoteApiException ex)
+        {
+            // DescribeCluster failed (no permission, no such cluster, throttled past the SDK's retries).
+            return StepOutcome.Failed($"cluster {request.Config.K8sClusterName} could not be located: {ex.Message}");
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
