@@ -230,7 +230,16 @@ public sealed class VolumeMover
     /// </summary>
     public async Task<VolumeMoveResult> AdvanceAsync(string volumeId, string? recordedSuccessor, string? launchedInstance, CancellationToken cancellationToken)
     {
-        VolumeInfo? volume = await DescribeVolumeAsync(volumeId, cancellationToken);
+        VolumeInfo? volume;
+        try
+        {
+            volume = await DescribeVolumeAsync(volumeId, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return new VolumeMoveResult(volumeId, null, StepOutcome.Waiting("out of time in this invocation; the next trigger or the sweep resumes the move"));
+        }
+
         if (volume is null)
         {
             return new VolumeMoveResult(volumeId, null, StepOutcome.Failed($"volume {volumeId} not found"));

@@ -79,6 +79,8 @@ internal sealed class FakeVolumeApi : IVolumeApi
 
     public Task<IReadOnlyList<VolumeInfo>> DescribeVolumesAsync(VolumeFilter filter, CancellationToken cancellationToken)
     {
+        // Like an SDK call, a cancelled token ends the call.
+        cancellationToken.ThrowIfCancellationRequested();
         IEnumerable<FakeVolume> found = Volumes.Values;
         if (filter.VolumeIds is not null)
         {

@@ -400,6 +400,53 @@ public sealed class VolumeMoverTests
         Assert.Equal(StepStatus.Waiting, prepared.Status);
     }
 
+    [Fact]
+    public async Task Advance_OutOfTime_ReturnsWaitingAndKeepsTheMoveOpen()
+    {
+        (_, FakeVolume data) = Doomed();
+        VolumeMover mover = Mover();
+        await mover.PrepareAsync(Request(), CancellationToken.None);
+        _ec2.Terminate("i-doomed");
+        _ec2.AddInstance("i-new", ZoneA, launched: Warning.AddSeconds(30));
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+
+        VolumeMoveResult result = await mover.AdvanceAsync(data.Id, null, null, cancelled.Token);
+
+        Assert.Equal(StepStatus.Waiting, result.Outcome.Status);
+        Assert.Equal(VolumeTags.Statuses.Pending, data.Tags[VolumeTags.Status]);
+        Assert.Equal(StepStatus.Done, (await mover.AdvanceAsync(data.Id, null, null, CancellationToken.None)).Outcome.Status);
+    }
+
+    [Fact]
+    public async Task Snapshot_StillPending_WaitsInProcessOnlyUpToMaxWait()
+    {
+        (_, FakeVolume data) = Doomed();
+        _ec2.AddInstance("i-far", ZoneB, launched: Warning.AddSeconds(30));
+        _ec2.SnapshotPendingLooks = 1000;
+        var mover = new VolumeMover(_ec2, TimeProvider.System, NullLogger.Instance, options: new VolumeMoverOptions { MaxWait = TimeSpan.FromMilliseconds(300), PollInterval = TimeSpan.FromMilliseconds(50) });
+        await mover.PrepareAsync(Request(successor: "i-far"), CancellationToken.None);
+        _ec2.Terminate("i-doomed");
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+
+        VolumeMoveResult result = Assert.Single(await mover.OnInstanceStateChangeAsync("i-doomed", "terminated", CancellationToken.None));
+
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"waited {watch.Elapsed}");
+        Assert.Equal(StepStatus.Waiting, result.Outcome.Status);
+        Assert.Contains("is pending", result.Outcome.Reason, StringComparison.Ordinal);
+        Assert.Equal(VolumeTags.Statuses.Copying, data.Tags[VolumeTags.Status]);
+        Assert.NotEqual("", data.Tags[VolumeTags.Snapshot]);
+    }
+
+    [Fact]
+    public void Port_HasNoDeleteAndNoForce_SoMaxGroupCannotLoseAVolume()
+    {
+        System.Reflection.MethodInfo[] methods = typeof(IVolumeApi).GetMethods();
+
+        Assert.DoesNotContain(methods, m => m.Name.StartsWith("Delete", StringComparison.Ordinal));
+        Assert.DoesNotContain(methods.SelectMany(m => m.GetParameters()), p => p.Name!.Contains("force", StringComparison.OrdinalIgnoreCase));
+    }
+
     [Theory]
     [InlineData("/dev/sdf", "/dev/xvdf", true)]
     [InlineData("/dev/xvdz", "xvdz", true)]
