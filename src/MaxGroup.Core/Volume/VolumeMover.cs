@@ -104,15 +104,31 @@ public sealed class VolumeMover
         }
 
         // First, before anything else can use up the two minutes: the volume must survive the termination.
-        if (device.DeleteOnTermination)
+        // Always set (the facts may be seconds old) and always read back.
+        RemoteApiException? modifyError = null;
+        try
         {
             await _ec2.SetDeleteOnTerminationAsync(instance.InstanceId, device.DeviceName, false, cancellationToken);
-            InstanceFacts? after = await _ec2.DescribeInstanceAsync(instance.InstanceId, cancellationToken);
-            BlockDeviceFact? check = after?.BlockDevices.FirstOrDefault(b => b.VolumeId == device.VolumeId);
-            if (check is null || check.DeleteOnTermination)
+        }
+        catch (RemoteApiException ex)
+        {
+            // A late or duplicate warning may find the instance already gone; the read-back decides.
+            modifyError = ex;
+        }
+
+        InstanceFacts? after = await _ec2.DescribeInstanceAsync(instance.InstanceId, cancellationToken);
+        BlockDeviceFact? check = after?.BlockDevices.FirstOrDefault(b => b.VolumeId == device.VolumeId);
+        if (check is null)
+        {
+            VolumeInfo? survivor = await DescribeVolumeAsync(device.VolumeId, cancellationToken);
+            if (survivor is null || survivor.State is "deleting" or "deleted")
             {
-                return StepOutcome.Failed($"DeleteOnTermination of {device.VolumeId} is still true after ModifyInstanceAttribute", details);
+                return StepOutcome.Failed($"{device.VolumeId} is gone: the instance was reclaimed before DeleteOnTermination could be turned off ({modifyError?.Message ?? "no error"})", details);
             }
+        }
+        else if (check.DeleteOnTermination)
+        {
+            return StepOutcome.Failed($"DeleteOnTermination of {device.VolumeId} is still true after ModifyInstanceAttribute ({modifyError?.Message ?? "no error"})", details);
         }
 
         await TagForMoveAsync(request, groupName, device, cancellationToken);

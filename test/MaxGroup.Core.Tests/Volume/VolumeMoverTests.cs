@@ -77,6 +77,33 @@ public sealed class VolumeMoverTests
     }
 
     [Fact]
+    public async Task Prepare_LateWarningAfterTermination_VolumeSurvived_IsTaggedNotCrashed()
+    {
+        (FakeInstance doomed, FakeVolume data) = Doomed();
+        RemediationRequest stale = Request();
+        doomed.Devices["/dev/sdf"] = (data.Id, false);
+        _ec2.Terminate("i-doomed");
+
+        StepOutcome outcome = await Mover().PrepareAsync(stale, CancellationToken.None);
+
+        Assert.Equal(StepStatus.Waiting, outcome.Status);
+        Assert.Equal(VolumeTags.Statuses.Pending, data.Tags[VolumeTags.Status]);
+    }
+
+    [Fact]
+    public async Task Prepare_LateWarningAfterTermination_VolumeDeleted_FailsWithReason()
+    {
+        Doomed();
+        RemediationRequest stale = Request();
+        _ec2.Terminate("i-doomed");
+
+        StepOutcome outcome = await Mover().PrepareAsync(stale, CancellationToken.None);
+
+        Assert.Equal(StepStatus.Failed, outcome.Status);
+        Assert.Contains("is gone", outcome.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Prepare_DryRun_PlansAndChangesNothing()
     {
         (_, FakeVolume data) = Doomed();
