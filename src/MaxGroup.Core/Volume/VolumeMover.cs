@@ -332,6 +332,15 @@ public sealed class VolumeMover
                 return StepOutcome.Done($"{volume.VolumeId} is attached to {attachment.InstanceId} as {migration.AttachAs}", details);
             }
 
+            if (attachment.InstanceId != migration.SourceInstanceId && DeviceNames.Same(attachment.Device, migration.AttachAs)
+                && await _ec2.DescribeInstanceAsync(attachment.InstanceId, cancellationToken) is { } holder && holder.GroupName == migration.GroupName)
+            {
+                // Two racing triggers (tags are eventually consistent): the other one's attach won. Adopt it.
+                await _ec2.CreateTagsAsync(volume.VolumeId, StatusTags(VolumeTags.Statuses.Attached, attachment.InstanceId, ""), cancellationToken);
+                details["successor"] = attachment.InstanceId;
+                return StepOutcome.Done($"{volume.VolumeId} is attached to {attachment.InstanceId} as {migration.AttachAs}", details);
+            }
+
             if (attachment.InstanceId != migration.SourceInstanceId)
             {
                 return StepOutcome.Failed($"{volume.VolumeId} is attached to {attachment.InstanceId}, which is neither its source {migration.SourceInstanceId} nor a successor MaxGroup chose; left alone", details);
@@ -558,7 +567,12 @@ public sealed class VolumeMover
             VolumeInfo? now = await DescribeVolumeAsync(volume.VolumeId, cancellationToken);
             if (now?.Attachments.Any(a => a.InstanceId == target.InstanceId) != true)
             {
-                await _ec2.CreateTagsAsync(volume.VolumeId, StatusTags(VolumeTags.Statuses.Pending, "", ""), cancellationToken);
+                // Reopen only a volume that is still free: one attached elsewhere belongs to whoever attached it.
+                if (now is { State: "available" })
+                {
+                    await _ec2.CreateTagsAsync(volume.VolumeId, StatusTags(VolumeTags.Statuses.Pending, "", ""), cancellationToken);
+                }
+
                 return StepOutcome.Failed($"AttachVolume of {volume.VolumeId} to {target.InstanceId} as {migration.AttachAs} failed: {ex.ErrorCode}: {ex.Message}", details);
             }
         }

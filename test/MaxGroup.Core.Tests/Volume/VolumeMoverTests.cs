@@ -374,6 +374,11 @@ public sealed class VolumeMoverTests
         Assert.Equal(StepStatus.Failed, result.Outcome.Status);
         Assert.Equal("i-rogue", data.AttachedTo);
         Assert.False(_ec2.Instances["i-new"].Devices.ContainsKey("/dev/xvdz"));
+
+        // The next trigger adopts the winner's attach instead of calling it foreign.
+        VolumeMoveResult next = await mover.AdvanceAsync(data.Id, null, null, CancellationToken.None);
+        Assert.Equal(StepStatus.Done, next.Outcome.Status);
+        Assert.Equal((VolumeTags.Statuses.Attached, "i-rogue"), (data.Tags[VolumeTags.Status], data.Tags[VolumeTags.TargetInstance]));
     }
 
     [Fact]
