@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 using CsCheck;
 using MaxGroup.Core.Config;
 
-namespace MaxGroup.Core.Tests.Config;
+namespace MaxGroup.Core.Tests.Configuration;
 
 /// <summary>
 /// Whatever bytes arrive from S3, validation returns problems and never throws; and a config without errors always

@@ -4,7 +4,7 @@ using MaxGroup.Aws.Config;
 using MaxGroup.Cli.Commands;
 using MaxGroup.Integration.Tests.Infrastructure;
 
-namespace MaxGroup.Integration.Tests.Config;
+namespace MaxGroup.Integration.Tests.Configuration;
 
 /// <summary>`maxgroup validate` and `maxgroup config show`, run in-process with their output captured.</summary>
 [Collection(MotoCollection.Name)]
@@ -134,6 +134,7 @@ public sealed class ConfigCliTests(MotoFixture moto) : IDisposable
         {
             GetVariable = name => name == "MAXGROUP_CONFIG_BUCKET" ? bucket : null,
             StoreForBucket = b => new S3ConfigObjectStore(_s3, b),
+            AutoScaling = () => null,
         });
 
         (int exit, string output) = await RunAsync(command, "config", "show", "web");
@@ -146,7 +147,7 @@ public sealed class ConfigCliTests(MotoFixture moto) : IDisposable
     [Fact]
     public async Task ConfigShow_NoBucketVariable_SaysWhichVariable()
     {
-        Command command = ConfigCommand.Create(new ConfigCommandServices { GetVariable = _ => null });
+        Command command = ConfigCommand.Create(new ConfigCommandServices { GetVariable = _ => null, AutoScaling = () => null });
 
         (int exit, string output) = await RunAsync(command, "config", "show", "web");
 
