@@ -80,7 +80,9 @@ public sealed class DispatchComposition
         // The runner resumes queued interruptions through the dispatcher, and the in-process invoker needs the
         // runner: break the cycle with a lazily created runner.
         Dispatcher? dispatcher = null;
-        var runner = new Lazy<RemediationRunner>(() => new RemediationRunner(ledger, clock, metrics, loggers.CreateLogger<RemediationRunner>(), dispatcher));
+        // Only in-process does a finished step resume queued interruptions itself: in Lambda the dispatcher resumes them
+        // on its next invocation (the sweep schedule guarantees one), so remediation roles need no dispatcher rights.
+        var runner = new Lazy<RemediationRunner>(() => new RemediationRunner(ledger, clock, metrics, loggers.CreateLogger<RemediationRunner>(), inline ? dispatcher : null));
         IFunctionInvoker invoker = inline
             ? new InProcessFunctionInvoker([replace, .. otherSteps ?? []], () => runner.Value)
             : new LambdaFunctionInvoker(aws.Lambda, LambdaFunctionInvoker.FunctionNamesFromEnvironment(getVariable));
