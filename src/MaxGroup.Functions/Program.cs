@@ -1,2 +1,35 @@
-// Placeholder entry point until the runtime loop lands (issue 2).
-return 0;
+using System.Runtime.InteropServices;
+using MaxGroup.Functions.Composition;
+using MaxGroup.Functions.Observability;
+using MaxGroup.Functions.Runtime;
+using Microsoft.Extensions.Logging;
+
+// The Lambda `bootstrap` of the provided.al2023 runtime: one binary, `_HANDLER` picks the function.
+// Init stays small: the handler's clients are created by its factory, once, when first needed.
+IEnvironmentVariables environment = SystemEnvironmentVariables.Instance;
+TimeProvider time = TimeProvider.System;
+
+string? runtimeApi = environment.Get(LambdaEnvironment.RuntimeApi);
+if (runtimeApi is null)
+{
+    await Console.Error.WriteLineAsync($"error: {LambdaEnvironment.RuntimeApi} is not set; bootstrap runs inside Lambda or a Runtime API emulator (use `maxgroup invoke` locally)").ConfigureAwait(false);
+    return 2;
+}
+
+var logOptions = PowertoolsLoggerOptions.FromEnvironment(environment, time, LogSink.StandardOutput);
+using var loggerFactory = new PowertoolsLoggerFactory(logOptions);
+var metrics = new EmfMetrics(LogSink.StandardOutput, time, logOptions.Service);
+using var client = RuntimeApiClient.Create(runtimeApi);
+var catalog = HandlerCatalog.CreateDefault();
+var services = new HandlerServices(catalog, environment, time, loggerFactory, metrics, InvocationOptions.Lambda);
+
+using var shutdown = new CancellationTokenSource();
+// Lambda sends SIGTERM before it shuts an environment down (when extensions are registered): finish cleanly.
+using PosixSignalRegistration sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, signal =>
+{
+    signal.Cancel = true;
+    shutdown.Cancel();
+});
+
+var bootstrap = new LambdaBootstrap(client, environment, time, loggerFactory.CreateLogger<LambdaBootstrap>());
+return await bootstrap.RunAsync(catalog, services, shutdown.Token).ConfigureAwait(false);

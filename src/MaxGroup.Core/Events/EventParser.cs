@@ -75,8 +75,9 @@ public static class EventParser
     /// <summary>The Availability Zone in an EC2 instance ARN whose region slot holds a zone (arn:aws:ec2:us-east-2a:instance/i-...).</summary>
     public static string? AvailabilityZoneFromArn(string arn)
     {
+        // The warning's ARN has no account field (arn:aws:ec2:us-east-2a:instance/i-...): five parts, not six.
         string[] parts = arn.Split(':');
-        if (parts.Length < 6 || parts[2] != "ec2")
+        if (parts.Length < 5 || parts[2] != "ec2")
         {
             return null;
         }

@@ -4,13 +4,14 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace MaxGroup.Integration.Tests.Aws;
 
 /// <summary>A request as the loopback server saw it.</summary>
-public sealed record RecordedRequest(string Method, string Path, string QueryString, IReadOnlyDictionary<string, string> Headers, byte[] Body)
+public sealed record RecordedRequest(string Method, string Path, string RawTarget, IReadOnlyDictionary<string, string> Headers, byte[] Body)
 {
     public string BodyText => System.Text.Encoding.UTF8.GetString(Body);
 
@@ -54,7 +55,9 @@ public sealed class LoopbackAwsServer : IAsyncDisposable
             using var buffer = new MemoryStream();
             await context.Request.Body.CopyToAsync(buffer);
             var headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
-            var recorded = new RecordedRequest(context.Request.Method, context.Request.Path.Value ?? "", context.Request.QueryString.Value ?? "", headers, buffer.ToArray());
+            // RawTarget keeps the path as sent (escapes intact); Request.Path is decoded.
+            string rawTarget = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? "";
+            var recorded = new RecordedRequest(context.Request.Method, context.Request.Path.Value ?? "", rawTarget, headers, buffer.ToArray());
             server._requests.Enqueue(recorded);
             LoopbackAnswer answer = handler(recorded, server._requests.Count);
             context.Response.StatusCode = answer.StatusCode;

@@ -1,0 +1,75 @@
+using System.Text.Json;
+using MaxGroup.Integration.Tests.Infrastructure;
+using MaxGroup.Integration.Tests.Runtime;
+
+namespace MaxGroup.Integration.Tests.Cli;
+
+/// <summary>`maxgroup invoke` run in-process through its entry method, against moto as AWS_ENDPOINT_URL.</summary>
+[Collection(MotoCollection.Name)]
+public sealed class InvokeCommandTests
+{
+    private readonly MotoFixture _moto;
+
+    public InvokeCommandTests(MotoFixture moto)
+    {
+        _moto = moto;
+    }
+
+    [Fact]
+    public async Task Invoke_MalformedEvent_ExitsNonZeroWithOneLineNamingField()
+    {
+        (int exitCode, string output, string error) = await RunAsync("invoke", "dispatcher", "--event", RepositoryPaths.Event("invalid/spot-warning-missing-instance-id.json"));
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Equal("", output);
+        Assert.Equal(["error: detail.instance-id is missing"], Lines(error));
+    }
+
+    [Fact]
+    public async Task Invoke_SpotWarningForUnknownInstance_ExitsZeroWithNoOp()
+    {
+        await _moto.ResetAsync();
+
+        (int exitCode, string output, string error) = await RunAsync("invoke", "dispatcher", "--event", RepositoryPaths.Event("ec2-spot-interruption-warning.json"), "--dry-run");
+
+        Assert.True(exitCode == 0, error);
+        using JsonDocument body = JsonDocument.Parse(output);
+        Assert.Equal("no-op", body.RootElement.GetProperty("status").GetString());
+    }
+
+    [Theory]
+    [InlineData(new[] { "invoke", "dispatch", "--event", "events/ec2-spot-interruption-warning.json" }, "error: handler \"dispatch\" is not a MaxGroup handler; valid handlers: dispatcher")]
+    [InlineData(new[] { "invoke", "dispatcher" }, "error: Option '--event' is required.")]
+    [InlineData(new[] { "invoke", "dispatcher", "--event", "events/no-such-file.json" }, "error: cannot read event file")]
+    [InlineData(new[] { "launch" }, "error: ")]
+    public async Task Invoke_BadCommandLine_ExitsNonZeroWithOneErrorLine(string[] args, string expectedStart)
+    {
+        string[] resolved = [.. args.Select(a => a.StartsWith("events/", StringComparison.Ordinal) ? Path.Combine(RepositoryPaths.Root, a) : a)];
+
+        (int exitCode, string output, string error) = await RunAsync(resolved);
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Equal("", output);
+        string line = Assert.Single(Lines(error));
+        Assert.StartsWith(expectedStart, line, StringComparison.Ordinal);
+    }
+
+    private async Task<(int ExitCode, string Output, string Error)> RunAsync(params string[] args)
+    {
+        string? previous = Environment.GetEnvironmentVariable("AWS_ENDPOINT_URL");
+        Environment.SetEnvironmentVariable("AWS_ENDPOINT_URL", _moto.Endpoint);
+        try
+        {
+            using var output = new StringWriter();
+            using var error = new StringWriter();
+            int exitCode = await MaxGroup.Cli.Program.RunAsync(args, output, error, CancellationToken.None);
+            return (exitCode, output.ToString(), error.ToString());
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("AWS_ENDPOINT_URL", previous);
+        }
+    }
+
+    private static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+}
