@@ -304,6 +304,29 @@ public sealed class VolumeMoverTests
     }
 
     [Fact]
+    public async Task CrossZone_TriggerDiedAfterCreateVolume_NextTriggerFindsTheCopyInsteadOfMakingAnother()
+    {
+        (_, FakeVolume data) = Doomed();
+        _ec2.AddInstance("i-far", ZoneB, launched: Warning.AddSeconds(30));
+        _ec2.VolumeCreatingLooks = 2;
+        VolumeMover mover = Mover();
+        await mover.PrepareAsync(Request(successor: "i-far"), CancellationToken.None);
+        _ec2.Terminate("i-doomed");
+
+        VolumeMoveResult first = Assert.Single(await mover.OnInstanceStateChangeAsync("i-doomed", "terminated", CancellationToken.None));
+        Assert.Equal(StepStatus.Waiting, first.Outcome.Status);
+        data.Tags[VolumeTags.CopyVolume] = "";
+        data.Tags[VolumeTags.Snapshot] = "";
+
+        VolumeSweepReport report = await mover.SweepAsync(CancellationToken.None);
+
+        Assert.Equal(1, report.Completed);
+        Assert.Single(_ec2.Calls, c => c.StartsWith("CreateVolume", StringComparison.Ordinal));
+        Assert.Single(_ec2.Calls, c => c.StartsWith("CreateSnapshot", StringComparison.Ordinal));
+        Assert.Equal("i-far", _ec2.Volumes[data.Tags[VolumeTags.CopyVolume]].AttachedTo);
+    }
+
+    [Fact]
     public async Task CrossZone_Wait_LeavesPendingForNextLaunchInZone()
     {
         (_, FakeVolume data) = Doomed();
