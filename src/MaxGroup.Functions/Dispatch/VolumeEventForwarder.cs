@@ -131,7 +131,7 @@ internal static class EventJson
             w.WriteString("id", id);
             w.WriteString("detail-type", detailType);
             w.WriteString("source", source);
-            w.WriteString("time", time.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture));
+            w.WriteString("time", time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture));
             w.WriteString("region", region);
             w.WriteStartArray("resources");
             foreach (string resource in resources)

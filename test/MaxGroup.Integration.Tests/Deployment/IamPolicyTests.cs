@@ -44,7 +44,7 @@ public sealed class IamPolicyTests
         ],
         ["VolumeFunction"] =
         [
-            Logs1, Logs2, DescribeInstances, "ec2:DescribeVolumes", "ec2:DescribeSnapshots", "ec2:ModifyInstanceAttribute",
+            Logs1, Logs2, DescribeInstances, DescribeGroups, "ec2:DescribeVolumes", "ec2:DescribeSnapshots", "ec2:ModifyInstanceAttribute",
             "ec2:AttachVolume", "ec2:DetachVolume", "ec2:CreateSnapshot", "ec2:CreateVolume", "ec2:CreateTags", .. LedgerWrite, FailureQueue,
         ],
         ["DrainFunction"] = [Logs1, Logs2, "eks:DescribeCluster", .. LedgerWrite, FailureQueue, .. VpcNetworkInterfaces],
@@ -61,7 +61,7 @@ public sealed class IamPolicyTests
     /// <summary>Mutating actions and the condition key every statement granting them must carry.</summary>
     private static readonly Dictionary<string, string[]> RequiredConditionKeys = new()
     {
-        ["ec2:CreateTags"] = ["ec2:CreateAction"],
+        ["ec2:CreateTags"] = ["ec2:CreateAction", "aws:TagKeys"],
         ["iam:PassRole"] = ["iam:PassedToService"],
         ["autoscaling:AttachInstances"] = ["autoscaling:ResourceTag/spotmax:managed"],
         ["autoscaling:DetachInstances"] = ["autoscaling:ResourceTag/spotmax:managed"],

@@ -1,0 +1,64 @@
+using MaxGroup.Cli;
+using MaxGroup.Integration.Tests.Infrastructure;
+
+namespace MaxGroup.Integration.Tests.Cli;
+
+/// <summary>
+/// `maxgroup demo` is the README's first command: it must pass its own invariant checks on the emulator for every
+/// scenario it offers. The demo sets the functions' environment variables; they are restored after each run.
+/// </summary>
+[Collection(MotoCollection.Name)]
+public sealed class DemoCommandTests(MotoFixture moto)
+{
+    private static readonly string[] DemoVariables =
+    [
+        "AWS_ENDPOINT_URL", "AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+        "MAXGROUP_CONFIG_BUCKET", "MAXGROUP_CONFIG_PREFIX", "MAXGROUP_LEDGER_TABLE",
+    ];
+
+    [Theory]
+    [InlineData("basic")]
+    [InlineData("duplicate")]
+    [InlineData("stop")]
+    [InlineData("crossaz")]
+    public async Task Demo_Scenario_HandOverCompletesAndChecksPass(string scenario)
+    {
+        await moto.ResetAsync();
+        (int exit, string output, string error) = await RunDemoAsync(12, "--scenario", scenario);
+
+        Assert.True(exit == 0, $"exit {exit}: {error}\n{output}");
+        Assert.Contains("hand-over complete", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("FAILED", output, StringComparison.Ordinal);
+        Assert.Contains("volume     done", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("\u001b[", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Demo_ReclaimOutOfRange_OneLineUsageError()
+    {
+        (int exit, _, string error) = await RunDemoAsync(5);
+
+        Assert.Equal(CliErrors.UsageExitCode, exit);
+        Assert.StartsWith("error: --reclaim-in 5", error.Trim(), StringComparison.Ordinal);
+        Assert.Single(error.Trim().Split('\n'));
+    }
+
+    private async Task<(int Exit, string Output, string Error)> RunDemoAsync(int reclaimIn, params string[] extra)
+    {
+        Dictionary<string, string?> saved = DemoVariables.ToDictionary(v => v, Environment.GetEnvironmentVariable);
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        try
+        {
+            int exit = await Program.RunAsync(["demo", "--endpoint", moto.Endpoint, "--reclaim-in", reclaimIn.ToString(System.Globalization.CultureInfo.InvariantCulture), "--plain", .. extra], output, error, CancellationToken.None);
+            return (exit, output.ToString(), error.ToString());
+        }
+        finally
+        {
+            foreach ((string name, string? value) in saved)
+            {
+                Environment.SetEnvironmentVariable(name, value);
+            }
+        }
+    }
+}
