@@ -12,6 +12,8 @@ public sealed record GroupConfig
     // --- MaxGroup's own switches ---
     /// <summary>`enabled` (default true); `ignore_tag: true` from the original also switches a group off.</summary>
     public bool Enabled { get; init; } = true;
+    /// <summary>`ignore_tag` from the original max_group: true stops managing the group.</summary>
+    public bool IgnoreTag { get; init; }
     /// <summary>`dry_run`: compute, log and record the plan; change nothing.</summary>
     public bool DryRun { get; init; }
     /// <summary>`replacement_strategy`: auto | detach | launch. Auto = launch when a volume must follow, else detach.</summary>
@@ -24,6 +26,8 @@ public sealed record GroupConfig
     public int PreactionTerminationDelaySeconds { get; init; } = 10;
     public int PreactionDetachDelaySeconds { get; init; } = 10;
     public bool IsEnablePreaction { get; init; }
+    /// <summary>`global.preaction_snapshot_interval_minutes` of the legacy file; null when not given.</summary>
+    public int? PreactionSnapshotIntervalMinutes { get; init; }
     /// <summary>`persistence_dev`: device of the data volume to move, e.g. /dev/sdf.</summary>
     public string? PersistenceDev { get; init; }
     /// <summary>`persistence_attach_as`: device the volume gets on the successor.</summary>
@@ -62,6 +66,9 @@ public sealed record GroupConfig
         ReplacementStrategy != ReplacementStrategy.Auto
             ? ReplacementStrategy
             : PersistenceDev is null ? ReplacementStrategy.Detach : ReplacementStrategy.Launch;
+
+    /// <summary>False when switched off by `enabled: false` or the original's `ignore_tag: true`.</summary>
+    public bool IsSwitchedOn => Enabled && !IgnoreTag;
 
     public bool HasVolumeStep => PersistenceDev is not null;
     public bool HasDrainStep => K8sNodeDrainOption;

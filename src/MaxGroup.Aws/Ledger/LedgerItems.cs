@@ -1,0 +1,175 @@
+using System.Globalization;
+using Amazon.DynamoDBv2.Model;
+using MaxGroup.Core.Ledger;
+
+namespace MaxGroup.Aws.Ledger;
+
+/// <summary>Maps ledger records and the coordination item to DynamoDB items (snake_case attributes, ISO-8601 UTC times).</summary>
+internal static class LedgerItems
+{
+    public const string Version = "version";
+    private const string TimeFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+
+    public static Dictionary<string, AttributeValue> ToItem(InterruptionRecord record, long version)
+    {
+        var item = new Dictionary<string, AttributeValue>
+        {
+            [LedgerTable.PartitionKey] = S(record.InstanceId),
+            ["first_event_id"] = S(record.FirstEventId),
+            ["event_ids"] = new() { L = record.EventIds.Select(S).ToList() },
+            ["group"] = S(record.GroupName),
+            ["warning_time"] = S(Time(record.WarningTime)),
+            ["reclaim_at"] = S(Time(record.ReclaimAt)),
+            ["instance_action"] = S(record.InstanceAction),
+            ["strategy"] = S(record.Strategy),
+            ["dry_run"] = new() { BOOL = record.DryRun },
+            ["status"] = S(LedgerText.Status(record.Status)),
+            ["created_at"] = S(Time(record.CreatedAt)),
+            [LedgerTable.TtlAttribute] = N(record.ExpiresAt.ToUnixTimeSeconds()),
+            ["steps"] = new() { L = record.Steps.Select(StepItem).ToList() },
+            ["timeline"] = new() { L = record.Timeline.Select(TimelineItem).ToList() },
+            ["progress"] = new() { M = record.Progress.ToDictionary(p => p.Key, p => S(p.Value)) },
+            [Version] = N(version),
+        };
+        if (record.SuccessorInstanceId is not null)
+        {
+            item["successor_id"] = S(record.SuccessorInstanceId);
+        }
+
+        if (record.VolumeId is not null)
+        {
+            item["volume_id"] = S(record.VolumeId);
+        }
+
+        return item;
+    }
+
+    public static (InterruptionRecord Record, long Version) FromItem(Dictionary<string, AttributeValue> item) =>
+        (new InterruptionRecord
+        {
+            InstanceId = Text(item, LedgerTable.PartitionKey) ?? "",
+            EventIds = List(item, "event_ids").Select(v => v.S ?? "").ToList(),
+            GroupName = Text(item, "group") ?? "",
+            WarningTime = ParseTime(Text(item, "warning_time")),
+            ReclaimAt = ParseTime(Text(item, "reclaim_at")),
+            InstanceAction = Text(item, "instance_action") ?? "terminate",
+            Strategy = Text(item, "strategy") ?? "",
+            DryRun = item.TryGetValue("dry_run", out AttributeValue? dry) && dry.BOOL == true,
+            Status = LedgerText.ParseInterruption(Text(item, "status")),
+            SuccessorInstanceId = Text(item, "successor_id"),
+            VolumeId = Text(item, "volume_id"),
+            CreatedAt = ParseTime(Text(item, "created_at")),
+            ExpiresAt = DateTimeOffset.FromUnixTimeSeconds(Number(item, LedgerTable.TtlAttribute)),
+            Steps = List(item, "steps").Select(v => StepFrom(v.M ?? [])).ToList(),
+            Timeline = List(item, "timeline").Select(v => TimelineFrom(v.M ?? [])).ToList(),
+            Progress = (item.TryGetValue("progress", out AttributeValue? p) ? p.M : null)?.ToDictionary(kv => kv.Key, kv => kv.Value.S ?? "")
+                ?? new Dictionary<string, string>(),
+        }, Number(item, Version));
+
+    public static Dictionary<string, AttributeValue> ToCoordinationItem(InFlightSlots slots, long version) => new()
+    {
+        [LedgerTable.PartitionKey] = S(LedgerTable.CoordinationKey),
+        ["active"] = new()
+        {
+            M = slots.Active.ToDictionary(a => a.Key, a => new AttributeValue { M = new() { ["group"] = S(a.Value.GroupName), ["until"] = S(Time(a.Value.Until)) } }),
+        },
+        ["queued"] = new()
+        {
+            M = slots.Queued.ToDictionary(q => q.Key, q => new AttributeValue { M = new() { ["group"] = S(q.Value.GroupName), ["queued_at"] = S(Time(q.Value.QueuedAt)) } }),
+        },
+        [Version] = N(version),
+    };
+
+    public static (InFlightSlots Slots, long Version) FromCoordinationItem(Dictionary<string, AttributeValue>? item)
+    {
+        if (item is null || item.Count == 0)
+        {
+            return (new InFlightSlots(), 0);
+        }
+
+        Dictionary<string, AttributeValue> active = (item.TryGetValue("active", out AttributeValue? a) ? a.M : null) ?? [];
+        Dictionary<string, AttributeValue> queued = (item.TryGetValue("queued", out AttributeValue? q) ? q.M : null) ?? [];
+        var slots = new InFlightSlots(
+            active.Select(kv => KeyValuePair.Create(kv.Key, new ActiveSlot(Text(kv.Value.M, "group") ?? "", ParseTime(Text(kv.Value.M, "until"))))),
+            queued.Select(kv => new QueuedInterruption(kv.Key, Text(kv.Value.M, "group") ?? "", ParseTime(Text(kv.Value.M, "queued_at")))));
+        return (slots, Number(item, Version));
+    }
+
+    public static Dictionary<string, AttributeValue> Key(string instanceId) => new() { [LedgerTable.PartitionKey] = S(instanceId) };
+
+    private static AttributeValue StepItem(StepRecord step)
+    {
+        var map = new Dictionary<string, AttributeValue>
+        {
+            ["name"] = S(step.Name),
+            ["status"] = S(LedgerText.Status(step.Status)),
+            ["details"] = new() { M = step.Details.ToDictionary(d => d.Key, d => S(d.Value)) },
+        };
+        if (step.StartedAt is { } started)
+        {
+            map["started_at"] = S(Time(started));
+        }
+
+        if (step.FinishedAt is { } finished)
+        {
+            map["finished_at"] = S(Time(finished));
+        }
+
+        if (step.Reason is not null)
+        {
+            map["reason"] = S(step.Reason);
+        }
+
+        return new AttributeValue { M = map };
+    }
+
+    private static StepRecord StepFrom(Dictionary<string, AttributeValue> map) => new()
+    {
+        Name = Text(map, "name") ?? "",
+        Status = LedgerText.ParseStep(Text(map, "status")),
+        StartedAt = Text(map, "started_at") is { } s ? ParseTime(s) : null,
+        FinishedAt = Text(map, "finished_at") is { } f ? ParseTime(f) : null,
+        Reason = Text(map, "reason"),
+        Details = (map.TryGetValue("details", out AttributeValue? d) ? d.M : null)?.ToDictionary(kv => kv.Key, kv => kv.Value.S ?? "")
+            ?? new Dictionary<string, string>(),
+    };
+
+    private static AttributeValue TimelineItem(TimelineEntry entry)
+    {
+        var map = new Dictionary<string, AttributeValue>
+        {
+            ["at"] = S(Time(entry.At)),
+            ["step"] = S(entry.Step),
+            ["status"] = S(entry.Status),
+        };
+        if (entry.Reason is not null)
+        {
+            map["reason"] = S(entry.Reason);
+        }
+
+        return new AttributeValue { M = map };
+    }
+
+    private static TimelineEntry TimelineFrom(Dictionary<string, AttributeValue> map) =>
+        new(ParseTime(Text(map, "at")), Text(map, "step") ?? "", Text(map, "status") ?? "", Text(map, "reason"));
+
+    private static AttributeValue S(string value) => new() { S = value };
+
+    private static AttributeValue N(long value) => new() { N = value.ToString(CultureInfo.InvariantCulture) };
+
+    private static string Time(DateTimeOffset time) => time.UtcDateTime.ToString(TimeFormat, CultureInfo.InvariantCulture);
+
+    private static DateTimeOffset ParseTime(string? text) =>
+        DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out DateTimeOffset t)
+            ? t
+            : DateTimeOffset.MinValue;
+
+    private static string? Text(Dictionary<string, AttributeValue>? item, string name) =>
+        item is not null && item.TryGetValue(name, out AttributeValue? v) ? v.S : null;
+
+    private static long Number(Dictionary<string, AttributeValue> item, string name) =>
+        item.TryGetValue(name, out AttributeValue? v) && long.TryParse(v.N, NumberStyles.Integer, CultureInfo.InvariantCulture, out long n) ? n : 0;
+
+    private static List<AttributeValue> List(Dictionary<string, AttributeValue> item, string name) =>
+        (item.TryGetValue(name, out AttributeValue? v) ? v.L : null) ?? [];
+}

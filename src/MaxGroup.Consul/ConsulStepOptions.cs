@@ -1,0 +1,14 @@
+namespace MaxGroup.Consul;
+
+/// <summary>Timing knobs of the Consul step; the defaults suit the two-minute Spot window.</summary>
+public sealed record ConsulStepOptions
+{
+    /// <summary>Longest wait for one Consul request (further bounded by the reclaim time).</summary>
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Time kept free after the configured delay for the deregistration and its verification.</summary>
+    public TimeSpan WorkReserve { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Pause between a failed verification and the next deregistration attempt.</summary>
+    public TimeSpan RetryInterval { get; init; } = TimeSpan.FromSeconds(1);
+}

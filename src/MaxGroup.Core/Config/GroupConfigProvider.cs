@@ -1,0 +1,238 @@
+using System.Collections.Concurrent;
+using MaxGroup.Core.Dispatch;
+using MaxGroup.Core.Ports;
+using Microsoft.Extensions.Logging;
+
+namespace MaxGroup.Core.Config;
+
+/// <summary>
+/// Loads a group's effective config from its per-group file, the legacy service_config.json and its spotmax:* tags
+/// (that precedence, key by key). Create one per execution environment: objects are cached and revalidated by ETag at
+/// most once per <see cref="GroupConfigOptions.Ttl"/>; when a source fails, its last good copy is used.
+/// </summary>
+public sealed class GroupConfigProvider : IGroupConfigSource
+{
+    public const string InvalidMetric = "ConfigInvalid";
+    public const string SourceFailedMetric = "ConfigSourceFailed";
+    public const string UnavailableMetric = "ConfigUnavailable";
+
+    private readonly IConfigObjectStore _store;
+    private readonly IAutoScalingApi? _autoScaling;
+    private readonly GroupConfigOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly IMetrics _metrics;
+    private readonly ConcurrentDictionary<string, Cached<GroupConfigSource>> _groupFiles = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Cached<LegacyConfigDocument>> _legacyFiles = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Cached<IReadOnlyList<AsgTag>>> _tags = new(StringComparer.Ordinal);
+
+    /// <param name="store">The config bucket.</param>
+    /// <param name="autoScaling">Reads group tags; null when tags are not a source (callers then pass tags themselves or none).</param>
+    /// <param name="options">Keys and revalidation interval.</param>
+    /// <param name="time">Clock for the revalidation interval.</param>
+    /// <param name="logger">Warnings for fallbacks, errors for invalid configs.</param>
+    /// <param name="metrics">ConfigInvalid, ConfigSourceFailed and ConfigUnavailable counts.</param>
+    public GroupConfigProvider(IConfigObjectStore store, IAutoScalingApi? autoScaling, GroupConfigOptions options, TimeProvider time, ILogger logger, IMetrics metrics)
+    {
+        _store = store;
+        _autoScaling = autoScaling;
+        _options = options;
+        _time = time;
+        _logger = logger;
+        _metrics = metrics;
+    }
+
+    public GroupConfigOptions Options => _options;
+
+    /// <summary>The group's config, reading its tags through DescribeAutoScalingGroups (cached like the objects).</summary>
+    public Task<ConfigLookup> GetAsync(string groupName, CancellationToken cancellationToken) => GetAsync(groupName, null, cancellationToken);
+
+    /// <summary>The dispatcher's view: managed with the config, or not managed with <see cref="ConfigLookup.Description"/> as the reason.</summary>
+    async Task<GroupConfigLookup> IGroupConfigSource.GetAsync(string groupName, CancellationToken cancellationToken)
+    {
+        ConfigLookup lookup = await GetAsync(groupName, null, cancellationToken);
+        return lookup.Managed ? GroupConfigLookup.ManagedBy(lookup.Config, lookup.Description) : GroupConfigLookup.NotManaged(lookup.Description);
+    }
+
+    /// <summary>
+    /// The group's config. Pass <paramref name="knownTags"/> when the caller already described the group (saves a call);
+    /// null reads them through <see cref="IAutoScalingApi"/> when one was given, else uses no tags.
+    /// </summary>
+    public async Task<ConfigLookup> GetAsync(string groupName, IReadOnlyList<AsgTag>? knownTags, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(groupName);
+        string groupKey = _options.GroupKey(groupName);
+        Task<Read<GroupConfigSource>> groupFileTask = ReadObjectAsync(_groupFiles, groupKey,
+            bytes => ConfigDocumentParser.ParseGroupFile(bytes, new ConfigSource(ConfigSourceKind.GroupFile, _options.Describe(groupKey))), cancellationToken);
+        Task<Read<LegacyConfigDocument>> legacyTask = ReadObjectAsync(_legacyFiles, _options.LegacyKey,
+            bytes => ConfigDocumentParser.ParseLegacyFile(bytes, _options.Describe(_options.LegacyKey)), cancellationToken);
+        Task<Read<IReadOnlyList<AsgTag>>> tagsTask = knownTags is not null
+            ? Task.FromResult(new Read<IReadOnlyList<AsgTag>>(true, knownTags, Stale: false))
+            : ReadTagsAsync(groupName, cancellationToken);
+
+        Read<GroupConfigSource> groupFile = await groupFileTask;
+        Read<LegacyConfigDocument> legacy = await legacyTask;
+        Read<IReadOnlyList<AsgTag>> tags = await tagsTask;
+        bool usedLastGood = groupFile.Stale || legacy.Stale || tags.Stale;
+
+        if (!groupFile.Available || !legacy.Available || !tags.Available)
+        {
+            _logger.LogError("Config of group {Group} not acted on: a source could not be read and no earlier copy is held", groupName);
+            _metrics.Record(UnavailableMetric, 1, MetricUnit.Count, new Dictionary<string, string> { ["Group"] = groupName });
+            return new ConfigLookup
+            {
+                GroupName = groupName,
+                Managed = false,
+                Reason = ConfigLookupReason.SourceUnavailable,
+                Config = new GroupConfig { GroupName = groupName },
+                Sources = new EffectiveGroupConfig(new GroupConfig(), new Dictionary<string, ConfigEntry>(), []).Sources,
+                UsedLastGood = usedLastGood,
+            };
+        }
+
+        var sources = new List<GroupConfigSource>();
+        bool configured = false;
+        if (groupFile.Value is GroupConfigSource fileSource)
+        {
+            sources.Add(fileSource);
+            configured = true;
+        }
+
+        var extraProblems = new List<ConfigProblem>();
+        if (legacy.Value is LegacyConfigDocument document)
+        {
+            extraProblems.AddRange(document.Problems.Select(p => p with { Location = document.Location }));
+            if (document.Groups.TryGetValue(groupName, out GroupConfigSource? legacyGroup))
+            {
+                sources.Add(legacyGroup);
+                configured = true;
+            }
+        }
+
+        GroupConfigSource tagSource = GroupConfigReader.ReadTags(tags.Value ?? [], groupName);
+        sources.Add(tagSource);
+        configured |= tagSource.Entries.Count > 0 || tagSource.HasErrors;
+
+        // The legacy global setting applies to every group but does not by itself make a group managed.
+        if (legacy.Value is LegacyConfigDocument withGlobal)
+        {
+            sources.Add(withGlobal.Global);
+        }
+
+        EffectiveGroupConfig effective = GroupConfigMerger.Merge(groupName, sources, extraProblems);
+        ConfigLookupReason reason = effective.HasErrors ? ConfigLookupReason.Invalid
+            : !configured ? ConfigLookupReason.NotConfigured
+            : !effective.Config.IsSwitchedOn ? ConfigLookupReason.Disabled
+            : ConfigLookupReason.Managed;
+        var lookup = new ConfigLookup
+        {
+            GroupName = groupName,
+            Managed = reason == ConfigLookupReason.Managed,
+            Reason = reason,
+            Config = effective.Config,
+            Sources = effective.Sources,
+            Entries = effective.Entries,
+            Problems = effective.Problems,
+            UsedLastGood = usedLastGood,
+        };
+
+        if (reason == ConfigLookupReason.Invalid)
+        {
+            _logger.LogError("Config of group {Group} is invalid and is not acted on: {Problems}", groupName,
+                string.Join("; ", effective.Problems.Where(p => p.IsError).Select(p => p.ToLocatedString())));
+            _metrics.Record(InvalidMetric, 1, MetricUnit.Count, new Dictionary<string, string> { ["Group"] = groupName });
+        }
+        else if (configured && effective.Problems.Count > 0)
+        {
+            _logger.LogWarning("Config of group {Group} has warnings: {Problems}", groupName,
+                string.Join("; ", effective.Problems.Select(p => p.ToLocatedString())));
+        }
+
+        return lookup;
+    }
+
+    private async Task<Read<T>> ReadObjectAsync<T>(ConcurrentDictionary<string, Cached<T>> cache, string key, Func<ReadOnlyMemory<byte>, T> parse, CancellationToken cancellationToken)
+        where T : class
+    {
+        DateTimeOffset now = _time.GetUtcNow();
+        cache.TryGetValue(key, out Cached<T>? held);
+        if (held is not null && now - held.CheckedAt < _options.Ttl)
+        {
+            return new Read<T>(true, held.Value, Stale: false);
+        }
+
+        ConfigObjectResult result;
+        try
+        {
+            result = await _store.GetAsync(key, held?.ETag, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            _metrics.Record(SourceFailedMetric, 1, MetricUnit.Count, new Dictionary<string, string> { ["Source"] = "s3" });
+            if (held is null)
+            {
+                _logger.LogError(ex, "Reading {Object} failed and no earlier copy is held", _options.Describe(key));
+                return new Read<T>(false, null, Stale: false);
+            }
+
+            // Try again after the TTL rather than on every event while S3 is failing.
+            cache[key] = held with { CheckedAt = now };
+            _logger.LogWarning(ex, "Reading {Object} failed; using the copy with ETag {ETag} loaded earlier", _options.Describe(key), held.ETag);
+            return new Read<T>(true, held.Value, Stale: true);
+        }
+
+        Cached<T> fresh = result.Status switch
+        {
+            ConfigObjectStatus.NotModified when held is not null => held with { CheckedAt = now },
+            ConfigObjectStatus.Found => new Cached<T>(parse(result.Content), result.ETag, now),
+            // NotModified without a held copy cannot happen with a conforming store; treat it like a missing object.
+            _ => new Cached<T>(null, null, now),
+        };
+        cache[key] = fresh;
+        return new Read<T>(true, fresh.Value, Stale: false);
+    }
+
+    private async Task<Read<IReadOnlyList<AsgTag>>> ReadTagsAsync(string groupName, CancellationToken cancellationToken)
+    {
+        if (_autoScaling is null)
+        {
+            return new Read<IReadOnlyList<AsgTag>>(true, [], Stale: false);
+        }
+
+        DateTimeOffset now = _time.GetUtcNow();
+        _tags.TryGetValue(groupName, out Cached<IReadOnlyList<AsgTag>>? held);
+        if (held is not null && now - held.CheckedAt < _options.Ttl)
+        {
+            return new Read<IReadOnlyList<AsgTag>>(true, held.Value, Stale: false);
+        }
+
+        try
+        {
+            IReadOnlyList<AutoScalingGroupInfo> groups = await _autoScaling.DescribeAutoScalingGroupsAsync([groupName], cancellationToken);
+            IReadOnlyList<AsgTag> tags = groups.FirstOrDefault(g => g.Name == groupName)?.Tags ?? [];
+            _tags[groupName] = new Cached<IReadOnlyList<AsgTag>>(tags, null, now);
+            return new Read<IReadOnlyList<AsgTag>>(true, tags, Stale: false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            _metrics.Record(SourceFailedMetric, 1, MetricUnit.Count, new Dictionary<string, string> { ["Source"] = "autoscaling" });
+            if (held is null)
+            {
+                _logger.LogError(ex, "Reading the tags of group {Group} failed and no earlier copy is held", groupName);
+                return new Read<IReadOnlyList<AsgTag>>(false, null, Stale: false);
+            }
+
+            _tags[groupName] = held with { CheckedAt = now };
+            _logger.LogWarning(ex, "Reading the tags of group {Group} failed; using the copy loaded earlier", groupName);
+            return new Read<IReadOnlyList<AsgTag>>(true, held.Value, Stale: true);
+        }
+    }
+
+    /// <summary>A held copy: the parsed object (null = the object does not exist), its ETag, and when it was last checked.</summary>
+    private sealed record Cached<T>(T? Value, string? ETag, DateTimeOffset CheckedAt)
+        where T : class;
+
+    /// <summary>Available = usable (fresh, or a stale copy); Value null = the source has nothing.</summary>
+    private sealed record Read<T>(bool Available, T? Value, bool Stale)
+        where T : class;
+}

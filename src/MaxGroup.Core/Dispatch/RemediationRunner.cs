@@ -1,0 +1,113 @@
+using MaxGroup.Core.Ledger;
+using MaxGroup.Core.Ports;
+using MaxGroup.Core.Remediation;
+using MaxGroup.Core.Time;
+using Microsoft.Extensions.Logging;
+
+namespace MaxGroup.Core.Dispatch;
+
+/// <summary>
+/// Runs one remediation step for one request with the ledger around it: a step already done is not redone, a
+/// step running elsewhere is not started twice, the outcome is recorded, and the interruption's slot is released
+/// (and queued interruptions resumed) when its last step ends.
+/// </summary>
+public sealed class RemediationRunner
+{
+    /// <summary>
+    /// A Running step older than this is taken over by a new delivery: its runner died. Longer than any step
+    /// may run before reclaim, so a live runner is never doubled.
+    /// </summary>
+    public static readonly TimeSpan StepLease = TimeSpan.FromMinutes(3);
+
+    private readonly ILedger _ledger;
+    private readonly TimeProvider _clock;
+    private readonly IMetrics _metrics;
+    private readonly ILogger _logger;
+    private readonly IQueuedInterruptionResumer? _resumer;
+
+    public RemediationRunner(ILedger ledger, TimeProvider clock, IMetrics metrics, ILogger logger, IQueuedInterruptionResumer? resumer = null)
+    {
+        _ledger = ledger;
+        _clock = clock;
+        _metrics = metrics;
+        _logger = logger;
+        _resumer = resumer;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="step"/>. <paramref name="cancellationToken"/> is the caller's own deadline (the Lambda
+    /// invocation's); the step's token also fires at the reclaim time.
+    /// </summary>
+    public async Task<StepOutcome> RunAsync(IRemediationStep step, RemediationRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(step);
+        ArgumentNullException.ThrowIfNull(request);
+        string instanceId = request.Instance.InstanceId;
+        StepStart start = await _ledger.TryStartStepAsync(instanceId, step.Name, _clock.GetUtcNow(), StepLease, cancellationToken);
+        switch (start)
+        {
+            case StepStart.AlreadyComplete:
+                _logger.LogInformation("Step {Step} for {InstanceId} is already complete: not redone", step.Name, instanceId);
+                return StepOutcome.NoOp("already complete for this interruption");
+            case StepStart.AlreadyRunning:
+                _logger.LogInformation("Step {Step} for {InstanceId} is running elsewhere: not started twice", step.Name, instanceId);
+                return StepOutcome.NoOp("already running for this interruption");
+            case StepStart.NoInterruption:
+                _logger.LogWarning("No ledger record for {InstanceId}: step {Step} not run", instanceId, step.Name);
+                return StepOutcome.Skipped("no interruption recorded in the ledger for this instance");
+        }
+
+        var deadline = new ReclaimDeadline(request.WarningTime, request.ReclaimAt);
+        StepOutcome outcome;
+        // The reclaim timer runs on the injected clock (tests drive it); the caller's token is linked to it.
+        TimeSpan left = deadline.Remaining(_clock);
+        using (var reclaimToken = new CancellationTokenSource(left > TimeSpan.Zero ? left : Timeout.InfiniteTimeSpan, _clock))
+        using (var stepToken = CancellationTokenSource.CreateLinkedTokenSource(reclaimToken.Token, cancellationToken))
+        {
+            if (left <= TimeSpan.Zero)
+            {
+                await reclaimToken.CancelAsync();
+            }
+
+            try
+            {
+                outcome = await step.RunAsync(request, stepToken.Token);
+            }
+            catch (OperationCanceledException) when (stepToken.IsCancellationRequested)
+            {
+                outcome = StepOutcome.Skipped(cancellationToken.IsCancellationRequested
+                    ? "the function's own time ran out before the step finished"
+                    : "reclaim deadline reached before the step finished");
+            }
+            catch (Exception ex)
+            {
+                _logger.LogError(ex, "Step {Step} for {InstanceId} failed", step.Name, instanceId);
+                outcome = StepOutcome.Failed($"{ex.GetType().Name}: {ex.Message}");
+            }
+        }
+
+        if (outcome.Status == StepStatus.Skipped && deadline.HasPassed(_clock))
+        {
+            _metrics.Record("DeadlineMisses", 1, MetricUnit.Count, new Dictionary<string, string> { ["Step"] = step.Name });
+        }
+
+        // The outcome is recorded even when the caller's token fired: the ledger write must not be lost.
+        InterruptionRecord? record = await _ledger.RecordStepAsync(instanceId, step.Name, outcome, _clock.GetUtcNow(), CancellationToken.None);
+        _logger.LogInformation("Step {Step} for {InstanceId} ended {Status}: {Reason}", step.Name, instanceId, outcome.Status, outcome.Reason);
+        if (record is { Status: InterruptionStatus.Active } && record.Steps.All(s => !s.IsOutstanding)
+            && await _ledger.TryCompleteInterruptionAsync(instanceId, _clock.GetUtcNow(), CancellationToken.None)
+            && _resumer is not null)
+        {
+            try
+            {
+                await _resumer.ResumeQueuedAsync(cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                _logger.LogWarning(ex, "Could not resume queued interruptions after {InstanceId} finished", instanceId);
+            }
+        }
+
+        return outcome;
+    }
+}

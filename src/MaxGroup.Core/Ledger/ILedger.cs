@@ -1,0 +1,43 @@
+using MaxGroup.Core.Remediation;
+
+namespace MaxGroup.Core.Ledger;
+
+/// <summary>
+/// The durable record of interruptions (DynamoDB in AWS). Every mutating operation is conditional so that
+/// replayed and concurrent deliveries converge: nothing is started twice, a completed step is never redone.
+/// </summary>
+public interface ILedger
+{
+    /// <summary>
+    /// Creates the record if the instance has none. Within <paramref name="limits"/> it is Active and holds a slot;
+    /// over a cap it is Queued. If a record exists, the event id is added to it and nothing else happens.
+    /// </summary>
+    Task<BeginResult> TryBeginInterruptionAsync(InterruptionRecord record, InFlightLimits limits, DateTimeOffset now, CancellationToken cancellationToken);
+
+    Task<InterruptionRecord?> GetAsync(string instanceId, CancellationToken cancellationToken);
+
+    /// <summary>Marks a step Running unless it is complete, or running under a lease younger than <paramref name="lease"/>.</summary>
+    Task<StepStart> TryStartStepAsync(string instanceId, string step, DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken);
+
+    /// <summary>Records how a step ended and appends it to the timeline; returns the updated record.</summary>
+    Task<InterruptionRecord?> RecordStepAsync(string instanceId, string step, StepOutcome outcome, DateTimeOffset now, CancellationToken cancellationToken);
+
+    Task SetSuccessorAsync(string instanceId, string successorInstanceId, DateTimeOffset now, CancellationToken cancellationToken);
+
+    Task SetVolumeAsync(string instanceId, string volumeId, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>Keeps a progress note (e.g. replace.max_raised_from) so that a re-run after a partial failure converges.</summary>
+    Task SetProgressAsync(string instanceId, string key, string value, CancellationToken cancellationToken);
+
+    /// <summary>Active → Done and releases the slot. False when it was not active (another caller completed it).</summary>
+    Task<bool> TryCompleteInterruptionAsync(string instanceId, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>Interruptions waiting for a slot, oldest first.</summary>
+    Task<IReadOnlyList<QueuedInterruption>> ListQueuedAsync(CancellationToken cancellationToken);
+
+    /// <summary>Queued → Active when the caps allow; false when no slot is free or it is no longer queued.</summary>
+    Task<bool> TryPromoteQueuedAsync(string instanceId, InFlightLimits limits, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>The most recent interruptions, newest warning first (for `maxgroup history`).</summary>
+    Task<IReadOnlyList<InterruptionRecord>> ListRecentAsync(int limit, CancellationToken cancellationToken);
+}

@@ -1,0 +1,125 @@
+using MaxGroup.Core.Remediation;
+
+namespace MaxGroup.Core.Ledger;
+
+/// <summary>
+/// The changes a ledger makes to a record, as pure functions. Every ledger (in memory, DynamoDB) applies these
+/// and stores the result atomically, so their semantics cannot drift apart.
+/// </summary>
+public static class LedgerRules
+{
+    public static InterruptionRecord AddEventIds(InterruptionRecord record, IEnumerable<string> eventIds)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        return record with { EventIds = record.EventIds.Union(eventIds, StringComparer.Ordinal).ToList() };
+    }
+
+    /// <summary>The record with the step Running, or the reason it must not start (null record).</summary>
+    public static (StepStart Decision, InterruptionRecord? Updated) StartStep(InterruptionRecord record, string step, DateTimeOffset now, TimeSpan lease)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        StepRecord? current = record.FindStep(step);
+        if (current is { IsComplete: true })
+        {
+            return (StepStart.AlreadyComplete, null);
+        }
+
+        if (current is { Status: StepStatus.Running, StartedAt: { } started } && started + lease > now)
+        {
+            return (StepStart.AlreadyRunning, null);
+        }
+
+        var running = new StepRecord { Name = step, Status = StepStatus.Running, StartedAt = now };
+        return (StepStart.Started, record with
+        {
+            Steps = ReplaceStep(record.Steps, running),
+            Timeline = [.. record.Timeline, new TimelineEntry(now, step, "running")],
+        });
+    }
+
+    public static InterruptionRecord EndStep(InterruptionRecord record, string step, StepOutcome outcome, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        ArgumentNullException.ThrowIfNull(outcome);
+        var ended = new StepRecord
+        {
+            Name = step,
+            Status = outcome.Status,
+            StartedAt = record.FindStep(step)?.StartedAt,
+            FinishedAt = now,
+            Reason = outcome.Reason,
+            Details = outcome.Details,
+        };
+        return record with
+        {
+            Steps = ReplaceStep(record.Steps, ended),
+            Timeline = [.. record.Timeline, new TimelineEntry(now, step, LedgerText.Status(outcome.Status), outcome.Reason)],
+        };
+    }
+
+    public static InterruptionRecord SetSuccessor(InterruptionRecord record, string successorInstanceId, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        return record.SuccessorInstanceId == successorInstanceId
+            ? record
+            : record with
+            {
+                SuccessorInstanceId = successorInstanceId,
+                Timeline = [.. record.Timeline, new TimelineEntry(now, StepNames.Replace, "successor", successorInstanceId)],
+            };
+    }
+
+    public static InterruptionRecord SetVolume(InterruptionRecord record, string volumeId, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        return record.VolumeId == volumeId
+            ? record
+            : record with
+            {
+                VolumeId = volumeId,
+                Timeline = [.. record.Timeline, new TimelineEntry(now, StepNames.Volume, "volume", volumeId)],
+            };
+    }
+
+    public static InterruptionRecord SetProgress(InterruptionRecord record, string key, string value)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        return record with { Progress = new Dictionary<string, string>(record.Progress, StringComparer.Ordinal) { [key] = value } };
+    }
+
+    public static InterruptionRecord Complete(InterruptionRecord record, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        return record with
+        {
+            Status = InterruptionStatus.Done,
+            Timeline = [.. record.Timeline, new TimelineEntry(now, "interruption", "done")],
+        };
+    }
+
+    public static InterruptionRecord Promote(InterruptionRecord record, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        return record with
+        {
+            Status = InterruptionStatus.Active,
+            Timeline = [.. record.Timeline, new TimelineEntry(now, "interruption", "dequeued")],
+        };
+    }
+
+    private static List<StepRecord> ReplaceStep(IReadOnlyList<StepRecord> steps, StepRecord step)
+    {
+        var list = steps.ToList();
+        int index = list.FindIndex(s => s.Name == step.Name);
+        if (index < 0)
+        {
+            list.Add(step);
+        }
+        else
+        {
+            list[index] = step;
+        }
+
+        return list;
+    }
+}

@@ -1,0 +1,20 @@
+using MaxGroup.Core.Remediation;
+
+namespace MaxGroup.Core.Ledger;
+
+/// <summary>The current state of one remediation step of an interruption.</summary>
+public sealed record StepRecord
+{
+    public required string Name { get; init; }
+    public StepStatus Status { get; init; } = StepStatus.Pending;
+    public DateTimeOffset? StartedAt { get; init; }
+    public DateTimeOffset? FinishedAt { get; init; }
+    public string? Reason { get; init; }
+    public IReadOnlyDictionary<string, string> Details { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Done and NoOp are final: such a step is never run again for the same interruption.</summary>
+    public bool IsComplete => Status is StepStatus.Done or StepStatus.NoOp;
+
+    /// <summary>The interruption still needs this step's in-flight slot.</summary>
+    public bool IsOutstanding => Status is StepStatus.Pending or StepStatus.Running;
+}

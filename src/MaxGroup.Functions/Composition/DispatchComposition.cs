@@ -1,0 +1,121 @@
+using MaxGroup.Aws;
+using MaxGroup.Aws.Ec2;
+using MaxGroup.Aws.Lambda;
+using MaxGroup.Aws.Ledger;
+using MaxGroup.Core.Dispatch;
+using MaxGroup.Core.Ledger;
+using MaxGroup.Core.Ports;
+using MaxGroup.Core.Remediation;
+using MaxGroup.Core.Replace;
+using MaxGroup.Functions.Dispatch;
+using MaxGroup.Functions.Handlers;
+using Microsoft.Extensions.Logging;
+
+namespace MaxGroup.Functions.Composition;
+
+/// <summary>
+/// Wires the dispatcher, the ledger, the replace step and the remediation runner from AWS clients: the one place
+/// that constructs them, for the handler catalog (Lambda) and the CLI (`invoke`, `--inline`).
+/// </summary>
+public sealed class DispatchComposition
+{
+    private readonly Func<RemediationRunner> _runner;
+
+    private DispatchComposition(ILedger ledger, IInstanceInventory inventory, ReplaceStep replace, Dispatcher dispatcher, Func<RemediationRunner> runner, ILoggerFactory loggers)
+    {
+        Ledger = ledger;
+        Inventory = inventory;
+        Replace = replace;
+        Dispatcher = dispatcher;
+        _runner = runner;
+        Loggers = loggers;
+    }
+
+    public ILedger Ledger { get; }
+
+    public IInstanceInventory Inventory { get; }
+
+    public ReplaceStep Replace { get; }
+
+    public Dispatcher Dispatcher { get; }
+
+    public RemediationRunner Runner => _runner();
+
+    private ILoggerFactory Loggers { get; }
+
+    /// <param name="aws">The clients (AWS_ENDPOINT_URL honoured by the factory).</param>
+    /// <param name="configs">The group config source (S3 files and tags).</param>
+    /// <param name="getVariable">Environment: MAXGROUP_LEDGER_TABLE, MAXGROUP_MAX_IN_FLIGHT(_PER_GROUP), MAXGROUP_DRY_RUN, MAXGROUP_FUNCTION_*.</param>
+    /// <param name="clock">Deadlines and delays.</param>
+    /// <param name="loggers">Loggers (Powertools JSON in Lambda).</param>
+    /// <param name="metrics">Metrics (EMF in Lambda).</param>
+    /// <param name="inline">Run remediation steps in-process (CLI `--inline`) instead of invoking their functions.</param>
+    /// <param name="volumeTriggers">The volume step's triggers; null = a no-op that says so.</param>
+    /// <param name="otherSteps">volume, drain, consul steps (needed in-process only).</param>
+    /// <param name="ledger">Overrides the DynamoDB ledger (tests, CLI without a table).</param>
+    /// <param name="forceDryRun">CLI `--dry-run`: every group runs dry, whatever MAXGROUP_DRY_RUN and the group say.</param>
+    public static DispatchComposition Create(
+        AwsClientFactory aws,
+        IGroupConfigSource configs,
+        Func<string, string?> getVariable,
+        TimeProvider clock,
+        ILoggerFactory loggers,
+        IMetrics metrics,
+        bool inline,
+        IVolumeTriggers? volumeTriggers = null,
+        IEnumerable<IRemediationStep>? otherSteps = null,
+        ILedger? ledger = null,
+        bool forceDryRun = false)
+    {
+        ArgumentNullException.ThrowIfNull(aws);
+        ArgumentNullException.ThrowIfNull(getVariable);
+        ArgumentNullException.ThrowIfNull(loggers);
+        ledger ??= new DynamoDbLedger(aws.DynamoDb, LedgerTableName(getVariable));
+        var inventory = new Ec2InstanceInventory(aws.Ec2);
+        var replace = new ReplaceStep(aws.AutoScaling, new Ec2SuccessorLauncher(aws.Ec2), inventory, ledger, clock, metrics, loggers.CreateLogger<ReplaceStep>());
+
+        DispatcherOptions options = DispatcherOptions.FromEnvironment(getVariable);
+        options = forceDryRun ? options with { ForceDryRun = true } : options;
+
+        // The runner resumes queued interruptions through the dispatcher, and the in-process invoker needs the
+        // runner: break the cycle with a lazily created runner.
+        Dispatcher? dispatcher = null;
+        var runner = new Lazy<RemediationRunner>(() => new RemediationRunner(ledger, clock, metrics, loggers.CreateLogger<RemediationRunner>(), dispatcher));
+        IFunctionInvoker invoker = inline
+            ? new InProcessFunctionInvoker([replace, .. otherSteps ?? []], () => runner.Value)
+            : new LambdaFunctionInvoker(aws.Lambda, LambdaFunctionInvoker.FunctionNamesFromEnvironment(getVariable));
+        dispatcher = new Dispatcher(
+            inventory,
+            configs,
+            ledger,
+            invoker,
+            volumeTriggers ?? NullVolumeTriggers.Instance,
+            options,
+            clock,
+            metrics,
+            loggers.CreateLogger<Dispatcher>());
+        return new DispatchComposition(ledger, inventory, replace, dispatcher, () => runner.Value, loggers);
+    }
+
+    public static string LedgerTableName(Func<string, string?> getVariable)
+    {
+        ArgumentNullException.ThrowIfNull(getVariable);
+        return getVariable(LedgerTable.TableVariable) is { Length: > 0 } name ? name : LedgerTable.DefaultName;
+    }
+
+    /// <summary>Against an emulator (AWS_ENDPOINT_URL set) the CLI creates the ledger table itself; in AWS the template does.</summary>
+    public static async Task EnsureLedgerTableAsync(AwsClientFactory aws, Func<string, string?> getVariable, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(aws);
+        ArgumentNullException.ThrowIfNull(getVariable);
+        if (!string.IsNullOrEmpty(getVariable("AWS_ENDPOINT_URL")) || !string.IsNullOrEmpty(getVariable("AWS_ENDPOINT_URL_DYNAMODB")))
+        {
+            await LedgerTable.CreateIfMissingAsync(aws.DynamoDb, LedgerTableName(getVariable), clock, cancellationToken);
+        }
+    }
+
+    public DispatcherHandler DispatcherHandler() => new(Dispatcher, Loggers.CreateLogger<DispatcherHandler>());
+
+    /// <summary>The handler of one remediation function; pass the volume/drain/consul step for those.</summary>
+    public RemediationHandler RemediationHandler(IRemediationStep step) => new(step, Runner, Loggers.CreateLogger<RemediationHandler>());
+}

@@ -1,0 +1,49 @@
+using System.Text.Json;
+using MaxGroup.Core.Dispatch;
+using MaxGroup.Core.Events;
+using MaxGroup.Core.Remediation;
+using MaxGroup.Functions.Runtime;
+using Microsoft.Extensions.Logging;
+
+namespace MaxGroup.Functions.Handlers;
+
+/// <summary>The `dispatcher` function: parses the EventBridge event, dispatches it, returns the result as JSON.</summary>
+public sealed class DispatcherHandler : IFunctionHandler
+{
+    /// <summary>Kept free before Lambda's own deadline so the result is still written.</summary>
+    private static readonly TimeSpan ResponseMargin = TimeSpan.FromMilliseconds(500);
+
+    private readonly Dispatcher _dispatcher;
+    private readonly ILogger _logger;
+
+    public DispatcherHandler(Dispatcher dispatcher, ILogger logger)
+    {
+        _dispatcher = dispatcher;
+        _logger = logger;
+    }
+
+    public string Name => StepNames.Dispatcher;
+
+    public async Task<string> HandleAsync(string input, ILambdaContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        MaxGroupEvent maxGroupEvent;
+        try
+        {
+            maxGroupEvent = EventParser.Parse(input);
+        }
+        catch (EventParseException ex)
+        {
+            // A malformed event never gets better on retry: fail the invocation so it shows in errors and the DLQ.
+            _logger.LogError("Event rejected: {Problem}", ex.Message);
+            throw;
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(Max(context.RemainingTime - ResponseMargin, TimeSpan.FromMilliseconds(1)));
+        DispatchResult result = await _dispatcher.DispatchAsync(maxGroupEvent, timeout.Token);
+        return JsonSerializer.Serialize(result, RemediationJsonContext.Default.DispatchResult);
+    }
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+}

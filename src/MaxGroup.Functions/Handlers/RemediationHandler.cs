@@ -1,0 +1,60 @@
+using System.Text.Json;
+using MaxGroup.Core.Dispatch;
+using MaxGroup.Core.Remediation;
+using MaxGroup.Functions.Runtime;
+using Microsoft.Extensions.Logging;
+
+namespace MaxGroup.Functions.Handlers;
+
+/// <summary>
+/// One remediation function (replace, volume, drain, consul): deserializes the request, runs the step through the
+/// <see cref="RemediationRunner"/> (ledger, reclaim deadline) under the Lambda deadline, returns the outcome as JSON.
+/// </summary>
+public sealed class RemediationHandler : IFunctionHandler
+{
+    private static readonly TimeSpan ResponseMargin = TimeSpan.FromSeconds(1);
+
+    private readonly IRemediationStep _step;
+    private readonly RemediationRunner _runner;
+    private readonly ILogger _logger;
+
+    public RemediationHandler(IRemediationStep step, RemediationRunner runner, ILogger logger)
+    {
+        _step = step;
+        _runner = runner;
+        _logger = logger;
+    }
+
+    public string Name => _step.Name;
+
+    public async Task<string> HandleAsync(string input, ILambdaContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        RemediationRequest request = Deserialize(input);
+        if (request.Step != _step.Name)
+        {
+            throw new InvalidOperationException($"request is for step \"{request.Step}\", this function runs \"{_step.Name}\"");
+        }
+
+        using var lambdaDeadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        TimeSpan left = context.RemainingTime - ResponseMargin;
+        lambdaDeadline.CancelAfter(left > TimeSpan.Zero ? left : TimeSpan.FromMilliseconds(1));
+        StepOutcome outcome = await _runner.RunAsync(_step, request, lambdaDeadline.Token);
+        _logger.LogInformation("{Step} for {InstanceId}: {Status} {Reason}", _step.Name, request.Instance.InstanceId, outcome.Status, outcome.Reason);
+        return JsonSerializer.Serialize(outcome, RemediationJsonContext.Default.StepOutcome);
+    }
+
+    /// <summary>Parses a request; a malformed one fails the invocation with the reason.</summary>
+    public static RemediationRequest Deserialize(string input)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(input, RemediationJsonContext.Default.RemediationRequest)
+                ?? throw new InvalidOperationException("remediation request is null");
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidOperationException($"remediation request is not valid: {ex.Message}", ex);
+        }
+    }
+}

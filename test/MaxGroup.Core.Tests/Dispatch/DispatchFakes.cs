@@ -1,0 +1,135 @@
+using System.Collections.Concurrent;
+using MaxGroup.Core.Config;
+using MaxGroup.Core.Dispatch;
+using MaxGroup.Core.Events;
+using MaxGroup.Core.Instances;
+using MaxGroup.Core.Ports;
+using MaxGroup.Core.Remediation;
+
+namespace MaxGroup.Core.Tests.Dispatch;
+
+/// <summary>Instances by id, as DescribeInstances would answer; counts calls.</summary>
+internal sealed class FakeInventory : IInstanceInventory
+{
+    private readonly ConcurrentDictionary<string, InstanceFacts> _instances = new();
+    private int _calls;
+
+    public int Calls => _calls;
+
+    public void Add(InstanceFacts facts) => _instances[facts.InstanceId] = facts;
+
+    public Task<InstanceFacts?> DescribeInstanceAsync(string instanceId, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _calls);
+        return Task.FromResult(_instances.GetValueOrDefault(instanceId));
+    }
+}
+
+/// <summary>Group configs by name; a group without one is not managed.</summary>
+internal sealed class FakeConfigSource : IGroupConfigSource
+{
+    private readonly ConcurrentDictionary<string, GroupConfig> _configs = new();
+
+    public void Add(GroupConfig config) => _configs[config.GroupName] = config;
+
+    public Task<GroupConfigLookup> GetAsync(string groupName, CancellationToken cancellationToken) =>
+        Task.FromResult(_configs.TryGetValue(groupName, out GroupConfig? config)
+            ? GroupConfigLookup.ManagedBy(config)
+            : GroupConfigLookup.NotManaged("no configuration for the group"));
+}
+
+/// <summary>Records every start; can be told to fail a step's start.</summary>
+internal sealed class RecordingInvoker : IFunctionInvoker
+{
+    public ConcurrentQueue<RemediationRequest> Started { get; } = new();
+
+    public HashSet<string> FailingSteps { get; } = [];
+
+    public Task StartAsync(RemediationRequest request, CancellationToken cancellationToken)
+    {
+        if (FailingSteps.Contains(request.Step))
+        {
+            throw new RemoteApiException("lambda", "ResourceNotFoundException", "function not found", 404);
+        }
+
+        Started.Enqueue(request);
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>Records volume triggers it receives.</summary>
+internal sealed class RecordingVolumeTriggers : IVolumeTriggers
+{
+    public List<MaxGroupEvent> Received { get; } = [];
+
+    public Task<DispatchResult> OnInstanceStateChangeAsync(MaxGroupEvent.InstanceStateChange stateChange, CancellationToken cancellationToken) => Route(stateChange);
+
+    public Task<DispatchResult> OnInstanceLaunchAsync(MaxGroupEvent.AutoScalingLaunch launch, CancellationToken cancellationToken) => Route(launch);
+
+    public Task<DispatchResult> SweepAsync(MaxGroupEvent.Scheduled scheduled, CancellationToken cancellationToken) => Route(scheduled);
+
+    private Task<DispatchResult> Route(MaxGroupEvent e)
+    {
+        Received.Add(e);
+        return Task.FromResult(new DispatchResult { Status = DispatchStatus.Routed, Reason = "volume", EventId = e.Id, DetailType = e.DetailType });
+    }
+}
+
+/// <summary>Keeps every metric recorded.</summary>
+internal sealed class RecordingMetrics : IMetrics
+{
+    public ConcurrentQueue<(string Name, double Value, IReadOnlyDictionary<string, string>? Dimensions)> Records { get; } = new();
+
+    public void Record(string name, double value, MetricUnit unit, IReadOnlyDictionary<string, string>? dimensions = null) =>
+        Records.Enqueue((name, value, dimensions));
+
+    public int Count(string name) => Records.Count(r => r.Name == name);
+}
+
+/// <summary>A remediation step that counts its runs and returns a fixed outcome, or waits on the clock.</summary>
+internal sealed class CountingStep(string name, TimeProvider clock, TimeSpan? runFor = null) : IRemediationStep
+{
+    private int _runs;
+
+    public int Runs => _runs;
+
+    public string Name { get; } = name;
+
+    public async Task<StepOutcome> RunAsync(RemediationRequest request, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _runs);
+        if (runFor is { } duration)
+        {
+            await Task.Delay(duration, clock, cancellationToken);
+        }
+
+        return StepOutcome.Done("ran");
+    }
+}
+
+/// <summary>Builders for events and instances.</summary>
+internal static class Samples
+{
+    public static readonly DateTimeOffset WarningTime = new(2026, 11, 24, 8, 14, 21, TimeSpan.Zero);
+
+    public static MaxGroupEvent.SpotInterruption Warning(string instanceId, string eventId = "ev-1", DateTimeOffset? time = null, string action = "terminate") =>
+        (MaxGroupEvent.SpotInterruption)EventParser.Parse($$$"""
+            {"version":"0","id":"{{{eventId}}}","detail-type":"EC2 Spot Instance Interruption Warning","source":"aws.ec2",
+             "account":"123456789012","time":"{{{(time ?? WarningTime).UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}}}","region":"us-east-1",
+             "resources":["arn:aws:ec2:us-east-1a:instance/{{{instanceId}}}"],
+             "detail":{"instance-id":"{{{instanceId}}}","instance-action":"{{{action}}}"}}
+            """);
+
+    public static InstanceFacts Instance(string instanceId, string? group = "web", string state = "running", string type = "m5.large") => new()
+    {
+        InstanceId = instanceId,
+        GroupName = group,
+        AvailabilityZone = "us-east-1a",
+        SubnetId = "subnet-a",
+        InstanceType = type,
+        Lifecycle = "spot",
+        State = state,
+        PrivateIpAddress = "10.0.0.10",
+        LaunchTemplate = new LaunchTemplateRef("lt-1", null, "3"),
+    };
+}

@@ -1,0 +1,233 @@
+using MaxGroup.Core.Config;
+using MaxGroup.Core.Dispatch;
+using MaxGroup.Core.Events;
+using MaxGroup.Core.Ledger;
+using MaxGroup.Core.Remediation;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace MaxGroup.Core.Tests.Dispatch;
+
+public sealed class DispatcherTests
+{
+    private readonly FakeTimeProvider _clock = new(Samples.WarningTime + TimeSpan.FromSeconds(3));
+    private readonly FakeInventory _inventory = new();
+    private readonly FakeConfigSource _configs = new();
+    private readonly InMemoryLedger _ledger = new();
+    private readonly RecordingInvoker _invoker = new();
+    private readonly RecordingVolumeTriggers _volume = new();
+    private readonly RecordingMetrics _metrics = new();
+
+    private Dispatcher CreateDispatcher(DispatcherOptions? options = null) =>
+        new(_inventory, _configs, _ledger, _invoker, _volume, options ?? new DispatcherOptions(), _clock, _metrics, NullLogger.Instance);
+
+    [Fact]
+    public async Task Dispatch_WarningForManagedGroup_StartsEnabledStepsWithDeadline()
+    {
+        _inventory.Add(Samples.Instance("i-0123456789abcdef0"));
+        _configs.Add(new GroupConfig { GroupName = "web", PersistenceDev = "/dev/sdf", ConsulPort = 8500 });
+
+        DispatchResult result = await CreateDispatcher().DispatchAsync(Samples.Warning("i-0123456789abcdef0"), CancellationToken.None);
+
+        Assert.Equal(DispatchStatus.Started, result.Status);
+        Assert.Equal(new[] { "consul", "replace", "volume" }, _invoker.Started.Select(r => r.Step).Order());
+        Assert.All(_invoker.Started, r =>
+        {
+            Assert.Equal(Samples.WarningTime, r.WarningTime);
+            Assert.Equal(Samples.WarningTime.AddSeconds(120), r.ReclaimAt);
+            Assert.Equal("ev-1", r.EventId);
+            Assert.Equal("web", r.Config.GroupName);
+            Assert.False(r.DryRun);
+        });
+        InterruptionRecord? record = await _ledger.GetAsync("i-0123456789abcdef0", CancellationToken.None);
+        Assert.NotNull(record);
+        Assert.Equal(InterruptionStatus.Active, record.Status);
+        Assert.Equal("launch", record.Strategy);
+        Assert.Equal(Samples.WarningTime.AddDays(30), record.ExpiresAt);
+        Assert.All(record.Steps, s => Assert.Equal(StepStatus.Pending, s.Status));
+    }
+
+    [Fact]
+    public async Task Dispatch_DuplicateWarning_StartsNothingAndRecordsEventId()
+    {
+        _inventory.Add(Samples.Instance("i-0123456789abcdef0"));
+        _configs.Add(new GroupConfig { GroupName = "web" });
+        Dispatcher dispatcher = CreateDispatcher();
+        await dispatcher.DispatchAsync(Samples.Warning("i-0123456789abcdef0", "ev-1"), CancellationToken.None);
+
+        DispatchResult second = await dispatcher.DispatchAsync(Samples.Warning("i-0123456789abcdef0", "ev-2"), CancellationToken.None);
+
+        Assert.Equal(DispatchStatus.Duplicate, second.Status);
+        Assert.Single(_invoker.Started);
+        Assert.Equal(1, _inventory.Calls);
+        InterruptionRecord? record = await _ledger.GetAsync("i-0123456789abcdef0", CancellationToken.None);
+        Assert.Equal(["ev-1", "ev-2"], record!.EventIds);
+    }
+
+    [Fact]
+    public async Task Dispatch_ConcurrentDeliveries_StartStepsOnce()
+    {
+        _inventory.Add(Samples.Instance("i-0123456789abcdef0"));
+        _configs.Add(new GroupConfig { GroupName = "web", K8sNodeDrainOption = true });
+        Dispatcher dispatcher = CreateDispatcher();
+
+        DispatchResult[] results = await Task.WhenAll(Enumerable.Range(0, 8).Select(i =>
+            Task.Run(() => dispatcher.DispatchAsync(Samples.Warning("i-0123456789abcdef0", $"ev-{i}"), CancellationToken.None))));
+
+        Assert.Single(results, r => r.Status == DispatchStatus.Started);
+        Assert.Equal(7, results.Count(r => r.Status == DispatchStatus.Duplicate));
+        Assert.Equal(new[] { "drain", "replace" }, _invoker.Started.Select(r => r.Step).Order());
+    }
+
+    [Theory]
+    [InlineData("missing", "instance not found")]
+    [InlineData("terminated", "instance is already terminated")]
+    [InlineData("no-group", "instance is not in an Auto Scaling group")]
+    [InlineData("unmanaged", "group is not managed: no configuration for the group")]
+    [InlineData("disabled", "group is disabled in its configuration")]
+    public async Task Dispatch_NothingToDo_IsNoOpWithReason(string situation, string reason)
+    {
+        const string id = "i-0123456789abcdef0";
+        switch (situation)
+        {
+            case "terminated":
+                _inventory.Add(Samples.Instance(id, state: "terminated"));
+                break;
+            case "no-group":
+                _inventory.Add(Samples.Instance(id, group: null));
+                break;
+            case "unmanaged":
+                _inventory.Add(Samples.Instance(id, group: "other"));
+                break;
+            case "disabled":
+                _inventory.Add(Samples.Instance(id));
+                _configs.Add(new GroupConfig { GroupName = "web", Enabled = false });
+                break;
+        }
+
+        DispatchResult result = await CreateDispatcher().DispatchAsync(Samples.Warning(id), CancellationToken.None);
+
+        Assert.Equal(DispatchStatus.NoOp, result.Status);
+        Assert.Equal(reason, result.Reason);
+        Assert.Empty(_invoker.Started);
+        Assert.Null(await _ledger.GetAsync(id, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Dispatch_OverPerGroupCap_QueuesButOtherGroupsStart()
+    {
+        _configs.Add(new GroupConfig { GroupName = "web" });
+        _configs.Add(new GroupConfig { GroupName = "api" });
+        _inventory.Add(Samples.Instance("i-00000000000000001"));
+        _inventory.Add(Samples.Instance("i-00000000000000002"));
+        _inventory.Add(Samples.Instance("i-00000000000000003", group: "api"));
+        Dispatcher dispatcher = CreateDispatcher(new DispatcherOptions { Limits = new InFlightLimits(Global: 5, PerGroup: 1) });
+
+        DispatchResult first = await dispatcher.DispatchAsync(Samples.Warning("i-00000000000000001", "a"), CancellationToken.None);
+        DispatchResult second = await dispatcher.DispatchAsync(Samples.Warning("i-00000000000000002", "b"), CancellationToken.None);
+        DispatchResult third = await dispatcher.DispatchAsync(Samples.Warning("i-00000000000000003", "c"), CancellationToken.None);
+
+        Assert.Equal(DispatchStatus.Started, first.Status);
+        Assert.Equal(DispatchStatus.Queued, second.Status);
+        Assert.Equal(DispatchStatus.Started, third.Status);
+        Assert.Equal(InterruptionStatus.Queued, (await _ledger.GetAsync("i-00000000000000002", CancellationToken.None))!.Status);
+        Assert.Equal(["i-00000000000000001", "i-00000000000000003"], _invoker.Started.Select(r => r.Instance.InstanceId).Order());
+    }
+
+    [Fact]
+    public async Task Dispatch_OverGlobalCap_QueuesThenStartsWhenInFlightOneFinishes()
+    {
+        _configs.Add(new GroupConfig { GroupName = "web" });
+        _inventory.Add(Samples.Instance("i-00000000000000001"));
+        _inventory.Add(Samples.Instance("i-00000000000000002"));
+        Dispatcher dispatcher = CreateDispatcher(new DispatcherOptions { Limits = new InFlightLimits(Global: 1, PerGroup: 10) });
+        var runner = new RemediationRunner(_ledger, _clock, _metrics, NullLogger.Instance, dispatcher);
+        await dispatcher.DispatchAsync(Samples.Warning("i-00000000000000001", "a"), CancellationToken.None);
+        DispatchResult queued = await dispatcher.DispatchAsync(Samples.Warning("i-00000000000000002", "b"), CancellationToken.None);
+        Assert.Equal(DispatchStatus.Queued, queued.Status);
+
+        RemediationRequest request = Assert.Single(_invoker.Started);
+        await runner.RunAsync(new CountingStep("replace", _clock), request, CancellationToken.None);
+
+        Assert.Equal(InterruptionStatus.Done, (await _ledger.GetAsync("i-00000000000000001", CancellationToken.None))!.Status);
+        Assert.Equal(InterruptionStatus.Active, (await _ledger.GetAsync("i-00000000000000002", CancellationToken.None))!.Status);
+        Assert.Equal(["i-00000000000000001", "i-00000000000000002"], _invoker.Started.Select(r => r.Instance.InstanceId));
+        Assert.Equal("dequeued", _invoker.Started.Last().Trigger);
+        Assert.Empty(await _ledger.ListQueuedAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Dispatch_QueuedAndSlotLapsed_StartsOnNextInvocation()
+    {
+        _configs.Add(new GroupConfig { GroupName = "web" });
+        _inventory.Add(Samples.Instance("i-00000000000000001"));
+        _inventory.Add(Samples.Instance("i-00000000000000002"));
+        Dispatcher dispatcher = CreateDispatcher(new DispatcherOptions { Limits = new InFlightLimits(Global: 1, PerGroup: 1) });
+        await dispatcher.DispatchAsync(Samples.Warning("i-00000000000000001", "a"), CancellationToken.None);
+        await dispatcher.DispatchAsync(Samples.Warning("i-00000000000000002", "b"), CancellationToken.None);
+
+        // The first interruption's step never reports back: its slot lapses at reclaim + grace.
+        _clock.Advance(TimeSpan.FromSeconds(120) + InFlightLimits.SlotGrace);
+        var sweep = (MaxGroupEvent.Scheduled)EventParser.Parse("""
+            {"version":"0","id":"sweep-1","detail-type":"Scheduled Event","source":"aws.events","time":"2026-11-24T08:20:00Z","detail":{}}
+            """);
+        DispatchResult result = await dispatcher.DispatchAsync(sweep, CancellationToken.None);
+
+        Assert.Equal(["i-00000000000000002"], result.Dequeued);
+        Assert.Equal(2, _invoker.Started.Count);
+        Assert.Single(_volume.Received);
+    }
+
+    [Fact]
+    public async Task Dispatch_ForcedDryRun_MarksEveryRequestDry()
+    {
+        _inventory.Add(Samples.Instance("i-0123456789abcdef0"));
+        _configs.Add(new GroupConfig { GroupName = "web" });
+
+        DispatchResult result = await CreateDispatcher(new DispatcherOptions { ForceDryRun = true }).DispatchAsync(Samples.Warning("i-0123456789abcdef0"), CancellationToken.None);
+
+        Assert.True(result.DryRun);
+        Assert.True(Assert.Single(_invoker.Started).DryRun);
+        Assert.True((await _ledger.GetAsync("i-0123456789abcdef0", CancellationToken.None))!.DryRun);
+    }
+
+    [Fact]
+    public async Task Dispatch_StepCannotStart_RecordsFailureAndReleasesSlot()
+    {
+        _inventory.Add(Samples.Instance("i-0123456789abcdef0"));
+        _configs.Add(new GroupConfig { GroupName = "web" });
+        _invoker.FailingSteps.Add("replace");
+
+        DispatchResult result = await CreateDispatcher().DispatchAsync(Samples.Warning("i-0123456789abcdef0"), CancellationToken.None);
+
+        Assert.Contains("replace", result.StartErrors.Keys);
+        InterruptionRecord record = (await _ledger.GetAsync("i-0123456789abcdef0", CancellationToken.None))!;
+        Assert.Equal(StepStatus.Failed, record.FindStep("replace")!.Status);
+        Assert.Equal(InterruptionStatus.Done, record.Status);
+    }
+
+    [Fact]
+    public async Task Dispatch_StopAction_IsCarriedToSteps()
+    {
+        _inventory.Add(Samples.Instance("i-0123456789abcdef0"));
+        _configs.Add(new GroupConfig { GroupName = "web" });
+
+        await CreateDispatcher().DispatchAsync(Samples.Warning("i-0123456789abcdef0", action: "stop"), CancellationToken.None);
+
+        Assert.Equal("stop", Assert.Single(_invoker.Started).InstanceAction);
+    }
+
+    [Fact]
+    public async Task Dispatch_StateChange_IsRoutedToVolumeTriggers()
+    {
+        var stateChange = EventParser.Parse("""
+            {"version":"0","id":"sc-1","detail-type":"EC2 Instance State-change Notification","source":"aws.ec2","time":"2026-11-24T08:16:21Z",
+             "detail":{"instance-id":"i-0123456789abcdef0","state":"terminated"}}
+            """);
+
+        DispatchResult result = await CreateDispatcher().DispatchAsync(stateChange, CancellationToken.None);
+
+        Assert.Equal(DispatchStatus.Routed, result.Status);
+        Assert.Same(stateChange, Assert.Single(_volume.Received));
+    }
+}

@@ -1,0 +1,106 @@
+using MaxGroup.Core.Config;
+using MaxGroup.Core.Dispatch;
+using MaxGroup.Core.Ledger;
+using MaxGroup.Core.Remediation;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace MaxGroup.Core.Tests.Dispatch;
+
+public sealed class RemediationRunnerTests
+{
+    private const string Id = "i-0123456789abcdef0";
+    private readonly FakeTimeProvider _clock = new(Samples.WarningTime + TimeSpan.FromSeconds(2));
+    private readonly InMemoryLedger _ledger = new();
+    private readonly RecordingMetrics _metrics = new();
+
+    [Fact]
+    public async Task Run_StepAlreadyDone_IsNotRedone()
+    {
+        RemediationRequest request = await BeginAsync();
+        var runner = new RemediationRunner(_ledger, _clock, _metrics, NullLogger.Instance);
+        var step = new CountingStep("replace", _clock);
+
+        StepOutcome first = await runner.RunAsync(step, request, CancellationToken.None);
+        StepOutcome second = await runner.RunAsync(step, request, CancellationToken.None);
+
+        Assert.Equal(StepStatus.Done, first.Status);
+        Assert.Equal(StepStatus.NoOp, second.Status);
+        Assert.Equal(1, step.Runs);
+        InterruptionRecord record = (await _ledger.GetAsync(Id, CancellationToken.None))!;
+        Assert.Equal(StepStatus.Done, record.FindStep("replace")!.Status);
+        Assert.Equal(InterruptionStatus.Done, record.Status);
+        Assert.Equal(["warning", "running", "done", "done"], record.Timeline.Select(t => t.Status));
+    }
+
+    [Fact]
+    public async Task Run_StepRunningElsewhere_IsNotStartedTwice()
+    {
+        RemediationRequest request = await BeginAsync();
+        await _ledger.TryStartStepAsync(Id, "replace", _clock.GetUtcNow(), RemediationRunner.StepLease, CancellationToken.None);
+        var step = new CountingStep("replace", _clock);
+
+        StepOutcome outcome = await new RemediationRunner(_ledger, _clock, _metrics, NullLogger.Instance).RunAsync(step, request, CancellationToken.None);
+
+        Assert.Equal(StepStatus.NoOp, outcome.Status);
+        Assert.Equal(0, step.Runs);
+    }
+
+    [Fact]
+    public async Task Run_StepOutlivesReclaim_IsSkippedAndCountedAsDeadlineMiss()
+    {
+        RemediationRequest request = await BeginAsync();
+        var step = new CountingStep("replace", _clock, runFor: TimeSpan.FromMinutes(5));
+        Task<StepOutcome> run = new RemediationRunner(_ledger, _clock, _metrics, NullLogger.Instance).RunAsync(step, request, CancellationToken.None);
+
+        while (!run.IsCompleted)
+        {
+            _clock.Advance(TimeSpan.FromSeconds(10));
+            await Task.Delay(1);
+        }
+
+        StepOutcome outcome = await run;
+        Assert.Equal(StepStatus.Skipped, outcome.Status);
+        Assert.Equal("reclaim deadline reached before the step finished", outcome.Reason);
+        Assert.Equal(1, _metrics.Count("DeadlineMisses"));
+        Assert.Equal(StepStatus.Skipped, (await _ledger.GetAsync(Id, CancellationToken.None))!.FindStep("replace")!.Status);
+    }
+
+    [Fact]
+    public async Task Run_NoLedgerRecord_SkipsWithoutRunning()
+    {
+        var step = new CountingStep("replace", _clock);
+        RemediationRequest request = Request();
+
+        StepOutcome outcome = await new RemediationRunner(_ledger, _clock, _metrics, NullLogger.Instance).RunAsync(step, request, CancellationToken.None);
+
+        Assert.Equal(StepStatus.Skipped, outcome.Status);
+        Assert.Equal(0, step.Runs);
+    }
+
+    private async Task<RemediationRequest> BeginAsync()
+    {
+        var record = new InterruptionRecord
+        {
+            InstanceId = Id,
+            EventIds = ["ev-1"],
+            GroupName = "web",
+            WarningTime = Samples.WarningTime,
+            ReclaimAt = Samples.WarningTime.AddSeconds(120),
+            Steps = [new StepRecord { Name = "replace" }],
+            Timeline = [new TimelineEntry(Samples.WarningTime, "interruption", "warning")],
+        };
+        await _ledger.TryBeginInterruptionAsync(record, new InFlightLimits(), _clock.GetUtcNow(), CancellationToken.None);
+        return Request();
+    }
+
+    private static RemediationRequest Request() => new()
+    {
+        Step = "replace",
+        EventId = "ev-1",
+        WarningTime = Samples.WarningTime,
+        ReclaimAt = Samples.WarningTime.AddSeconds(120),
+        Instance = Samples.Instance(Id),
+        Config = new GroupConfig { GroupName = "web" },
+    };
+}

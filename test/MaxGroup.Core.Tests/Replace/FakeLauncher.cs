@@ -1,0 +1,37 @@
+using MaxGroup.Core.Ports;
+using MaxGroup.Core.Replace;
+using MaxGroup.Core.Tests.Dispatch;
+
+namespace MaxGroup.Core.Tests.Replace;
+
+/// <summary>RunInstances in memory: fails the (type, market) pairs it is told to with EC2's code, registers launched instances as running.</summary>
+internal sealed class FakeLauncher(FakeInventory inventory) : ISuccessorLauncher
+{
+    private int _next;
+
+    public Dictionary<string, string> FailWith { get; } = [];
+
+    public List<SuccessorLaunchSpec> Attempts { get; } = [];
+
+    public List<SuccessorLaunchSpec> Launched { get; } = [];
+
+    public Task<string> LaunchAsync(SuccessorLaunchSpec spec, CancellationToken cancellationToken)
+    {
+        Attempts.Add(spec);
+        if (FailWith.TryGetValue(spec.Candidate.ToString(), out string? code))
+        {
+            throw new RemoteApiException("ec2", code, "no capacity", 500);
+        }
+
+        string id = $"i-e{Interlocked.Increment(ref _next):x16}";
+        Launched.Add(spec);
+        inventory.Add(Samples.Instance(id, group: null, type: spec.Candidate.InstanceType) with { Tags = spec.Tags });
+        _byReplaces[spec.Tags[SuccessorTags.Replaces]] = id;
+        return Task.FromResult(id);
+    }
+
+    public Task<string?> FindSuccessorAsync(string interruptedInstanceId, CancellationToken cancellationToken) =>
+        Task.FromResult(_byReplaces.GetValueOrDefault(interruptedInstanceId));
+
+    private readonly Dictionary<string, string> _byReplaces = [];
+}

@@ -1,0 +1,494 @@
+using MaxGroup.Core.Config;
+using MaxGroup.Core.Ports;
+using MaxGroup.Core.Remediation;
+using MaxGroup.Core.Volume;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace MaxGroup.Core.Tests.Volume;
+
+public sealed class VolumeMoverTests
+{
+    private const string ZoneA = "us-east-1a";
+    private const string ZoneB = "us-east-1b";
+    private static readonly DateTimeOffset Warning = DateTimeOffset.Parse("2026-11-24T08:14:00Z", System.Globalization.CultureInfo.InvariantCulture);
+
+    private readonly FakeVolumeApi _ec2 = new();
+    private readonly FakeTimeProvider _clock = new(Warning.AddSeconds(5));
+    private readonly RecordingMetrics _metrics = new();
+
+    private VolumeMover Mover(ISuccessorLookup? successors = null, IAutoScalingApi? autoScaling = null) =>
+        new(_ec2, _clock, NullLogger.Instance, _metrics, autoScaling, successors, new VolumeMoverOptions { MaxWait = TimeSpan.Zero });
+
+    private (FakeInstance Doomed, FakeVolume Data) Doomed(string zone = ZoneA)
+    {
+        FakeInstance doomed = _ec2.AddInstance("i-doomed", zone, launched: Warning.AddHours(-5));
+        _ec2.AddVolume(zone, "i-doomed", "/dev/xvda");
+        FakeVolume data = _ec2.AddVolume(zone, "i-doomed", "/dev/sdf");
+        data.Tags["app"] = "db";
+        return (doomed, data);
+    }
+
+    private RemediationRequest Request(string? successor = null, string action = "terminate", CrossAzPolicy crossAz = CrossAzPolicy.Snapshot, bool dryRun = false) => new()
+    {
+        Step = StepNames.Volume,
+        EventId = "evt-1",
+        InstanceAction = action,
+        WarningTime = Warning,
+        ReclaimAt = Warning.AddSeconds(120),
+        Instance = _ec2.Instances["i-doomed"].ToFacts(),
+        Config = new GroupConfig { GroupName = "web", PersistenceDev = "/dev/sdf", PersistenceCrossAz = crossAz },
+        DryRun = dryRun,
+        SuccessorInstanceId = successor,
+    };
+
+    [Fact]
+    public async Task Prepare_DataVolume_TurnsOffDeleteOnTerminationFirstAndTagsPending()
+    {
+        (_, FakeVolume data) = Doomed();
+
+        StepOutcome outcome = await Mover().PrepareAsync(Request(), CancellationToken.None);
+
+        Assert.Equal(StepStatus.Waiting, outcome.Status);
+        Assert.StartsWith("ModifyInstanceAttribute i-doomed /dev/sdf False", _ec2.Calls[0], StringComparison.Ordinal);
+        Assert.False(_ec2.Instances["i-doomed"].Devices["/dev/sdf"].DeleteOnTermination);
+        Assert.True(_ec2.Instances["i-doomed"].Devices["/dev/xvda"].DeleteOnTermination);
+        Assert.Equal("pending", data.Tags[VolumeTags.Status]);
+        Assert.Equal("web", data.Tags[VolumeTags.Group]);
+        Assert.Equal("i-doomed", data.Tags[VolumeTags.SourceInstance]);
+        Assert.Equal("/dev/xvdz", data.Tags[VolumeTags.AttachAs]);
+        Assert.Equal("2026-11-24T08:16:00Z", data.Tags[VolumeTags.ReclaimAt]);
+
+        _ec2.Terminate("i-doomed");
+        Assert.True(_ec2.Volumes.ContainsKey(data.Id));
+    }
+
+    [Fact]
+    public async Task Prepare_DeviceMissing_FailsWithClearReason()
+    {
+        _ec2.AddInstance("i-doomed", ZoneA);
+        _ec2.AddVolume(ZoneA, "i-doomed", "/dev/xvda");
+
+        StepOutcome outcome = await Mover().PrepareAsync(Request(), CancellationToken.None);
+
+        Assert.Equal(StepStatus.Failed, outcome.Status);
+        Assert.Contains("no EBS volume is attached at /dev/sdf on i-doomed", outcome.Reason, StringComparison.Ordinal);
+        Assert.Empty(_ec2.Calls);
+    }
+
+    [Fact]
+    public async Task Prepare_LateWarningAfterTermination_VolumeSurvived_IsTaggedNotCrashed()
+    {
+        (FakeInstance doomed, FakeVolume data) = Doomed();
+        RemediationRequest stale = Request();
+        doomed.Devices["/dev/sdf"] = (data.Id, false);
+        _ec2.Terminate("i-doomed");
+
+        StepOutcome outcome = await Mover().PrepareAsync(stale, CancellationToken.None);
+
+        Assert.Equal(StepStatus.Waiting, outcome.Status);
+        Assert.Equal(VolumeTags.Statuses.Pending, data.Tags[VolumeTags.Status]);
+    }
+
+    [Fact]
+    public async Task Prepare_LateWarningAfterTermination_VolumeDeleted_FailsWithReason()
+    {
+        Doomed();
+        RemediationRequest stale = Request();
+        _ec2.Terminate("i-doomed");
+
+        StepOutcome outcome = await Mover().PrepareAsync(stale, CancellationToken.None);
+
+        Assert.Equal(StepStatus.Failed, outcome.Status);
+        Assert.Contains("is gone", outcome.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Prepare_DryRun_PlansAndChangesNothing()
+    {
+        (_, FakeVolume data) = Doomed();
+
+        StepOutcome outcome = await Mover().PrepareAsync(Request(dryRun: true), CancellationToken.None);
+
+        Assert.Equal(StepStatus.NoOp, outcome.Status);
+        Assert.Contains("dry run", outcome.Reason, StringComparison.Ordinal);
+        Assert.Equal(data.Id, outcome.Details["volume"]);
+        Assert.Empty(_ec2.Calls);
+    }
+
+    [Fact]
+    public async Task Prepare_Duplicate_KeepsTheRecordedMove()
+    {
+        (_, FakeVolume data) = Doomed();
+        VolumeMover mover = Mover();
+        await mover.PrepareAsync(Request(), CancellationToken.None);
+        data.Tags[VolumeTags.TargetInstance] = "i-claimed";
+        data.Tags[VolumeTags.Status] = VolumeTags.Statuses.Attaching;
+
+        await mover.PrepareAsync(Request(successor: "i-next"), CancellationToken.None);
+
+        Assert.Equal(VolumeTags.Statuses.Attaching, data.Tags[VolumeTags.Status]);
+        Assert.Equal("i-claimed", data.Tags[VolumeTags.TargetInstance]);
+        Assert.Equal("i-next", data.Tags[VolumeTags.Successor]);
+    }
+
+    [Fact]
+    public async Task StateChange_TerminatedWithRecordedSuccessor_AttachesAsXvdzOnce()
+    {
+        (_, FakeVolume data) = Doomed();
+        _ec2.AddInstance("i-new", ZoneA, launched: Warning.AddSeconds(30));
+        _ec2.AddInstance("i-newer", ZoneA, launched: Warning.AddSeconds(40));
+        VolumeMover mover = Mover();
+        await mover.PrepareAsync(Request(successor: "i-new"), CancellationToken.None);
+        _ec2.Terminate("i-doomed");
+
+        IReadOnlyList<VolumeMoveResult> first = await mover.OnInstanceStateChangeAsync("i-doomed", "terminated", CancellationToken.None);
+        IReadOnlyList<VolumeMoveResult> again = await mover.OnInstanceStateChangeAsync("i-doomed", "terminated", CancellationToken.None);
+
+        Assert.Equal(StepStatus.Done, Assert.Single(first).Outcome.Status);
+        Assert.Equal("i-new", data.AttachedTo);
+        Assert.Equal("/dev/xvdz", data.Device);
+        Assert.Equal(VolumeTags.Statuses.Attached, data.Tags[VolumeTags.Status]);
+        Assert.Empty(again);
+        Assert.Single(_ec2.Calls, c => c.StartsWith("AttachVolume", StringComparison.Ordinal));
+        StepOutcome sweep = VolumeStep.Summarize((await mover.SweepAsync(CancellationToken.None)).Results, "none");
+        Assert.Equal(StepStatus.NoOp, sweep.Status);
+    }
+
+    [Fact]
+    public async Task Launch_BeforeTerminated_WaitsThenTerminatedCompletes()
+    {
+        (_, FakeVolume data) = Doomed();
+        VolumeMover mover = Mover();
+        await mover.PrepareAsync(Request(), CancellationToken.None);
+        _ec2.AddInstance("i-new", ZoneA, launched: Warning.AddSeconds(30));
+
+        IReadOnlyList<VolumeMoveResult> early = await mover.OnInstanceLaunchedAsync("web", "i-new", CancellationToken.None);
+        Assert.Equal(StepStatus.Waiting, Assert.Single(early).Outcome.Status);
+        Assert.Equal("i-doomed", data.AttachedTo);
+
+        _ec2.Terminate("i-doomed");
+        IReadOnlyList<VolumeMoveResult> done = await mover.OnInstanceStateChangeAsync("i-doomed", "terminated", CancellationToken.None);
+
+        Assert.Equal(StepStatus.Done, Assert.Single(done).Outcome.Status);
+        Assert.Equal("i-new", data.AttachedTo);
+    }
+
+    [Fact]
+    public async Task Terminated_NoSuccessorYet_WaitsThenLaunchInZoneTakesIt()
+    {
+        (_, FakeVolume data) = Doomed();
+        VolumeMover mover = Mover();
+        await mover.PrepareAsync(Request(), CancellationToken.None);
+        _ec2.Terminate("i-doomed");
+
+        IReadOnlyList<VolumeMoveResult> waiting = await mover.OnInstanceStateChangeAsync("i-doomed", "terminated", CancellationToken.None);
+        Assert.Equal(StepStatus.Waiting, Assert.Single(waiting).Outcome.Status);
+        VolumeSweepReport report = await mover.SweepAsync(CancellationToken.None);
+        PendingVolume pending = Assert.Single(report.StillPending);
+        Assert.Equal(data.Id, pending.VolumeId);
+        Assert.Equal(TimeSpan.FromSeconds(5), pending.Age);
+        Assert.Contains(_metrics.Records, r => r.Name == "PersistentVolumesPending" && r.Value == 1 && r.Dimensions?["Group"] == "web");
+
+        _ec2.AddInstance("i-elsewhere", ZoneB, launched: Warning.AddSeconds(50));
+        Assert.Empty(await mover.OnInstanceLaunchedAsync("web", "i-elsewhere", CancellationToken.None));
+        _ec2.AddInstance("i-new", ZoneA, launched: Warning.AddSeconds(60));
+        IReadOnlyList<VolumeMoveResult> done = await mover.OnInstanceLaunchedAsync("web", "i-new", CancellationToken.None);
+
+        Assert.Equal(StepStatus.Done, Assert.Single(done).Outcome.Status);
+        Assert.Equal("i-new", data.AttachedTo);
+    }
+
+    [Fact]
+    public async Task Fallback_NewestGroupInstanceInZone_NeverOutsideGroupOrZone()
+    {
+        (_, FakeVolume data) = Doomed();
+        _ec2.AddInstance("i-other-group", ZoneA, group: "api", launched: Warning.AddSeconds(90));
+        _ec2.AddInstance("i-no-group", ZoneA, group: null, launched: Warning.AddSeconds(80));
+        _ec2.AddInstance("i-other-zone", ZoneB, launched: Warning.AddSeconds(70));
+        _ec2.AddInstance("i-old", ZoneA, launched: Warning.AddHours(-2));
+        _ec2.AddInstance("i-young", ZoneA, launched: Warning.AddSeconds(20));
+        _ec2.AddInstance("i-stopped", ZoneA, state: "stopped", launched: Warning.AddSeconds(60));
+        VolumeMover mover = Mover();
+        await mover.PrepareAsync(Request(), CancellationToken.None);
+        _ec2.Terminate("i-doomed");
+
+        await mover.SweepAsync(CancellationToken.None);
+
+        Assert.Equal("i-young", data.AttachedTo);
+    }
+
+    [Fact]
+    public async Task Fallback_InstanceHoldingMigratedVolume_IsSkipped()
+    {
+        (_, FakeVolume data) = Doomed();
+        _ec2.AddInstance("i-busy", ZoneA, launched: Warning.AddSeconds(50));
+        FakeVolume earlier = _ec2.AddVolume(ZoneA, "i-busy", "/dev/xvdz");
+        earlier.Tags[VolumeTags.Status] = VolumeTags.Statuses.Attached;
+        _ec2.AddInstance("i-free", ZoneA, launched: Warning.AddSeconds(10));
+        VolumeMover mover = Mover();
+        await mover.PrepareAsync(Request(), CancellationToken.None);
+        _ec2.Terminate("i-doomed");
+
+        await mover.OnInstanceStateChangeAsync("i-doomed", "terminated", CancellationToken.None);
+
+        Assert.Equal("i-free", data.AttachedTo);
+    }
+
+    [Fact]
+    public async Task RecordedSuccessor_DeviceAlreadyInUse_FailsClearlyAndKeepsVolumePending()
+    {
+        (_, FakeVolume data) = Doomed();
+        _ec2.AddInstance("i-new", ZoneA, launched: Warning.AddSeconds(30));
+        FakeVolume squatter = _ec2.AddVolume(ZoneA, "i-new", "/dev/xvdz");
+        VolumeMover mover = Mover();
+        await mover.PrepareAsync(Request(successor: "i-new"), CancellationToken.None);
+        _ec2.Terminate("i-doomed");
+
+        VolumeMoveResult result = Assert.Single(await mover.OnInstanceStateChangeAsync("i-doomed", "terminated", CancellationToken.None));
+
+        Assert.Equal(StepStatus.Failed, result.Outcome.Status);
+        Assert.Contains($"device /dev/xvdz is already in use on i-new by {squatter.Id}", result.Outcome.Reason, StringComparison.Ordinal);
+        Assert.Null(data.AttachedTo);
+        Assert.Equal(VolumeTags.Statuses.Pending, data.Tags[VolumeTags.Status]);
+        Assert.Contains("already in use", data.Tags[VolumeTags.LastError], StringComparison.Ordinal);
+        Assert.DoesNotContain(_ec2.Calls, c => c.StartsWith("AttachVolume", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task StopInteruption_StoppedSource_DetachesThenAttaches()
+    {
+        (_, FakeVolume data) = Doomed();
+        _ec2.AddInstance("i-new", ZoneA, launched: Warning.AddSeconds(30));
+        VolumeMover mover = Mover();
+        await mover.PrepareAsync(Request(successor: "i-new", action: "stop"), CancellationToken.None);
+        Assert.DoesNotContain(_ec2.Calls, c => c.StartsWith("DetachVolume", StringComparison.Ordinal));
+
+        _ec2.Stop("i-doomed");
+        VolumeMoveResult result = Assert.Single(await mover.OnInstanceStateChangeAsync("i-doomed", "stopped", CancellationToken.None));
+
+        Assert.Equal(StepStatus.Done, result.Outcome.Status);
+        Assert.Contains($"DetachVolume {data.Id} i-doomed", _ec2.Calls);
+        Assert.Equal("i-new", data.AttachedTo);
+        Assert.Equal("/dev/xvdz", data.Device);
+    }
+
+    [Fact]
+    public async Task CrossZone_Snapshot_CopiesAttributesAndTagsAcrossTriggersAndKeepsOriginal()
+    {
+        (_, FakeVolume data) = Doomed();
+        _ec2.AddInstance("i-far", ZoneB, launched: Warning.AddSeconds(30));
+        _ec2.SnapshotPendingLooks = 1;
+        VolumeMover mover = Mover();
+        await mover.PrepareAsync(Request(successor: "i-far"), CancellationToken.None);
+        _ec2.Terminate("i-doomed");
+
+        VolumeMoveResult first = Assert.Single(await mover.OnInstanceStateChangeAsync("i-doomed", "terminated", CancellationToken.None));
+        Assert.Equal(StepStatus.Waiting, first.Outcome.Status);
+        Assert.Equal(VolumeTags.Statuses.Copying, data.Tags[VolumeTags.Status]);
+
+        VolumeSweepReport report = await mover.SweepAsync(CancellationToken.None);
+        Assert.Equal(1, report.Completed);
+
+        FakeVolume copy = _ec2.Volumes[data.Tags[VolumeTags.CopyVolume]];
+        Assert.Single(_ec2.Calls, c => c.StartsWith("CreateSnapshot", StringComparison.Ordinal));
+        Assert.Equal(ZoneB, copy.Zone);
+        Assert.Equal((data.Size, data.Type, data.Iops, data.Throughput), (copy.Size, copy.Type, copy.Iops, copy.Throughput));
+        Assert.Equal("db", copy.Tags["app"]);
+        Assert.Equal(data.Id, copy.Tags[VolumeTags.SourceVolume]);
+        Assert.Equal(VolumeTags.Statuses.Attached, copy.Tags[VolumeTags.Status]);
+        Assert.Equal(("i-far", "/dev/xvdz"), (copy.AttachedTo, copy.Device));
+        Assert.True(_ec2.Volumes.ContainsKey(data.Id));
+        Assert.Equal(VolumeTags.Statuses.SourceKept, data.Tags[VolumeTags.Status]);
+        Assert.Empty((await mover.SweepAsync(CancellationToken.None)).Results);
+    }
+
+    [Fact]
+    public async Task CrossZone_Wait_LeavesPendingForNextLaunchInZone()
+    {
+        (_, FakeVolume data) = Doomed();
+        _ec2.AddInstance("i-far", ZoneB, launched: Warning.AddSeconds(30));
+        VolumeMover mover = Mover();
+        await mover.PrepareAsync(Request(successor: "i-far", crossAz: CrossAzPolicy.Wait), CancellationToken.None);
+        _ec2.Terminate("i-doomed");
+
+        VolumeMoveResult waiting = Assert.Single(await mover.OnInstanceStateChangeAsync("i-doomed", "terminated", CancellationToken.None));
+        Assert.Equal(StepStatus.Waiting, waiting.Outcome.Status);
+        Assert.Contains("persistence_cross_az is wait", waiting.Outcome.Reason, StringComparison.Ordinal);
+        Assert.DoesNotContain(_ec2.Calls, c => c.StartsWith("CreateSnapshot", StringComparison.Ordinal));
+
+        _ec2.AddInstance("i-near", ZoneA, launched: Warning.AddSeconds(90));
+        await mover.OnInstanceLaunchedAsync("web", "i-near", CancellationToken.None);
+
+        Assert.Equal("i-near", data.AttachedTo);
+    }
+
+    [Fact]
+    public async Task Successor_FromLedgerLookup_IsUsedWhenNotOnTheVolume()
+    {
+        (_, FakeVolume data) = Doomed();
+        _ec2.AddInstance("i-ledger", ZoneA, launched: Warning.AddSeconds(10));
+        _ec2.AddInstance("i-newest", ZoneA, launched: Warning.AddSeconds(90));
+        VolumeMover mover = Mover(successors: new FixedSuccessor("i-ledger"));
+        await mover.PrepareAsync(Request(), CancellationToken.None);
+        _ec2.Terminate("i-doomed");
+
+        await mover.SweepAsync(CancellationToken.None);
+
+        Assert.Equal("i-ledger", data.AttachedTo);
+    }
+
+    [Fact]
+    public async Task AutoScaling_OnlyInServiceMembersAreCandidates()
+    {
+        (_, FakeVolume data) = Doomed();
+        _ec2.AddInstance("i-detaching", ZoneA, launched: Warning.AddSeconds(90));
+        _ec2.AddInstance("i-inservice", ZoneA, launched: Warning.AddSeconds(10));
+        var groups = new FakeAutoScaling(("i-detaching", "Detaching"), ("i-inservice", "InService"));
+        VolumeMover mover = Mover(autoScaling: groups);
+        await mover.PrepareAsync(Request(), CancellationToken.None);
+        _ec2.Terminate("i-doomed");
+
+        await mover.SweepAsync(CancellationToken.None);
+
+        Assert.Equal("i-inservice", data.AttachedTo);
+    }
+
+    [Fact]
+    public async Task Attach_AnotherTriggerAttachedItFirst_NeverTwoInstances()
+    {
+        (_, FakeVolume data) = Doomed();
+        _ec2.AddInstance("i-new", ZoneA, launched: Warning.AddSeconds(30));
+        _ec2.AddInstance("i-rogue", ZoneA, launched: Warning.AddSeconds(20));
+        VolumeMover mover = Mover();
+        await mover.PrepareAsync(Request(successor: "i-new"), CancellationToken.None);
+        _ec2.Terminate("i-doomed");
+        _ec2.BeforeAttach = (volumeId, _) =>
+        {
+            _ec2.BeforeAttach = null;
+            _ec2.AttachVolumeAsync(volumeId, "i-rogue", "/dev/xvdz", CancellationToken.None).GetAwaiter().GetResult();
+        };
+
+        VolumeMoveResult result = Assert.Single(await mover.OnInstanceStateChangeAsync("i-doomed", "terminated", CancellationToken.None));
+
+        Assert.Equal(StepStatus.Failed, result.Outcome.Status);
+        Assert.Equal("i-rogue", data.AttachedTo);
+        Assert.False(_ec2.Instances["i-new"].Devices.ContainsKey("/dev/xvdz"));
+
+        // The next trigger adopts the winner's attach instead of calling it foreign.
+        VolumeMoveResult next = await mover.AdvanceAsync(data.Id, null, null, CancellationToken.None);
+        Assert.Equal(StepStatus.Done, next.Outcome.Status);
+        Assert.Equal((VolumeTags.Statuses.Attached, "i-rogue"), (data.Tags[VolumeTags.Status], data.Tags[VolumeTags.TargetInstance]));
+    }
+
+    [Fact]
+    public async Task TwoVolumes_OneSuccessor_OnlyOneIsAttachedToIt()
+    {
+        (_, FakeVolume first) = Doomed();
+        VolumeMover mover = Mover();
+        await mover.PrepareAsync(Request(), CancellationToken.None);
+        _ec2.AddInstance("i-doomed2", ZoneA, launched: Warning.AddHours(-4));
+        FakeVolume second = _ec2.AddVolume(ZoneA, "i-doomed2", "/dev/sdf");
+        await mover.PrepareAsync(Request() with { EventId = "evt-2", Instance = _ec2.Instances["i-doomed2"].ToFacts() }, CancellationToken.None);
+        _ec2.Terminate("i-doomed");
+        _ec2.Terminate("i-doomed2");
+        _ec2.AddInstance("i-new", ZoneA, launched: Warning.AddSeconds(30));
+
+        VolumeSweepReport report = await mover.SweepAsync(CancellationToken.None);
+
+        Assert.Equal(1, report.Completed);
+        Assert.Single(new[] { first, second }, v => v.AttachedTo == "i-new");
+        Assert.Single(report.StillPending);
+    }
+
+    [Fact]
+    public async Task AttachedTag_VolumeFreeAgain_ReopensTheMove()
+    {
+        (_, FakeVolume data) = Doomed();
+        VolumeMover mover = Mover();
+        await mover.PrepareAsync(Request(), CancellationToken.None);
+        _ec2.Terminate("i-doomed");
+        data.Tags[VolumeTags.Status] = VolumeTags.Statuses.Attached;
+        data.Tags[VolumeTags.TargetInstance] = "i-gone";
+        _ec2.AddInstance("i-new", ZoneA, launched: Warning.AddSeconds(30));
+
+        VolumeMoveResult result = await mover.AdvanceAsync(data.Id, null, null, CancellationToken.None);
+
+        Assert.Equal(StepStatus.Done, result.Outcome.Status);
+        Assert.Equal("i-new", data.AttachedTo);
+    }
+
+    [Fact]
+    public async Task Step_Warning_RoutesToPrepare_AndGroupWithoutDeviceIsNoOp()
+    {
+        Doomed();
+        var step = new VolumeStep(Mover(), NullLogger.Instance);
+
+        StepOutcome none = await step.RunAsync(Request() with { Config = new GroupConfig { GroupName = "web" } }, CancellationToken.None);
+        StepOutcome prepared = await step.RunAsync(Request(), CancellationToken.None);
+
+        Assert.Equal(StepNames.Volume, step.Name);
+        Assert.Equal(StepStatus.NoOp, none.Status);
+        Assert.Equal(StepStatus.Waiting, prepared.Status);
+    }
+
+    [Fact]
+    public async Task Advance_OutOfTime_ReturnsWaitingAndKeepsTheMoveOpen()
+    {
+        (_, FakeVolume data) = Doomed();
+        VolumeMover mover = Mover();
+        await mover.PrepareAsync(Request(), CancellationToken.None);
+        _ec2.Terminate("i-doomed");
+        _ec2.AddInstance("i-new", ZoneA, launched: Warning.AddSeconds(30));
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+
+        VolumeMoveResult result = await mover.AdvanceAsync(data.Id, null, null, cancelled.Token);
+
+        Assert.Equal(StepStatus.Waiting, result.Outcome.Status);
+        Assert.Equal(VolumeTags.Statuses.Pending, data.Tags[VolumeTags.Status]);
+        Assert.Equal(StepStatus.Done, (await mover.AdvanceAsync(data.Id, null, null, CancellationToken.None)).Outcome.Status);
+    }
+
+    [Fact]
+    public async Task Snapshot_StillPending_WaitsInProcessOnlyUpToMaxWait()
+    {
+        (_, FakeVolume data) = Doomed();
+        _ec2.AddInstance("i-far", ZoneB, launched: Warning.AddSeconds(30));
+        _ec2.SnapshotPendingLooks = 1000;
+        var mover = new VolumeMover(_ec2, TimeProvider.System, NullLogger.Instance, options: new VolumeMoverOptions { MaxWait = TimeSpan.FromMilliseconds(300), PollInterval = TimeSpan.FromMilliseconds(50) });
+        await mover.PrepareAsync(Request(successor: "i-far"), CancellationToken.None);
+        _ec2.Terminate("i-doomed");
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+
+        VolumeMoveResult result = Assert.Single(await mover.OnInstanceStateChangeAsync("i-doomed", "terminated", CancellationToken.None));
+
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"waited {watch.Elapsed}");
+        Assert.Equal(StepStatus.Waiting, result.Outcome.Status);
+        Assert.Contains("is pending", result.Outcome.Reason, StringComparison.Ordinal);
+        Assert.Equal(VolumeTags.Statuses.Copying, data.Tags[VolumeTags.Status]);
+        Assert.NotEqual("", data.Tags[VolumeTags.Snapshot]);
+    }
+
+    [Fact]
+    public void Port_HasNoDeleteAndNoForce_SoMaxGroupCannotLoseAVolume()
+    {
+        System.Reflection.MethodInfo[] methods = typeof(IVolumeApi).GetMethods();
+
+        Assert.DoesNotContain(methods, m => m.Name.StartsWith("Delete", StringComparison.Ordinal));
+        Assert.DoesNotContain(methods.SelectMany(m => m.GetParameters()), p => p.Name!.Contains("force", StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Theory]
+    [InlineData("/dev/sdf", "/dev/xvdf", true)]
+    [InlineData("/dev/xvdz", "xvdz", true)]
+    [InlineData("/dev/sdf", "/dev/xvdz", false)]
+    [InlineData("/dev/sda1", "/dev/xvda", false)]
+    public void DeviceNames_Same_MatchesEc2Spellings(string a, string b, bool same) => Assert.Equal(same, DeviceNames.Same(a, b));
+
+    private sealed class FixedSuccessor(string successor) : ISuccessorLookup
+    {
+        public Task<string?> FindSuccessorAsync(string groupName, string interruptedInstanceId, CancellationToken cancellationToken) =>
+            Task.FromResult<string?>(successor);
+    }
+}

@@ -1,0 +1,106 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using MaxGroup.Integration.Tests.Infrastructure;
+
+namespace MaxGroup.Integration.Tests.Deployment;
+
+/// <summary>
+/// The rules' event patterns, taken from the transformed template, run through moto's EventBridge pattern matcher
+/// (tools/sam/check_patterns.py, one SQS queue per rule) with the sample events in events/ and variants of them.
+/// </summary>
+[Collection(MotoCollection.Name)]
+public sealed class EventPatternTests(MotoFixture moto)
+{
+    private const string Warning = "DispatcherFunctionSpotInterruptionWarning";
+    private const string StateChange = "DispatcherFunctionInstanceStateChange";
+    private const string Launch = "DispatcherFunctionGroupLaunchSuccessful";
+    private const string Rebalance = "DispatcherFunctionRebalanceRecommendation";
+
+    [Fact]
+    public async Task Patterns_SampleEventsAndNearMisses_RouteOnlyWhereIntended()
+    {
+        await moto.ResetAsync();
+        string eventsDirectory = Directory.CreateTempSubdirectory("maxgroup-events-").FullName;
+        try
+        {
+            Dictionary<string, string[]> expected = await WriteEventsAsync(eventsDirectory);
+
+            string template = await TransformedTemplate.PathAsync();
+            ToolResult result = await ToolProcess.RunAsync(
+                "python3",
+                [RepositoryPaths.Tool("check_patterns.py"), "--endpoint", moto.Endpoint, "--template", template, "--events", eventsDirectory],
+                TimeSpan.FromMinutes(3));
+            Assert.True(result.ExitCode == 0, result.ToString());
+
+            using JsonDocument report = JsonDocument.Parse(result.StandardOutput);
+            Assert.Equal(
+                [Launch, StateChange, Rebalance, Warning],
+                report.RootElement.GetProperty("rules").EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
+            var routes = report.RootElement.GetProperty("routes").EnumerateObject()
+                .ToDictionary(p => p.Name, p => p.Value.EnumerateArray().Select(r => r.GetString()!).ToArray());
+            Assert.Equal(expected.Keys.Order(StringComparer.Ordinal), routes.Keys.Order(StringComparer.Ordinal));
+            Assert.All(expected, pair => Assert.True(
+                pair.Value.SequenceEqual(routes[pair.Key]),
+                $"{pair.Key}: expected [{string.Join(", ", pair.Value)}], routed to [{string.Join(", ", routes[pair.Key])}]"));
+        }
+        finally
+        {
+            Directory.Delete(eventsDirectory, recursive: true);
+        }
+    }
+
+    /// <summary>Writes each sample and variant into <paramref name="directory"/>; returns file name → rules that must match.</summary>
+    private static async Task<Dictionary<string, string[]>> WriteEventsAsync(string directory)
+    {
+        string samples = Path.Combine(RepositoryPaths.Root, "events");
+        JsonObject warning = await LoadAsync(samples, "ec2-spot-interruption-warning.json");
+        JsonObject stateChange = await LoadAsync(samples, "ec2-instance-state-change-terminated.json");
+        JsonObject launch = await LoadAsync(samples, "autoscaling-instance-launch-successful.json");
+        JsonObject rebalance = await LoadAsync(samples, "ec2-instance-rebalance-recommendation.json");
+
+        var cases = new Dictionary<string, (JsonObject Event, string[] Rules)>
+        {
+            ["warning-terminate"] = (warning, [Warning]),
+            ["warning-stop"] = (With(warning, e => e["detail"]!["instance-action"] = "stop"), [Warning]),
+            ["warning-hibernate"] = (With(warning, e => e["detail"]!["instance-action"] = "hibernate"), [Warning]),
+            ["state-terminated"] = (stateChange, [StateChange]),
+            ["state-stopped"] = (With(stateChange, e => e["detail"]!["state"] = "stopped"), [StateChange]),
+            ["launch-successful"] = (launch, [Launch]),
+            ["rebalance"] = (rebalance, [Rebalance]),
+
+            // Near misses: the same shapes with one field off must reach no rule.
+            ["miss-state-running"] = (With(stateChange, e => e["detail"]!["state"] = "running"), []),
+            ["miss-state-stopping"] = (With(stateChange, e => e["detail"]!["state"] = "stopping"), []),
+            ["miss-state-shutting-down"] = (With(stateChange, e => e["detail"]!["state"] = "shutting-down"), []),
+            ["miss-warning-other-source"] = (With(warning, e => e["source"] = "maxgroup.test"), []),
+            ["miss-warning-other-detail-type"] = (With(warning, e => e["detail-type"] = "EC2 Spot Instance Request Fulfillment"), []),
+            ["miss-state-change-from-autoscaling"] = (With(stateChange, e => e["source"] = "aws.autoscaling"), []),
+            ["miss-launch-unsuccessful"] = (With(launch, e => e["detail-type"] = "EC2 Instance Launch Unsuccessful"), []),
+            ["miss-terminate-successful"] = (With(launch, e => e["detail-type"] = "EC2 Instance Terminate Successful"), []),
+            ["miss-launch-from-ec2"] = (With(launch, e => e["source"] = "aws.ec2"), []),
+            ["miss-scheduled-event"] = (With(launch, e =>
+            {
+                e["source"] = "aws.events";
+                e["detail-type"] = "Scheduled Event";
+                e["detail"] = new JsonObject();
+            }), []),
+        };
+
+        foreach ((string name, (JsonObject item, _)) in cases)
+        {
+            await File.WriteAllTextAsync(Path.Combine(directory, $"{name}.json"), item.ToJsonString());
+        }
+
+        return cases.ToDictionary(pair => $"{pair.Key}.json", pair => pair.Value.Rules);
+    }
+
+    private static async Task<JsonObject> LoadAsync(string directory, string name) =>
+        JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(directory, name)))!.AsObject();
+
+    private static JsonObject With(JsonObject sample, Action<JsonObject> change)
+    {
+        JsonObject copy = sample.DeepClone().AsObject();
+        change(copy);
+        return copy;
+    }
+}

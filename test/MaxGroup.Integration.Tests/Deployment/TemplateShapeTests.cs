@@ -1,0 +1,112 @@
+using System.Text.Json;
+
+namespace MaxGroup.Integration.Tests.Deployment;
+
+/// <summary>
+/// Settings of the transformed template that moto cannot show (it does not implement
+/// AWS::Lambda::EventInvokeConfig, and ignores TTL, point-in-time recovery and bucket hardening on create).
+/// </summary>
+public sealed class TemplateShapeTests
+{
+    private static readonly string[] Remediations = ["ReplaceFunction", "VolumeFunction", "DrainFunction", "ConsulFunction"];
+
+    [Fact]
+    public async Task AsyncInvocation_RemediationFunctions_NeverRetryAndReportFailuresToTheQueue()
+    {
+        JsonElement resources = await TransformedTemplate.ResourcesAsync();
+
+        foreach (string function in Remediations)
+        {
+            JsonElement config = InvokeConfig(resources, function);
+            // Lambda retries after 1 and 2 minutes: after the instance is gone. Steps finish on their first run.
+            Assert.Equal(0, config.GetProperty("MaximumRetryAttempts").GetInt32());
+            Assert.InRange(config.GetProperty("MaximumEventAgeInSeconds").GetInt32(), 60, 120);
+            AssertFailureQueue(config);
+        }
+    }
+
+    [Fact]
+    public async Task AsyncInvocation_Dispatcher_RetriesOnceAndIsNeverThrottledByReservedConcurrency()
+    {
+        JsonElement resources = await TransformedTemplate.ResourcesAsync();
+
+        JsonElement config = InvokeConfig(resources, "DispatcherFunction");
+        Assert.Equal(1, config.GetProperty("MaximumRetryAttempts").GetInt32());
+        Assert.InRange(config.GetProperty("MaximumEventAgeInSeconds").GetInt32(), 60, 120);
+        AssertFailureQueue(config);
+        Assert.False(resources.GetProperty("DispatcherFunction").GetProperty("Properties").TryGetProperty("ReservedConcurrentExecutions", out _));
+    }
+
+    [Fact]
+    public async Task Rules_EveryEventBridgeTarget_HasADeadLetterQueue()
+    {
+        JsonElement resources = await TransformedTemplate.ResourcesAsync();
+
+        JsonProperty[] rules = [.. resources.EnumerateObject().Where(r => r.Value.GetProperty("Type").GetString() == "AWS::Events::Rule")];
+        Assert.Equal(5, rules.Length);
+        foreach (JsonProperty rule in rules)
+        {
+            JsonElement target = Assert.Single(rule.Value.GetProperty("Properties").GetProperty("Targets").EnumerateArray());
+            Assert.Equal("FailureQueue", target.GetProperty("DeadLetterConfig").GetProperty("Arn").GetProperty("Fn::GetAtt")[0].GetString());
+            Assert.Equal("DispatcherFunction", target.GetProperty("Arn").GetProperty("Fn::GetAtt")[0].GetString());
+        }
+    }
+
+    [Fact]
+    public async Task Ledger_Table_HasTtlPointInTimeRecoveryAndEncryption()
+    {
+        JsonElement resources = await TransformedTemplate.ResourcesAsync();
+
+        JsonElement table = resources.GetProperty("LedgerTable").GetProperty("Properties");
+        Assert.Equal("PAY_PER_REQUEST", table.GetProperty("BillingMode").GetString());
+        Assert.Equal("instance_id", table.GetProperty("KeySchema")[0].GetProperty("AttributeName").GetString());
+        Assert.Equal("expires_at", table.GetProperty("TimeToLiveSpecification").GetProperty("AttributeName").GetString());
+        Assert.True(table.GetProperty("TimeToLiveSpecification").GetProperty("Enabled").GetBoolean());
+        Assert.True(table.GetProperty("PointInTimeRecoverySpecification").GetProperty("PointInTimeRecoveryEnabled").GetBoolean());
+        Assert.True(table.GetProperty("SSESpecification").GetProperty("SSEEnabled").GetBoolean());
+    }
+
+    [Fact]
+    public async Task ConfigBucket_Created_IsVersionedPrivateEncryptedAndRetained()
+    {
+        JsonElement resources = await TransformedTemplate.ResourcesAsync();
+
+        JsonElement bucket = resources.GetProperty("ConfigBucket");
+        Assert.Equal("CreateConfigBucket", bucket.GetProperty("Condition").GetString());
+        Assert.Equal("Retain", bucket.GetProperty("DeletionPolicy").GetString());
+        JsonElement properties = bucket.GetProperty("Properties");
+        Assert.Equal("Enabled", properties.GetProperty("VersioningConfiguration").GetProperty("Status").GetString());
+        Assert.All(properties.GetProperty("PublicAccessBlockConfiguration").EnumerateObject(), p => Assert.True(p.Value.GetBoolean(), p.Name));
+        Assert.True(properties.GetProperty("BucketEncryption").GetProperty("ServerSideEncryptionConfiguration").GetArrayLength() > 0);
+    }
+
+    [Fact]
+    public async Task VpcConfig_DrainAndConsul_IsOmittedWhenNoSubnetsAreGiven()
+    {
+        JsonElement resources = await TransformedTemplate.ResourcesAsync();
+
+        foreach (JsonProperty function in resources.EnumerateObject().Where(r => r.Value.GetProperty("Type").GetString() == "AWS::Lambda::Function"))
+        {
+            bool hasVpc = function.Value.GetProperty("Properties").TryGetProperty("VpcConfig", out JsonElement vpc);
+            Assert.Equal(function.Name is "DrainFunction" or "ConsulFunction", hasVpc);
+            if (hasVpc)
+            {
+                JsonElement branches = vpc.GetProperty("Fn::If");
+                Assert.Equal("HasVpc", branches[0].GetString());
+                Assert.Equal("AWS::NoValue", branches[2].GetProperty("Ref").GetString());
+            }
+        }
+    }
+
+    private static JsonElement InvokeConfig(JsonElement resources, string function)
+    {
+        JsonElement config = resources.GetProperty($"{function}EventInvokeConfig");
+        Assert.Equal("AWS::Lambda::EventInvokeConfig", config.GetProperty("Type").GetString());
+        return config.GetProperty("Properties");
+    }
+
+    private static void AssertFailureQueue(JsonElement config) =>
+        Assert.Equal(
+            "FailureQueue",
+            config.GetProperty("DestinationConfig").GetProperty("OnFailure").GetProperty("Destination").GetProperty("Fn::GetAtt")[0].GetString());
+}

@@ -1,0 +1,276 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace MaxGroup.Integration.Tests.Infrastructure;
+
+/// <summary>Which faults the proxy injects, each a probability per request, drawn from a seeded random.</summary>
+public sealed record FaultPlan
+{
+    public static readonly FaultPlan None = new();
+
+    /// <summary>Answer a throttling error in the service's own shape (Throttling, RequestLimitExceeded, ThrottlingException).</summary>
+    public double Throttle { get; init; }
+    /// <summary>Answer 500 or 503 without forwarding.</summary>
+    public double ServerError { get; init; }
+    /// <summary>Close the connection without an answer, before forwarding.</summary>
+    public double DropBefore { get; init; }
+    /// <summary>Forward (the call takes effect upstream), then close the connection: the ambiguous failure.</summary>
+    public double DropAfter { get; init; }
+    /// <summary>Delay added to a request.</summary>
+    public double Latency { get; init; }
+    public TimeSpan LatencyAmount { get; init; } = TimeSpan.FromMilliseconds(300);
+    /// <summary>Only requests for these services (credential-scope names: ec2, autoscaling, s3, dynamodb...) get faults; empty = all.</summary>
+    public IReadOnlySet<string> Services { get; init; } = new HashSet<string>();
+    public int Seed { get; init; } = 1;
+
+    public override string ToString() =>
+        $"throttle={Throttle:0.##} 5xx={ServerError:0.##} drop-before={DropBefore:0.##} drop-after={DropAfter:0.##} latency={Latency:0.##}";
+}
+
+/// <summary>One call that passed through the proxy, with its timing and what was done to it.</summary>
+public sealed record ProxiedCall(string Service, string Action, DateTimeOffset Start, DateTimeOffset End, int Status, string Fault);
+
+/// <summary>
+/// A loopback HTTP proxy in front of an AWS emulator (moto) that logs every call with its start and end and
+/// injects faults per a <see cref="FaultPlan"/>. The service is read from the SigV4 credential scope, as moto
+/// itself routes; the action from the Query `Action`, the JSON `X-Amz-Target`, or the REST path.
+/// </summary>
+public sealed class AwsFaultProxy : IAsyncDisposable
+{
+    private static readonly HashSet<string> HopByHop = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "Connection", "Keep-Alive", "Transfer-Encoding", "Upgrade", "Proxy-Connection", "Host", "Content-Length",
+    };
+
+    private readonly WebApplication _app;
+    private readonly HttpClient _upstream;
+    private readonly string _upstreamBase;
+    private readonly Random _random;
+    private readonly object _randomLock = new();
+    private readonly ConcurrentQueue<ProxiedCall> _calls = new();
+
+    private AwsFaultProxy(WebApplication app, string upstream, FaultPlan plan)
+    {
+        _app = app;
+        _upstreamBase = upstream.TrimEnd('/');
+        Plan = plan;
+        _random = new Random(plan.Seed);
+        _upstream = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false }) { Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    public FaultPlan Plan { get; set; }
+
+    /// <summary>http://127.0.0.1:PORT to give clients as their endpoint.</summary>
+    public string Endpoint { get; private set; } = "";
+
+    public IReadOnlyList<ProxiedCall> Calls => _calls.ToArray();
+
+    public static async Task<AwsFaultProxy> StartAsync(string upstream, FaultPlan? plan = null)
+    {
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        WebApplication app = builder.Build();
+        var proxy = new AwsFaultProxy(app, upstream, plan ?? FaultPlan.None);
+        app.Run(proxy.HandleAsync);
+        await app.StartAsync();
+        string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        proxy.Endpoint = address.Replace("localhost", "127.0.0.1", StringComparison.Ordinal);
+        return proxy;
+    }
+
+    public void ClearCalls() => _calls.Clear();
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        _upstream.Dispose();
+    }
+
+    private async Task HandleAsync(HttpContext context)
+    {
+        DateTimeOffset start = DateTimeOffset.UtcNow;
+        context.Request.EnableBuffering();
+        byte[] body;
+        using (var buffer = new MemoryStream())
+        {
+            await context.Request.Body.CopyToAsync(buffer);
+            body = buffer.ToArray();
+        }
+
+        string service = ServiceOf(context.Request);
+        string action = ActionOf(context.Request, body);
+        FaultPlan plan = Plan;
+        bool eligible = plan.Services.Count == 0 || plan.Services.Contains(service);
+        string fault = eligible ? Draw(plan) : "none";
+
+        if (fault == "latency")
+        {
+            await Task.Delay(plan.LatencyAmount);
+        }
+
+        if (fault == "drop-before")
+        {
+            Record(service, action, start, 0, fault);
+            context.Abort();
+            return;
+        }
+
+        if (fault == "throttle")
+        {
+            await WriteThrottleAsync(context, service);
+            Record(service, action, start, context.Response.StatusCode, fault);
+            return;
+        }
+
+        if (fault == "5xx")
+        {
+            int status = Draw() < 0.5 ? 500 : 503;
+            context.Response.StatusCode = status;
+            context.Response.ContentType = "text/html";
+            await context.Response.WriteAsync($"<html><body><h1>{status} injected by the fault proxy</h1></body></html>");
+            Record(service, action, start, status, fault);
+            return;
+        }
+
+        using var upstreamRequest = new HttpRequestMessage(new HttpMethod(context.Request.Method), _upstreamBase + context.Request.Path + context.Request.QueryString);
+        upstreamRequest.Content = new ByteArrayContent(body);
+        foreach (KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues> header in context.Request.Headers)
+        {
+            if (HopByHop.Contains(header.Key))
+            {
+                continue;
+            }
+
+            if (!upstreamRequest.Headers.TryAddWithoutValidation(header.Key, header.Value.ToArray()))
+            {
+                upstreamRequest.Content.Headers.TryAddWithoutValidation(header.Key, header.Value.ToArray());
+            }
+        }
+
+        upstreamRequest.Headers.Host = context.Request.Host.Value;
+        using HttpResponseMessage response = await _upstream.SendAsync(upstreamRequest, context.RequestAborted);
+        byte[] responseBody = await response.Content.ReadAsByteArrayAsync(context.RequestAborted);
+
+        if (fault == "drop-after")
+        {
+            Record(service, action, start, 0, fault);
+            context.Abort();
+            return;
+        }
+
+        context.Response.StatusCode = (int)response.StatusCode;
+        foreach (KeyValuePair<string, IEnumerable<string>> header in response.Headers.Concat(response.Content.Headers))
+        {
+            if (!HopByHop.Contains(header.Key))
+            {
+                context.Response.Headers[header.Key] = header.Value.ToArray();
+            }
+        }
+
+        await context.Response.Body.WriteAsync(responseBody);
+        Record(service, action, start, (int)response.StatusCode, fault);
+    }
+
+    private string Draw(FaultPlan plan)
+    {
+        double roll = Draw();
+        double edge = 0;
+        foreach ((double p, string name) in new[] { (plan.Throttle, "throttle"), (plan.ServerError, "5xx"), (plan.DropBefore, "drop-before"), (plan.DropAfter, "drop-after"), (plan.Latency, "latency") })
+        {
+            edge += p;
+            if (roll < edge)
+            {
+                return name;
+            }
+        }
+
+        return "none";
+    }
+
+    private double Draw()
+    {
+        lock (_randomLock)
+        {
+            return _random.NextDouble();
+        }
+    }
+
+    private void Record(string service, string action, DateTimeOffset start, int status, string fault) =>
+        _calls.Enqueue(new ProxiedCall(service, action, start, DateTimeOffset.UtcNow, status, fault));
+
+    private static Task WriteThrottleAsync(HttpContext context, string service)
+    {
+        context.Response.StatusCode = service == "ec2" ? 503 : 400;
+        switch (service)
+        {
+            case "ec2":
+                context.Response.ContentType = "text/xml";
+                return context.Response.WriteAsync("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request limit exceeded.</Message></Error></Errors><RequestID>fault-proxy</RequestID></Response>");
+            case "dynamodb":
+            case "ssm":
+                context.Response.ContentType = "application/x-amz-json-1.0";
+                return context.Response.WriteAsync("{\"__type\":\"com.amazonaws.dynamodb.v20120810#ThrottlingException\",\"message\":\"Rate of requests exceeds the allowed throughput.\"}");
+            case "lambda":
+                context.Response.StatusCode = 429;
+                context.Response.ContentType = "application/json";
+                context.Response.Headers["x-amzn-ErrorType"] = "TooManyRequestsException";
+                return context.Response.WriteAsync("{\"Type\":\"User\",\"message\":\"Rate Exceeded.\"}");
+            case "s3":
+                context.Response.StatusCode = 503;
+                context.Response.ContentType = "application/xml";
+                return context.Response.WriteAsync("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>");
+            default:
+                context.Response.ContentType = "text/xml";
+                return context.Response.WriteAsync("<ErrorResponse xmlns=\"https://autoscaling.amazonaws.com/doc/2011-01-01/\"><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>fault-proxy</RequestId></ErrorResponse>");
+        }
+    }
+
+    internal static string ServiceOf(HttpRequest request)
+    {
+        string auth = request.Headers.Authorization.ToString();
+        int credential = auth.IndexOf("Credential=", StringComparison.Ordinal);
+        if (credential >= 0)
+        {
+            string[] scope = auth[(credential + "Credential=".Length)..].Split(',')[0].Split('/');
+            if (scope.Length >= 5)
+            {
+                return scope[3];
+            }
+        }
+
+        return request.Path.StartsWithSegments("/moto-api") ? "moto-api" : "unknown";
+    }
+
+    internal static string ActionOf(HttpRequest request, byte[] body)
+    {
+        string target = request.Headers["X-Amz-Target"].ToString();
+        if (target.Length > 0)
+        {
+            return target[(target.LastIndexOf('.') + 1)..];
+        }
+
+        string query = request.QueryString.Value ?? "";
+        string form = request.ContentType?.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase) == true
+            ? Encoding.UTF8.GetString(body)
+            : "";
+        foreach (string pair in (query.TrimStart('?') + "&" + form).Split('&'))
+        {
+            if (pair.StartsWith("Action=", StringComparison.Ordinal))
+            {
+                return WebUtility.UrlDecode(pair["Action=".Length..]);
+            }
+        }
+
+        return $"{request.Method} {request.Path}";
+    }
+}
