@@ -13,6 +13,9 @@ namespace MaxGroup.Consul;
 public sealed class ConsulApiClient
 {
     public const string TokenHeader = "X-Consul-Token";
+
+    /// <summary>Error code when the caller's deadline, not the peer, cut a request short.</summary>
+    public const string DeadlineReached = "DeadlineReached";
     private const int MaxErrorBodyChars = 300;
     private readonly HttpClient _http;
     private readonly TimeProvider _clock;
@@ -173,10 +176,11 @@ public sealed class ConsulApiClient
     private async Task<string> SendAsync(HttpMethod method, Uri uri, string? token, byte[]? jsonBody, DateTimeOffset deadline, CancellationToken cancellationToken)
     {
         TimeSpan left = deadline - _clock.GetUtcNow();
-        TimeSpan timeout = left < _requestTimeout ? left : _requestTimeout;
+        bool boundedByDeadline = left < _requestTimeout;
+        TimeSpan timeout = boundedByDeadline ? left : _requestTimeout;
         if (timeout <= TimeSpan.Zero)
         {
-            throw new RemoteApiException("consul", "Timeout", $"{method} {uri.AbsolutePath}: deadline reached before the request", 0);
+            throw new RemoteApiException("consul", DeadlineReached, $"{method} {uri.AbsolutePath}: deadline reached before the request", 0);
         }
 
         using var timeoutSource = new CancellationTokenSource(timeout, _clock);
@@ -206,7 +210,9 @@ public sealed class ConsulApiClient
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new RemoteApiException("consul", "Timeout", $"{method} {uri.AbsolutePath} on {uri.Authority}: no answer within {timeout.TotalSeconds:0.#} s", 0);
+            // Running out of our own deadline says nothing about the peer: keep it apart from a peer that did not answer.
+            throw new RemoteApiException("consul", boundedByDeadline ? DeadlineReached : "Timeout",
+                $"{method} {uri.AbsolutePath} on {uri.Authority}: no answer within {timeout.TotalSeconds:0.#} s", 0);
         }
         catch (HttpRequestException ex)
         {
@@ -235,6 +241,13 @@ public sealed class ConsulApiClient
             _ => "HttpError",
         };
         return new RemoteApiException("consul", code, $"{method} {uri.AbsolutePath} on {uri.Authority}: HTTP {status}: {text}", status);
+    }
+
+    /// <summary>True when the peer did not answer at all (connection refused, no route, TLS failure, its own silence).</summary>
+    public static bool IsUnreachable(RemoteApiException error)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        return error.Service == "consul" && error.ErrorCode is "Unreachable" or "Timeout";
     }
 }
 

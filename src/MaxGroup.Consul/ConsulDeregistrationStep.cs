@@ -204,7 +204,7 @@ public sealed class ConsulDeregistrationStep : IRemediationStep
 
                 return AclFailure(run, ex);
             }
-            catch (RemoteApiException ex) when (ex.StatusCode == 0)
+            catch (RemoteApiException ex) when (ConsulApiClient.IsUnreachable(ex))
             {
                 if (run.LeaveDone)
                 {
@@ -220,6 +220,11 @@ public sealed class ConsulDeregistrationStep : IRemediationStep
             {
                 _logger.LogWarning("Consul agent {Agent} answered an error: {Error}", run.Agent.Authority, ex.Message);
                 run.Details["last_error"] = ex.ErrorCode;
+                if (ex.ErrorCode == ConsulApiClient.DeadlineReached)
+                {
+                    return StepOutcome.Failed("the reclaim deadline was reached before the Consul deregistration was verified", run.FinalDetails());
+                }
+
                 if (!ex.IsRetryable || !CanRetry(request))
                 {
                     return StepOutcome.Failed($"Consul agent at {run.Agent.Authority} failed: {ex.Message}", run.FinalDetails());

@@ -27,6 +27,3 @@ public sealed record AwsRequest
     /// </summary>
     public DateTimeOffset? Deadline { get; init; }
 }
-
-/// <summary>A successful (2xx) answer.</summary>
-public sealed record AwsResponse(int StatusCode, byte[] Body, IReadOnlyDictionary<string, string> Headers);

@@ -70,7 +70,7 @@ public sealed class AwsSignedHttpClient
             RemoteApiException error;
             try
             {
-                AwsResponse? response = await SendOnceAsync(request, uri, cancellationToken).ConfigureAwait(false);
+                AwsResponse response = await SendOnceAsync(request, uri, cancellationToken).ConfigureAwait(false);
                 if (response.StatusCode is >= 200 and < 300)
                 {
                     return response;

@@ -1,4 +1,3 @@
-using Amazon;
 using Amazon.Runtime;
 using Amazon.SimpleSystemsManagement;
 using Amazon.SimpleSystemsManagement.Model;
@@ -6,7 +5,7 @@ using MaxGroup.Core.Ports;
 
 namespace MaxGroup.Aws.Ssm;
 
-/// <summary>Reads SecureString parameters from SSM Parameter Store (GetParameter with decryption).</summary>
+/// <summary>Reads SecureString parameters from SSM Parameter Store (GetParameter with decryption). Client: <see cref="AwsClientFactory.Ssm"/>.</summary>
 public sealed class SsmSecureParameterReader : ISecureParameterReader
 {
     private readonly IAmazonSimpleSystemsManagement _ssm;
@@ -15,34 +14,6 @@ public sealed class SsmSecureParameterReader : ISecureParameterReader
     {
         ArgumentNullException.ThrowIfNull(ssm);
         _ssm = ssm;
-    }
-
-    /// <summary>
-    /// An SSM client for the environment: region from AWS_REGION / AWS_DEFAULT_REGION, endpoint from
-    /// AWS_ENDPOINT_URL_SSM or AWS_ENDPOINT_URL when set (moto in tests). Until the central client factory lands,
-    /// the composition root can use this.
-    /// </summary>
-    public static IAmazonSimpleSystemsManagement CreateDefaultClient()
-    {
-        var config = new AmazonSimpleSystemsManagementConfig();
-        string? region = Environment.GetEnvironmentVariable("AWS_REGION") ?? Environment.GetEnvironmentVariable("AWS_DEFAULT_REGION");
-        if (!string.IsNullOrWhiteSpace(region))
-        {
-            config.RegionEndpoint = RegionEndpoint.GetBySystemName(region);
-        }
-
-        string? endpoint = Environment.GetEnvironmentVariable("AWS_ENDPOINT_URL_SSM") ?? Environment.GetEnvironmentVariable("AWS_ENDPOINT_URL");
-        if (!string.IsNullOrWhiteSpace(endpoint))
-        {
-            // ServiceURL replaces the regional endpoint; the region still scopes the signature.
-            config.ServiceURL = endpoint;
-            if (!string.IsNullOrWhiteSpace(region))
-            {
-                config.AuthenticationRegion = region;
-            }
-        }
-
-        return new AmazonSimpleSystemsManagementClient(config);
     }
 
     public async Task<string> GetSecureStringAsync(string name, CancellationToken cancellationToken)

@@ -1,5 +1,6 @@
 using MaxGroup.Aws;
 using MaxGroup.Aws.Ec2;
+using MaxGroup.Aws.Lambda;
 using MaxGroup.Aws.Ledger;
 using MaxGroup.Core.Dispatch;
 using MaxGroup.Core.Ledger;
@@ -52,6 +53,7 @@ public sealed class DispatchComposition
     /// <param name="volumeTriggers">The volume step's triggers; null = a no-op that says so.</param>
     /// <param name="otherSteps">volume, drain, consul steps (needed in-process only).</param>
     /// <param name="ledger">Overrides the DynamoDB ledger (tests, CLI without a table).</param>
+    /// <param name="forceDryRun">CLI `--dry-run`: every group runs dry, whatever MAXGROUP_DRY_RUN and the group say.</param>
     public static DispatchComposition Create(
         AwsClientFactory aws,
         IGroupConfigSource configs,
@@ -62,7 +64,8 @@ public sealed class DispatchComposition
         bool inline,
         IVolumeTriggers? volumeTriggers = null,
         IEnumerable<IRemediationStep>? otherSteps = null,
-        ILedger? ledger = null)
+        ILedger? ledger = null,
+        bool forceDryRun = false)
     {
         ArgumentNullException.ThrowIfNull(aws);
         ArgumentNullException.ThrowIfNull(getVariable);
@@ -71,20 +74,25 @@ public sealed class DispatchComposition
         var inventory = new Ec2InstanceInventory(aws.Ec2);
         var replace = new ReplaceStep(aws.AutoScaling, new Ec2SuccessorLauncher(aws.Ec2), inventory, ledger, clock, metrics, loggers.CreateLogger<ReplaceStep>());
 
+        DispatcherOptions options = DispatcherOptions.FromEnvironment(getVariable);
+        options = forceDryRun ? options with { ForceDryRun = true } : options;
+
         // The runner resumes queued interruptions through the dispatcher, and the in-process invoker needs the
         // runner: break the cycle with a lazily created runner.
         Dispatcher? dispatcher = null;
-        var runner = new Lazy<RemediationRunner>(() => new RemediationRunner(ledger, clock, metrics, loggers.CreateLogger<RemediationRunner>(), dispatcher));
+        // Only in-process does a finished step resume queued interruptions itself: in Lambda the dispatcher resumes them
+        // on its next invocation (the sweep schedule guarantees one), so remediation roles need no dispatcher rights.
+        var runner = new Lazy<RemediationRunner>(() => new RemediationRunner(ledger, clock, metrics, loggers.CreateLogger<RemediationRunner>(), inline ? dispatcher : null));
         IFunctionInvoker invoker = inline
             ? new InProcessFunctionInvoker([replace, .. otherSteps ?? []], () => runner.Value)
-            : new LambdaFunctionInvoker(aws.Lambda, RemediationFunctionNames.FromEnvironment(getVariable));
+            : new LambdaFunctionInvoker(aws.Lambda, LambdaFunctionInvoker.FunctionNamesFromEnvironment(getVariable));
         dispatcher = new Dispatcher(
             inventory,
             configs,
             ledger,
             invoker,
             volumeTriggers ?? NullVolumeTriggers.Instance,
-            DispatcherOptions.FromEnvironment(getVariable),
+            options,
             clock,
             metrics,
             loggers.CreateLogger<Dispatcher>());

@@ -94,6 +94,20 @@ public sealed class AwsClientFactoryEndpointTests(MotoFixture moto) : IAsyncLife
         Assert.Equal("eu-west-1", factory.Ec2.Config.RegionEndpoint?.SystemName);
         Assert.False(((Amazon.S3.AmazonS3Config)factory.S3.Config).ForcePathStyle);
         Assert.Equal(new Uri("https://autoscaling.eu-west-1.amazonaws.com/"), factory.EndpointFor(AwsService.AutoScaling));
+        // The SDK's own reading of AWS_ENDPOINT_URL from the process is off: the factory's environment decides alone.
+        Assert.True(factory.Ec2.Config.IgnoreConfiguredEndpointUrls);
+        Assert.True(factory.S3.Config.IgnoreConfiguredEndpointUrls);
+    }
+
+    [Fact]
+    public async Task AwsSdkErrors_S3MissingBucket_BecomesRemoteApiExceptionWithCode()
+    {
+        using AwsClientFactory factory = Factory(new() { ["AWS_ENDPOINT_URL"] = moto.Endpoint });
+
+        RemoteApiException error = await Assert.ThrowsAsync<RemoteApiException>(() =>
+            AwsSdkErrors.CallAsync("s3", () => factory.S3.GetObjectAsync("no-such-bucket", "groups/web.json")));
+
+        Assert.Equal(("s3", "NoSuchBucket", 404), (error.Service, error.ErrorCode, error.StatusCode));
     }
 
     private static AwsClientFactory Factory(Dictionary<string, string> variables)

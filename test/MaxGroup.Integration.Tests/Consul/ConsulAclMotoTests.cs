@@ -1,6 +1,7 @@
 using Amazon.Runtime;
 using Amazon.SimpleSystemsManagement;
 using Amazon.SimpleSystemsManagement.Model;
+using MaxGroup.Aws;
 using MaxGroup.Aws.Ssm;
 using MaxGroup.Consul;
 using MaxGroup.Core.Config;
@@ -102,25 +103,23 @@ public sealed class ConsulAclMotoTests(MotoFixture moto) : IDisposable
     }
 
     [Fact]
-    public async Task CreateDefaultClient_EndpointOverrideVariable_TalksToThatEndpoint()
+    public async Task GetSecureStringAsync_ClientFromFactoryWithSsmEndpointVariable_ReadsFromThatEndpoint()
     {
         await moto.ResetAsync();
         await PutTokenAsync("from-env-endpoint");
-        string? previous = Environment.GetEnvironmentVariable("AWS_ENDPOINT_URL_SSM");
-        Environment.SetEnvironmentVariable("AWS_ENDPOINT_URL_SSM", moto.Endpoint);
-        try
+        var environment = AwsEnvironment.FromVariables(new Dictionary<string, string>
         {
-            using IAmazonSimpleSystemsManagement client = SsmSecureParameterReader.CreateDefaultClient();
-            string value = await new SsmSecureParameterReader(client).GetSecureStringAsync(Parameter, CancellationToken.None);
-            Assert.Equal("from-env-endpoint", value);
-        }
-        finally
-        {
-            Environment.SetEnvironmentVariable("AWS_ENDPOINT_URL_SSM", previous);
-        }
+            [AwsEnvironment.RegionVariable] = MotoFixture.Region,
+            [AwsService.Ssm.EndpointVariable] = moto.Endpoint,
+        });
+        using var factory = new AwsClientFactory(environment, TimeProvider.System, new BasicAWSCredentials("testing", "testing"));
+
+        string value = await new SsmSecureParameterReader(factory.Ssm).GetSecureStringAsync(Parameter, CancellationToken.None);
+
+        Assert.Equal("from-env-endpoint", value);
     }
 
-    private static GroupConfig TokenConfig(int port) => Config(port) with { ConsulTokenParameter = Parameter };
+    private static GroupConfig TokenConfig(int port) => ConsulConfig(port) with { ConsulTokenParameter = Parameter };
 
     private async Task PutTokenAsync(string value) =>
         await _ssm.PutParameterAsync(new PutParameterRequest { Name = Parameter, Value = value, Type = ParameterType.SecureString, Overwrite = true });

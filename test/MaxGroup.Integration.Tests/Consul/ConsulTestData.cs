@@ -18,7 +18,7 @@ internal static class ConsulTestData
         RetryInterval = TimeSpan.FromMilliseconds(100),
     };
 
-    public static GroupConfig Config(int agentPort, int delaySeconds = 0) => new()
+    public static GroupConfig ConsulConfig(int agentPort, int delaySeconds = 0) => new()
     {
         GroupName = "web-asg",
         ConsulPort = agentPort,

@@ -43,6 +43,8 @@ public sealed class FakeConsul : IAsyncDisposable
     public bool StopAfterLeave { get; set; }
     /// <summary>Server role: answer catalog deregister with true but keep the node (a reconcile that re-added it).</summary>
     public bool IgnoreCatalogDeregister { get; set; }
+    /// <summary>Accept connections but never answer (a blackholed or frozen agent).</summary>
+    public bool Hang { get; set; }
     public int Port { get; private set; }
     public string Address => $"127.0.0.1:{Port}";
     public ConcurrentQueue<ConsulRequest> Requests { get; } = new();
@@ -155,6 +157,12 @@ public sealed class FakeConsul : IAsyncDisposable
         }
 
         Requests.Enqueue(new ConsulRequest(request.Method, path, request.QueryString.Value ?? "", token is not null, token is not null && token == RequiredToken, body, DateTimeOffset.UtcNow));
+        if (Hang)
+        {
+            await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+            return;
+        }
+
         bool anonymous = false;
         if (RequiredToken is not null)
         {

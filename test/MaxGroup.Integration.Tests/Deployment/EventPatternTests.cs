@@ -21,25 +21,32 @@ public sealed class EventPatternTests(MotoFixture moto)
     {
         await moto.ResetAsync();
         string eventsDirectory = Directory.CreateTempSubdirectory("maxgroup-events-").FullName;
-        Dictionary<string, string[]> expected = await WriteEventsAsync(eventsDirectory);
+        try
+        {
+            Dictionary<string, string[]> expected = await WriteEventsAsync(eventsDirectory);
 
-        string template = await TransformedTemplate.PathAsync();
-        ToolResult result = await ToolProcess.RunAsync(
-            "python3",
-            [RepositoryPaths.Tool("check_patterns.py"), "--endpoint", moto.Endpoint, "--template", template, "--events", eventsDirectory],
-            TimeSpan.FromMinutes(3));
-        Assert.True(result.ExitCode == 0, result.ToString());
+            string template = await TransformedTemplate.PathAsync();
+            ToolResult result = await ToolProcess.RunAsync(
+                "python3",
+                [RepositoryPaths.Tool("check_patterns.py"), "--endpoint", moto.Endpoint, "--template", template, "--events", eventsDirectory],
+                TimeSpan.FromMinutes(3));
+            Assert.True(result.ExitCode == 0, result.ToString());
 
-        using JsonDocument report = JsonDocument.Parse(result.StandardOutput);
-        Assert.Equal(
-            [Launch, StateChange, Rebalance, Warning],
-            report.RootElement.GetProperty("rules").EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
-        var routes = report.RootElement.GetProperty("routes").EnumerateObject()
-            .ToDictionary(p => p.Name, p => p.Value.EnumerateArray().Select(r => r.GetString()!).ToArray());
-        Assert.Equal(expected.Keys.Order(StringComparer.Ordinal), routes.Keys.Order(StringComparer.Ordinal));
-        Assert.All(expected, pair => Assert.True(
-            pair.Value.SequenceEqual(routes[pair.Key]),
-            $"{pair.Key}: expected [{string.Join(", ", pair.Value)}], routed to [{string.Join(", ", routes[pair.Key])}]"));
+            using JsonDocument report = JsonDocument.Parse(result.StandardOutput);
+            Assert.Equal(
+                [Launch, StateChange, Rebalance, Warning],
+                report.RootElement.GetProperty("rules").EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
+            var routes = report.RootElement.GetProperty("routes").EnumerateObject()
+                .ToDictionary(p => p.Name, p => p.Value.EnumerateArray().Select(r => r.GetString()!).ToArray());
+            Assert.Equal(expected.Keys.Order(StringComparer.Ordinal), routes.Keys.Order(StringComparer.Ordinal));
+            Assert.All(expected, pair => Assert.True(
+                pair.Value.SequenceEqual(routes[pair.Key]),
+                $"{pair.Key}: expected [{string.Join(", ", pair.Value)}], routed to [{string.Join(", ", routes[pair.Key])}]"));
+        }
+        finally
+        {
+            Directory.Delete(eventsDirectory, recursive: true);
+        }
     }
 
     /// <summary>Writes each sample and variant into <paramref name="directory"/>; returns file name → rules that must match.</summary>

@@ -73,7 +73,6 @@ public sealed class IamPolicyTests
         ["ec2:CreateSnapshot"] = ["ec2:ResourceTag/spotmax:group", "aws:RequestTag/spotmax:group"],
         ["ec2:CreateVolume"] = ["ec2:ResourceTag/spotmax:group", "aws:RequestTag/spotmax:group"],
         ["kms:Decrypt"] = ["kms:ViaService"],
-        ["s3:ListBucket"] = ["s3:prefix"],
     };
 
     /// <summary>
@@ -142,6 +141,22 @@ public sealed class IamPolicyTests
 
         JsonElement grant = Assert.Single(instanceGrants);
         Assert.Contains("aws:RequestTag/spotmax:group", ConditionKeys(grant));
+    }
+
+    [Fact]
+    public async Task ConfigRead_Dispatcher_IsLimitedToTheConfigKeysOfTheConfigBucket()
+    {
+        JsonElement resources = await TransformedTemplate.ResourcesAsync();
+        List<JsonElement> dispatcher = StatementsByFunction(resources)["DispatcherFunction"];
+
+        string[] objects = [.. dispatcher.Where(s => Actions(s).Contains("s3:GetObject")).SelectMany(ResourceTexts)];
+        Assert.Equal(2, objects.Length);
+        Assert.Contains(objects, r => r.Contains("/${ConfigPrefix}*", StringComparison.Ordinal));
+        Assert.Contains(objects, r => r.Contains("/${LegacyConfigKey}", StringComparison.Ordinal));
+
+        string bucket = Assert.Single(dispatcher.Where(s => Actions(s).Contains("s3:ListBucket")).SelectMany(ResourceTexts));
+        Assert.Contains("arn:${AWS::Partition}:s3:::${Bucket}\"", bucket, StringComparison.Ordinal);
+        Assert.DoesNotContain(StatementsByFunction(resources).Where(f => f.Key != "DispatcherFunction"), f => f.Value.SelectMany(Actions).Any(a => a.StartsWith("s3:", StringComparison.Ordinal)));
     }
 
     [Fact]

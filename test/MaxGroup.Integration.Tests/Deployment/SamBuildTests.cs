@@ -13,7 +13,8 @@ public sealed class SamBuildTests
     public async Task Makefile_AllFunctionTargets_PublishTheBootstrapOnceAndCopyItToEach()
     {
         string[] functions = await FunctionLogicalIdsAsync();
-        string artifacts = Directory.CreateTempSubdirectory("maxgroup-artifacts-").FullName;
+        // Only planned (make -n), never written: the folder need not exist.
+        string artifacts = Path.Combine(Path.GetTempPath(), $"maxgroup-artifacts-{Guid.NewGuid():N}");
 
         // -B: plan as if nothing were built yet, so the publish step shows however fresh the local build is.
         ToolResult result = await ToolProcess.RunAsync(

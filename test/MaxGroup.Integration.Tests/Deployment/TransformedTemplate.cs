@@ -27,6 +27,8 @@ internal static class TransformedTemplate
             throw new InvalidOperationException($"transform.py failed: {result}");
         }
 
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => File.Delete(output);
+
         return (output, JsonDocument.Parse(await File.ReadAllTextAsync(output)));
     }
 }

@@ -60,6 +60,11 @@ public sealed class BootstrapEmulatorTests : IClassFixture<BootstrapFixture>
         FunRun run = await FunEmulator.InvokeAsync(_bootstrap.Directory, "dispatcher", Environment(), SpotWarning, "{not json", MissingInstanceId, SpotWarning);
 
         Assert.Equal([null, "Handled", "Handled", null], run.Results.Select(r => r.FunctionError));
+        using JsonDocument notJson = JsonDocument.Parse(run.Results[1].Payload);
+        string message = notJson.RootElement.GetProperty("errorMessage").GetString()!;
+        Assert.StartsWith("event is not valid JSON: line 1, position 2: ", message, StringComparison.Ordinal);
+        // The runtime's own words, not a resource key such as "InvalidStartOfPropertyName" (UseSystemResourceKeys).
+        Assert.Contains(" is an invalid start of a property name", message, StringComparison.Ordinal);
         using JsonDocument last = JsonDocument.Parse(run.Results[3].Payload);
         Assert.Equal("no-op", last.RootElement.GetProperty("status").GetString());
         // One execution environment served all four: only the first invocation's log lines say cold_start.

@@ -41,11 +41,11 @@ public sealed class HandlerCatalogTests
     [Fact]
     public void Create_UnknownName_NamesValidHandlers()
     {
-        HandlerCatalog catalog = HandlerCatalog.CreateDefault();
+        var catalog = new HandlerCatalog().Register("dispatcher", _ => Build([], "dispatcher")).Register("volume", _ => Build([], "volume"));
 
         var ex = Assert.Throws<UnknownHandlerException>(() => catalog.Create("dispatch", Services(catalog)));
 
-        Assert.Equal("handler \"dispatch\" is not a MaxGroup handler; valid handlers: dispatcher", ex.Message);
+        Assert.Equal("handler \"dispatch\" is not a MaxGroup handler; valid handlers: dispatcher, volume", ex.Message);
     }
 
     [Fact]

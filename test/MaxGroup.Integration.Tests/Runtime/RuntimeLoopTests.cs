@@ -1,4 +1,5 @@
 using System.Text.Json;
+using MaxGroup.Core.Events;
 using MaxGroup.Functions.Composition;
 using MaxGroup.Functions.Runtime;
 
@@ -47,7 +48,13 @@ public sealed class RuntimeLoopTests
     public async Task RunAsync_MalformedEvent_PostsErrorNamingFieldAndServesNext()
     {
         string malformed = File.ReadAllText(RepositoryPaths.Event("invalid/spot-warning-missing-instance-id.json"));
-        using var host = new RuntimeTestHost(HandlerNames.Dispatcher, HandlerCatalog.CreateDefault(),
+        // A handler that validates like every MaxGroup handler does, so this test is about the loop, not one handler.
+        var handler = new DelegateHandler("parse", (input, _, _) =>
+        {
+            MaxGroupEvent parsed = EventParser.Parse(input);
+            return Task.FromResult($"{{\"status\":\"no-op\",\"reason\":\"{parsed.Id}\"}}");
+        });
+        using var host = new RuntimeTestHost("parse", RuntimeTestHost.CatalogWith(handler),
             new RuntimeInvocation("req-bad", malformed), new RuntimeInvocation("req-json", "{not json"), new RuntimeInvocation("req-good", SpotWarning));
 
         int exitCode = await host.RunAsync();
@@ -62,11 +69,14 @@ public sealed class RuntimeLoopTests
     }
 
     [Theory]
-    [InlineData("bogus", "handler \"bogus\" is not a MaxGroup handler; valid handlers: dispatcher")]
-    [InlineData(null, "no handler name given; valid handlers: dispatcher")]
+    [InlineData("bogus", "handler \"bogus\" is not a MaxGroup handler; valid handlers: dispatcher, replace")]
+    [InlineData(null, "no handler name given; valid handlers: dispatcher, replace")]
     public async Task RunAsync_UnknownHandler_PostsInitErrorNamingValidHandlersAndExitsNonZero(string? name, string expected)
     {
-        using var host = new RuntimeTestHost(name, HandlerCatalog.CreateDefault(), new RuntimeInvocation("req-1", SpotWarning));
+        var catalog = new HandlerCatalog()
+            .Register(HandlerNames.Dispatcher, _ => new DelegateHandler(HandlerNames.Dispatcher, (_, _, _) => Task.FromResult("{}")))
+            .Register(HandlerNames.Replace, _ => new DelegateHandler(HandlerNames.Replace, (_, _, _) => Task.FromResult("{}")));
+        using var host = new RuntimeTestHost(name, catalog, new RuntimeInvocation("req-1", SpotWarning));
 
         int exitCode = await host.RunAsync();
 
@@ -80,7 +90,8 @@ public sealed class RuntimeLoopTests
     [Fact]
     public async Task RunAsync_KnownButUnregisteredHandler_SaysNotAvailableYet()
     {
-        using var host = new RuntimeTestHost(HandlerNames.Drain, HandlerCatalog.CreateDefault());
+        var catalog = new HandlerCatalog().Register(HandlerNames.Dispatcher, _ => new DelegateHandler(HandlerNames.Dispatcher, (_, _, _) => Task.FromResult("{}")));
+        using var host = new RuntimeTestHost(HandlerNames.Drain, catalog);
 
         int exitCode = await host.RunAsync();
 

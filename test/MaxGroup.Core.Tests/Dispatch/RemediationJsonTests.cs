@@ -1,0 +1,61 @@
+using System.Text.Json;
+using MaxGroup.Core.Config;
+using MaxGroup.Core.Instances;
+using MaxGroup.Core.Remediation;
+
+namespace MaxGroup.Core.Tests.Dispatch;
+
+public sealed class RemediationJsonTests
+{
+    [Fact]
+    public void RemediationRequest_RoundTrip_KeepsEveryFieldTheStepsRead()
+    {
+        var request = new RemediationRequest
+        {
+            Step = "volume",
+            EventId = "ev-1",
+            InstanceAction = "hibernate",
+            WarningTime = Samples.WarningTime,
+            ReclaimAt = Samples.WarningTime.AddSeconds(120),
+            Instance = Samples.Instance("i-0123456789abcdef0") with
+            {
+                BlockDevices = [new BlockDeviceFact("/dev/sdf", "vol-1", false, "attached")],
+                Tags = new Dictionary<string, string> { ["aws:autoscaling:groupName"] = "web" },
+            },
+            Config = new GroupConfig
+            {
+                GroupName = "web",
+                PersistenceDev = "/dev/sdf",
+                ReplacementStrategy = ReplacementStrategy.Launch,
+                AlternativeInstanceTypes = ["c5.large"],
+                ConsulPort = 8500,
+                DetachingDelaySeconds = 45,
+            },
+            DryRun = true,
+            Trigger = "dequeued",
+            SuccessorInstanceId = "i-0fedcba9876543210",
+        };
+
+        string json = JsonSerializer.Serialize(request, RemediationJsonContext.Default.RemediationRequest);
+        RemediationRequest back = JsonSerializer.Deserialize(json, RemediationJsonContext.Default.RemediationRequest)!;
+
+        Assert.Contains("\"replacementStrategy\":\"Launch\"", json, StringComparison.Ordinal);
+        Assert.Equal(json, JsonSerializer.Serialize(back, RemediationJsonContext.Default.RemediationRequest));
+        Assert.Equal("hibernate", back.InstanceAction);
+        Assert.Equal(request.ReclaimAt, back.ReclaimAt);
+        Assert.Equal(ReplacementStrategy.Launch, back.Config.EffectiveStrategy);
+        Assert.Equal(["c5.large"], back.Config.AlternativeInstanceTypes);
+        Assert.Equal(8500, back.Config.ConsulPort);
+        Assert.Equal("vol-1", Assert.Single(back.Instance.BlockDevices).VolumeId);
+        Assert.Equal(new LaunchTemplateRef("lt-1", null, "3"), back.Instance.LaunchTemplate);
+        Assert.True(back.DryRun);
+    }
+
+    [Fact]
+    public void RemediationRequest_MissingInstance_IsRejected()
+    {
+        Assert.Throws<JsonException>(() => JsonSerializer.Deserialize(
+            """{"step":"replace","eventId":"e","warningTime":"2026-11-24T08:14:21Z","reclaimAt":"2026-11-24T08:16:21Z","config":{}}""",
+            RemediationJsonContext.Default.RemediationRequest));
+    }
+}
