@@ -7,6 +7,7 @@ using MaxGroup.Core.Config;
 using MaxGroup.Core.Dispatch;
 using MaxGroup.Integration.Tests.Aws;
 using MaxGroup.Integration.Tests.Infrastructure;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 
 namespace MaxGroup.Integration.Tests.Configuration;
@@ -129,6 +130,21 @@ public sealed class GroupConfigTagsMotoTests(MotoFixture moto) : IAsyncLifetime,
         Assert.Equal(0, exit);
         Assert.Contains("group web: managed (dry run)", output.ToString(), StringComparison.Ordinal);
         Assert.Contains("tag spotmax:dry_run", output.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Factory_FromVariables_ReadsPrefixedFileAndTags()
+    {
+        await MotoAutoScalingSetup.CreateGroupAsync(_aws.AutoScaling, "web", "lt-web", min: 0, max: 2, desired: 0, tags: [("spotmax:consul_port", "8500", false)]);
+        await ConfigTestSupport.PutAsync(_aws.S3, _bucket, "maxgroup/web.json", """{"dry_run": true}""");
+        var variables = new Dictionary<string, string> { [GroupConfigOptions.BucketVariable] = _bucket, [GroupConfigOptions.PrefixVariable] = "maxgroup/" };
+        GroupConfigProvider provider = GroupConfigProviderFactory.Create(_aws, variables.GetValueOrDefault, _time, NullLoggerFactory.Instance, new ListMetrics());
+
+        ConfigLookup lookup = await provider.GetAsync("web", CancellationToken.None);
+
+        Assert.True(lookup.Managed, lookup.Description);
+        Assert.True(lookup.Config.DryRun);
+        Assert.Equal(8500, lookup.Config.ConsulPort);
     }
 
     [Fact]
