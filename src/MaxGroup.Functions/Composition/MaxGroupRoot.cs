@@ -42,13 +42,7 @@ public sealed class MaxGroupRoot
         TimeProvider time = services.Time;
         ILoggerFactory loggers = services.LoggerFactory;
         _aws = new(() => new AwsClientFactory(new AwsEnvironment(_get), time));
-        _configs = new(() => new GroupConfigProvider(
-            new S3ConfigObjectStore(Aws.S3, GroupConfigOptions.FromEnvironment(_get).Bucket),
-            Aws.AutoScaling,
-            GroupConfigOptions.FromEnvironment(_get),
-            time,
-            loggers.CreateLogger<GroupConfigProvider>(),
-            services.Metrics));
+        _configs = new(() => GroupConfigProviderFactory.Create(Aws, _get, time, loggers, services.Metrics));
         _volumeMover = new(() => new VolumeMover(
             new Ec2VolumeApi(Aws.Ec2),
             time,

@@ -177,7 +177,12 @@ public sealed class AwsFaultProxy : IAsyncDisposable
             }
         }
 
-        await context.Response.Body.WriteAsync(responseBody);
+        // 304 and 204 carry no body; writing one would throw after the headers went out.
+        if (response.StatusCode is not (HttpStatusCode.NotModified or HttpStatusCode.NoContent))
+        {
+            await context.Response.Body.WriteAsync(responseBody);
+        }
+
         Record(service, action, start, (int)response.StatusCode, fault);
     }
 
