@@ -77,6 +77,19 @@ public sealed class EksTokenProvider : ITokenProvider, IDisposable
         }
     }
 
+    /// <summary>
+    /// Forgets <paramref name="rejectedToken"/> after the API server answered 401 to it (a skewed clock, a rotated
+    /// role session), so the next call signs a new one. A token already replaced is left alone.
+    /// </summary>
+    public void Invalidate(string rejectedToken)
+    {
+        CachedToken? cached = Volatile.Read(ref _cached);
+        if (cached is not null && cached.Value == rejectedToken)
+        {
+            Interlocked.CompareExchange(ref _cached, null, cached);
+        }
+    }
+
     public void Dispose() => _gate.Dispose();
 
     private sealed record CachedToken(string Value, DateTimeOffset SignedAt);

@@ -4,6 +4,7 @@ using System.Text;
 using k8s;
 using k8s.Authentication;
 using MaxGroup.Core.Config;
+using MaxGroup.Kubernetes.Auth;
 using MaxGroup.Kubernetes.Budget;
 
 namespace MaxGroup.Kubernetes.Cluster;
@@ -117,7 +118,10 @@ public sealed class KubernetesClientFactory : IKubernetesClientSource, IDisposab
 
         // The API calls are short; a hung connection must not eat the whole interruption window.
         clientConfig.HttpClientTimeout = TimeSpan.FromSeconds(30);
-        return new k8s.Kubernetes(clientConfig, new RateBudgetHandler(_budget));
+        // The retry after a 401 goes through the budget too: the refresh handler sits outside it.
+        return clientConfig.TokenProvider is EksTokenProvider eksTokens
+            ? new k8s.Kubernetes(clientConfig, new TokenRefreshHandler(eksTokens), new RateBudgetHandler(_budget))
+            : new k8s.Kubernetes(clientConfig, new RateBudgetHandler(_budget));
     }
 
     private KubernetesClientConfiguration ForEks(string endpoint, string caData, string clusterName)

@@ -97,16 +97,45 @@ public sealed class EksTokenTests
     }
 
     [Fact]
-    public async Task FakeApiServer_TokenNotRefreshedPastEksLimit_Answers401()
+    public async Task EksTokenProvider_ApiServerRejectsAYoungToken_SignsANewOneAndRetriesOnce()
     {
-        // The control for the refresh test: without refresh the fake does refuse the aged token.
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using DrainHarness h = await DrainHarness.StartAsync(tokenClock: clock, refreshAfter: TimeSpan.FromHours(1));
+        await using DrainHarness h = await DrainHarness.StartAsync(tokenClock: clock);
+        h.Server.AddNode("node-a", "aws:///us-east-1a/i-0a", DrainHarness.Zone);
         IKubernetes client = await h.ClientAsync();
         await client.CoreV1.ListNodeAsync();
-        clock.Advance(TimeSpan.FromMinutes(16));
+        string first = Assert.Single(h.Server.TokensSeen);
+        clock.Advance(TimeSpan.FromMinutes(2));
+        // As if the server's clock ran ahead: tokens signed before now are refused, well before the refresh age.
+        DateTimeOffset notBefore = clock.GetUtcNow();
+        h.Server.TokenValidator = token => token != first
+            && EksTokenChecker.Problem(token, DrainHarness.ClusterName, DrainHarness.Region, DrainHarness.AccessKey, DrainHarness.SecretKey, clock.GetUtcNow()) is null;
 
-        HttpOperationException ex = await Assert.ThrowsAsync<HttpOperationException>(() => client.CoreV1.ListNodeAsync());
+        Assert.Single((await client.CoreV1.ListNodeAsync()).Items);
+
+        Assert.Equal(2, h.Server.TokensSeen.Count);
+        Assert.Equal(3, h.Server.Requests.Count);
+        Assert.Equal(notBefore.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", System.Globalization.CultureInfo.InvariantCulture),
+            EksTokenChecker.Decode(h.Server.TokensSeen.Single(t => t != first)).Query["X-Amz-Date"]);
+    }
+
+    [Fact]
+    public async Task FakeApiServer_TokenOlderThanEksLimit_Answers401()
+    {
+        // The control for the refresh tests: a client holding a fixed token, no provider to refresh it.
+        await using DrainHarness h = await DrainHarness.StartAsync();
+        var credentials = new ImmutableCredentials(DrainHarness.AccessKey, DrainHarness.SecretKey, null);
+        IKubernetes Client(DateTimeOffset signedAt) => new k8s.Kubernetes(new KubernetesClientConfiguration
+        {
+            Host = h.Server.Endpoint,
+            SslCaCerts = MaxGroup.Kubernetes.Cluster.KubernetesClientFactory.ParseCertificateAuthority(h.Server.Certificates.CaBase64),
+            AccessToken = EksTokenPresigner.CreateToken(credentials, DrainHarness.Region, DrainHarness.ClusterName, signedAt),
+        });
+        using IKubernetes fresh = Client(DateTimeOffset.UtcNow.AddMinutes(-14));
+        using IKubernetes aged = Client(DateTimeOffset.UtcNow.AddMinutes(-16));
+
+        Assert.NotNull(await fresh.CoreV1.ListNodeAsync());
+        HttpOperationException ex = await Assert.ThrowsAsync<HttpOperationException>(() => aged.CoreV1.ListNodeAsync());
 
         Assert.Equal(System.Net.HttpStatusCode.Unauthorized, ex.Response.StatusCode);
         Assert.Contains("\"reason\":\"Unauthorized\"", ex.Response.Content, StringComparison.Ordinal);
