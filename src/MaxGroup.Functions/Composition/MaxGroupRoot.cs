@@ -58,7 +58,8 @@ public sealed class MaxGroupRoot
                 ApiRateBudget.FromEnvironment(_get, time),
                 _get(KubernetesClientFactory.KubeconfigVariable)),
             time,
-            loggers.CreateLogger<DrainStep>()));
+            loggers.CreateLogger<DrainStep>(),
+            services.Metrics));
         _consul = new(() => new ConsulDeregistrationStep(
             ConsulApiClient.CreateHttpClient(),
             new SsmSecureParameterReader(Aws.Ssm),
