@@ -12,6 +12,9 @@ public static class Program
     {
         var root = new RootCommand("maxgroup: hand a spot-interrupted instance over to its Auto Scaling group cleanly");
         root.Subcommands.Add(InvokeCommand.Create());
+        root.Subcommands.Add(ValidateCommand.Create());
+        root.Subcommands.Add(ConfigCommand.Create());
+        root.Subcommands.Add(Demo.DemoCommand.Create());
         // Further commands join here, one line each, e.g. root.Subcommands.Add(ValidateCommand.Create());
         return root;
     }

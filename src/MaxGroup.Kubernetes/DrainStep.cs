@@ -1,4 +1,5 @@
 using System.Globalization;
+using MaxGroup.Core.Ports;
 using MaxGroup.Core.Remediation;
 using MaxGroup.Kubernetes.Cluster;
 using MaxGroup.Kubernetes.Drain;
@@ -22,14 +23,16 @@ public sealed class DrainStep : IRemediationStep
     private readonly IKubernetesClientSource _clients;
     private readonly TimeProvider _clock;
     private readonly ILogger _logger;
+    private readonly IMetrics _metrics;
 
-    public DrainStep(IKubernetesClientSource clients, TimeProvider clock, ILogger<DrainStep>? logger = null)
+    public DrainStep(IKubernetesClientSource clients, TimeProvider clock, ILogger<DrainStep>? logger = null, IMetrics? metrics = null)
     {
         ArgumentNullException.ThrowIfNull(clients);
         ArgumentNullException.ThrowIfNull(clock);
         _clients = clients;
         _clock = clock;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _metrics = metrics ?? NullMetrics.Instance;
     }
 
     public string Name => StepNames.Drain;
@@ -56,13 +59,27 @@ public sealed class DrainStep : IRemediationStep
         {
             return StepOutcome.Failed(ex.Message);
         }
+        catch (RemoteApiException ex)
+        {
+            // DescribeCluster failed (no permission, no such cluster, throttled past the SDK's retries).
+            return StepOutcome.Failed($"cluster {request.Config.K8sClusterName} could not be located: {ex.Message}");
+        }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             return StepOutcome.Skipped("deadline reached while locating the cluster");
         }
 
         var drainer = new NodeDrainer(client, _clock, _logger);
+        long started = _clock.GetTimestamp();
         DrainReport report = await drainer.DrainAsync(ToDrainRequest(request), cancellationToken).ConfigureAwait(false);
+        if (report.NodeName is not null && !report.DryRun)
+        {
+            var dimensions = new Dictionary<string, string>(StringComparer.Ordinal) { ["Group"] = request.Config.GroupName };
+            _metrics.Record("DrainPodsEvicted", report.Evicted.Count, MetricUnit.Count, dimensions);
+            _metrics.Record("DrainPodsRemaining", report.Remaining.Count, MetricUnit.Count, dimensions);
+            _metrics.Record("DrainDuration", _clock.GetElapsedTime(started).TotalMilliseconds, MetricUnit.Milliseconds, dimensions);
+        }
+
         return ToOutcome(report);
     }
 

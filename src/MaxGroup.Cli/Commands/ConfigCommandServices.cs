@@ -1,3 +1,4 @@
+using MaxGroup.Aws;
 using MaxGroup.Aws.Config;
 using MaxGroup.Core.Config;
 using MaxGroup.Core.Ports;
@@ -10,18 +11,18 @@ namespace MaxGroup.Cli.Commands;
 /// </summary>
 public sealed record ConfigCommandServices
 {
-    public Func<string, string?> GetVariable { get; init; } = Environment.GetEnvironmentVariable;
-
-    /// <summary>The config object store of a bucket.</summary>
-    public Func<string, IConfigObjectStore> StoreForBucket { get; init; } = DefaultStoreForBucket;
-
-    /// <summary>Reads group tags; null = tags are not read (reported in the output).</summary>
-    public Func<IAutoScalingApi?> AutoScaling { get; init; } = () => null;
-
-    public TimeProvider Time { get; init; } = TimeProvider.System;
+    /// <summary>Created on first use, so validating local files needs no region or credentials.</summary>
+    private static readonly Lazy<AwsClientFactory> ProcessClients = new(AwsClientFactory.FromProcess);
 
     public static ConfigCommandServices Default { get; } = new();
 
-    private static IConfigObjectStore DefaultStoreForBucket(string bucket) =>
-        new S3ConfigObjectStore(ConfigS3ClientFactory.Create(Environment.GetEnvironmentVariable), bucket);
+    public Func<string, string?> GetVariable { get; init; } = Environment.GetEnvironmentVariable;
+
+    /// <summary>The config object store of a bucket.</summary>
+    public Func<string, IConfigObjectStore> StoreForBucket { get; init; } = bucket => new S3ConfigObjectStore(ProcessClients.Value.S3, bucket);
+
+    /// <summary>Reads group tags; null = tags are not read (reported in the output).</summary>
+    public Func<IAutoScalingApi?> AutoScaling { get; init; } = () => ProcessClients.Value.AutoScaling;
+
+    public TimeProvider Time { get; init; } = TimeProvider.System;
 }

@@ -1,6 +1,6 @@
 using System.CommandLine;
+using MaxGroup.Cli.Local;
 using MaxGroup.Functions.Composition;
-using MaxGroup.Functions.Handlers;
 using MaxGroup.Functions.Observability;
 using MaxGroup.Functions.Runtime;
 
@@ -13,9 +13,6 @@ namespace MaxGroup.Cli.Commands;
 /// </summary>
 public static class InvokeCommand
 {
-    /// <summary>The deadline a local invocation gets: Lambda's maximum timeout.</summary>
-    public static readonly TimeSpan LocalTimeout = LambdaDeadline.MaxFunctionTimeout;
-
     public static Command Create()
     {
         var function = new Argument<string>("function")
@@ -68,17 +65,11 @@ public static class InvokeCommand
             return CliErrors.UsageExitCode;
         }
 
-        IEnvironmentVariables environment = SystemEnvironmentVariables.Instance;
-        TimeProvider time = TimeProvider.System;
-        var logOptions = PowertoolsLoggerOptions.FromEnvironment(environment, time, LogSink.StandardError);
-        using var loggerFactory = new PowertoolsLoggerFactory(logOptions);
-        var catalog = HandlerCatalog.CreateDefault();
-        var services = new HandlerServices(catalog, environment, time, loggerFactory, new EmfMetrics(LogSink.StandardError, time, logOptions.Service), options);
-
-        IFunctionHandler handler;
+        using var host = new LocalFunctionHost(options, LogSink.StandardError);
+        InvocationResult result;
         try
         {
-            handler = catalog.Create(function, services);
+            result = await host.InvokeAsync(function, input, cancellationToken).ConfigureAwait(false);
         }
         catch (UnknownHandlerException ex)
         {
@@ -86,31 +77,13 @@ public static class InvokeCommand
             return CliErrors.UsageExitCode;
         }
 
-        LambdaContext context = LocalContext(function, environment, time);
-        using (loggerFactory.CreateLogger("MaxGroup.Cli").BeginScope(new InvocationLogScope(context)))
+        if (!result.Succeeded)
         {
-            InvocationResult result = await FunctionInvocation.RunAsync(handler, input, context, time, cancellationToken).ConfigureAwait(false);
-            if (!result.Succeeded)
-            {
-                await error.WriteLineAsync(CliErrors.Format(result.Error.ErrorMessage)).ConfigureAwait(false);
-                return CliErrors.FailureExitCode;
-            }
-
-            await output.WriteLineAsync(result.Body).ConfigureAwait(false);
-            return 0;
+            await error.WriteLineAsync(CliErrors.Format(result.Error.ErrorMessage)).ConfigureAwait(false);
+            return CliErrors.FailureExitCode;
         }
-    }
 
-    /// <summary>The context a local invocation gets: a fresh request id, Lambda's maximum timeout, a cold start.</summary>
-    private static LambdaContext LocalContext(string function, IEnvironmentVariables environment, TimeProvider time)
-    {
-        string region = environment.Get("AWS_REGION") ?? environment.Get("AWS_DEFAULT_REGION") ?? "us-east-1";
-        string functionName = $"maxgroup-{function}";
-        var invocation = new RuntimeInvocation($"local-{Guid.NewGuid():N}", "")
-        {
-            InvokedFunctionArn = $"arn:aws:lambda:{region}:000000000000:function:{functionName}",
-        };
-        var info = new LambdaFunctionInfo(functionName, "$LATEST", 0, "", "");
-        return new LambdaContext(invocation, info, time.GetUtcNow() + LocalTimeout, isColdStart: true, time);
+        await output.WriteLineAsync(result.Body).ConfigureAwait(false);
+        return 0;
     }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using MaxGroup.Core.Dispatch;
 using MaxGroup.Core.Ports;
 using Microsoft.Extensions.Logging;
 
@@ -9,7 +10,7 @@ namespace MaxGroup.Core.Config;
 /// (that precedence, key by key). Create one per execution environment: objects are cached and revalidated by ETag at
 /// most once per <see cref="GroupConfigOptions.Ttl"/>; when a source fails, its last good copy is used.
 /// </summary>
-public sealed class GroupConfigProvider
+public sealed class GroupConfigProvider : IGroupConfigSource
 {
     public const string InvalidMetric = "ConfigInvalid";
     public const string SourceFailedMetric = "ConfigSourceFailed";
@@ -45,6 +46,13 @@ public sealed class GroupConfigProvider
 
     /// <summary>The group's config, reading its tags through DescribeAutoScalingGroups (cached like the objects).</summary>
     public Task<ConfigLookup> GetAsync(string groupName, CancellationToken cancellationToken) => GetAsync(groupName, null, cancellationToken);
+
+    /// <summary>The dispatcher's view: managed with the config, or not managed with <see cref="ConfigLookup.Description"/> as the reason.</summary>
+    async Task<GroupConfigLookup> IGroupConfigSource.GetAsync(string groupName, CancellationToken cancellationToken)
+    {
+        ConfigLookup lookup = await GetAsync(groupName, null, cancellationToken);
+        return lookup.Managed ? GroupConfigLookup.ManagedBy(lookup.Config, lookup.Description) : GroupConfigLookup.NotManaged(lookup.Description);
+    }
 
     /// <summary>
     /// The group's config. Pass <paramref name="knownTags"/> when the caller already described the group (saves a call);

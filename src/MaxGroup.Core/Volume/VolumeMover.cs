@@ -104,15 +104,31 @@ public sealed class VolumeMover
         }
 
         // First, before anything else can use up the two minutes: the volume must survive the termination.
-        if (device.DeleteOnTermination)
+        // Always set (the facts may be seconds old) and always read back.
+        RemoteApiException? modifyError = null;
+        try
         {
             await _ec2.SetDeleteOnTerminationAsync(instance.InstanceId, device.DeviceName, false, cancellationToken);
-            InstanceFacts? after = await _ec2.DescribeInstanceAsync(instance.InstanceId, cancellationToken);
-            BlockDeviceFact? check = after?.BlockDevices.FirstOrDefault(b => b.VolumeId == device.VolumeId);
-            if (check is null || check.DeleteOnTermination)
+        }
+        catch (RemoteApiException ex)
+        {
+            // A late or duplicate warning may find the instance already gone; the read-back decides.
+            modifyError = ex;
+        }
+
+        InstanceFacts? after = await _ec2.DescribeInstanceAsync(instance.InstanceId, cancellationToken);
+        BlockDeviceFact? check = after?.BlockDevices.FirstOrDefault(b => b.VolumeId == device.VolumeId);
+        if (check is null)
+        {
+            VolumeInfo? survivor = await DescribeVolumeAsync(device.VolumeId, cancellationToken);
+            if (survivor is null || survivor.State is "deleting" or "deleted")
             {
-                return StepOutcome.Failed($"DeleteOnTermination of {device.VolumeId} is still true after ModifyInstanceAttribute", details);
+                return StepOutcome.Failed($"{device.VolumeId} is gone: the instance was reclaimed before DeleteOnTermination could be turned off ({modifyError?.Message ?? "no error"})", details);
             }
+        }
+        else if (check.DeleteOnTermination)
+        {
+            return StepOutcome.Failed($"DeleteOnTermination of {device.VolumeId} is still true after ModifyInstanceAttribute ({modifyError?.Message ?? "no error"})", details);
         }
 
         await TagForMoveAsync(request, groupName, device, cancellationToken);
@@ -230,7 +246,16 @@ public sealed class VolumeMover
     /// </summary>
     public async Task<VolumeMoveResult> AdvanceAsync(string volumeId, string? recordedSuccessor, string? launchedInstance, CancellationToken cancellationToken)
     {
-        VolumeInfo? volume = await DescribeVolumeAsync(volumeId, cancellationToken);
+        VolumeInfo? volume;
+        try
+        {
+            volume = await DescribeVolumeAsync(volumeId, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return new VolumeMoveResult(volumeId, null, StepOutcome.Waiting("out of time in this invocation; the next trigger or the sweep resumes the move"));
+        }
+
         if (volume is null)
         {
             return new VolumeMoveResult(volumeId, null, StepOutcome.Failed($"volume {volumeId} not found"));
@@ -303,6 +328,15 @@ public sealed class VolumeMover
             if (attachment.InstanceId == migration.TargetInstance && DeviceNames.Same(attachment.Device, migration.AttachAs))
             {
                 await _ec2.CreateTagsAsync(volume.VolumeId, StatusTags(VolumeTags.Statuses.Attached, migration.TargetInstance, migration.Claim ?? ""), cancellationToken);
+                details["successor"] = attachment.InstanceId;
+                return StepOutcome.Done($"{volume.VolumeId} is attached to {attachment.InstanceId} as {migration.AttachAs}", details);
+            }
+
+            if (attachment.InstanceId != migration.SourceInstanceId && DeviceNames.Same(attachment.Device, migration.AttachAs)
+                && await _ec2.DescribeInstanceAsync(attachment.InstanceId, cancellationToken) is { } holder && holder.GroupName == migration.GroupName)
+            {
+                // Two racing triggers (tags are eventually consistent): the other one's attach won. Adopt it.
+                await _ec2.CreateTagsAsync(volume.VolumeId, StatusTags(VolumeTags.Statuses.Attached, attachment.InstanceId, ""), cancellationToken);
                 details["successor"] = attachment.InstanceId;
                 return StepOutcome.Done($"{volume.VolumeId} is attached to {attachment.InstanceId} as {migration.AttachAs}", details);
             }
@@ -533,7 +567,12 @@ public sealed class VolumeMover
             VolumeInfo? now = await DescribeVolumeAsync(volume.VolumeId, cancellationToken);
             if (now?.Attachments.Any(a => a.InstanceId == target.InstanceId) != true)
             {
-                await _ec2.CreateTagsAsync(volume.VolumeId, StatusTags(VolumeTags.Statuses.Pending, "", ""), cancellationToken);
+                // Reopen only a volume that is still free: one attached elsewhere belongs to whoever attached it.
+                if (now is { State: "available" })
+                {
+                    await _ec2.CreateTagsAsync(volume.VolumeId, StatusTags(VolumeTags.Statuses.Pending, "", ""), cancellationToken);
+                }
+
                 return StepOutcome.Failed($"AttachVolume of {volume.VolumeId} to {target.InstanceId} as {migration.AttachAs} failed: {ex.ErrorCode}: {ex.Message}", details);
             }
         }

@@ -53,11 +53,6 @@ public sealed class DispatchComposition
     /// <param name="volumeTriggers">The volume step's triggers; null = a no-op that says so.</param>
     /// <param name="otherSteps">volume, drain, consul steps (needed in-process only).</param>
     /// <param name="ledger">Overrides the DynamoDB ledger (tests, CLI without a table).</param>
-    /// <param name="resumeQueueFromSteps">
-    /// When a step ends an interruption, start queued ones at once through the dispatcher. In Lambda that gives every
-    /// remediation function the dispatcher's rights (describe, config read, InvokeFunction); false leaves the queue to
-    /// the dispatcher's next invocation (any event, including the scheduled sweep).
-    /// </param>
     /// <param name="forceDryRun">CLI `--dry-run`: every group runs dry, whatever MAXGROUP_DRY_RUN and the group say.</param>
     public static DispatchComposition Create(
         AwsClientFactory aws,
@@ -70,8 +65,7 @@ public sealed class DispatchComposition
         IVolumeTriggers? volumeTriggers = null,
         IEnumerable<IRemediationStep>? otherSteps = null,
         ILedger? ledger = null,
-        bool forceDryRun = false,
-        bool resumeQueueFromSteps = true)
+        bool forceDryRun = false)
     {
         ArgumentNullException.ThrowIfNull(aws);
         ArgumentNullException.ThrowIfNull(getVariable);
@@ -86,7 +80,9 @@ public sealed class DispatchComposition
         // The runner resumes queued interruptions through the dispatcher, and the in-process invoker needs the
         // runner: break the cycle with a lazily created runner.
         Dispatcher? dispatcher = null;
-        var runner = new Lazy<RemediationRunner>(() => new RemediationRunner(ledger, clock, metrics, loggers.CreateLogger<RemediationRunner>(), resumeQueueFromSteps ? dispatcher : null));
+        // Only in-process does a finished step resume queued interruptions itself: in Lambda the dispatcher resumes them
+        // on its next invocation (the sweep schedule guarantees one), so remediation roles need no dispatcher rights.
+        var runner = new Lazy<RemediationRunner>(() => new RemediationRunner(ledger, clock, metrics, loggers.CreateLogger<RemediationRunner>(), inline ? dispatcher : null));
         IFunctionInvoker invoker = inline
             ? new InProcessFunctionInvoker([replace, .. otherSteps ?? []], () => runner.Value)
             : new LambdaFunctionInvoker(aws.Lambda, LambdaFunctionInvoker.FunctionNamesFromEnvironment(getVariable));

@@ -1,6 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
 using MaxGroup.Functions.Handlers;
-using Microsoft.Extensions.Logging;
 
 namespace MaxGroup.Functions.Composition;
 
@@ -19,13 +18,11 @@ public sealed class HandlerCatalog
     public static HandlerCatalog CreateDefault()
     {
         var catalog = new HandlerCatalog();
-        // TEMPORARY (issue 2): a dispatcher that only parses the event and answers no-op, so the runtime, the CLI and
-        // their end-to-end tests stand before the real dispatcher lands. Replace this line with the real factory.
-        catalog.Register(HandlerNames.Dispatcher, static s => new PlaceholderDispatcherHandler(s.LoggerFactory.CreateLogger<PlaceholderDispatcherHandler>()));
-        // catalog.Register(HandlerNames.Replace, static s => new ReplaceHandler(...));
-        // catalog.Register(HandlerNames.Volume, static s => new VolumeHandler(...));
-        // catalog.Register(HandlerNames.Drain, static s => new DrainHandler(...));
-        // catalog.Register(HandlerNames.Consul, static s => new ConsulHandler(...));
+        catalog.Register(HandlerNames.Dispatcher, static s => MaxGroupRoot.Of(s).DispatcherHandler());
+        catalog.Register(HandlerNames.Replace, static s => MaxGroupRoot.Of(s).ReplaceHandler());
+        catalog.Register(HandlerNames.Volume, static s => MaxGroupRoot.Of(s).VolumeHandler());
+        catalog.Register(HandlerNames.Drain, static s => MaxGroupRoot.Of(s).DrainHandler());
+        catalog.Register(HandlerNames.Consul, static s => MaxGroupRoot.Of(s).ConsulHandler());
         return catalog;
     }
 

@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using Amazon.Runtime;
+using Amazon.Runtime.Credentials;
 using k8s.Authentication;
 
 namespace MaxGroup.Kubernetes.Auth;
@@ -36,6 +37,10 @@ public sealed class EksTokenProvider : ITokenProvider, IDisposable
     }
 
     public string ClusterName => _clusterName;
+
+    /// <summary>A provider signing with the SDK's default credential chain (the function role's environment variables in Lambda).</summary>
+    public static EksTokenProvider ForDefaultCredentials(string region, string clusterName, TimeProvider clock) =>
+        new(DefaultAWSCredentialsIdentityResolver.GetCredentials(), region, clusterName, clock);
 
     public async Task<AuthenticationHeaderValue> GetAuthenticationHeaderAsync(CancellationToken cancellationToken)
     {

@@ -125,6 +125,12 @@ public sealed class NodeDrainer
             report.Error = $"Kubernetes API unreachable: {ex.Message}";
             _logger.LogError("Drain stopped: {Error}", report.Error);
         }
+        catch (OperationCanceledException)
+        {
+            // Not our deadline: the HTTP client's own timeout.
+            report.Error = "Kubernetes API did not answer in time";
+            _logger.LogError("Drain stopped: {Error}", report.Error);
+        }
 
         foreach ((string key, PodState state) in pods)
         {
@@ -325,7 +331,7 @@ public sealed class NodeDrainer
         }
 
         // Unknown successor: a node that joined after the warning and takes pods.
-        return node.Spec?.Unschedulable != true && node.Metadata.CreationTimestamp is { } created && created >= request.WarningTime.UtcDateTime;
+        return node.Spec?.Unschedulable != true && node.Metadata.CreationTimestamp is { } created && created.ToUniversalTime() >= request.WarningTime.UtcDateTime;
     }
 
     private static bool IsReady(V1Node node) =>
@@ -383,6 +389,10 @@ public sealed class NodeDrainer
             catch (HttpRequestException ex) when (!cancellationToken.IsCancellationRequested)
             {
                 state.LastError = "error: " + ex.Message;
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                state.LastError = "error: the eviction request timed out";
             }
 
             TimeSpan jittered = backoff * (0.8 + (Random.Shared.NextDouble() * 0.4));

@@ -5,7 +5,7 @@ using MaxGroup.Core.Config;
 using MaxGroup.Core.Ports;
 using Microsoft.Extensions.Logging;
 
-namespace MaxGroup.Core.Tests.Config;
+namespace MaxGroup.Core.Tests.Configuration;
 
 /// <summary>An in-memory bucket with S3's conditional GET semantics (ETag = MD5 of the content, 304 on a match).</summary>
 internal sealed class InMemoryConfigObjectStore : IConfigObjectStore

@@ -1,6 +1,6 @@
 using MaxGroup.Core.Config;
 
-namespace MaxGroup.Core.Tests.Config;
+namespace MaxGroup.Core.Tests.Configuration;
 
 public class GroupConfigOptionsTests
 {

@@ -3,7 +3,7 @@ using MaxGroup.Core.Ports;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 
-namespace MaxGroup.Core.Tests.Config;
+namespace MaxGroup.Core.Tests.Configuration;
 
 public class GroupConfigProviderTests
 {

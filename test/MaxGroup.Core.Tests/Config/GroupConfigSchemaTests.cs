@@ -1,7 +1,7 @@
 using System.Text.Json;
 using MaxGroup.Core.Config;
 
-namespace MaxGroup.Core.Tests.Config;
+namespace MaxGroup.Core.Tests.Configuration;
 
 /// <summary>Keeps config/*.schema.json and the validator's key table in agreement, and the examples valid.</summary>
 public class GroupConfigSchemaTests

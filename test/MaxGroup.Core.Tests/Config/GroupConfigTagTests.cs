@@ -1,7 +1,7 @@
 using MaxGroup.Core.Config;
 using MaxGroup.Core.Ports;
 
-namespace MaxGroup.Core.Tests.Config;
+namespace MaxGroup.Core.Tests.Configuration;
 
 public class GroupConfigTagTests
 {

@@ -1,7 +1,7 @@
 using System.Text;
 using MaxGroup.Core.Config;
 
-namespace MaxGroup.Core.Tests.Config;
+namespace MaxGroup.Core.Tests.Configuration;
 
 public class GroupConfigValidationTests
 {

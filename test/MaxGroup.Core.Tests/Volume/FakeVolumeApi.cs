@@ -79,6 +79,8 @@ internal sealed class FakeVolumeApi : IVolumeApi
 
     public Task<IReadOnlyList<VolumeInfo>> DescribeVolumesAsync(VolumeFilter filter, CancellationToken cancellationToken)
     {
+        // Like an SDK call, a cancelled token ends the call.
+        cancellationToken.ThrowIfCancellationRequested();
         IEnumerable<FakeVolume> found = Volumes.Values;
         if (filter.VolumeIds is not null)
         {
@@ -123,6 +125,11 @@ internal sealed class FakeVolumeApi : IVolumeApi
     {
         Calls.Add($"ModifyInstanceAttribute {instanceId} {deviceName} {deleteOnTermination}");
         FakeInstance instance = Instances[instanceId];
+        if (instance.State == "terminated")
+        {
+            throw new RemoteApiException("ec2", "IncorrectInstanceState", $"The instance '{instanceId}' is not in a state from which it can be modified.", 400);
+        }
+
         (string volumeId, _) = instance.Devices[deviceName];
         instance.Devices[deviceName] = (volumeId, deleteOnTermination);
         return Task.CompletedTask;

@@ -77,6 +77,33 @@ public sealed class VolumeMoverTests
     }
 
     [Fact]
+    public async Task Prepare_LateWarningAfterTermination_VolumeSurvived_IsTaggedNotCrashed()
+    {
+        (FakeInstance doomed, FakeVolume data) = Doomed();
+        RemediationRequest stale = Request();
+        doomed.Devices["/dev/sdf"] = (data.Id, false);
+        _ec2.Terminate("i-doomed");
+
+        StepOutcome outcome = await Mover().PrepareAsync(stale, CancellationToken.None);
+
+        Assert.Equal(StepStatus.Waiting, outcome.Status);
+        Assert.Equal(VolumeTags.Statuses.Pending, data.Tags[VolumeTags.Status]);
+    }
+
+    [Fact]
+    public async Task Prepare_LateWarningAfterTermination_VolumeDeleted_FailsWithReason()
+    {
+        Doomed();
+        RemediationRequest stale = Request();
+        _ec2.Terminate("i-doomed");
+
+        StepOutcome outcome = await Mover().PrepareAsync(stale, CancellationToken.None);
+
+        Assert.Equal(StepStatus.Failed, outcome.Status);
+        Assert.Contains("is gone", outcome.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Prepare_DryRun_PlansAndChangesNothing()
     {
         (_, FakeVolume data) = Doomed();
@@ -277,6 +304,29 @@ public sealed class VolumeMoverTests
     }
 
     [Fact]
+    public async Task CrossZone_TriggerDiedAfterCreateVolume_NextTriggerFindsTheCopyInsteadOfMakingAnother()
+    {
+        (_, FakeVolume data) = Doomed();
+        _ec2.AddInstance("i-far", ZoneB, launched: Warning.AddSeconds(30));
+        _ec2.VolumeCreatingLooks = 2;
+        VolumeMover mover = Mover();
+        await mover.PrepareAsync(Request(successor: "i-far"), CancellationToken.None);
+        _ec2.Terminate("i-doomed");
+
+        VolumeMoveResult first = Assert.Single(await mover.OnInstanceStateChangeAsync("i-doomed", "terminated", CancellationToken.None));
+        Assert.Equal(StepStatus.Waiting, first.Outcome.Status);
+        data.Tags[VolumeTags.CopyVolume] = "";
+        data.Tags[VolumeTags.Snapshot] = "";
+
+        VolumeSweepReport report = await mover.SweepAsync(CancellationToken.None);
+
+        Assert.Equal(1, report.Completed);
+        Assert.Single(_ec2.Calls, c => c.StartsWith("CreateVolume", StringComparison.Ordinal));
+        Assert.Single(_ec2.Calls, c => c.StartsWith("CreateSnapshot", StringComparison.Ordinal));
+        Assert.Equal("i-far", _ec2.Volumes[data.Tags[VolumeTags.CopyVolume]].AttachedTo);
+    }
+
+    [Fact]
     public async Task CrossZone_Wait_LeavesPendingForNextLaunchInZone()
     {
         (_, FakeVolume data) = Doomed();
@@ -347,6 +397,11 @@ public sealed class VolumeMoverTests
         Assert.Equal(StepStatus.Failed, result.Outcome.Status);
         Assert.Equal("i-rogue", data.AttachedTo);
         Assert.False(_ec2.Instances["i-new"].Devices.ContainsKey("/dev/xvdz"));
+
+        // The next trigger adopts the winner's attach instead of calling it foreign.
+        VolumeMoveResult next = await mover.AdvanceAsync(data.Id, null, null, CancellationToken.None);
+        Assert.Equal(StepStatus.Done, next.Outcome.Status);
+        Assert.Equal((VolumeTags.Statuses.Attached, "i-rogue"), (data.Tags[VolumeTags.Status], data.Tags[VolumeTags.TargetInstance]));
     }
 
     [Fact]
@@ -398,6 +453,53 @@ public sealed class VolumeMoverTests
         Assert.Equal(StepNames.Volume, step.Name);
         Assert.Equal(StepStatus.NoOp, none.Status);
         Assert.Equal(StepStatus.Waiting, prepared.Status);
+    }
+
+    [Fact]
+    public async Task Advance_OutOfTime_ReturnsWaitingAndKeepsTheMoveOpen()
+    {
+        (_, FakeVolume data) = Doomed();
+        VolumeMover mover = Mover();
+        await mover.PrepareAsync(Request(), CancellationToken.None);
+        _ec2.Terminate("i-doomed");
+        _ec2.AddInstance("i-new", ZoneA, launched: Warning.AddSeconds(30));
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+
+        VolumeMoveResult result = await mover.AdvanceAsync(data.Id, null, null, cancelled.Token);
+
+        Assert.Equal(StepStatus.Waiting, result.Outcome.Status);
+        Assert.Equal(VolumeTags.Statuses.Pending, data.Tags[VolumeTags.Status]);
+        Assert.Equal(StepStatus.Done, (await mover.AdvanceAsync(data.Id, null, null, CancellationToken.None)).Outcome.Status);
+    }
+
+    [Fact]
+    public async Task Snapshot_StillPending_WaitsInProcessOnlyUpToMaxWait()
+    {
+        (_, FakeVolume data) = Doomed();
+        _ec2.AddInstance("i-far", ZoneB, launched: Warning.AddSeconds(30));
+        _ec2.SnapshotPendingLooks = 1000;
+        var mover = new VolumeMover(_ec2, TimeProvider.System, NullLogger.Instance, options: new VolumeMoverOptions { MaxWait = TimeSpan.FromMilliseconds(300), PollInterval = TimeSpan.FromMilliseconds(50) });
+        await mover.PrepareAsync(Request(successor: "i-far"), CancellationToken.None);
+        _ec2.Terminate("i-doomed");
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+
+        VolumeMoveResult result = Assert.Single(await mover.OnInstanceStateChangeAsync("i-doomed", "terminated", CancellationToken.None));
+
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"waited {watch.Elapsed}");
+        Assert.Equal(StepStatus.Waiting, result.Outcome.Status);
+        Assert.Contains("is pending", result.Outcome.Reason, StringComparison.Ordinal);
+        Assert.Equal(VolumeTags.Statuses.Copying, data.Tags[VolumeTags.Status]);
+        Assert.NotEqual("", data.Tags[VolumeTags.Snapshot]);
+    }
+
+    [Fact]
+    public void Port_HasNoDeleteAndNoForce_SoMaxGroupCannotLoseAVolume()
+    {
+        System.Reflection.MethodInfo[] methods = typeof(IVolumeApi).GetMethods();
+
+        Assert.DoesNotContain(methods, m => m.Name.StartsWith("Delete", StringComparison.Ordinal));
+        Assert.DoesNotContain(methods.SelectMany(m => m.GetParameters()), p => p.Name!.Contains("force", StringComparison.OrdinalIgnoreCase));
     }
 
     [Theory]

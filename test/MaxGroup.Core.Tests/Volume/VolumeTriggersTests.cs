@@ -63,6 +63,45 @@ public sealed class VolumeTriggersTests
     }
 
     [Fact]
+    public async Task Forwarder_StateChangeStartsVolumeFunction_WhichResumesTheMove()
+    {
+        _ec2.AddInstance("i-doomed", "us-east-1a", launched: Warning.AddHours(-3));
+        FakeVolume data = _ec2.AddVolume("us-east-1a", "i-doomed", "/dev/sdf");
+        _ec2.AddInstance("i-new", "us-east-1a", launched: Warning.AddSeconds(20));
+        var mover = new VolumeMover(_ec2, _clock, NullLogger.Instance, options: new VolumeMoverOptions { MaxWait = TimeSpan.Zero });
+        await mover.PrepareAsync(
+            new RemediationRequest
+            {
+                Step = StepNames.Volume,
+                EventId = "evt-1",
+                WarningTime = Warning,
+                ReclaimAt = Warning.AddSeconds(120),
+                Instance = _ec2.Instances["i-doomed"].ToFacts(),
+                Config = new GroupConfig { GroupName = "web", PersistenceDev = "/dev/sdf" },
+            },
+            CancellationToken.None);
+        _ec2.Terminate("i-doomed");
+        var invoker = new InProcessInvoker(new VolumeStep(mover, NullLogger.Instance));
+
+        DispatchResult result = await new VolumeTriggerForwarder(invoker).OnInstanceStateChangeAsync(
+            new MaxGroupEvent.InstanceStateChange(new EventBridgeEvent<InstanceStateChangeDetail>
+            {
+                Id = "evt-2",
+                DetailType = DetailTypes.InstanceStateChange,
+                Source = "aws.ec2",
+                Time = Warning.AddSeconds(125),
+                Detail = new InstanceStateChangeDetail("i-doomed", "terminated"),
+            }),
+            CancellationToken.None);
+
+        Assert.Equal(DispatchStatus.Routed, result.Status);
+        RemediationRequest sent = Assert.Single(invoker.Requests);
+        Assert.Equal(("state-change", "i-doomed", StepNames.Volume), (sent.Trigger, sent.Instance.InstanceId, sent.Step));
+        Assert.Equal(StepStatus.Done, invoker.Outcomes[0].Status);
+        Assert.Equal("i-new", data.AttachedTo);
+    }
+
+    [Fact]
     public async Task Triggers_UnsuccessfulLaunch_IsNoOp()
     {
         var mover = new VolumeMover(_ec2, _clock, NullLogger.Instance);
@@ -82,5 +121,18 @@ public sealed class VolumeTriggersTests
             CancellationToken.None);
 
         Assert.Equal(DispatchStatus.NoOp, result.Status);
+    }
+
+    /// <summary>Runs the started step at once, as `--inline` would.</summary>
+    private sealed class InProcessInvoker(IRemediationStep step) : MaxGroup.Core.Ports.IFunctionInvoker
+    {
+        public List<RemediationRequest> Requests { get; } = [];
+        public List<StepOutcome> Outcomes { get; } = [];
+
+        public async Task StartAsync(RemediationRequest request, CancellationToken cancellationToken)
+        {
+            Requests.Add(request);
+            Outcomes.Add(await step.RunAsync(request, cancellationToken));
+        }
     }
 }

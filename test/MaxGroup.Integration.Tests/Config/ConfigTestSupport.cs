@@ -4,7 +4,7 @@ using Amazon.S3.Model;
 using MaxGroup.Core.Ports;
 using Microsoft.Extensions.Logging;
 
-namespace MaxGroup.Integration.Tests.Config;
+namespace MaxGroup.Integration.Tests.Configuration;
 
 /// <summary>S3 clients pointed at moto (or the fault proxy in front of it), and small helpers for config objects.</summary>
 internal static class ConfigTestSupport

@@ -5,7 +5,7 @@ using MaxGroup.Integration.Tests.Infrastructure;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 
-namespace MaxGroup.Integration.Tests.Config;
+namespace MaxGroup.Integration.Tests.Configuration;
 
 /// <summary>The provider loading from real S3 semantics (moto), through the fault proxy so outages can be switched on.</summary>
 [Collection(MotoCollection.Name)]

@@ -4,7 +4,7 @@ using MaxGroup.Core.Config;
 using MaxGroup.Core.Ports;
 using MaxGroup.Integration.Tests.Infrastructure;
 
-namespace MaxGroup.Integration.Tests.Config;
+namespace MaxGroup.Integration.Tests.Configuration;
 
 [Collection(MotoCollection.Name)]
 public sealed class S3ConfigObjectStoreTests(MotoFixture moto)

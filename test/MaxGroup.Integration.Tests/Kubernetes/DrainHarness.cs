@@ -2,6 +2,7 @@ using Amazon.Runtime;
 using k8s;
 using MaxGroup.Core.Config;
 using MaxGroup.Core.Instances;
+using MaxGroup.Core.Ports;
 using MaxGroup.Core.Remediation;
 using MaxGroup.Kubernetes;
 using MaxGroup.Kubernetes.Auth;
@@ -27,10 +28,12 @@ public sealed class DrainHarness : IAsyncDisposable
         TokenProvider = new EksTokenProvider(new BasicAWSCredentials(AccessKey, SecretKey), Region, ClusterName, tokenClock, refreshAfter);
         Budget = budget;
         Factory = new KubernetesClientFactory(null, _ => TokenProvider, budget);
-        Step = new DrainStep(Factory, TimeProvider.System);
+        Step = new DrainStep(Factory, TimeProvider.System, metrics: Metrics);
     }
 
     public FakeKubeApiServer Server { get; }
+
+    public RecordingMetrics Metrics { get; } = new();
 
     public EksTokenProvider TokenProvider { get; }
 
@@ -95,6 +98,31 @@ public sealed class DrainHarness : IAsyncDisposable
     }
 
     public Task<IKubernetes> ClientAsync(GroupConfig? config = null) => Factory.GetClientAsync(config ?? Config(), CancellationToken.None);
+
+    /// <summary>Keeps every metric recorded, for assertions.</summary>
+    public sealed class RecordingMetrics : IMetrics
+    {
+        private readonly List<(string Name, double Value)> _recorded = [];
+
+        public IReadOnlyList<(string Name, double Value)> Recorded
+        {
+            get
+            {
+                lock (_recorded)
+                {
+                    return _recorded.ToList();
+                }
+            }
+        }
+
+        public void Record(string name, double value, MetricUnit unit, IReadOnlyDictionary<string, string>? dimensions = null)
+        {
+            lock (_recorded)
+            {
+                _recorded.Add((name, value));
+            }
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {

@@ -133,6 +133,8 @@ public sealed class DrainStepTests
         Assert.Equal("1", outcome.Details["remaining_count"]);
         Assert.StartsWith("app/web-1=pdb: Cannot evict pod as it would violate the pod's disruption budget.", outcome.Details["remaining"], StringComparison.Ordinal);
         Assert.Contains("app/web-1", s.PodKeys());
+        Assert.Contains(("DrainPodsRemaining", 1.0), h.Metrics.Recorded);
+        Assert.Contains(("DrainPodsEvicted", 1.0), h.Metrics.Recorded);
     }
 
     [Fact]
@@ -158,9 +160,10 @@ public sealed class DrainStepTests
         // list nodes + patch + list pods + 40 evictions + at least one poll.
         Assert.True(total >= 44, $"only {total} requests");
         int peak = s.PeakRequestsPer(TimeSpan.FromSeconds(1));
-        // A token bucket lets through at most burst + qps calls in any one second; 1 more for arrival jitter.
-        Assert.True(peak <= burst + qps + 1, $"peak {peak} requests in one second exceeds the budget");
-        Assert.True(watch.Elapsed >= TimeSpan.FromSeconds(((total - burst) / qps) - 0.5), $"{total} requests took only {watch.Elapsed}");
+        // A token bucket lets through at most burst + qps calls in any one second. A loaded machine can delay some
+        // sends and bunch them on arrival, hence 3 of tolerance; without the budget all 45+ arrive within a second.
+        Assert.True(peak <= burst + qps + 3, $"peak {peak} requests in one second exceeds the budget");
+        Assert.True(watch.Elapsed >= TimeSpan.FromSeconds(((total - burst) / qps) - 1), $"{total} requests took only {watch.Elapsed}");
     }
 
     [Fact]

@@ -44,6 +44,19 @@ public sealed class EksTokenTests
     }
 
     [Fact]
+    public async Task EksTokenProvider_DefaultCredentialChain_SignsWithEnvironmentCredentials()
+    {
+        // The same values the moto fixture sets for the whole process, so no other test is disturbed.
+        Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", "testing");
+        Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", "testing");
+        using EksTokenProvider provider = EksTokenProvider.ForDefaultCredentials("us-east-1", "prod-eks", TimeProvider.System);
+
+        string token = await provider.GetTokenAsync(CancellationToken.None);
+
+        Assert.Null(EksTokenChecker.Problem(token, "prod-eks", "us-east-1", "testing", "testing", DateTimeOffset.UtcNow));
+    }
+
+    [Fact]
     public void EksTokenPresigner_ChinaRegion_UsesTheChinaPartitionHost()
     {
         Assert.Equal("sts.cn-north-1.amazonaws.com.cn", EksTokenPresigner.StsHost("cn-north-1"));

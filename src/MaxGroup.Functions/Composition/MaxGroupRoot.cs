@@ -1,0 +1,165 @@
+using MaxGroup.Aws;
+using MaxGroup.Aws.Config;
+using MaxGroup.Aws.Ec2;
+using MaxGroup.Aws.Lambda;
+using MaxGroup.Aws.Ssm;
+using MaxGroup.Consul;
+using MaxGroup.Core.Config;
+using MaxGroup.Core.Dispatch;
+using MaxGroup.Core.Remediation;
+using MaxGroup.Core.Volume;
+using MaxGroup.Functions.Dispatch;
+using MaxGroup.Functions.Handlers;
+using MaxGroup.Kubernetes;
+using MaxGroup.Kubernetes.Auth;
+using MaxGroup.Kubernetes.Budget;
+using MaxGroup.Kubernetes.Cluster;
+using Microsoft.Extensions.Logging;
+
+namespace MaxGroup.Functions.Composition;
+
+/// <summary>
+/// The object graph of one execution environment (or one `maxgroup invoke`): every client and step is built once,
+/// lazily, by the first handler that needs it, so a function never creates what it does not use (the drain
+/// function builds no Consul client, a remediation function reads no group config).
+/// </summary>
+public sealed class MaxGroupRoot
+{
+    private readonly HandlerServices _services;
+    private readonly Func<string, string?> _get;
+    private readonly Lazy<AwsClientFactory> _aws;
+    private readonly Lazy<GroupConfigProvider> _configs;
+    private readonly Lazy<DispatchComposition> _dispatch;
+    private readonly Lazy<VolumeMover> _volumeMover;
+    private readonly Lazy<VolumeStep> _volume;
+    private readonly Lazy<DrainStep> _drain;
+    private readonly Lazy<ConsulDeregistrationStep> _consul;
+
+    private MaxGroupRoot(HandlerServices services)
+    {
+        _services = services;
+        _get = services.Environment.Get;
+        TimeProvider time = services.Time;
+        ILoggerFactory loggers = services.LoggerFactory;
+        _aws = new(() => new AwsClientFactory(new AwsEnvironment(_get), time));
+        _configs = new(() => new GroupConfigProvider(
+            new S3ConfigObjectStore(Aws.S3, GroupConfigOptions.FromEnvironment(_get).Bucket),
+            Aws.AutoScaling,
+            GroupConfigOptions.FromEnvironment(_get),
+            time,
+            loggers.CreateLogger<GroupConfigProvider>(),
+            services.Metrics));
+        _volumeMover = new(() => new VolumeMover(
+            new Ec2VolumeApi(Aws.Ec2),
+            time,
+            loggers.CreateLogger<VolumeMover>(),
+            services.Metrics,
+            Aws.AutoScaling,
+            new LedgerSuccessorLookup(Dispatch.Ledger)));
+        _volume = new(() => new VolumeStep(_volumeMover.Value, loggers.CreateLogger<VolumeStep>()));
+        _drain = new(() => new DrainStep(
+            new KubernetesClientFactory(
+                new EksClusterLocator(Aws.Eks),
+                cluster => EksTokenProvider.ForDefaultCredentials(Aws.Region, cluster, time),
+                ApiRateBudget.FromEnvironment(_get, time),
+                _get(KubernetesClientFactory.KubeconfigVariable)),
+            time,
+            loggers.CreateLogger<DrainStep>()));
+        _consul = new(() => new ConsulDeregistrationStep(
+            ConsulApiClient.CreateHttpClient(),
+            new SsmSecureParameterReader(Aws.Ssm),
+            time,
+            loggers.CreateLogger<ConsulDeregistrationStep>()));
+        _dispatch = new(CreateDispatch);
+    }
+
+    public AwsClientFactory Aws => _aws.Value;
+
+    public DispatchComposition Dispatch => _dispatch.Value;
+
+    /// <summary>The one root of this execution environment.</summary>
+    public static MaxGroupRoot Of(HandlerServices services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        return services.GetShared(static s => new MaxGroupRoot(s));
+    }
+
+    public IFunctionHandler DispatcherHandler() => Dispatch.DispatcherHandler();
+
+    public IFunctionHandler ReplaceHandler() => Dispatch.RemediationHandler(Dispatch.Replace);
+
+    public IFunctionHandler VolumeHandler() => new VolumeFunctionHandler(
+        Dispatch.RemediationHandler(_volume.Value),
+        InProcessVolumeTriggers(),
+        _services.LoggerFactory.CreateLogger<VolumeFunctionHandler>());
+
+    public IFunctionHandler DrainHandler() => Dispatch.RemediationHandler(_drain.Value);
+
+    public IFunctionHandler ConsulHandler() => Dispatch.RemediationHandler(_consul.Value);
+
+    private VolumeTriggers InProcessVolumeTriggers() =>
+        new(_volumeMover.Value, _services.Time, _services.LoggerFactory.CreateLogger<VolumeTriggers>(), Dispatch.Ledger);
+
+    /// <summary>
+    /// In Lambda the dispatcher forwards volume events to the volume function (only its role touches volumes); in-process
+    /// (`--inline`, the demo) the triggers run here. Built on the first event, after the dispatcher itself exists.
+    /// </summary>
+    private IVolumeTriggers CreateVolumeTriggers() => _services.Options.Inline
+        ? InProcessVolumeTriggers()
+        : new VolumeEventForwarder(
+            Aws.Lambda,
+            LambdaFunctionInvoker.FunctionNamesFromEnvironment(_get)[StepNames.Volume],
+            Dispatch.Ledger,
+            new DeferredConfigSource(_configs),
+            _services.LoggerFactory.CreateLogger<VolumeEventForwarder>());
+
+    private DispatchComposition CreateDispatch()
+    {
+        bool inline = _services.Options.Inline;
+        IEnumerable<IRemediationStep>? steps = inline
+            ? [new DeferredStep(StepNames.Volume, () => _volume.Value), new DeferredStep(StepNames.Drain, () => _drain.Value), new DeferredStep(StepNames.Consul, () => _consul.Value)]
+            : null;
+        var triggers = new Lazy<IVolumeTriggers>(CreateVolumeTriggers);
+        return DispatchComposition.Create(
+            Aws,
+            new DeferredConfigSource(_configs),
+            _get,
+            _services.Time,
+            _services.LoggerFactory,
+            _services.Metrics,
+            inline,
+            volumeTriggers: new DeferredVolumeTriggers(() => triggers.Value),
+            otherSteps: steps,
+            forceDryRun: _services.Options.DryRun);
+    }
+
+    /// <summary>Reads group configs only when first asked: remediation functions never need MAXGROUP_CONFIG_BUCKET.</summary>
+    private sealed class DeferredConfigSource(Lazy<GroupConfigProvider> provider) : IGroupConfigSource
+    {
+        public Task<GroupConfigLookup> GetAsync(string groupName, CancellationToken cancellationToken) =>
+            ((IGroupConfigSource)provider.Value).GetAsync(groupName, cancellationToken);
+    }
+
+    /// <summary>Builds a step's clients only when a group actually uses the step.</summary>
+    private sealed class DeferredStep(string name, Func<IRemediationStep> create) : IRemediationStep
+    {
+        private readonly Lazy<IRemediationStep> _step = new(create);
+
+        public string Name => name;
+
+        public Task<StepOutcome> RunAsync(RemediationRequest request, CancellationToken cancellationToken) => _step.Value.RunAsync(request, cancellationToken);
+    }
+
+    /// <summary>Breaks the cycle between the dispatcher and triggers that need the dispatcher's ledger.</summary>
+    private sealed class DeferredVolumeTriggers(Func<IVolumeTriggers> triggers) : IVolumeTriggers
+    {
+        public Task<DispatchResult> OnInstanceStateChangeAsync(Core.Events.MaxGroupEvent.InstanceStateChange stateChange, CancellationToken cancellationToken) =>
+            triggers().OnInstanceStateChangeAsync(stateChange, cancellationToken);
+
+        public Task<DispatchResult> OnInstanceLaunchAsync(Core.Events.MaxGroupEvent.AutoScalingLaunch launch, CancellationToken cancellationToken) =>
+            triggers().OnInstanceLaunchAsync(launch, cancellationToken);
+
+        public Task<DispatchResult> SweepAsync(Core.Events.MaxGroupEvent.Scheduled scheduled, CancellationToken cancellationToken) =>
+            triggers().SweepAsync(scheduled, cancellationToken);
+    }
+}

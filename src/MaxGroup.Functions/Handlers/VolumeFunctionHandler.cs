@@ -1,0 +1,68 @@
+using System.Text.Json;
+using MaxGroup.Core.Dispatch;
+using MaxGroup.Core.Events;
+using MaxGroup.Core.Remediation;
+using MaxGroup.Functions.Runtime;
+using Microsoft.Extensions.Logging;
+
+namespace MaxGroup.Functions.Handlers;
+
+/// <summary>
+/// The volume function serves two inputs: the dispatcher's remediation request on a warning (prepare the move), and
+/// the EventBridge events the dispatcher forwards (state change, launch, sweep) that complete moves in progress.
+/// An input with a "detail-type" is an event; anything else is a remediation request.
+/// </summary>
+public sealed class VolumeFunctionHandler : IFunctionHandler
+{
+    private static readonly TimeSpan ResponseMargin = TimeSpan.FromMilliseconds(500);
+
+    private readonly RemediationHandler _request;
+    private readonly IVolumeTriggers _triggers;
+    private readonly ILogger _logger;
+
+    public VolumeFunctionHandler(RemediationHandler request, IVolumeTriggers triggers, ILogger logger)
+    {
+        _request = request;
+        _triggers = triggers;
+        _logger = logger;
+    }
+
+    public string Name => StepNames.Volume;
+
+    public async Task<string> HandleAsync(string input, ILambdaContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (!IsEvent(input))
+        {
+            return await _request.HandleAsync(input, context, cancellationToken);
+        }
+
+        MaxGroupEvent maxGroupEvent = EventParser.Parse(input);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        TimeSpan left = context.RemainingTime - ResponseMargin;
+        timeout.CancelAfter(left > TimeSpan.Zero ? left : TimeSpan.FromMilliseconds(1));
+        DispatchResult result = maxGroupEvent switch
+        {
+            MaxGroupEvent.InstanceStateChange e => await _triggers.OnInstanceStateChangeAsync(e, timeout.Token),
+            MaxGroupEvent.AutoScalingLaunch e => await _triggers.OnInstanceLaunchAsync(e, timeout.Token),
+            MaxGroupEvent.Scheduled e => await _triggers.SweepAsync(e, timeout.Token),
+            _ => DispatchResult.NoOp(maxGroupEvent, $"the volume function does not handle \"{maxGroupEvent.DetailType}\""),
+        };
+        _logger.LogInformation("volume trigger {DetailType} {EventId}: {Status} {Reason}", maxGroupEvent.DetailType, maxGroupEvent.Id, result.Status, result.Reason);
+        return JsonSerializer.Serialize(result, RemediationJsonContext.Default.DispatchResult);
+    }
+
+    private static bool IsEvent(string input)
+    {
+        try
+        {
+            using JsonDocument document = JsonDocument.Parse(input);
+            return document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("detail-type", out _);
+        }
+        catch (JsonException)
+        {
+            // Let the remediation path report the malformed input with its own message.
+            return false;
+        }
+    }
+}
