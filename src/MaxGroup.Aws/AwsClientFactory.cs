@@ -50,7 +50,9 @@ public sealed class AwsClientFactory : IDisposable
         _environment = environment;
         _clock = clock;
         _retry = retry ?? AwsRetryOptions.Default;
-        _credentials = new(() => credentials ?? DefaultAWSCredentialsIdentityResolver.GetCredentials(null));
+        // The default chain is resolved on the first signed request, not when a client is built: building a handler
+        // (init) must not fail or wait on credentials it may never use.
+        _credentials = new(() => credentials ?? new DeferredCredentials(() => DefaultAWSCredentialsIdentityResolver.GetCredentials(null)));
         _http = new(CreateHttpClient);
         _ec2 = new(() => new AmazonEC2Client(_credentials.Value, Configure(new AmazonEC2Config(), AwsService.Ec2)));
         _s3 = new(() =>
@@ -144,5 +146,15 @@ public sealed class AwsClientFactory : IDisposable
         {
             disposable.Dispose();
         }
+    }
+
+    /// <summary>Credentials resolved from the default chain on first use, once.</summary>
+    private sealed class DeferredCredentials(Func<AWSCredentials> resolve) : AWSCredentials
+    {
+        private readonly Lazy<AWSCredentials> _resolved = new(resolve);
+
+        public override ImmutableCredentials GetCredentials() => _resolved.Value.GetCredentials();
+
+        public override Task<ImmutableCredentials> GetCredentialsAsync() => _resolved.Value.GetCredentialsAsync();
     }
 }

@@ -34,7 +34,7 @@ public sealed class InvokeCommandTests
 
         Assert.True(exitCode == 0, error);
         using JsonDocument body = JsonDocument.Parse(output);
-        Assert.Equal("no-op", body.RootElement.GetProperty("status").GetString());
+        Assert.Equal("NoOp", body.RootElement.GetProperty("status").GetString());
     }
 
     [Theory]

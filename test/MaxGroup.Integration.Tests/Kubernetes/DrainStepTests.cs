@@ -159,10 +159,11 @@ public sealed class DrainStepTests
         int total = s.Requests.Count;
         // list nodes + patch + list pods + 40 evictions + at least one poll.
         Assert.True(total >= 44, $"only {total} requests");
-        int peak = s.PeakRequestsPer(TimeSpan.FromSeconds(1));
-        // A token bucket lets through at most burst + qps calls in any one second. A loaded machine can delay some
-        // sends and bunch them on arrival, hence 3 of tolerance; without the budget all 45+ arrive within a second.
-        Assert.True(peak <= burst + qps + 3, $"peak {peak} requests in one second exceeds the budget");
+        int peak = s.PeakRequestsPer(TimeSpan.FromSeconds(2));
+        // A token bucket lets through at most burst + 2 * qps calls in any two seconds. Arrivals are counted at the
+        // server, where a loaded machine delays some sends and bunches them: a two-second window (and 3 of tolerance)
+        // absorbs that jitter, while without the budget all 45+ requests arrive within one second.
+        Assert.True(peak <= burst + (2 * qps) + 3, $"peak {peak} requests in two seconds exceeds the budget");
         Assert.True(watch.Elapsed >= TimeSpan.FromSeconds(((total - burst) / qps) - 1), $"{total} requests took only {watch.Elapsed}");
     }
 

@@ -32,7 +32,7 @@ public sealed class BootstrapEmulatorTests : IClassFixture<BootstrapFixture>
         FunResult result = Assert.Single(run.Results);
         Assert.Null(result.FunctionError);
         using JsonDocument body = JsonDocument.Parse(result.Payload);
-        Assert.Equal("no-op", body.RootElement.GetProperty("status").GetString());
+        Assert.Equal("NoOp", body.RootElement.GetProperty("status").GetString());
         Assert.False(string.IsNullOrWhiteSpace(body.RootElement.GetProperty("reason").GetString()));
     }
 
@@ -66,7 +66,7 @@ public sealed class BootstrapEmulatorTests : IClassFixture<BootstrapFixture>
         // The runtime's own words, not a resource key such as "InvalidStartOfPropertyName" (UseSystemResourceKeys).
         Assert.Contains(" is an invalid start of a property name", message, StringComparison.Ordinal);
         using JsonDocument last = JsonDocument.Parse(run.Results[3].Payload);
-        Assert.Equal("no-op", last.RootElement.GetProperty("status").GetString());
+        Assert.Equal("NoOp", last.RootElement.GetProperty("status").GetString());
         // One execution environment served all four: only the first invocation's log lines say cold_start.
         var perInvocation = run.Logs
             .Where(l => l.TryGetProperty("function_request_id", out _))
