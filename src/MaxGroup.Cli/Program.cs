@@ -14,6 +14,8 @@ public static class Program
         root.Subcommands.Add(InvokeCommand.Create());
         root.Subcommands.Add(ValidateCommand.Create());
         root.Subcommands.Add(ConfigCommand.Create());
+        root.Subcommands.Add(PlanCommand.Create());
+        root.Subcommands.Add(HistoryCommand.Create());
         // Further commands join here, one line each, e.g. root.Subcommands.Add(ValidateCommand.Create());
         return root;
     }
