@@ -171,7 +171,7 @@ public static class HistoryCommand
                 writer.WriteStartObject();
                 writer.WriteString("instanceId", record.InstanceId);
                 writer.WriteString("group", record.GroupName);
-                writer.WriteString("status", Lower(record.Status.ToString()));
+                writer.WriteString("status", LedgerText.Status(record.Status));
                 writer.WriteString("warningTime", record.WarningTime);
                 writer.WriteString("reclaimAt", record.ReclaimAt);
                 writer.WriteString("instanceAction", record.InstanceAction);
@@ -191,7 +191,7 @@ public static class HistoryCommand
                 {
                     writer.WriteStartObject();
                     writer.WriteString("name", step.Name);
-                    writer.WriteString("status", Lower(step.Status.ToString()));
+                    writer.WriteString("status", LedgerText.Status(step.Status));
                     if (step.StartedAt is { } started)
                     {
                         writer.WriteString("startedAt", started);
@@ -245,7 +245,7 @@ public static class HistoryCommand
             foreach (TimelineEntry entry in record.Timeline)
             {
                 string elapsed = Elapsed(record, entry);
-                await output.WriteLineAsync($"  {elapsed,8}  {entry.Step,-8} {entry.Status,-9} {entry.Reason}".TrimEnd()).ConfigureAwait(false);
+                await output.WriteLineAsync($"  {elapsed,8}  {entry.Step,-12} {entry.Status,-9} {entry.Reason}".TrimEnd()).ConfigureAwait(false);
             }
         }
     }
@@ -281,7 +281,7 @@ public static class HistoryCommand
     }
 
     private static string Header(InterruptionRecord record) =>
-        $"{record.InstanceId}  group {record.GroupName}  {Lower(record.Status.ToString())}  warning {PlanCommand.Format(record.WarningTime)}  {record.InstanceAction} at {PlanCommand.Format(record.ReclaimAt)}";
+        $"{record.InstanceId}  group {record.GroupName}  {LedgerText.Status(record.Status)}  warning {PlanCommand.Format(record.WarningTime)}  {record.InstanceAction} at {PlanCommand.Format(record.ReclaimAt)}";
 
     private static string Details(InterruptionRecord record) =>
         $"strategy {(record.Strategy.Length == 0 ? "-" : record.Strategy)}{(record.DryRun ? " (dry run)" : "")}"
@@ -294,7 +294,7 @@ public static class HistoryCommand
     {
         "done" => "green",
         "failed" => "red",
-        "skipped" or "no-op" or "noop" => "grey",
+        "skipped" or "noop" => "grey",
         _ => "yellow",
     };
 
