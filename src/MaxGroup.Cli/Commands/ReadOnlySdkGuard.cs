@@ -4,12 +4,13 @@ namespace MaxGroup.Cli.Commands;
 
 /// <summary>
 /// Makes an AWSSDK client interface (IAmazonEC2, IAmazonS3, IAmazonDynamoDB) read-only: a proxy forwards Describe*,
-/// Get*, List* and Head* operations (and property reads, Dispose) and refuses every other method with
+/// Get*, List*, Head* (and DynamoDB's Scan, Query, BatchGetItem) operations (and property reads, Dispose) and refuses every other method with
 /// <see cref="ReadOnlyViolationException"/> before anything is sent. The CLI runs with the JIT, so a DispatchProxy is fine.
 /// </summary>
 public static class ReadOnlySdkGuard
 {
-    private static readonly string[] ReadPrefixes = ["Describe", "Get", "List", "Head"];
+    // Scan, Query and BatchGetItem are DynamoDB's reads.
+    private static readonly string[] ReadPrefixes = ["Describe", "Get", "List", "Head", "Scan", "Query", "BatchGet"];
 
     /// <summary>A read-only view of <paramref name="client"/> through its interface <typeparamref name="T"/>.</summary>
     public static T Guard<T>(T client)

@@ -18,5 +18,5 @@ public sealed class ReadOnlyViolationException : InvalidOperationException
     }
 
     public static ReadOnlyViolationException For(string service, string action) =>
-        new($"read-only: refused {service} {action} (plan never changes anything)");
+        new($"read-only: refused {service} {action} (this command never changes anything)");
 }
