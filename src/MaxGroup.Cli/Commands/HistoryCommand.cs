@@ -262,7 +262,8 @@ public static class HistoryCommand
 
         foreach (InterruptionRecord record in records)
         {
-            var table = new Table().Title(Markup.Escape(Header(record))).Caption(Markup.Escape(Details(record)));
+            // Expanded, so the one-line title is not wrapped to the width of a short timeline.
+            var table = new Table().Expand().Title(Markup.Escape(Header(record))).Caption(Markup.Escape(Details(record)));
             table.AddColumn("elapsed");
             table.AddColumn("step");
             table.AddColumn("status");
