@@ -15,7 +15,8 @@ public static class Program
         root.Subcommands.Add(ValidateCommand.Create());
         root.Subcommands.Add(ConfigCommand.Create());
         root.Subcommands.Add(Demo.DemoCommand.Create());
-        // Further commands join here, one line each, e.g. root.Subcommands.Add(ValidateCommand.Create());
+        root.Subcommands.Add(PlanCommand.Create());
+        root.Subcommands.Add(HistoryCommand.Create());
         return root;
     }
 

@@ -39,9 +39,17 @@ public static class ConfigCommand
         var provider = new GroupConfigProvider(services.StoreForBucket(options.Bucket), autoScaling, options, services.Time, NullLogger.Instance, Core.Ports.NullMetrics.Instance);
         ConfigLookup lookup = await provider.GetAsync(groupName, cancellationToken);
 
-        await output.WriteLineAsync($"group {groupName}: {Verdict(lookup)}");
-        await output.WriteLineAsync($"sources: {options.Describe(options.GroupKey(groupName))} > {options.Describe(options.LegacyKey)} > "
-            + (autoScaling is null ? "tags (not read: no AutoScaling client in this build)" : "tags spotmax:*"));
+        await WriteLookupAsync(groupName, lookup, options, tagsRead: autoScaling is not null, output, indent: "");
+
+        return lookup.Reason is ConfigLookupReason.Invalid or ConfigLookupReason.SourceUnavailable ? 1 : 0;
+    }
+
+    /// <summary>The verdict, the sources in precedence order, each value with its source, and any problems: shared by `config show` and `plan`.</summary>
+    internal static async Task WriteLookupAsync(string groupName, ConfigLookup lookup, GroupConfigOptions options, bool tagsRead, TextWriter output, string indent)
+    {
+        await output.WriteLineAsync($"{indent}group {groupName}: {Verdict(lookup)}");
+        await output.WriteLineAsync($"{indent}sources: {options.Describe(options.GroupKey(groupName))} > {options.Describe(options.LegacyKey)} > "
+            + (!tagsRead ? "tags (not read: no AutoScaling client in this build)" : "tags spotmax:*"));
         if (lookup.Reason != ConfigLookupReason.SourceUnavailable)
         {
             var rows = new List<(string Key, string Value, string Source)>();
@@ -66,23 +74,21 @@ public static class ConfigCommand
             foreach ((string key, string value, string source) in rows)
             {
                 string shown = value.Length > 40 ? value[..37] + "..." : value;
-                await output.WriteLineAsync($"  {key.PadRight(keyWidth)}{shown.PadRight(valueWidth)}{source}");
+                await output.WriteLineAsync($"{indent}  {key.PadRight(keyWidth)}{shown.PadRight(valueWidth)}{source}");
             }
         }
 
         if (lookup.Problems.Count > 0)
         {
-            await output.WriteLineAsync("problems:");
+            await output.WriteLineAsync(indent + "problems:");
             foreach (ConfigProblem problem in lookup.Problems)
             {
-                await output.WriteLineAsync("  " + problem.ToLocatedString());
+                await output.WriteLineAsync(indent + "  " + problem.ToLocatedString());
             }
         }
-
-        return lookup.Reason is ConfigLookupReason.Invalid or ConfigLookupReason.SourceUnavailable ? 1 : 0;
     }
 
-    private static string Verdict(ConfigLookup lookup) => lookup.Reason switch
+    internal static string Verdict(ConfigLookup lookup) => lookup.Reason switch
     {
         ConfigLookupReason.Managed => "managed" + (lookup.Config.DryRun ? " (dry run)" : ""),
         ConfigLookupReason.NotConfigured => "not managed (no source configures it)",
