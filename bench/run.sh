@@ -42,7 +42,7 @@ for item in $items; do
             ;;
         dispatcher)
             echo "## Dispatcher overhead (BenchmarkDotNet, short in-process job)"
-            (cd "$out" && timeout 1800 dotnet run -c Release --project ../../bench/MaxGroup.Benchmarks -- --filter '*' --exporters github) || status=1
+            (cd "$out" && timeout 1800 dotnet run -c Release --project ../../bench/MaxGroup.Benchmarks -- --filter '*') || status=1
             cat "$out"/BenchmarkDotNet.Artifacts/results/*DispatcherBenchmarks-report-github.md 2>/dev/null
             ;;
         burst)

@@ -1,3 +1,4 @@
+using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Diagnosers;
 using BenchmarkDotNet.Jobs;
@@ -8,6 +9,8 @@ using BenchmarkDotNet.Toolchains.InProcess.Emit;
 // cost minutes of build before the first measurement. Pass BenchmarkDotNet options after `--` (e.g. --filter '*').
 IConfig config = DefaultConfig.Instance
     .AddJob(Job.ShortRun.WithToolchain(InProcessEmitToolchain.Instance).WithId("ShortInProcess"))
-    .AddDiagnoser(MemoryDiagnoser.Default);
+    .AddDiagnoser(MemoryDiagnoser.Default)
+    // Medians and spreads: on a loaded machine the mean alone hides how noisy a figure is.
+    .AddColumn(StatisticColumn.Median, StatisticColumn.Min, StatisticColumn.Max);
 BenchmarkSwitcher.FromAssembly(typeof(MaxGroup.Benchmarks.DispatcherBenchmarks).Assembly).Run(args, config);
 return 0;
