@@ -1,0 +1,164 @@
+using System.Globalization;
+using System.Text;
+using MaxGroup.Aws;
+using MaxGroup.Aws.Config;
+using MaxGroup.Core.Config;
+using MaxGroup.Core.Dispatch;
+using MaxGroup.Core.Events;
+using MaxGroup.Core.Ledger;
+using MaxGroup.Core.Ports;
+using MaxGroup.Functions.Composition;
+using MaxGroup.Integration.Tests.Aws;
+using MaxGroup.Integration.Tests.Infrastructure;
+using Microsoft.Extensions.Logging.Abstractions;
+using Xunit.Abstractions;
+
+namespace MaxGroup.Integration.Tests.Bench;
+
+/// <summary>
+/// Issue 10 item 2: the AWS calls a Spot warning costs before the successor is requested, counted by the fault proxy in
+/// front of moto. The real dispatcher, DynamoDB ledger, S3/tag config provider and replace step run in-process (`--inline`);
+/// a call is sequential when no earlier call was still in flight as it started (each one is a round trip on the critical path).
+/// </summary>
+[Collection(MotoCollection.Name)]
+public sealed class CriticalPathTests(MotoFixture moto, ITestOutputHelper output)
+{
+    /// <summary>The issue's target: at most this many sequential calls before the successor request.</summary>
+    public const int TargetSequentialCalls = 3;
+
+    private const string Group = "web";
+
+    [Theory]
+    [InlineData("launch", "RunInstances")]
+    [InlineData("detach", "DetachInstances")]
+    public async Task CriticalPath_SpotWarning_AtMostThreeSequentialCallsBeforeSuccessorRequest(string strategy, string successorAction)
+    {
+        await moto.ResetAsync();
+        await using AwsFaultProxy proxy = await AwsFaultProxy.StartAsync(moto.Endpoint);
+        using var factory = new AwsClientFactory(
+            AwsEnvironment.FromVariables(new Dictionary<string, string>
+            {
+                [AwsEnvironment.GlobalEndpointVariable] = proxy.Endpoint,
+                [AwsEnvironment.RegionVariable] = MotoFixture.Region,
+            }),
+            TimeProvider.System,
+            AwsTestClients.TestCredentials,
+            AwsTestClients.FastRetry());
+        DispatchComposition composition = await BuildSceneAsync(factory, proxy.Endpoint, strategy);
+        IReadOnlyList<string> members = (await factory.AutoScaling.DescribeAutoScalingGroupsAsync([Group], CancellationToken.None))[0]
+            .Instances.Select(i => i.InstanceId).ToList();
+
+        // Cold: the first warning of a fresh execution environment (empty config cache); warm: the next one.
+        CriticalPath cold = await MeasureAsync(proxy, composition, members[0], "ev-cold", successorAction);
+        CriticalPath warm = await MeasureAsync(proxy, composition, members[1], "ev-warm", successorAction);
+
+        string report = Report(strategy, successorAction, [("cold", cold), ("warm", warm)]);
+        output.WriteLine(report);
+        BenchArtifacts.Write($"critical-path-{strategy}.md", report);
+        Assert.True(cold.SuccessorRequested, $"no {successorAction} was issued (cold):\n{report}");
+        Assert.True(warm.SuccessorRequested, $"no {successorAction} was issued (warm):\n{report}");
+        Assert.True(
+            cold.Sequential <= TargetSequentialCalls && warm.Sequential <= TargetSequentialCalls,
+            $"target missed: {cold.Sequential} (cold) / {warm.Sequential} (warm) sequential calls before {successorAction}, target <= {TargetSequentialCalls}\n{report}");
+    }
+
+    /// <summary>Sequential = started when every earlier call had ended; the first call is always sequential.</summary>
+    internal static CriticalPath Analyse(IReadOnlyList<ProxiedCall> calls, DateTimeOffset dispatchStart, string successorAction)
+    {
+        List<ProxiedCall> ordered = calls.OrderBy(c => c.Start).ToList();
+        int successor = ordered.FindIndex(c => c.Action == successorAction);
+        List<ProxiedCall> before = successor < 0 ? ordered : ordered.Take(successor).ToList();
+        var rows = new List<(ProxiedCall Call, bool Sequential)>();
+        DateTimeOffset inFlightUntil = DateTimeOffset.MinValue;
+        foreach (ProxiedCall call in before)
+        {
+            bool sequential = call.Start >= inFlightUntil;
+            rows.Add((call, sequential));
+            inFlightUntil = call.End > inFlightUntil ? call.End : inFlightUntil;
+        }
+
+        TimeSpan? untilSuccessor = successor < 0 ? null : ordered[successor].Start - dispatchStart;
+        return new CriticalPath(rows, successor >= 0, rows.Count(r => r.Sequential), untilSuccessor, successor < 0 ? null : ordered[successor]);
+    }
+
+    private async Task<DispatchComposition> BuildSceneAsync(AwsClientFactory factory, string endpoint, string strategy)
+    {
+        Dictionary<string, string> variables = new()
+        {
+            ["MAXGROUP_LEDGER_TABLE"] = "maxgroup-ledger",
+            ["AWS_ENDPOINT_URL"] = endpoint,
+        };
+        await DispatchComposition.EnsureLedgerTableAsync(factory, variables.GetValueOrDefault, TimeProvider.System, CancellationToken.None);
+        await MotoAutoScalingSetup.CreateLaunchTemplateAsync(factory.Ec2, "lt-web", "m5.large");
+        await MotoAutoScalingSetup.CreateGroupAsync(factory.AutoScaling, Group, "lt-web", min: 1, max: 4, desired: 2, tags: [("team", "blue", true)]);
+        string bucket = "maxgroup-config-" + Guid.NewGuid().ToString("N")[..8];
+        await factory.S3.PutBucketAsync(bucket);
+        await factory.S3.PutObjectAsync(new Amazon.S3.Model.PutObjectRequest
+        {
+            BucketName = bucket,
+            Key = "groups/web.json",
+            ContentBody = $$"""{"replacement_strategy": "{{strategy}}", "detaching_delay_seconds": 0}""",
+            ContentType = "application/json",
+        });
+        var options = new GroupConfigOptions { Bucket = bucket };
+        var configs = new GroupConfigProvider(new S3ConfigObjectStore(factory.S3, bucket), factory.AutoScaling, options, TimeProvider.System, NullLogger.Instance, NullMetrics.Instance);
+        return DispatchComposition.Create(factory, configs, variables.GetValueOrDefault, TimeProvider.System, NullLoggerFactory.Instance, NullMetrics.Instance, inline: true);
+    }
+
+    private static async Task<CriticalPath> MeasureAsync(AwsFaultProxy proxy, DispatchComposition composition, string doomed, string eventId, string successorAction)
+    {
+        MaxGroupEvent warning = EventParser.Parse(WarningJson(doomed, eventId));
+        proxy.ClearCalls();
+        DateTimeOffset start = DateTimeOffset.UtcNow;
+        DispatchResult result = await composition.Dispatcher.DispatchAsync(warning, CancellationToken.None);
+        Assert.Equal(DispatchStatus.Started, result.Status);
+        InterruptionRecord record = (await composition.Ledger.GetAsync(doomed, CancellationToken.None))!;
+        Assert.NotNull(record.SuccessorInstanceId);
+        return Analyse(proxy.Calls, start, successorAction);
+    }
+
+    private static string Report(string strategy, string successorAction, IReadOnlyList<(string Label, CriticalPath Path)> runs)
+    {
+        var text = new StringBuilder();
+        text.AppendLine(CultureInfo.InvariantCulture, $"## Critical path: {strategy} strategy (successor request = {successorAction})");
+        foreach ((string label, CriticalPath path) in runs)
+        {
+            text.AppendLine();
+            text.AppendLine(CultureInfo.InvariantCulture, $"### {label}: {path.Sequential} sequential of {path.Rows.Count} calls before {successorAction}; " +
+                $"successor requested {Ms(path.UntilSuccessor)} after the warning was dispatched (target <= {TargetSequentialCalls} sequential: {(path.Sequential <= TargetSequentialCalls ? "met" : "MISSED")})");
+            text.AppendLine();
+            text.AppendLine("| # | service | action | start ms | end ms | sequential |");
+            text.AppendLine("|---|---------|--------|---------:|-------:|------------|");
+            DateTimeOffset origin = path.Rows.Count > 0 ? path.Rows[0].Call.Start : DateTimeOffset.UtcNow;
+            int index = 1;
+            foreach ((ProxiedCall call, bool sequential) in path.Rows)
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"| {index++} | {call.Service} | {call.Action} | {(call.Start - origin).TotalMilliseconds:0} | {(call.End - origin).TotalMilliseconds:0} | {(sequential ? "yes" : "overlapped")} |");
+            }
+
+            if (path.Successor is { } successor)
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"| -> | {successor.Service} | {successor.Action} | {(successor.Start - origin).TotalMilliseconds:0} | {(successor.End - origin).TotalMilliseconds:0} | successor request |");
+            }
+        }
+
+        return text.ToString();
+    }
+
+    private static string Ms(TimeSpan? span) => span is { } s ? s.TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture) + " ms" : "never";
+
+    private static string WarningJson(string instanceId, string eventId) => $$$"""
+        {"version":"0","id":"{{{eventId}}}","detail-type":"EC2 Spot Instance Interruption Warning","source":"aws.ec2",
+         "account":"123456789012","time":"{{{DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture)}}}","region":"us-east-1",
+         "resources":["arn:aws:ec2:us-east-1a:instance/{{{instanceId}}}"],
+         "detail":{"instance-id":"{{{instanceId}}}","instance-action":"terminate"}}
+        """;
+
+    /// <summary>The calls before the successor request, each marked sequential or overlapped.</summary>
+    internal sealed record CriticalPath(
+        IReadOnlyList<(ProxiedCall Call, bool Sequential)> Rows,
+        bool SuccessorRequested,
+        int Sequential,
+        TimeSpan? UntilSuccessor,
+        ProxiedCall? Successor);
+}
