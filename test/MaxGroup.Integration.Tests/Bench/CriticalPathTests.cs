@@ -27,7 +27,7 @@ public sealed class CriticalPathTests(MotoFixture moto, ITestOutputHelper output
     public const int TargetSequentialCalls = 3;
 
     /// <summary>
-    /// What the code does today (launch: 11 cold / 10 warm; detach: 10 cold / 9 warm, measured and published in
+    /// What the code does today (launch: 11 cold / 10 warm; detach: 10 cold / 9 warm), measured and published in
     /// docs/benchmarks.md: the target of 3 is MISSED. This bound keeps the path from growing while the
     /// restructuring that closes the gap (docs/benchmarks.md, "what would close it") is not done. Two above the worst
     /// measured count: the config reads run in parallel, but on a loaded machine one may finish before the next starts.
