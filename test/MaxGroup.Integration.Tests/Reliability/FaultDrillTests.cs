@@ -139,7 +139,7 @@ public sealed class FaultDrillTests(MotoFixture moto, ITestOutputHelper output)
         }
 
         DescribeVolumesResponse volumes = await aws.Ec2.DescribeVolumesAsync(new DescribeVolumesRequest { VolumeIds = [volumeId] });
-        Volume? volume = volumes.Volumes.SingleOrDefault();
+        Amazon.EC2.Model.Volume? volume = volumes.Volumes.SingleOrDefault();
         if (volume is null)
         {
             violations.Add($"data volume {volumeId} deleted");
