@@ -70,7 +70,8 @@ public sealed class HandlerCatalogTests
     {
         var time = new FakeTimeProvider();
         var logs = new PowertoolsLoggerFactory(new PowertoolsLoggerOptions("maxgroup", LogLevel.Information, time, new LogSink(Stream.Null)));
-        return new HandlerServices(catalog, new FakeEnvironment(), time, logs, NullMetrics.Instance, options ?? InvocationOptions.Lambda);
+        // Lambda always sets AWS_REGION; the real handlers build their (lazy, credential-free) clients for it.
+        return new HandlerServices(catalog, new FakeEnvironment(("AWS_REGION", "us-east-1")), time, logs, NullMetrics.Instance, options ?? InvocationOptions.Lambda);
     }
 
     private sealed record SharedClient(int Serial);
