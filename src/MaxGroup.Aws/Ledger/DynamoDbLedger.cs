@@ -31,6 +31,7 @@ public sealed class DynamoDbLedger : ILedger
         ArgumentNullException.ThrowIfNull(record);
         for (int attempt = 0; attempt < MaxAttempts; attempt++)
         {
+            await BackOffAsync(attempt, cancellationToken);
             (InterruptionRecord Record, long Version)? existing = await ReadAsync(record.InstanceId, cancellationToken);
             if (existing is { } found)
             {
@@ -98,6 +99,7 @@ public sealed class DynamoDbLedger : ILedger
     {
         for (int attempt = 0; attempt < MaxAttempts; attempt++)
         {
+            await BackOffAsync(attempt, cancellationToken);
             (InterruptionRecord Record, long Version)? found = await ReadAsync(instanceId, cancellationToken);
             if (found is not { Record.Status: InterruptionStatus.Active } current)
             {
@@ -122,6 +124,7 @@ public sealed class DynamoDbLedger : ILedger
     {
         for (int attempt = 0; attempt < MaxAttempts; attempt++)
         {
+            await BackOffAsync(attempt, cancellationToken);
             (InterruptionRecord Record, long Version)? found = await ReadAsync(instanceId, cancellationToken);
             if (found is not { Record.Status: InterruptionStatus.Queued } current)
             {
@@ -166,6 +169,7 @@ public sealed class DynamoDbLedger : ILedger
     {
         for (int attempt = 0; attempt < MaxAttempts; attempt++)
         {
+            await BackOffAsync(attempt, cancellationToken);
             (InterruptionRecord Record, long Version)? found = await ReadAsync(instanceId, cancellationToken);
             if (found is not { } current)
             {
@@ -283,5 +287,20 @@ public sealed class DynamoDbLedger : ILedger
             ExpressionAttributeNames = ExpectedVersion is null ? null : new() { ["#v"] = LedgerItems.Version },
             ExpressionAttributeValues = ExpectedVersion is null ? null : new() { [":v"] = ExpectedVersion },
         };
+    }
+
+    /// <summary>
+    /// Before a retry after a lost race: a full-jitter wait (up to 10 ms doubled per attempt, at most 320 ms), so that
+    /// concurrent writers of the shared coordination item spread out instead of colliding again at once.
+    /// </summary>
+    private static Task BackOffAsync(int attempt, CancellationToken cancellationToken)
+    {
+        if (attempt == 0)
+        {
+            return Task.CompletedTask;
+        }
+
+        double ceilingMs = Math.Min(320, 10 * Math.Pow(2, attempt - 1));
+        return Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * ceilingMs), cancellationToken);
     }
 }
