@@ -1,4 +1,7 @@
 using System.Text.Json;
+using MaxGroup.Aws;
+using MaxGroup.Aws.Ledger;
+using MaxGroup.Integration.Tests.Aws;
 using MaxGroup.Integration.Tests.Infrastructure;
 
 namespace MaxGroup.Integration.Tests.Runtime;
@@ -25,7 +28,7 @@ public sealed class BootstrapEmulatorTests : IClassFixture<BootstrapFixture>
     [Fact]
     public async Task Bootstrap_SpotWarningForUnknownInstance_AnswersNoOp()
     {
-        await _moto.ResetAsync();
+        await ResetWithLedgerAsync();
 
         FunRun run = await FunEmulator.InvokeAsync(_bootstrap.Directory, "dispatcher", Environment(), SpotWarning);
 
@@ -39,7 +42,7 @@ public sealed class BootstrapEmulatorTests : IClassFixture<BootstrapFixture>
     [Fact]
     public async Task Bootstrap_MalformedEvent_ReturnsErrorShapeNamingField()
     {
-        await _moto.ResetAsync();
+        await ResetWithLedgerAsync();
 
         FunRun run = await FunEmulator.InvokeAsync(_bootstrap.Directory, "dispatcher", Environment(), MissingInstanceId);
 
@@ -55,7 +58,7 @@ public sealed class BootstrapEmulatorTests : IClassFixture<BootstrapFixture>
     [Fact]
     public async Task Bootstrap_AfterFailedInvocation_SameProcessServesNext()
     {
-        await _moto.ResetAsync();
+        await ResetWithLedgerAsync();
 
         FunRun run = await FunEmulator.InvokeAsync(_bootstrap.Directory, "dispatcher", Environment(), SpotWarning, "{not json", MissingInstanceId, SpotWarning);
 
@@ -87,6 +90,14 @@ public sealed class BootstrapEmulatorTests : IClassFixture<BootstrapFixture>
         using JsonDocument body = JsonDocument.Parse(result.Payload);
         Assert.Equal("Runtime.UnknownHandler", body.RootElement.GetProperty("errorType").GetString());
         Assert.Contains("valid handlers: dispatcher", body.RootElement.GetProperty("errorMessage").GetString(), StringComparison.Ordinal);
+    }
+
+    /// <summary>A clean emulator holding what the stack provides in AWS: the ledger table the dispatcher reads first.</summary>
+    private async Task ResetWithLedgerAsync()
+    {
+        await _moto.ResetAsync();
+        using AwsClientFactory aws = AwsTestClients.MotoFactory(_moto);
+        await LedgerTable.CreateIfMissingAsync(aws.DynamoDb, Environment()["MAXGROUP_LEDGER_TABLE"], TimeProvider.System, CancellationToken.None);
     }
 
     private Dictionary<string, string> Environment() => new()
