@@ -187,16 +187,5 @@ public sealed class GroupConfigProviderS3Tests(MotoFixture moto) : IAsyncLifetim
         }
     }
 
-    internal static string RepositoryRoot()
-    {
-        for (DirectoryInfo? directory = new(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "MaxGroup.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("MaxGroup.sln not found above " + AppContext.BaseDirectory);
-    }
+    internal static string RepositoryRoot() => Runtime.RepositoryPaths.Root;
 }

@@ -68,7 +68,7 @@ public sealed class FaultDrillTests(MotoFixture moto, ITestOutputHelper output)
             }
         }
 
-        string artifacts = Path.Combine(RepositoryRoot(), "artifacts");
+        string artifacts = Path.Combine(Runtime.RepositoryPaths.Root, "artifacts");
         Directory.CreateDirectory(artifacts);
         await File.WriteAllTextAsync(Path.Combine(artifacts, "reliability.md"), report.ToString());
         output.WriteLine(report.ToString());
@@ -177,16 +177,6 @@ public sealed class FaultDrillTests(MotoFixture moto, ITestOutputHelper output)
     private static string Brief(string label, InvocationResult result) =>
         result.Succeeded ? $"{label}: ok" : $"{label}: failed ({result.Error.ErrorType})";
 
-    private static string RepositoryRoot()
-    {
-        string? dir = AppContext.BaseDirectory;
-        while (dir is not null && !File.Exists(Path.Combine(dir, "MaxGroup.sln")))
-        {
-            dir = Path.GetDirectoryName(dir);
-        }
-
-        return dir ?? throw new InvalidOperationException("MaxGroup.sln not found");
-    }
 
     private sealed record DrillRun(int Calls, int Faults, string Outcome, List<string> Violations);
 }

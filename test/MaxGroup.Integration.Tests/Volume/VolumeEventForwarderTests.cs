@@ -27,7 +27,7 @@ public sealed class VolumeEventForwarderTests
         await BeginAsync(ledger, "i-0b662ef9931388ba0", [StepNames.Replace, StepNames.Volume]);
         VolumeEventForwarder forwarder = Forwarder(lambda, ledger, GroupConfigLookup.NotManaged("unused"));
         var stateChange = (MaxGroupEvent.InstanceStateChange)EventParser.Parse(
-            await File.ReadAllTextAsync(Path.Combine(RepositoryRoot(), "events", "ec2-instance-state-change-terminated.json")));
+            await File.ReadAllTextAsync(Runtime.RepositoryPaths.Event("ec2-instance-state-change-terminated.json")));
 
         DispatchResult result = await forwarder.OnInstanceStateChangeAsync(stateChange, CancellationToken.None);
 
@@ -49,7 +49,7 @@ public sealed class VolumeEventForwarderTests
         await BeginAsync(ledger, "i-0b662ef9931388ba0", [StepNames.Replace]);
         VolumeEventForwarder forwarder = Forwarder(lambda, ledger, GroupConfigLookup.NotManaged("unused"));
         var stateChange = (MaxGroupEvent.InstanceStateChange)EventParser.Parse(
-            await File.ReadAllTextAsync(Path.Combine(RepositoryRoot(), "events", "ec2-instance-state-change-terminated.json")));
+            await File.ReadAllTextAsync(Runtime.RepositoryPaths.Event("ec2-instance-state-change-terminated.json")));
 
         DispatchResult result = await forwarder.OnInstanceStateChangeAsync(stateChange, CancellationToken.None);
 
@@ -69,7 +69,7 @@ public sealed class VolumeEventForwarderTests
             : GroupConfigLookup.NotManaged("no config");
         VolumeEventForwarder forwarder = Forwarder(lambda, new InMemoryLedger(), config);
         var launch = (MaxGroupEvent.AutoScalingLaunch)EventParser.Parse(
-            await File.ReadAllTextAsync(Path.Combine(RepositoryRoot(), "events", "autoscaling-instance-launch-successful.json")));
+            await File.ReadAllTextAsync(Runtime.RepositoryPaths.Event("autoscaling-instance-launch-successful.json")));
 
         DispatchResult result = await forwarder.OnInstanceLaunchAsync(launch, CancellationToken.None);
 
@@ -103,16 +103,6 @@ public sealed class VolumeEventForwarderTests
         await ledger.TryBeginInterruptionAsync(record, new InFlightLimits(), Now, CancellationToken.None);
     }
 
-    private static string RepositoryRoot()
-    {
-        string? dir = AppContext.BaseDirectory;
-        while (dir is not null && !File.Exists(Path.Combine(dir, "MaxGroup.sln")))
-        {
-            dir = Path.GetDirectoryName(dir);
-        }
-
-        return dir ?? throw new InvalidOperationException("MaxGroup.sln not found");
-    }
 
     private sealed class FixedConfigs(GroupConfigLookup lookup) : IGroupConfigSource
     {
