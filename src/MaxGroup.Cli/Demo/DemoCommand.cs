@@ -8,7 +8,8 @@ namespace MaxGroup.Cli.Demo;
 /// <summary>
 /// `maxgroup demo`: MaxGroup doing its job on this machine with no AWS account. Starts moto on a free loopback port
 /// (or uses --endpoint), builds a Spot group with a data volume, sends a real-shaped interruption warning through the
-/// dispatcher, plays AWS's part, and shows the hand-over. Exit 0 only when every promised invariant holds.
+/// dispatcher, plays AWS's part, and shows the hand-over; drain and Consul run against loopback simulators. Exit 0 only
+/// when every promised invariant holds.
 /// </summary>
 public static class DemoCommand
 {
@@ -54,6 +55,11 @@ public static class DemoCommand
             ColorSystem = plain ? ColorSystemSupport.NoColors : ColorSystemSupport.Detect,
             Interactive = InteractionSupport.No,
         });
+        if (!ReferenceEquals(output, Console.Out) || Console.IsOutputRedirected)
+        {
+            // Piped or captured output has no terminal width; Spectre would wrap every line at 80 columns.
+            console.Profile.Width = 160;
+        }
 
         MotoServer? moto = null;
         try
@@ -65,7 +71,7 @@ public static class DemoCommand
                 endpoint = moto.Endpoint;
             }
 
-            console.MarkupLine($"AWS emulator: [bold]{Markup.Escape(endpoint)}[/]. Drain and Consul steps are not part of this scene (no cluster or agent here); their tests run against loopback simulators.");
+            console.MarkupLine($"AWS emulator: [bold]{Markup.Escape(endpoint)}[/]. Drain and Consul run against loopback simulators of the Kubernetes API and a Consul agent (no real cluster or agent given).");
             ConfigureEnvironment(endpoint);
             await using Stream logStream = logFile is null ? Stream.Null : logFile.Open(FileMode.Create, FileAccess.Write, FileShare.Read);
             var runner = new DemoRunner(console, scenario, TimeSpan.FromSeconds(reclaimInSeconds));
@@ -76,7 +82,7 @@ public static class DemoCommand
                 return CliErrors.FailureExitCode;
             }
 
-            console.MarkupLine("[green]hand-over complete:[/] successor running, capacity unchanged, data volume on the successor at /dev/xvdz.");
+            console.MarkupLine("[green]hand-over complete:[/] successor running, capacity unchanged, data volume on the successor at /dev/xvdz, node drained and services deregistered (on the simulators).");
             return 0;
         }
         catch (InvalidOperationException ex) when (moto is null && ex.Message.StartsWith("moto_server", StringComparison.Ordinal))

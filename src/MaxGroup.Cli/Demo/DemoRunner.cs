@@ -46,6 +46,22 @@ public sealed class DemoRunner
         Instance doomedInstance = await DescribeAsync(aws.Ec2, doomed.InstanceId, cancellationToken);
         string volumeId = doomedInstance.BlockDeviceMappings.Single(b => b.DeviceName == "/dev/sdf").Ebs.VolumeId;
         Say("scene", $"group has {before.Instances.Count} instances, desired {before.DesiredCapacity}; {doomed.InstanceId} in {zone} holds data volume {volumeId} at /dev/sdf");
+        AutoScalingInstanceInfo neighbour = before.Instances.First(i => i.InstanceId != doomed.InstanceId);
+        Instance neighbourInstance = await DescribeAsync(aws.Ec2, neighbour.InstanceId, cancellationToken);
+        var doomedNode = new DemoInstance(doomed.InstanceId, zone, NodeName(doomedInstance));
+        var neighbourNode = new DemoInstance(neighbour.InstanceId, neighbour.AvailabilityZone ?? DemoScene.ZoneB, NodeName(neighbourInstance));
+
+        // No real cluster or agent is given: the drain and Consul steps talk to loopback simulators seeded with this instance.
+        await using DemoPeers peers = await DemoPeers.StartAsync(doomedNode.NodeName.Split('.')[0]);
+        peers.Seed(doomedNode, neighbourNode);
+        await DemoScene.PutConfigAsync(aws, _scenario, peers.ConfigFields(), cancellationToken);
+        Say("drain", $"Kubernetes API simulator on {peers.KubeAddress} (no real cluster given); the group config sets k8s_endpoint and k8s_certificate_authority to it");
+        Say("consul", $"Consul agent simulator on {peers.ConsulAddress} (no real agent given); consul_address 127.0.0.1:{{port}} stands in for {{private_ip}}:{{port}}");
+        foreach (string line in peers.DescribeSeed())
+        {
+            Say("scene", line);
+        }
+
         if (_scenario == DemoScenario.CrossAz)
         {
             await scene.NarrowToZoneBAsync(aws, cancellationToken);
@@ -90,7 +106,7 @@ public sealed class DemoRunner
 
         InterruptionRecord? record = await host.Root.Dispatch.Ledger.GetAsync(doomed.InstanceId, cancellationToken);
         AutoScalingGroupInfo after = await DemoScene.DescribeGroupAsync(aws, cancellationToken);
-        return await SummarizeAsync(aws, before, after, doomed.InstanceId, volumeId, record, cancellationToken);
+        return await SummarizeAsync(aws, before, after, doomed.InstanceId, volumeId, record, peers, cancellationToken);
     }
 
     private async Task InvokeAsync(LocalFunctionHost host, string function, string input, string label, CancellationToken cancellationToken)
@@ -137,7 +153,7 @@ public sealed class DemoRunner
         }
     }
 
-    private async Task<IReadOnlyList<string>> SummarizeAsync(AwsClientFactory aws, AutoScalingGroupInfo before, AutoScalingGroupInfo after, string doomedId, string volumeId, InterruptionRecord? record, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<string>> SummarizeAsync(AwsClientFactory aws, AutoScalingGroupInfo before, AutoScalingGroupInfo after, string doomedId, string volumeId, InterruptionRecord? record, DemoPeers peers, CancellationToken cancellationToken)
     {
         var failed = new List<string>();
         var newcomers = after.Instances.Where(i => before.Instances.All(b => b.InstanceId != i.InstanceId)).ToList();
@@ -167,6 +183,11 @@ public sealed class DemoRunner
         if (_scenario == DemoScenario.Duplicate)
         {
             Check("duplicate warning started nothing", record?.EventIds.Count == 1 && newcomers.Count == 1, $"event ids seen: {record?.EventIds.Count ?? 0}");
+        }
+
+        foreach (DemoCheck check in peers.Checks())
+        {
+            Check(check.Name, check.Ok, check.Detail);
         }
 
         _console.WriteLine();
@@ -203,6 +224,10 @@ public sealed class DemoRunner
         await ec2.TerminateInstancesAsync(new TerminateInstancesRequest { InstanceIds = [instanceId] }, cancellationToken);
         return "terminated";
     }
+
+    /// <summary>The node name EKS gives an instance: its private DNS name (ip-10-0-1-5.ec2.internal).</summary>
+    private static string NodeName(Instance instance) =>
+        !string.IsNullOrEmpty(instance.PrivateDnsName) ? instance.PrivateDnsName : $"ip-{instance.PrivateIpAddress?.Replace('.', '-')}.ec2.internal";
 
     private static async Task<Instance> DescribeAsync(IAmazonEC2 ec2, string instanceId, CancellationToken cancellationToken) =>
         (await ec2.DescribeInstancesAsync(new DescribeInstancesRequest { InstanceIds = [instanceId] }, cancellationToken)).Reservations.Single().Instances.Single();

@@ -1,4 +1,6 @@
 using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using Amazon.EC2;
 using Amazon.EC2.Model;
 using Amazon.S3.Model;
@@ -19,6 +21,8 @@ public sealed class DemoScene
     public const string ZoneA = "us-east-1a";
     public const string ZoneB = "us-east-1b";
 
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
     private DemoScene(string subnetA, string subnetB)
     {
         SubnetA = subnetA;
@@ -29,8 +33,19 @@ public sealed class DemoScene
 
     public string SubnetB { get; }
 
-    /// <summary>The group config uploaded to s3://maxgroup-demo-config/groups/demo-spot.json.</summary>
-    public static string GroupConfigJson(DemoScenario scenario) => scenario == DemoScenario.CrossAz
+    /// <summary>The group config uploaded to s3://maxgroup-demo-config/groups/demo-spot.json, with the peers' keys added.</summary>
+    public static string GroupConfigJson(DemoScenario scenario, IReadOnlyDictionary<string, JsonNode>? peerFields = null)
+    {
+        var config = (JsonObject)JsonNode.Parse(BaseConfigJson(scenario))!;
+        foreach ((string key, JsonNode value) in peerFields ?? new Dictionary<string, JsonNode>())
+        {
+            config[key] = value.DeepClone();
+        }
+
+        return config.ToJsonString(Indented);
+    }
+
+    private static string BaseConfigJson(DemoScenario scenario) => scenario == DemoScenario.CrossAz
         ? """
           {
             "detaching_delay_seconds": 3,
@@ -89,17 +104,21 @@ public sealed class DemoScene
             cancellationToken);
 
         await aws.S3.PutBucketAsync(new PutBucketRequest { BucketName = ConfigBucket }, cancellationToken);
+        await PutConfigAsync(aws, scenario, null, cancellationToken);
+        return new DemoScene(subnetA, subnetB);
+    }
+
+    /// <summary>Writes the group config to S3 (again, once the peers' addresses are known).</summary>
+    public static async Task PutConfigAsync(AwsClientFactory aws, DemoScenario scenario, IReadOnlyDictionary<string, JsonNode>? peerFields, CancellationToken cancellationToken) =>
         await aws.S3.PutObjectAsync(
             new PutObjectRequest
             {
                 BucketName = ConfigBucket,
                 Key = $"groups/{GroupName}.json",
-                ContentBody = GroupConfigJson(scenario),
+                ContentBody = GroupConfigJson(scenario, peerFields),
                 ContentType = "application/json",
             },
             cancellationToken);
-        return new DemoScene(subnetA, subnetB);
-    }
 
     /// <summary>The group as Auto Scaling reports it now.</summary>
     public static async Task<AutoScalingGroupInfo> DescribeGroupAsync(AwsClientFactory aws, CancellationToken cancellationToken) =>

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using MaxGroup.Core.Remediation;
 using MaxGroup.Integration.Tests.Kubernetes;
+using MaxGroup.Simulators.Kubernetes;
 using Xunit.Abstractions;
 
 namespace MaxGroup.Integration.Tests.Bench;

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using MaxGroup.Cli;
 using MaxGroup.Integration.Tests.Infrastructure;
 
@@ -16,6 +17,13 @@ public sealed class DemoCommandTests(MotoFixture moto)
         "MAXGROUP_CONFIG_BUCKET", "MAXGROUP_CONFIG_PREFIX", "MAXGROUP_LEDGER_TABLE",
     ];
 
+    /// <summary>The checks that read the simulators' state after the run (DemoPeers.Checks).</summary>
+    private static readonly string[] SimulatorChecks =
+    [
+        "drain: node cordoned", "drain: pods evicted", "drain: PodDisruptionBudget respected", "drain: DaemonSet pods left",
+        "consul: services deregistered", "consul: agent left",
+    ];
+
     [Theory]
     [InlineData("basic")]
     [InlineData("duplicate")]
@@ -31,6 +39,14 @@ public sealed class DemoCommandTests(MotoFixture moto)
         Assert.DoesNotContain("FAILED", output, StringComparison.Ordinal);
         Assert.Contains("volume     done", output, StringComparison.Ordinal);
         Assert.DoesNotContain("\u001b[", output, StringComparison.Ordinal);
+        Assert.Matches(@"drain +Kubernetes API simulator on 127\.0\.0\.1:\d+ \(no real cluster given\)", output);
+        Assert.Matches(@"consul +Consul agent simulator on 127\.0\.0\.1:\d+ \(no real agent given\)", output);
+        Assert.Contains("drain      done", output, StringComparison.Ordinal);
+        Assert.Contains("consul     done", output, StringComparison.Ordinal);
+        foreach (string check in SimulatorChecks)
+        {
+            Assert.Matches(Regex.Escape(check) + @"\W+ok ", output);
+        }
     }
 
     [Fact]

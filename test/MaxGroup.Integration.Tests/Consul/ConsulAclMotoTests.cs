@@ -8,6 +8,7 @@ using MaxGroup.Core.Config;
 using MaxGroup.Core.Ports;
 using MaxGroup.Core.Remediation;
 using MaxGroup.Integration.Tests.Infrastructure;
+using MaxGroup.Simulators.Consul;
 using static MaxGroup.Integration.Tests.Consul.ConsulTestData;
 
 namespace MaxGroup.Integration.Tests.Consul;

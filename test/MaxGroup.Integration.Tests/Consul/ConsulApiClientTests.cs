@@ -1,5 +1,6 @@
 using MaxGroup.Consul;
 using MaxGroup.Core.Ports;
+using MaxGroup.Simulators.Consul;
 
 namespace MaxGroup.Integration.Tests.Consul;
 

@@ -3,6 +3,7 @@ using MaxGroup.Core.Dispatch;
 using MaxGroup.Core.Ledger;
 using MaxGroup.Core.Ports;
 using MaxGroup.Core.Remediation;
+using MaxGroup.Simulators.Consul;
 using static MaxGroup.Integration.Tests.Consul.ConsulTestData;
 
 namespace MaxGroup.Integration.Tests.Consul;

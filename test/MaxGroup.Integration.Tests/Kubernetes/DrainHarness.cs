@@ -8,6 +8,7 @@ using MaxGroup.Kubernetes;
 using MaxGroup.Kubernetes.Auth;
 using MaxGroup.Kubernetes.Budget;
 using MaxGroup.Kubernetes.Cluster;
+using MaxGroup.Simulators.Kubernetes;
 
 namespace MaxGroup.Integration.Tests.Kubernetes;
 

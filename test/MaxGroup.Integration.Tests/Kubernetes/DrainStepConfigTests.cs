@@ -5,6 +5,7 @@ using MaxGroup.Core.Remediation;
 using MaxGroup.Kubernetes;
 using MaxGroup.Kubernetes.Budget;
 using MaxGroup.Kubernetes.Cluster;
+using MaxGroup.Simulators.Kubernetes;
 
 namespace MaxGroup.Integration.Tests.Kubernetes;
 
@@ -67,7 +68,7 @@ public sealed class DrainStepConfigTests
     [Fact]
     public void KubernetesClientFactory_CaAsBase64OrBarePem_ParsesTheSameCertificate()
     {
-        using TestCertificates certificates = TestCertificates.Create();
+        using LoopbackCertificates certificates = LoopbackCertificates.Create();
         string pem = Encoding.ASCII.GetString(Convert.FromBase64String(certificates.CaBase64));
 
         Assert.Equal(certificates.Ca.Thumbprint, Assert.Single(KubernetesClientFactory.ParseCertificateAuthority(certificates.CaBase64)).Thumbprint);

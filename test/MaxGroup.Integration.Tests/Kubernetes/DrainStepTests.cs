@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using k8s;
 using MaxGroup.Core.Remediation;
 using MaxGroup.Kubernetes.Drain;
+using MaxGroup.Simulators.Kubernetes;
 
 namespace MaxGroup.Integration.Tests.Kubernetes;
 
@@ -265,7 +266,7 @@ public sealed class DrainStepTests
     public async Task KubernetesClientFactory_CaOfAnotherCluster_RefusesTheServerCertificate()
     {
         await using DrainHarness h = await DrainHarness.StartAsync();
-        using TestCertificates other = TestCertificates.Create("some-other-ca");
+        using LoopbackCertificates other = LoopbackCertificates.Create("some-other-ca");
         IKubernetes client = await h.ClientAsync(h.Config(caBase64: other.CaBase64));
 
         await Assert.ThrowsAnyAsync<HttpRequestException>(() => client.CoreV1.ListNodeAsync());

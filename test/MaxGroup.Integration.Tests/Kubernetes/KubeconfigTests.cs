@@ -2,6 +2,7 @@ using k8s;
 using MaxGroup.Core.Config;
 using MaxGroup.Kubernetes.Budget;
 using MaxGroup.Kubernetes.Cluster;
+using MaxGroup.Simulators.Kubernetes;
 
 namespace MaxGroup.Integration.Tests.Kubernetes;
 

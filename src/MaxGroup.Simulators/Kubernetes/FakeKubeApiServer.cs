@@ -9,15 +9,14 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace MaxGroup.Integration.Tests.Kubernetes;
+namespace MaxGroup.Simulators.Kubernetes;
 
-/// <summary>
-/// A loopback HTTPS server that answers the part of the Kubernetes API the drainer calls, with the real API's
-/// status codes and Status bodies: node list (field and label selectors) and get, node merge patch with the
-/// resourceVersion precondition, pod list by spec.nodeName, policy/v1 evictions with PodDisruptionBudget
-/// accounting (429 when a budget allows no disruption; evicted pods leave after their grace period), and a
-/// bearer token check (401).
-/// </summary>
+/// <summary>A loopback HTTPS server (127.0.0.1) answering the part of the Kubernetes API the drainer calls.</summary>
+/// <remarks>
+/// Real status codes and Status bodies: node list (field and label selectors) and get, node merge patch with the
+/// resourceVersion precondition, pod list by spec.nodeName, policy/v1 evictions with PodDisruptionBudget accounting
+/// (429 when a budget allows no disruption; evicted pods leave after their grace period), and a bearer token check (401).
+/// </remarks>
 public sealed class FakeKubeApiServer : IAsyncDisposable
 {
     private readonly object _lock = new();
@@ -29,14 +28,16 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
     private readonly List<RecordedEviction> _evictions = [];
     private readonly HashSet<string> _tokensSeen = new(StringComparer.Ordinal);
     private WebApplication? _app;
+    private readonly TimeProvider _time;
     private long _resourceVersion = 1000;
 
-    private FakeKubeApiServer(TestCertificates certificates)
+    private FakeKubeApiServer(LoopbackCertificates certificates, TimeProvider time)
     {
         Certificates = certificates;
+        _time = time;
     }
 
-    public TestCertificates Certificates { get; }
+    public LoopbackCertificates Certificates { get; }
 
     /// <summary>https://127.0.0.1:PORT</summary>
     public string Endpoint { get; private set; } = "";
@@ -44,9 +45,11 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
     /// <summary>Decides whether a bearer token is accepted; every token is refused until a test sets it.</summary>
     public Func<string, bool> TokenValidator { get; set; } = _ => false;
 
-    public static async Task<FakeKubeApiServer> StartAsync()
+    /// <param name="time">The clock of creation times, grace periods and request times; the system clock by default.</param>
+    public static async Task<FakeKubeApiServer> StartAsync(TimeProvider? time = null)
     {
-        var server = new FakeKubeApiServer(TestCertificates.Create());
+        time ??= TimeProvider.System;
+        var server = new FakeKubeApiServer(LoopbackCertificates.Create(time: time), time);
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrel(options => options.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps(server.Certificates.Server)));
@@ -72,7 +75,7 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
                 ["name"] = name,
                 ["uid"] = Guid.NewGuid().ToString(),
                 ["resourceVersion"] = NextVersion(),
-                ["creationTimestamp"] = Time(created ?? DateTimeOffset.UtcNow.AddHours(-1)),
+                ["creationTimestamp"] = Time(created ?? _time.GetUtcNow().AddHours(-1)),
                 ["labels"] = new JsonObject { ["kubernetes.io/hostname"] = name, ["topology.kubernetes.io/zone"] = zone },
             },
             ["spec"] = new JsonObject(),
@@ -121,7 +124,7 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
             ["namespace"] = ns,
             ["uid"] = Guid.NewGuid().ToString(),
             ["resourceVersion"] = NextVersion(),
-            ["creationTimestamp"] = Time(DateTimeOffset.UtcNow.AddMinutes(-30)),
+            ["creationTimestamp"] = Time(_time.GetUtcNow().AddMinutes(-30)),
             ["labels"] = new JsonObject((labels ?? new Dictionary<string, string>()).Select(l => KeyValuePair.Create(l.Key, (JsonNode?)l.Value))),
         };
         if (ownerKind is not null)
@@ -205,7 +208,7 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
     {
         lock (_lock)
         {
-            PurgeDeleted(DateTimeOffset.UtcNow);
+            PurgeDeleted(_time.GetUtcNow());
             return _pods.Keys.Order(StringComparer.Ordinal).ToList();
         }
     }
@@ -283,7 +286,7 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
         string? token = authorization is not null && authorization.StartsWith("Bearer ", StringComparison.Ordinal) ? authorization["Bearer ".Length..] : null;
         lock (_lock)
         {
-            _requests.Add(new RecordedRequest(DateTimeOffset.UtcNow, request.Method, path + request.QueryString, request.ContentType, request.Protocol));
+            _requests.Add(new RecordedRequest(_time.GetUtcNow(), request.Method, path + request.QueryString, request.ContentType, request.Protocol));
             if (token is not null)
             {
                 _tokensSeen.Add(token);
@@ -439,7 +442,7 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
         JsonArray items;
         lock (_lock)
         {
-            PurgeDeleted(DateTimeOffset.UtcNow);
+            PurgeDeleted(_time.GetUtcNow());
             items = new JsonArray(_pods.Values.Where(p => fields(p) && labels(p)).Select(p => (JsonNode)p.DeepClone()).ToArray());
         }
 
@@ -467,7 +470,7 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
 
         long? requestedGrace = body["deleteOptions"]?["gracePeriodSeconds"]?.GetValue<long>();
         string key = $"{ns}/{name}";
-        DateTimeOffset now = DateTimeOffset.UtcNow;
+        DateTimeOffset now = _time.GetUtcNow();
         string? blockedBy = null;
         bool found;
         lock (_lock)

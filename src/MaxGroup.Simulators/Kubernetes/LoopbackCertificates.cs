@@ -3,12 +3,12 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 
-namespace MaxGroup.Integration.Tests.Kubernetes;
+namespace MaxGroup.Simulators.Kubernetes;
 
-/// <summary>A throw-away CA and a 127.0.0.1 serving certificate it signed, made per test run.</summary>
-public sealed class TestCertificates : IDisposable
+/// <summary>A throw-away CA and a 127.0.0.1 serving certificate it signed, made per run.</summary>
+public sealed class LoopbackCertificates : IDisposable
 {
-    private TestCertificates(X509Certificate2 ca, X509Certificate2 server)
+    private LoopbackCertificates(X509Certificate2 ca, X509Certificate2 server)
     {
         Ca = ca;
         Server = server;
@@ -22,9 +22,9 @@ public sealed class TestCertificates : IDisposable
     /// <summary>The CA the way EKS reports certificateAuthority.data: base64 of the PEM.</summary>
     public string CaBase64 => Convert.ToBase64String(Encoding.ASCII.GetBytes(Ca.ExportCertificatePem()));
 
-    public static TestCertificates Create(string caName = "maxgroup-test-ca")
+    public static LoopbackCertificates Create(string caName = "maxgroup-test-ca", TimeProvider? time = null)
     {
-        DateTimeOffset now = DateTimeOffset.UtcNow;
+        DateTimeOffset now = (time ?? TimeProvider.System).GetUtcNow();
         using var caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var caRequest = new CertificateRequest($"CN={caName}", caKey, HashAlgorithmName.SHA256);
         caRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
@@ -46,7 +46,7 @@ public sealed class TestCertificates : IDisposable
         using X509Certificate2 withKey = signed.CopyWithPrivateKey(serverKey);
         // A PFX round trip gives Kestrel a certificate whose key it can use on every platform.
         X509Certificate2 server = X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pfx), null);
-        return new TestCertificates(ca, server);
+        return new LoopbackCertificates(ca, server);
     }
 
     public void Dispose()

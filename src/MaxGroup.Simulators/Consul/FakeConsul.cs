@@ -10,15 +10,16 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace MaxGroup.Integration.Tests.Consul;
+namespace MaxGroup.Simulators.Consul;
 
-/// <summary>
-/// A loopback Consul (agent and server endpoints) on Kestrel, 127.0.0.1 port 0, answering with Consul's documented
-/// shapes and status codes: the agent services map, agent self, service deregister (404 "Unknown service ID" when
-/// unknown), leave, catalog node / deregister (500 "No path to datacenter" for another dc), force-leave (500 for an
-/// unknown member). With ACLs on: an unknown token → 403 "ACL not found"; no token → the anonymous token, whose
-/// service list is filtered to empty and whose writes get 403 "Permission denied", as with default_policy=deny.
-/// </summary>
+/// <summary>A loopback Consul agent (with the server endpoints MaxGroup's fallback calls) on Kestrel, 127.0.0.1.</summary>
+/// <remarks>
+/// Answers with Consul's documented shapes and status codes: the agent services map, agent self, service deregister
+/// (404 "Unknown service ID" when unknown), leave, catalog node / deregister (500 "No path to datacenter" for another
+/// dc), force-leave (500 for an unknown member). With ACLs on: an unknown token → 403 "ACL not found"; no token → the
+/// anonymous token, whose service list is filtered to empty and whose writes get 403 "Permission denied", as with
+/// default_policy=deny.
+/// </remarks>
 public sealed class FakeConsul : IAsyncDisposable
 {
     private readonly WebApplication _app;
@@ -28,11 +29,14 @@ public sealed class FakeConsul : IAsyncDisposable
     private readonly HashSet<string> _members = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _reRegister = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _selfAnswered = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TimeProvider _time;
     private int _stopped;
+    private int _left;
 
-    private FakeConsul(WebApplication app)
+    private FakeConsul(WebApplication app, TimeProvider time)
     {
         _app = app;
+        _time = time;
     }
 
     public string NodeName { get; init; } = "consul-node-1";
@@ -50,13 +54,19 @@ public sealed class FakeConsul : IAsyncDisposable
     public ConcurrentQueue<ConsulRequest> Requests { get; } = new();
     public Task SelfAnswered => _selfAnswered.Task;
 
-    public static async Task<FakeConsul> StartAsync(string nodeName = "consul-node-1", string datacenter = "dc1")
+    /// <summary>True once the agent accepted PUT /v1/agent/leave (it has left the cluster).</summary>
+    public bool HasLeft => Volatile.Read(ref _left) == 1;
+
+    /// <param name="nodeName">The agent's node name (Config.NodeName in /v1/agent/self).</param>
+    /// <param name="datacenter">The agent's datacenter.</param>
+    /// <param name="time">The clock of the request log; the system clock by default.</param>
+    public static async Task<FakeConsul> StartAsync(string nodeName = "consul-node-1", string datacenter = "dc1", TimeProvider? time = null)
     {
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
         WebApplication app = builder.Build();
-        var fake = new FakeConsul(app) { NodeName = nodeName, Datacenter = datacenter };
+        var fake = new FakeConsul(app, time ?? TimeProvider.System) { NodeName = nodeName, Datacenter = datacenter };
         app.Run(fake.HandleAsync);
         await app.StartAsync();
         string url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -156,7 +166,7 @@ public sealed class FakeConsul : IAsyncDisposable
             body = await reader.ReadToEndAsync(context.RequestAborted);
         }
 
-        Requests.Enqueue(new ConsulRequest(request.Method, path, request.QueryString.Value ?? "", token is not null, token is not null && token == RequiredToken, body, DateTimeOffset.UtcNow));
+        Requests.Enqueue(new ConsulRequest(request.Method, path, request.QueryString.Value ?? "", token is not null, token is not null && token == RequiredToken, body, _time.GetUtcNow()));
         if (Hang)
         {
             await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
@@ -283,6 +293,7 @@ public sealed class FakeConsul : IAsyncDisposable
                 return;
             }
 
+            Volatile.Write(ref _left, 1);
             context.Response.StatusCode = 200;
             await context.Response.CompleteAsync();
             if (StopAfterLeave)
