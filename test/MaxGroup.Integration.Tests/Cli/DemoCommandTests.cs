@@ -32,7 +32,7 @@ public sealed class DemoCommandTests(MotoFixture moto)
     public async Task Demo_Scenario_HandOverCompletesAndChecksPass(string scenario)
     {
         await moto.ResetAsync();
-        (int exit, string output, string error) = await RunDemoAsync(12, "--scenario", scenario);
+        (int exit, string output, string error) = await RunDemoAsync(20, "--scenario", scenario);
 
         Assert.True(exit == 0, $"exit {exit}: {error}\n{output}");
         Assert.Contains("hand-over complete", output, StringComparison.Ordinal);
