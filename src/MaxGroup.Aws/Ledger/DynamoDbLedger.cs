@@ -156,7 +156,8 @@ public sealed class DynamoDbLedger : ILedger
         {
             ScanResponse page = await Guard(() => _client.ScanAsync(new ScanRequest { TableName = _tableName, ExclusiveStartKey = startKey }, cancellationToken));
             records.AddRange((page.Items ?? [])
-                .Where(i => i.TryGetValue(LedgerTable.PartitionKey, out AttributeValue? k) && k.S != LedgerTable.CoordinationKey)
+                .Where(i => i.TryGetValue(LedgerTable.PartitionKey, out AttributeValue? k) && k.S != LedgerTable.CoordinationKey
+                    && !k.S.StartsWith(Rebalance.DynamoDbPrewarmLedger.KeyPrefix, StringComparison.Ordinal))
                 .Select(i => LedgerItems.FromItem(i).Record));
             startKey = page.LastEvaluatedKey is { Count: > 0 } next ? next : null;
         }

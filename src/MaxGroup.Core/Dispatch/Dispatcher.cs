@@ -3,6 +3,7 @@ using MaxGroup.Core.Events;
 using MaxGroup.Core.Instances;
 using MaxGroup.Core.Ledger;
 using MaxGroup.Core.Ports;
+using MaxGroup.Core.Rebalance;
 using MaxGroup.Core.Remediation;
 using MaxGroup.Core.Time;
 using Microsoft.Extensions.Logging;
@@ -48,6 +49,9 @@ public sealed class Dispatcher : IQueuedInterruptionResumer
         _logger = logger;
     }
 
+    /// <summary>Pre-warms successors on rebalance recommendations and sweeps unused ones; null = recommendations are a no-op.</summary>
+    public IRebalanceHandler? Rebalance { get; init; }
+
     /// <summary>The remediation steps a group's configuration enables; replace always comes first.</summary>
     public static IReadOnlyList<string> PlanSteps(GroupConfig config)
     {
@@ -80,12 +84,18 @@ public sealed class Dispatcher : IQueuedInterruptionResumer
             MaxGroupEvent.InstanceStateChange stateChange => await _volumeTriggers.OnInstanceStateChangeAsync(stateChange, cancellationToken),
             MaxGroupEvent.AutoScalingLaunch launch => await _volumeTriggers.OnInstanceLaunchAsync(launch, cancellationToken),
             MaxGroupEvent.Scheduled scheduled => await _volumeTriggers.SweepAsync(scheduled, cancellationToken),
+            MaxGroupEvent.RebalanceRecommendation rebalance when Rebalance is not null => await Rebalance.OnRebalanceAsync(rebalance, cancellationToken),
             MaxGroupEvent.RebalanceRecommendation rebalance => DispatchResult.NoOp(
                 rebalance, "rebalance recommendations are not acted on yet (is_to_handle_rebalance_event belongs to preaction)", rebalance.Event.Detail.InstanceId),
             MaxGroupEvent.LifecycleAction lifecycle => DispatchResult.NoOp(
                 lifecycle, "terminate lifecycle actions are not acted on yet", lifecycle.Event.Detail.InstanceId, lifecycle.Event.Detail.AutoScalingGroupName),
             _ => DispatchResult.NoOp(maxGroupEvent, $"no handler for detail-type {maxGroupEvent.DetailType}"),
         };
+
+        if (maxGroupEvent is MaxGroupEvent.Scheduled && Rebalance is not null)
+        {
+            await SweepPrewarmsSafelyAsync(Rebalance, cancellationToken);
+        }
 
         // Every invocation gives queued interruptions a chance, so a queue drains even when no step reports back.
         IReadOnlyList<string> dequeued = await ResumeQueuedSafelyAsync(cancellationToken);
@@ -304,6 +314,19 @@ public sealed class Dispatcher : IQueuedInterruptionResumer
             // The event itself was handled; the queue is retried on the next invocation.
             _logger.LogWarning(ex, "Could not resume queued interruptions");
             return [];
+        }
+    }
+
+    private async Task SweepPrewarmsSafelyAsync(IRebalanceHandler rebalance, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await rebalance.SweepAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The volume sweep already ran; unused pre-warmed successors are released on the next schedule.
+            _logger.LogWarning(ex, "Could not sweep pre-warmed successors");
         }
     }
 

@@ -2,9 +2,11 @@ using MaxGroup.Aws;
 using MaxGroup.Aws.Ec2;
 using MaxGroup.Aws.Lambda;
 using MaxGroup.Aws.Ledger;
+using MaxGroup.Aws.Rebalance;
 using MaxGroup.Core.Dispatch;
 using MaxGroup.Core.Ledger;
 using MaxGroup.Core.Ports;
+using MaxGroup.Core.Rebalance;
 using MaxGroup.Core.Remediation;
 using MaxGroup.Core.Replace;
 using MaxGroup.Functions.Dispatch;
@@ -39,6 +41,12 @@ public sealed class DispatchComposition
 
     public Dispatcher Dispatcher { get; }
 
+    /// <summary>Pre-warm records (same table as the ledger, keys prewarm#&lt;instance-id&gt;).</summary>
+    public IPrewarmLedger Prewarms { get; private init; } = new InMemoryPrewarmLedger();
+
+    /// <summary>The replace step as the replace function runs it: it also records the reuse of a pre-warmed successor.</summary>
+    public IRemediationStep ReplaceRemediation { get; private init; } = null!;
+
     public RemediationRunner Runner => _runner();
 
     private ILoggerFactory Loggers { get; }
@@ -72,7 +80,11 @@ public sealed class DispatchComposition
         ArgumentNullException.ThrowIfNull(loggers);
         ledger ??= new DynamoDbLedger(aws.DynamoDb, LedgerTableName(getVariable));
         var inventory = new Ec2InstanceInventory(aws.Ec2);
-        var replace = new ReplaceStep(aws.AutoScaling, new Ec2SuccessorLauncher(aws.Ec2), inventory, ledger, clock, metrics, loggers.CreateLogger<ReplaceStep>());
+        var launcher = new Ec2SuccessorLauncher(aws.Ec2);
+        var replace = new ReplaceStep(aws.AutoScaling, launcher, inventory, ledger, clock, metrics, loggers.CreateLogger<ReplaceStep>());
+        // A ledger given in memory (CLI without a table) keeps pre-warms in memory too.
+        IPrewarmLedger prewarms = ledger is DynamoDbLedger ? new DynamoDbPrewarmLedger(aws.DynamoDb, LedgerTableName(getVariable)) : new InMemoryPrewarmLedger();
+        var replaceRemediation = new PrewarmReuseRecorder(replace, prewarms, ledger, clock, metrics, loggers.CreateLogger<PrewarmReuseRecorder>());
 
         DispatcherOptions options = DispatcherOptions.FromEnvironment(getVariable);
         options = forceDryRun ? options with { ForceDryRun = true } : options;
@@ -84,7 +96,7 @@ public sealed class DispatchComposition
         // on its next invocation (the sweep schedule guarantees one), so remediation roles need no dispatcher rights.
         var runner = new Lazy<RemediationRunner>(() => new RemediationRunner(ledger, clock, metrics, loggers.CreateLogger<RemediationRunner>(), inline ? dispatcher : null));
         IFunctionInvoker invoker = inline
-            ? new InProcessFunctionInvoker([replace, .. otherSteps ?? []], () => runner.Value)
+            ? new InProcessFunctionInvoker([replaceRemediation, .. otherSteps ?? []], () => runner.Value)
             : new LambdaFunctionInvoker(aws.Lambda, LambdaFunctionInvoker.FunctionNamesFromEnvironment(getVariable));
         dispatcher = new Dispatcher(
             inventory,
@@ -95,8 +107,26 @@ public sealed class DispatchComposition
             options,
             clock,
             metrics,
-            loggers.CreateLogger<Dispatcher>());
-        return new DispatchComposition(ledger, inventory, replace, dispatcher, () => runner.Value, loggers);
+            loggers.CreateLogger<Dispatcher>())
+        {
+            Rebalance = new RebalancePrewarmer(
+                inventory,
+                configs,
+                aws.AutoScaling,
+                launcher,
+                prewarms,
+                new Ec2PrewarmFleet(aws.Ec2),
+                ledger,
+                RebalanceOptions.FromEnvironment(getVariable) with { ForceDryRun = options.ForceDryRun },
+                clock,
+                metrics,
+                loggers.CreateLogger<RebalancePrewarmer>()),
+        };
+        return new DispatchComposition(ledger, inventory, replace, dispatcher, () => runner.Value, loggers)
+        {
+            Prewarms = prewarms,
+            ReplaceRemediation = replaceRemediation,
+        };
     }
 
     public static string LedgerTableName(Func<string, string?> getVariable)

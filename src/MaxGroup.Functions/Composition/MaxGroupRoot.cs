@@ -81,7 +81,7 @@ public sealed class MaxGroupRoot
 
     public IFunctionHandler DispatcherHandler() => Dispatch.DispatcherHandler();
 
-    public IFunctionHandler ReplaceHandler() => Dispatch.RemediationHandler(Dispatch.Replace);
+    public IFunctionHandler ReplaceHandler() => Dispatch.RemediationHandler(Dispatch.ReplaceRemediation);
 
     public IFunctionHandler VolumeHandler() => new VolumeFunctionHandler(
         Dispatch.RemediationHandler(_volume.Value),

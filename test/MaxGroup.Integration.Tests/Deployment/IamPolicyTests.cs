@@ -35,6 +35,8 @@ public sealed class IamPolicyTests
         [
             Logs1, Logs2, DescribeInstances, DescribeGroups, "s3:GetObject", "s3:ListBucket",
             "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query", "lambda:InvokeFunction", FailureQueue,
+            // Pre-warm on rebalance recommendations (HandleRebalance=true): launch like the replace function, release unused.
+            "ec2:RunInstances", "ec2:CreateTags", "iam:PassRole", "ec2:TerminateInstances",
         ],
         ["ReplaceFunction"] =
         [
@@ -73,6 +75,7 @@ public sealed class IamPolicyTests
         ["ec2:CreateSnapshot"] = ["ec2:ResourceTag/spotmax:group", "aws:RequestTag/spotmax:group"],
         ["ec2:CreateVolume"] = ["ec2:ResourceTag/spotmax:group", "aws:RequestTag/spotmax:group"],
         ["kms:Decrypt"] = ["kms:ViaService"],
+        ["ec2:TerminateInstances"] = ["ec2:ResourceTag/spotmax:prewarm-until"],
     };
 
     /// <summary>
