@@ -87,9 +87,18 @@ internal sealed class EventOrderScene : IDisposable
         return Assert.Single(response.Reservations.SelectMany(r => r.Instances));
     }
 
-    /// <summary>AWS's own part of the interruption: the instance is reclaimed.</summary>
-    public Task ReclaimAsync(string instanceId) =>
-        Cli.Aws.Ec2.TerminateInstancesAsync(new TerminateInstancesRequest { InstanceIds = [instanceId] });
+    /// <summary>AWS's own part of the interruption: the instance is reclaimed (terminated, or stopped for a stop warning).</summary>
+    public async Task ReclaimAsync(string instanceId, string action = "terminate")
+    {
+        if (action == "stop")
+        {
+            await Cli.Aws.Ec2.StopInstancesAsync(new StopInstancesRequest { InstanceIds = [instanceId] });
+        }
+        else
+        {
+            await Cli.Aws.Ec2.TerminateInstancesAsync(new TerminateInstancesRequest { InstanceIds = [instanceId] });
+        }
+    }
 
     public async Task<InterruptionRecord?> RecordAsync(string instanceId)
     {
@@ -106,8 +115,8 @@ internal sealed class EventOrderScene : IDisposable
         return body.RootElement.GetProperty("status").GetString() ?? "";
     }
 
-    public static string WarningJson(string eventId, string instanceId, DateTimeOffset reclaimAt) =>
-        DemoScene.WarningJson(eventId, instanceId, Zone, "terminate", reclaimAt);
+    public static string WarningJson(string eventId, string instanceId, DateTimeOffset reclaimAt, string action = "terminate") =>
+        DemoScene.WarningJson(eventId, instanceId, Zone, action, reclaimAt);
 
     public static string StateChangeJson(string eventId, string instanceId, string state) =>
         DemoScene.StateChangeJson(eventId, instanceId, state, DateTimeOffset.UtcNow);

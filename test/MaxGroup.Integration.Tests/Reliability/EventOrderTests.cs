@@ -8,6 +8,7 @@ namespace MaxGroup.Integration.Tests.Reliability;
 
 /// <summary>
 /// One interruption's three events (W = the Spot warning, S = the interrupted instance's state change to terminated,
+/// or stopped for a stop warning,
 /// L = "EC2 Instance Launch Successful") in every order, each delivered twice, interleaved (e1 e2 e1' e3 e2' e3'),
 /// then the scheduled sweep, through the real dispatcher and volume triggers on moto.
 /// <para>
@@ -22,22 +23,26 @@ namespace MaxGroup.Integration.Tests.Reliability;
 public sealed class EventOrderTests(MotoFixture moto, ITestOutputHelper output)
 {
     [Theory]
-    [InlineData("WSL")]
-    [InlineData("WLS")]
-    [InlineData("SWL")]
-    [InlineData("SLW")]
-    [InlineData("LWS")]
-    [InlineData("LSW")]
-    public async Task Interruption_EventsInAnyOrderEachTwice_VolumeEndsOnTheOneSuccessor(string order)
+    [InlineData("WSL", "terminate")]
+    [InlineData("WLS", "terminate")]
+    [InlineData("SWL", "terminate")]
+    [InlineData("SLW", "terminate")]
+    [InlineData("LWS", "terminate")]
+    [InlineData("LSW", "terminate")]
+    [InlineData("WSL", "stop")]
+    [InlineData("SLW", "stop")]
+    [InlineData("LWS", "stop")]
+    public async Task Interruption_EventsInAnyOrderEachTwice_VolumeEndsOnTheOneSuccessor(string order, string action)
     {
+        string state = action == "stop" ? "stopped" : "terminated";
         using EventOrderScene scene = await EventOrderScene.CreateAsync(moto);
         string[] members = scene.Before.Instances.Select(i => i.InstanceId).Order(StringComparer.Ordinal).ToArray();
         string doomed = members[0];
         string unrelated = members[1];
         string volumeId = await scene.DataVolumeOfAsync(doomed);
         LocalFunctionHost host = scene.NewHost();
-        string warning = EventOrderScene.WarningJson($"eo-warning-{order}", doomed, DateTimeOffset.UtcNow.AddSeconds(120));
-        string stateChange = EventOrderScene.StateChangeJson($"eo-state-{order}", doomed, "terminated");
+        string warning = EventOrderScene.WarningJson($"eo-warning-{order}-{action}", doomed, DateTimeOffset.UtcNow.AddSeconds(120), action);
+        string stateChange = EventOrderScene.StateChangeJson($"eo-state-{order}-{action}", doomed, state);
         string? launch = null;
         bool warned = false;
         bool reclaimed = false;
@@ -59,7 +64,7 @@ public sealed class EventOrderTests(MotoFixture moto, ITestOutputHelper output)
                 case 'S':
                     if (warned && !reclaimed)
                     {
-                        await scene.ReclaimAsync(doomed);
+                        await scene.ReclaimAsync(doomed, action);
                         reclaimed = true;
                     }
 
@@ -67,7 +72,7 @@ public sealed class EventOrderTests(MotoFixture moto, ITestOutputHelper output)
                     break;
                 default:
                     // Fixed at the first delivery: the duplicate is the same event.
-                    launch ??= EventOrderScene.LaunchJson($"eo-launch-{order}", warned ? await SuccessorAsync(scene, doomed) : unrelated);
+                    launch ??= EventOrderScene.LaunchJson($"eo-launch-{order}-{action}", warned ? await SuccessorAsync(scene, doomed) : unrelated);
                     status = await EventOrderScene.DispatchAsync(host, launch, label);
                     break;
             }
@@ -79,10 +84,10 @@ public sealed class EventOrderTests(MotoFixture moto, ITestOutputHelper output)
         if (!reclaimed)
         {
             // Every event came before the reclaim could (the state change was early): AWS reclaims now.
-            await scene.ReclaimAsync(doomed);
+            await scene.ReclaimAsync(doomed, action);
         }
 
-        trace.Append("sweep: ").AppendLine(await EventOrderScene.DispatchAsync(host, EventOrderScene.SweepJson($"eo-sweep-{order}"), "sweep"));
+        trace.Append("sweep: ").AppendLine(await EventOrderScene.DispatchAsync(host, EventOrderScene.SweepJson($"eo-sweep-{order}-{action}"), "sweep"));
         violations.AddRange(await scene.SafetyViolationsAsync(volumeId, "after the sweep"));
         violations.AddRange(await scene.EndViolationsAsync(doomed, volumeId));
         List<string> successors = await scene.NewLiveInstancesAsync();
@@ -108,7 +113,7 @@ public sealed class EventOrderTests(MotoFixture moto, ITestOutputHelper output)
             output.WriteLine(scene.Logs());
         }
 
-        Assert.True(violations.Count == 0, $"order {order}:\n{string.Join("\n", violations)}");
+        Assert.True(violations.Count == 0, $"order {order} ({action}):\n{string.Join("\n", violations)}");
     }
 
     /// <summary>e1 e2 e1' e3 e2' e3': every event twice, each duplicate after the next event's first delivery.</summary>
