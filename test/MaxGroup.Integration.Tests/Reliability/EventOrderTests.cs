@@ -8,12 +8,12 @@ namespace MaxGroup.Integration.Tests.Reliability;
 
 /// <summary>
 /// One interruption's three events (W = the Spot warning, S = the interrupted instance's state change to terminated,
-/// or stopped for a stop warning,
-/// L = "EC2 Instance Launch Successful") in every order, each delivered twice, interleaved (e1 e2 e1' e3 e2' e3'),
-/// then the scheduled sweep, through the real dispatcher and volume triggers on moto.
+/// or to stopped for a stop warning, L = "EC2 Instance Launch Successful") in every order, each delivered twice,
+/// interleaved (e1 e2 e1' e3 e2' e3'), then the scheduled sweep, through the real dispatcher and volume triggers on
+/// moto. Every order for terminate; three orders (one with each event first) for stop.
 /// <para>
 /// The world stays physically possible: AWS reclaims the instance only after the warning was handled (it warns two
-/// minutes ahead); a state change delivered before that is early noise whose "terminated" is not yet true, and must
+/// minutes ahead); a state change delivered before that is early noise whose state is not yet true, and must
 /// not be trusted. A launch delivered before the warning cannot be the successor (nothing has asked for one yet): it
 /// is the launch of an unrelated member of the group. Once the warning has run, L is the launch of the successor
 /// the group started for the detach.
