@@ -105,6 +105,18 @@ public sealed class PreactionExecutor
         }
 
         IReadOnlyList<string> planned = plan.Swaps.Select(s => $"would replace {s}").ToList();
+        if (!dryRun && advisor.IsFallback && !_options.ActOnFallbackData && plan.Swaps.Count > 0)
+        {
+            return new PreactionGroupResult
+            {
+                GroupName = groupName,
+                Status = "skipped",
+                Reason = $"the advisor download failed and the trimmed snapshot ({advisor.Origin}) is only planned with; set {PreactionOptions.ActOnFallbackVariable}=true to act on it",
+                Plan = plan,
+                Actions = planned,
+            };
+        }
+
         if (dryRun)
         {
             foreach (string line in planned)

@@ -14,6 +14,15 @@ public sealed record PreactionOptions
     /// </summary>
     public int BucketThreshold { get; init; } = 1;
 
+    /// <summary>Environment variable of <see cref="ActOnFallbackData"/>.</summary>
+    public const string ActOnFallbackVariable = "MAXGROUP_PREACTION_ACT_ON_FALLBACK";
+
+    /// <summary>
+    /// Whether a new batch may start when the download failed and the trimmed snapshot in the repository is used.
+    /// Off by default: stale ratings may plan, never act. Open batches are advanced either way.
+    /// </summary>
+    public bool ActOnFallbackData { get; init; }
+
     /// <summary>The region the groups live in (the advisor data is per region).</summary>
     public string Region { get; init; } = "us-east-1";
 
@@ -40,6 +49,11 @@ public sealed record PreactionOptions
             }
 
             options = options with { BucketThreshold = value };
+        }
+
+        if (string.Equals(getVariable(ActOnFallbackVariable), "true", StringComparison.OrdinalIgnoreCase))
+        {
+            options = options with { ActOnFallbackData = true };
         }
 
         return options;

@@ -12,14 +12,19 @@ public sealed class SpotAdvisorData
     public SpotAdvisorData(
         IReadOnlyDictionary<string, IReadOnlyDictionary<string, SpotAdvisorEntry>> regions,
         IReadOnlyDictionary<int, string> bucketLabels,
-        string origin)
+        string origin,
+        bool isFallback = false)
     {
         ArgumentNullException.ThrowIfNull(regions);
         ArgumentNullException.ThrowIfNull(bucketLabels);
         _regions = regions;
         BucketLabels = bucketLabels;
         Origin = origin;
+        IsFallback = isFallback;
     }
+
+    /// <summary>True for the trimmed snapshot shipped in the repository, used only when the download fails.</summary>
+    public bool IsFallback { get; }
 
     /// <summary>Bucket index → label from the data's own `ranges` (e.g. 2 → "10-15%").</summary>
     public IReadOnlyDictionary<int, string> BucketLabels { get; }
@@ -40,7 +45,7 @@ public sealed class SpotAdvisorData
         BucketLabels.TryGetValue(bucket, out string? label) ? label : bucket.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>A copy that names another origin (the fallback says it is one).</summary>
-    public SpotAdvisorData WithOrigin(string origin) => new(_regions, BucketLabels, origin);
+    public SpotAdvisorData WithOrigin(string origin, bool isFallback) => new(_regions, BucketLabels, origin, isFallback);
 }
 
 /// <summary>One instance type in one region: interruption bucket `r` (0..4) and savings `s` (percent).</summary>
