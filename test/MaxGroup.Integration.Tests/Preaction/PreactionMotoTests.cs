@@ -1,4 +1,3 @@
-using Amazon.DynamoDBv2;
 using Amazon.EC2;
 using Amazon.EC2.Model;
 using MaxGroup.Aws;
