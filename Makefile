@@ -1,5 +1,5 @@
 # Built by `sam build`: every function in template.yaml has `Metadata: BuildMethod: makefile`, so SAM runs
-# `make build-<LogicalId> ARTIFACTS_DIR=<dir>` once per function. All five functions are the same Native AOT
+# `make build-<LogicalId> ARTIFACTS_DIR=<dir>` once per function. All six functions are the same Native AOT
 # binary (Lambda's Handler property becomes _HANDLER, which selects the function), so the bootstrap is published
 # once into artifacts/bootstrap-publish and each target only copies it.
 #
