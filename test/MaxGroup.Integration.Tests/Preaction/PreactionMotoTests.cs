@@ -7,6 +7,7 @@ using MaxGroup.Aws.Preaction;
 using MaxGroup.Core.Config;
 using MaxGroup.Core.Ports;
 using MaxGroup.Core.Preaction;
+using MaxGroup.Core.Remediation;
 using MaxGroup.Integration.Tests.Aws;
 using MaxGroup.Integration.Tests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -188,6 +189,44 @@ public sealed class PreactionMotoTests : IDisposable
     }
 
     [Fact]
+    public async Task Run_DrainAndConsulConfigured_RunBeforeTheDetachWithoutThe120SecondLimitAndAFailedDrainHoldsIt()
+    {
+        IReadOnlyList<string> old = await SetUpAsync(risky: 1, min: 1);
+        var drain = new RecordingStep(StepNames.Drain) { Result = StepOutcome.Failed("PDB blocks eviction") };
+        var consul = new RecordingStep(StepNames.Consul);
+        PreactionExecutor executor = Executor(handOver: [drain, consul]);
+        GroupConfig config = Config(batch: 1, detach: 0, terminate: 300) with { K8sNodeDrainOption = true, ConsulPort = 8500 };
+
+        PreactionGroupResult held = await executor.RunGroupAsync(config, false, CancellationToken.None);
+        Assert.Equal(SwapPhase.Attached, held.Batch!.Swaps[0].Phase);
+        Assert.True(await IsMemberAsync(old[0]));
+        Assert.Empty(consul.Requests);
+
+        drain.Result = StepOutcome.Done("drained");
+        _clock.Advance(TimeSpan.FromMinutes(1));
+        PreactionGroupResult detached = await executor.RunGroupAsync(config, false, CancellationToken.None);
+
+        Assert.Equal(SwapPhase.Detached, detached.Batch!.Swaps[0].Phase);
+        Assert.False(await IsMemberAsync(old[0]));
+        RemediationRequest request = Assert.Single(consul.Requests);
+        Assert.Equal(2, drain.Requests.Count);
+        Assert.Equal(("preaction", old[0], detached.Batch.Swaps[0].SuccessorInstanceId), (request.Trigger, request.Instance.InstanceId, request.SuccessorInstanceId));
+        Assert.True(request.ReclaimAt - request.WarningTime >= TimeSpan.FromSeconds(300), $"hand-over window {request.ReclaimAt - request.WarningTime}");
+    }
+
+    [Fact]
+    public async Task Run_DrainConfiguredButNotAvailable_SwapsNothing()
+    {
+        await SetUpAsync(risky: 1, min: 1);
+
+        PreactionGroupResult result = await Executor().RunGroupAsync(Config(batch: 1) with { K8sNodeDrainOption = true }, false, CancellationToken.None);
+
+        Assert.Equal("idle", result.Status);
+        Assert.Contains("cannot drain", result.Reason, StringComparison.Ordinal);
+        Assert.Empty(await SuccessorsAsync());
+    }
+
+    [Fact]
     public async Task Store_StaleVersion_IsRefused()
     {
         await _moto.ResetAsync();
@@ -210,14 +249,14 @@ public sealed class PreactionMotoTests : IDisposable
         Assert.True(await store.TryStartAsync(batch with { BatchId = "pa2" }, CancellationToken.None));
     }
 
-    private PreactionExecutor Executor(IAutoScalingApi? autoScaling = null, ISpotAdvisorSource? advisor = null) => new(
+    private PreactionExecutor Executor(IAutoScalingApi? autoScaling = null, ISpotAdvisorSource? advisor = null, IRemediationStep[]? handOver = null) => new(
         autoScaling ?? AutoScaling,
         new Ec2PreactionInstanceApi(Ec2),
         new Ec2SuccessorLauncher(Ec2),
         Store(),
         advisor ?? new FixedAdvisor(SpotAdvisorSnapshot.Data.WithOrigin("trimmed snapshot served as a download", isFallback: false)),
         null,
-        [],
+        handOver ?? [],
         _clock,
         _metrics,
         NullLogger.Instance,
@@ -281,6 +320,22 @@ public sealed class PreactionMotoTests : IDisposable
 
     private async Task<string> StateAsync(string instanceId) =>
         (await AllInstancesAsync()).Single(i => i.InstanceId == instanceId).State.Name.Value;
+
+    /// <summary>Stands in for the drain or Consul step (tested against their own fakes elsewhere): records what preaction asks of it.</summary>
+    private sealed class RecordingStep(string name) : IRemediationStep
+    {
+        public string Name => name;
+
+        public StepOutcome Result { get; set; } = StepOutcome.Done("ok");
+
+        public List<RemediationRequest> Requests { get; } = [];
+
+        public Task<StepOutcome> RunAsync(RemediationRequest request, CancellationToken cancellationToken)
+        {
+            Requests.Add(request);
+            return Task.FromResult(Result);
+        }
+    }
 
     private sealed class FixedAdvisor(SpotAdvisorData data) : ISpotAdvisorSource
     {
