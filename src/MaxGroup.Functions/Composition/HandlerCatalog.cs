@@ -23,6 +23,7 @@ public sealed class HandlerCatalog
         catalog.Register(HandlerNames.Volume, static s => MaxGroupRoot.Of(s).VolumeHandler());
         catalog.Register(HandlerNames.Drain, static s => MaxGroupRoot.Of(s).DrainHandler());
         catalog.Register(HandlerNames.Consul, static s => MaxGroupRoot.Of(s).ConsulHandler());
+        catalog.Register(PreactionHandler.HandlerName, static s => MaxGroupRoot.Of(s).PreactionHandler());
         return catalog;
     }
 

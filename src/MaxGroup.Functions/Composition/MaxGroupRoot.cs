@@ -2,10 +2,12 @@ using MaxGroup.Aws;
 using MaxGroup.Aws.Config;
 using MaxGroup.Aws.Ec2;
 using MaxGroup.Aws.Lambda;
+using MaxGroup.Aws.Preaction;
 using MaxGroup.Aws.Ssm;
 using MaxGroup.Consul;
 using MaxGroup.Core.Config;
 using MaxGroup.Core.Dispatch;
+using MaxGroup.Core.Preaction;
 using MaxGroup.Core.Remediation;
 using MaxGroup.Core.Volume;
 using MaxGroup.Functions.Dispatch;
@@ -34,6 +36,7 @@ public sealed class MaxGroupRoot
     private readonly Lazy<VolumeStep> _volume;
     private readonly Lazy<DrainStep> _drain;
     private readonly Lazy<ConsulDeregistrationStep> _consul;
+    private readonly Lazy<PreactionService> _preaction;
 
     private MaxGroupRoot(HandlerServices services)
     {
@@ -66,6 +69,7 @@ public sealed class MaxGroupRoot
             time,
             loggers.CreateLogger<ConsulDeregistrationStep>()));
         _dispatch = new(CreateDispatch);
+        _preaction = new(CreatePreaction);
     }
 
     public AwsClientFactory Aws => _aws.Value;
@@ -91,6 +95,35 @@ public sealed class MaxGroupRoot
     public IFunctionHandler DrainHandler() => Dispatch.RemediationHandler(_drain.Value);
 
     public IFunctionHandler ConsulHandler() => Dispatch.RemediationHandler(_consul.Value);
+
+    public IFunctionHandler PreactionHandler() => new PreactionHandler(
+        _preaction.Value,
+        _services.Options.DryRun || string.Equals(_get("MAXGROUP_DRY_RUN"), "true", StringComparison.OrdinalIgnoreCase),
+        _services.LoggerFactory.CreateLogger<PreactionHandler>());
+
+    /// <summary>
+    /// Preaction runs the drain and Consul steps in-process on the old instance (no 120 s reclaim to race, so no
+    /// separate functions), and its own volume mover: the successor is known, so no ledger lookup is needed.
+    /// </summary>
+    private PreactionService CreatePreaction()
+    {
+        TimeProvider time = _services.Time;
+        ILoggerFactory loggers = _services.LoggerFactory;
+        string table = _get(DynamoDbPreactionBatchStore.TableVariable) is { Length: > 0 } name ? name : DynamoDbPreactionBatchStore.DefaultTableName;
+        var executor = new PreactionExecutor(
+            Aws.AutoScaling,
+            new Ec2PreactionInstanceApi(Aws.Ec2),
+            new Ec2SuccessorLauncher(Aws.Ec2),
+            new DynamoDbPreactionBatchStore(Aws.DynamoDb, table),
+            HttpSpotAdvisorSource.FromEnvironment(_get, new HttpClient(), time, loggers.CreateLogger<HttpSpotAdvisorSource>()),
+            new VolumeMover(new Ec2VolumeApi(Aws.Ec2), time, loggers.CreateLogger<VolumeMover>(), _services.Metrics, Aws.AutoScaling),
+            [new DeferredStep(StepNames.Drain, () => _drain.Value), new DeferredStep(StepNames.Consul, () => _consul.Value)],
+            time,
+            _services.Metrics,
+            loggers.CreateLogger<PreactionExecutor>(),
+            PreactionOptions.FromEnvironment(_get, Aws.Region));
+        return new PreactionService(Aws.AutoScaling, new DeferredConfigSource(_configs), executor, loggers.CreateLogger<PreactionService>());
+    }
 
     private VolumeTriggers InProcessVolumeTriggers() =>
         new(_volumeMover.Value, _services.Time, _services.LoggerFactory.CreateLogger<VolumeTriggers>(), Dispatch.Ledger);

@@ -51,6 +51,14 @@ public sealed class IamPolicyTests
         ],
         ["DrainFunction"] = [Logs1, Logs2, "eks:DescribeCluster", .. LedgerWrite, FailureQueue, .. VpcNetworkInterfaces],
         ["ConsulFunction"] = [Logs1, Logs2, "ssm:GetParameter", "kms:Decrypt", .. LedgerWrite, FailureQueue, .. VpcNetworkInterfaces],
+        ["PreactionFunction"] =
+        [
+            Logs1, Logs2, DescribeInstances, "ec2:DescribeLaunchTemplateVersions", "ec2:DescribeVolumes", "ec2:DescribeSnapshots", DescribeGroups,
+            "s3:GetObject", "s3:ListBucket", "ec2:RunInstances", "ec2:CreateTags", "iam:PassRole", "ec2:TerminateInstances",
+            "autoscaling:AttachInstances", "autoscaling:DetachInstances", "autoscaling:UpdateAutoScalingGroup",
+            "ec2:ModifyInstanceAttribute", "ec2:AttachVolume", "ec2:DetachVolume", "eks:DescribeCluster", "ssm:GetParameter", "kms:Decrypt",
+            "dynamodb:GetItem", "dynamodb:PutItem", FailureQueue, .. VpcNetworkInterfaces,
+        ],
     };
 
     /// <summary>Actions AWS does not scope to resources: the only ones allowed on Resource "*".</summary>
@@ -75,7 +83,8 @@ public sealed class IamPolicyTests
         ["ec2:CreateSnapshot"] = ["ec2:ResourceTag/spotmax:group", "aws:RequestTag/spotmax:group"],
         ["ec2:CreateVolume"] = ["ec2:ResourceTag/spotmax:group", "aws:RequestTag/spotmax:group"],
         ["kms:Decrypt"] = ["kms:ViaService"],
-        ["ec2:TerminateInstances"] = ["ec2:ResourceTag/spotmax:prewarm-until"],
+        // Dispatcher pre-warm spares (prewarm-until) and preaction victims (preaction): never an arbitrary instance.
+        ["ec2:TerminateInstances"] = ["ec2:ResourceTag/spotmax:prewarm-until", "ec2:ResourceTag/spotmax:preaction"],
     };
 
     /// <summary>
@@ -159,7 +168,12 @@ public sealed class IamPolicyTests
 
         string bucket = Assert.Single(dispatcher.Where(s => Actions(s).Contains("s3:ListBucket")).SelectMany(ResourceTexts));
         Assert.Contains("arn:${AWS::Partition}:s3:::${Bucket}\"", bucket, StringComparison.Ordinal);
-        Assert.DoesNotContain(StatementsByFunction(resources).Where(f => f.Key != "DispatcherFunction"), f => f.Value.SelectMany(Actions).Any(a => a.StartsWith("s3:", StringComparison.Ordinal)));
+        // Preaction reads the same config keys (which groups have is_enable_preaction), nothing more.
+        List<JsonElement> preaction = StatementsByFunction(resources)["PreactionFunction"];
+        Assert.Equal(objects.Order(), preaction.Where(s => Actions(s).Contains("s3:GetObject")).SelectMany(ResourceTexts).Order());
+        Assert.DoesNotContain(
+            StatementsByFunction(resources).Where(f => f.Key is not ("DispatcherFunction" or "PreactionFunction")),
+            f => f.Value.SelectMany(Actions).Any(a => a.StartsWith("s3:", StringComparison.Ordinal)));
     }
 
     [Fact]

@@ -30,6 +30,7 @@ public sealed class StackDeploymentTests(MotoFixture moto)
         ["VolumeFunction"] = StepNames.Volume,
         ["DrainFunction"] = StepNames.Drain,
         ["ConsulFunction"] = StepNames.Consul,
+        ["PreactionFunction"] = "preaction",
     };
 
     private static readonly string[] CommonVariables =
@@ -40,6 +41,12 @@ public sealed class StackDeploymentTests(MotoFixture moto)
         "MAXGROUP_CONFIG_BUCKET", "MAXGROUP_CONFIG_PREFIX", "MAXGROUP_LEGACY_CONFIG_KEY",
         "MAXGROUP_FUNCTION_REPLACE", "MAXGROUP_FUNCTION_VOLUME", "MAXGROUP_FUNCTION_DRAIN", "MAXGROUP_FUNCTION_CONSUL",
         "MAXGROUP_MAX_IN_FLIGHT", "MAXGROUP_MAX_IN_FLIGHT_PER_GROUP",
+    ];
+
+    private static readonly string[] PreactionOnlyVariables =
+    [
+        "MAXGROUP_CONFIG_BUCKET", "MAXGROUP_CONFIG_PREFIX", "MAXGROUP_LEGACY_CONFIG_KEY",
+        "MAXGROUP_PREACTION_TABLE", "MAXGROUP_PREACTION_BUCKET_THRESHOLD", "MAXGROUP_SPOT_ADVISOR_URL",
     ];
 
     [Fact]
@@ -82,7 +89,12 @@ public sealed class StackDeploymentTests(MotoFixture moto)
             Assert.Equal($"maxgroup-{handler}", function.GetProperty("functionName").GetString());
             Assert.Empty(function.GetProperty("vpcSubnetIds").EnumerateArray());
 
-            string[] expectedVariables = logicalId == "DispatcherFunction" ? [.. CommonVariables, .. DispatcherOnlyVariables] : CommonVariables;
+            string[] expectedVariables = logicalId switch
+            {
+                "DispatcherFunction" => [.. CommonVariables, .. DispatcherOnlyVariables],
+                "PreactionFunction" => [.. CommonVariables, .. PreactionOnlyVariables],
+                _ => CommonVariables,
+            };
             Dictionary<string, string> environment = Variables(function);
             Assert.Equal(expectedVariables.Order(), environment.Keys.Order());
             Assert.Equal("false", environment["MAXGROUP_DRY_RUN"]);
@@ -116,20 +128,23 @@ public sealed class StackDeploymentTests(MotoFixture moto)
         using JsonDocument report = await DeployAsync([]);
         JsonElement root = report.RootElement;
         string dispatcherArn = root.GetProperty("outputs").GetProperty("DispatcherFunctionArn").GetString()!;
+        string preactionArn = root.GetProperty("outputs").GetProperty("PreactionFunctionArn").GetString()!;
 
         JsonElement rules = root.GetProperty("rules");
         Assert.Equal(
             ["DispatcherFunctionGroupLaunchSuccessful", "DispatcherFunctionInstanceStateChange", "DispatcherFunctionRebalanceRecommendation",
-             "DispatcherFunctionSpotInterruptionWarning", "DispatcherFunctionVolumeSweep"],
+             "DispatcherFunctionSpotInterruptionWarning", "DispatcherFunctionVolumeSweep", "PreactionFunctionPreactionSchedule"],
             rules.EnumerateObject().Select(p => p.Name).Order());
         foreach (JsonProperty rule in rules.EnumerateObject())
         {
-            Assert.Equal([dispatcherArn], rule.Value.GetProperty("targets").EnumerateArray().Select(t => t.GetString()));
-            string expectedState = rule.Name == "DispatcherFunctionRebalanceRecommendation" ? "DISABLED" : "ENABLED";
+            string target = rule.Name == "PreactionFunctionPreactionSchedule" ? preactionArn : dispatcherArn;
+            Assert.Equal([target], rule.Value.GetProperty("targets").EnumerateArray().Select(t => t.GetString()));
+            string expectedState = rule.Name is "DispatcherFunctionRebalanceRecommendation" or "PreactionFunctionPreactionSchedule" ? "DISABLED" : "ENABLED";
             Assert.Equal(expectedState, rule.Value.GetProperty("state").GetString());
         }
 
         Assert.Equal("rate(5 minutes)", rules.GetProperty("DispatcherFunctionVolumeSweep").GetProperty("scheduleExpression").GetString());
+        Assert.Equal("rate(20 minutes)", rules.GetProperty("PreactionFunctionPreactionSchedule").GetProperty("scheduleExpression").GetString());
 
         JsonElement ledger = root.GetProperty("tables").GetProperty("LedgerTable");
         Assert.Equal("PAY_PER_REQUEST", ledger.GetProperty("billingMode").GetString());
@@ -137,7 +152,7 @@ public sealed class StackDeploymentTests(MotoFixture moto)
         Assert.Single(ledger.GetProperty("keySchema").EnumerateObject());
 
         JsonElement logGroups = root.GetProperty("logGroups");
-        Assert.Equal(5, logGroups.EnumerateObject().Count());
+        Assert.Equal(6, logGroups.EnumerateObject().Count());
         Assert.All(logGroups.EnumerateObject(), group => Assert.Equal(30, group.Value.GetProperty("retentionInDays").GetInt32()));
         Assert.Contains(logGroups.EnumerateObject(), g => g.Value.GetProperty("name").GetString() == "/aws/lambda/maxgroup-dispatcher");
 
@@ -171,7 +186,7 @@ public sealed class StackDeploymentTests(MotoFixture moto)
         foreach ((string logicalId, _) in Handlers)
         {
             string[] subnets = [.. functions.GetProperty(logicalId).GetProperty("vpcSubnetIds").EnumerateArray().Select(s => s.GetString()!)];
-            string[] expected = logicalId is "DrainFunction" or "ConsulFunction" ? ["subnet-0a1b2c3d", "subnet-1a2b3c4d"] : [];
+            string[] expected = logicalId is "DrainFunction" or "ConsulFunction" or "PreactionFunction" ? ["subnet-0a1b2c3d", "subnet-1a2b3c4d"] : [];
             Assert.Equal(expected, subnets);
         }
 

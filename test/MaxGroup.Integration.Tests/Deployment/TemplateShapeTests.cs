@@ -43,12 +43,13 @@ public sealed class TemplateShapeTests
         JsonElement resources = await TransformedTemplate.ResourcesAsync();
 
         JsonProperty[] rules = [.. resources.EnumerateObject().Where(r => r.Value.GetProperty("Type").GetString() == "AWS::Events::Rule")];
-        Assert.Equal(5, rules.Length);
+        Assert.Equal(6, rules.Length);
         foreach (JsonProperty rule in rules)
         {
             JsonElement target = Assert.Single(rule.Value.GetProperty("Properties").GetProperty("Targets").EnumerateArray());
             Assert.Equal("FailureQueue", target.GetProperty("DeadLetterConfig").GetProperty("Arn").GetProperty("Fn::GetAtt")[0].GetString());
-            Assert.Equal("DispatcherFunction", target.GetProperty("Arn").GetProperty("Fn::GetAtt")[0].GetString());
+            string expectedTarget = rule.Name.StartsWith("PreactionFunction", StringComparison.Ordinal) ? "PreactionFunction" : "DispatcherFunction";
+            Assert.Equal(expectedTarget, target.GetProperty("Arn").GetProperty("Fn::GetAtt")[0].GetString());
         }
     }
 
@@ -88,7 +89,7 @@ public sealed class TemplateShapeTests
         foreach (JsonProperty function in resources.EnumerateObject().Where(r => r.Value.GetProperty("Type").GetString() == "AWS::Lambda::Function"))
         {
             bool hasVpc = function.Value.GetProperty("Properties").TryGetProperty("VpcConfig", out JsonElement vpc);
-            Assert.Equal(function.Name is "DrainFunction" or "ConsulFunction", hasVpc);
+            Assert.Equal(function.Name is "DrainFunction" or "ConsulFunction" or "PreactionFunction", hasVpc);
             if (hasVpc)
             {
                 JsonElement branches = vpc.GetProperty("Fn::If");
