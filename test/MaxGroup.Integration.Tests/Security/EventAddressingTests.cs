@@ -7,7 +7,7 @@ using MaxGroup.Functions.Composition;
 using MaxGroup.Functions.Observability;
 using MaxGroup.Functions.Runtime;
 using MaxGroup.Integration.Tests.Cli;
-using MaxGroup.Integration.Tests.Consul;
+using MaxGroup.Simulators.Consul;
 using MaxGroup.Integration.Tests.Infrastructure;
 
 namespace MaxGroup.Integration.Tests.Security;
