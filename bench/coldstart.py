@@ -223,7 +223,8 @@ def one_run(command, timeout_s, event, env_extra, init_only):
         if api.answer is not None and api.answer[0] != "response":
             raise RuntimeError("the bootstrap answered %s: %s" % (api.answer[0], api.answer[1].decode("utf-8", "replace")[:500]))
         if api.first_request is None:
-            raise RuntimeError("no Runtime API request within %.0f s (exit code %s)" % (timeout_s, process.poll()))
+            code = process.poll()
+            raise RuntimeError("no Runtime API request: " + ("the command exited with code %d" % code if code is not None else "none within %.0f s" % timeout_s))
         init_ms = (api.first_request - started) * 1000
         if init_only:
             return init_ms, None

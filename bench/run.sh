@@ -8,6 +8,7 @@
 #   bench/run.sh --list               the items and what each runs; runs nothing
 #   bench/run.sh --dry-run [ITEM...]  the commands, in order, with their environment; runs nothing
 #   bench/run.sh --summary            only the table, from the artifacts of earlier runs
+#   bench/run.sh --no-build ...       use the integration tests as last built (skips `dotnet build`)
 #
 # Burst size: MAXGROUP_BENCH_WARNINGS (default 100, --full 1000), MAXGROUP_BENCH_GROUPS (10, --full 50),
 # MAXGROUP_BENCH_CONCURRENCY (the test's default, 16), MAXGROUP_BENCH_DUPLICATE_SHARE (0.1).
@@ -20,6 +21,7 @@ all_items="coldstart critical dispatcher burst drain"
 out=artifacts/bench
 mode=run
 full=0
+build=1
 items=()
 
 usage() {
@@ -32,6 +34,7 @@ for arg in "$@"; do
         --dry-run) mode=dry-run ;;
         --summary) mode=summary ;;
         --full) full=1 ;;
+        --no-build) build=0 ;;
         -h|--help) usage; exit 0 ;;
         -*) echo "unknown option $arg" >&2; usage >&2; exit 2 ;;
         *) items+=("$arg") ;;
@@ -81,6 +84,7 @@ artifacts_of() {
 
 needs_test_build() {
     local item
+    [ "$build" = 1 ] || return 1
     for item in "${items[@]}"; do
         case $item in critical|burst|drain) return 0 ;; esac
     done
