@@ -94,6 +94,12 @@ def critical_rows(directory):
     return rows
 
 
+def duration(text):
+    """BenchmarkDotNet's CSV gives every time in one unit (often ns): quote it in µs, as the docs do."""
+    match = re.fullmatch(r"([\d,.]+) ns", (text or "").strip())
+    return "%.2f µs" % (float(match.group(1).replace(",", "")) / 1000) if match else (text or "?")
+
+
 def dispatcher_rows(directory):
     reports = glob.glob(os.path.join(directory, "BenchmarkDotNet.Artifacts", "results", "*DispatcherBenchmarks-report.csv"))
     if not reports:
@@ -102,7 +108,7 @@ def dispatcher_rows(directory):
         table = list(csv.DictReader(f))
     rows = []
     for row in table:
-        value = "%s median (%s–%s), %s allocated" % (row.get("Median", "?"), row.get("Min", "?"), row.get("Max", "?"), row.get("Allocated", "?"))
+        value = "%s median (%s–%s), %s allocated" % (duration(row.get("Median")), duration(row.get("Min")), duration(row.get("Max")), row.get("Allocated", "?"))
         rows.append(("dispatcher overhead", row.get("Method", "?"), value, "", ""))
     return rows
 
