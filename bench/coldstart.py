@@ -131,6 +131,10 @@ class RuntimeApi(http.server.ThreadingHTTPServer):
         self.done = threading.Event()
         self.stop = threading.Event()
 
+    def handle_error(self, request, client_address):
+        # The bootstrap is killed at the end of every run, mid-connection: a reset then is expected, not news.
+        pass
+
 
 class RuntimeApiHandler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # the bootstrap's HttpClient keeps the connection alive
