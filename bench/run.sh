@@ -132,7 +132,12 @@ status=0
     echo "- command: bench/run.sh $*  (burst: ${MAXGROUP_BENCH_WARNINGS} warnings / ${MAXGROUP_BENCH_GROUPS} groups, concurrency ${MAXGROUP_BENCH_CONCURRENCY:-16})"
 } > "$out/machine.md"
 cat "$out/machine.md"
-: > "$out/status.tsv"
+# Keep the status of items not run this time (their files stay too), so --summary shows the latest of each.
+touch "$out/status.tsv"
+for item in "${items[@]}"; do
+    grep -v "^$item	" "$out/status.tsv" > "$out/status.tsv.new" || true
+    mv "$out/status.tsv.new" "$out/status.tsv"
+done
 
 record() {
     # $1 item, $2 status word, $3 seconds
