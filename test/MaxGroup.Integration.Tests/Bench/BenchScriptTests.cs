@@ -1,0 +1,182 @@
+using MaxGroup.Integration.Tests.Deployment;
+
+namespace MaxGroup.Integration.Tests.Bench;
+
+/// <summary>
+/// Keeps bench/run.sh from rotting without running the benchmarks: the scripts parse, --list and --dry-run name every
+/// item and test classes that exist, misuse exits 2, and bench/summary.py turns benchmark files into the table.
+/// </summary>
+public sealed class BenchScriptTests
+{
+    private static readonly string RunScript = Path.Combine(Deployment.RepositoryPaths.Root, "bench", "run.sh");
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+
+    [Theory]
+    [InlineData("run.sh")]
+    [InlineData("coldstart.sh")]
+    public async Task BenchScript_BashSyntaxCheck_Passes(string script)
+    {
+        ToolResult result = await ToolProcess.RunAsync("bash", ["-n", Path.Combine(Deployment.RepositoryPaths.Root, "bench", script)], Timeout);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+    }
+
+    [Fact]
+    public async Task BenchScript_PythonHelpers_Compile()
+    {
+        string bench = Path.Combine(Deployment.RepositoryPaths.Root, "bench");
+        string target = Directory.CreateTempSubdirectory("maxgroup-pyc-").FullName;
+        try
+        {
+            // py_compile into a temp file: the check must not leave __pycache__ in the worktree.
+            foreach (string script in new[] { "coldstart.py", "summary.py" })
+            {
+                ToolResult result = await ToolProcess.RunAsync(
+                    "python3", ["-c", "import py_compile, sys; py_compile.compile(sys.argv[1], cfile=sys.argv[2], doraise=True)", Path.Combine(bench, script), Path.Combine(target, script + "c")], Timeout);
+                Assert.True(result.ExitCode == 0, result.ToString());
+            }
+        }
+        finally
+        {
+            Directory.Delete(target, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task BenchScript_List_NamesEveryItemAndItsArtifacts()
+    {
+        ToolResult result = await ToolProcess.RunAsync("bash", [RunScript, "--list"], Timeout);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        string[] lines = result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(["coldstart", "critical", "dispatcher", "burst", "drain"], lines.Select(l => l.Split(' ')[0]));
+        Assert.Contains("critical-path-launch.md", result.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("burst-duplicates.md", result.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("coldstart.json", result.StandardOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task BenchScript_DryRun_FiltersNameTestClassesThatExist()
+    {
+        ToolResult result = await ToolProcess.RunAsync("bash", [RunScript, "--dry-run"], Timeout);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        // A renamed or moved benchmark class would make `dotnet test --filter` match nothing and the item report nothing.
+        foreach (Type bench in new[] { typeof(CriticalPathTests), typeof(BurstTests), typeof(DrainBenchTests) })
+        {
+            Assert.Contains($"--filter FullyQualifiedName~{bench.FullName}", result.StandardOutput, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("bench/coldstart.sh", result.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("--project bench/MaxGroup.Benchmarks", result.StandardOutput, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(Deployment.RepositoryPaths.Root, "bench", "MaxGroup.Benchmarks", "MaxGroup.Benchmarks.csproj")));
+        Assert.Contains("MAXGROUP_BENCH_WARNINGS=100 MAXGROUP_BENCH_GROUPS=10", result.StandardOutput, StringComparison.Ordinal);
+        Assert.EndsWith("python3 bench/summary.py artifacts/bench", result.StandardOutput.TrimEnd(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task BenchScript_DryRunFullSubset_RunsOnlyThoseAtIssueSize()
+    {
+        ToolResult result = await ToolProcess.RunAsync("bash", [RunScript, "--dry-run", "--full", "burst"], Timeout);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("MAXGROUP_BENCH_WARNINGS=1000 MAXGROUP_BENCH_GROUPS=50", result.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("Bench.BurstTests", result.StandardOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain("CriticalPathTests", result.StandardOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain("coldstart", result.StandardOutput, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("bogus")]
+    [InlineData("--bogus")]
+    public async Task BenchScript_UnknownItemOrOption_ExitsTwoWithoutRunning(string argument)
+    {
+        ToolResult result = await ToolProcess.RunAsync("bash", [RunScript, argument], Timeout);
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains("unknown", result.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task BenchScript_ColdStartOfCommandThatNeverCallsRuntimeApi_FailsWithoutFigures()
+    {
+        ToolResult result = await ToolProcess.RunAsync("python3", [Path.Combine(Deployment.RepositoryPaths.Root, "bench", "coldstart.py"), "--runs", "1", "--init-only", "--timeout", "10", "NONE=true"], TimeSpan.FromMinutes(2));
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("no Runtime API request", result.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("NONE ", result.StandardOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task BenchSummary_BenchmarkFiles_OneTableQuotingTheirFigures()
+    {
+        string directory = Directory.CreateTempSubdirectory("maxgroup-bench-").FullName;
+        try
+        {
+            // The shapes bench/coldstart.py and the Bench tests write (CriticalPathTests.Report, BurstTests, DrainBenchTests).
+            File.WriteAllText(Path.Combine(directory, "coldstart.json"), """
+                {"runs": 10, "init_only": false, "variants": {
+                  "AOT": {"init_ms": {"median": 37.6, "min": 35.4, "max": 41.0}, "response_ms": {"median": 120.5, "min": 110.0, "max": 150.2},
+                          "size_bytes": 32039864, "size_note": ", one file"},
+                  "JIT": {"init_ms": {"median": 420.7, "min": 341.7, "max": 481.9}, "response_ms": {"median": 1500.0, "min": 1400.0, "max": 1700.0}}},
+                 "ratio": {"init": 11.19, "response": 12.45}}
+                """);
+            File.WriteAllText(Path.Combine(directory, "critical-path-launch.md"), """
+                ## Critical path: launch strategy (successor request = RunInstances)
+
+                ### cold: 11 sequential of 14 calls before RunInstances; successor requested 366 ms after the warning was dispatched (target <= 3 sequential: MISSED)
+
+                | # | service | action | start ms | end ms | sequential |
+                |---|---------|--------|---------:|-------:|------------|
+                | 1 | dynamodb | GetItem | 0 | 12 | yes |
+
+                ### warm: 3 sequential of 3 calls before RunInstances; successor requested 95 ms after the warning was dispatched (target <= 3 sequential: met)
+                """);
+            File.WriteAllText(Path.Combine(directory, "drain.md"), """
+                ## Drain: 110 pods (20 under 2 PDBs), budget 50 QPS burst 50
+
+                | figure | value |
+                |---|---:|
+                | outcome | Done |
+                | pods evicted | 110 |
+                | time to drain (step start to Done) | 17.27 s |
+                | API requests issued | 171 |
+                | eviction requests (incl. 429 retries) | 155 |
+                | peak requests in any 1 s window | 102 |
+                """);
+            File.WriteAllText(Path.Combine(directory, "burst-unique.md"), """
+                ## Burst: 100 interruptions across 10 groups, 0 redeliveries mixed in, concurrency 16
+
+                | figure | value |
+                |---|---:|
+                | started / duplicate / failed after 2 retries | 100 / 0 / 0 |
+                | interrupted instances with exactly one successor | 98 of 100 |
+                | ledger records with replace Done | 94 of 100 |
+                | throughput | 1.1 deliveries/s |
+                | handling latency p50 / p99 / max (all) | 11700 / 33600 / 43100 ms |
+                | problems | 8 |
+                """);
+            File.WriteAllText(Path.Combine(directory, "status.tsv"), "burst\tfailed (exit 1)\t90\n");
+
+            ToolResult result = await ToolProcess.RunAsync("python3", [Path.Combine(Deployment.RepositoryPaths.Root, "bench", "summary.py"), directory], Timeout);
+
+            Assert.True(result.ExitCode == 0, result.ToString());
+            string[] rows = result.StandardOutput.Split('\n');
+            Assert.Contains(rows, r => r.Contains("AOT: start → first Runtime API request", StringComparison.Ordinal) && r.Contains("37.6 ms (35.4–41.0)", StringComparison.Ordinal) && r.EndsWith("| met |", StringComparison.Ordinal));
+            Assert.Contains(rows, r => r.Contains("JIT: start → first /response", StringComparison.Ordinal) && r.Contains("1500.0 ms", StringComparison.Ordinal));
+            Assert.Contains(rows, r => r.Contains("ratio of medians, init", StringComparison.Ordinal) && r.Contains("11.2x", StringComparison.Ordinal) && r.EndsWith("| met |", StringComparison.Ordinal));
+            Assert.Contains(rows, r => r.Contains("launch: sequential AWS calls", StringComparison.Ordinal) && r.Contains("| 11 / 3 | <= 3 | **MISSED** |", StringComparison.Ordinal));
+            Assert.Contains(rows, r => r.Contains("launch: warning → successor request", StringComparison.Ordinal) && r.Contains("366 ms / 95 ms", StringComparison.Ordinal));
+            Assert.Contains(rows, r => r.Contains("detach", StringComparison.Ordinal) && r.Contains("not run", StringComparison.Ordinal));
+            Assert.Contains(rows, r => r.StartsWith("| burst [failed (exit 1)] |", StringComparison.Ordinal));
+            Assert.Contains(rows, r => r.Contains("98 of 100; 94 of 100", StringComparison.Ordinal) && r.EndsWith("| **MISSED** |", StringComparison.Ordinal));
+            Assert.Contains(rows, r => r.Contains("Done, 110 pods evicted in 17.27 s", StringComparison.Ordinal));
+            Assert.Contains(rows, r => r.StartsWith("| dispatcher overhead | not run", StringComparison.Ordinal));
+            Assert.Equal(result.StandardOutput, File.ReadAllText(Path.Combine(directory, "summary.md")));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+}
