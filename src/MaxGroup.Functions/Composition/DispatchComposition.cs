@@ -72,10 +72,13 @@ public sealed class DispatchComposition
         ArgumentNullException.ThrowIfNull(loggers);
         ledger ??= new DynamoDbLedger(aws.DynamoDb, LedgerTableName(getVariable));
         var inventory = new Ec2InstanceInventory(aws.Ec2);
-        var replace = new ReplaceStep(aws.AutoScaling, new Ec2SuccessorLauncher(aws.Ec2), inventory, ledger, clock, metrics, loggers.CreateLogger<ReplaceStep>());
+        var launcher = new Ec2SuccessorLauncher(aws.Ec2);
+        var replace = new ReplaceStep(aws.AutoScaling, launcher, inventory, ledger, clock, metrics, loggers.CreateLogger<ReplaceStep>());
 
         DispatcherOptions options = DispatcherOptions.FromEnvironment(getVariable);
         options = forceDryRun ? options with { ForceDryRun = true } : options;
+        // In-process a step request is delivered exactly once, so the begin may claim the replace step for it.
+        options = options with { ClaimFirstStep = inline };
 
         // The runner resumes queued interruptions through the dispatcher, and the in-process invoker needs the
         // runner: break the cycle with a lazily created runner.
@@ -95,7 +98,9 @@ public sealed class DispatchComposition
             options,
             clock,
             metrics,
-            loggers.CreateLogger<Dispatcher>());
+            loggers.CreateLogger<Dispatcher>(),
+            aws.AutoScaling,
+            launcher);
         return new DispatchComposition(ledger, inventory, replace, dispatcher, () => runner.Value, loggers);
     }
 
