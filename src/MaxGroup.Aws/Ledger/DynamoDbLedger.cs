@@ -409,7 +409,10 @@ public sealed class DynamoDbLedger : ILedger
     {
         try
         {
-            await Guard(() => _client.TransactWriteItemsAsync(new TransactWriteItemsRequest { TransactItems = items }, cancellationToken));
+            // One token per attempt, kept across the SDK's own retries: a retry of a transaction that was applied but
+            // whose answer was lost succeeds instead of failing on its own record (DynamoDB honours it for 10 minutes).
+            var request = new TransactWriteItemsRequest { TransactItems = items, ClientRequestToken = Guid.NewGuid().ToString("N") };
+            await Guard(() => _client.TransactWriteItemsAsync(request, cancellationToken));
             return WriteResult.Written;
         }
         catch (TransactionCanceledException ex)

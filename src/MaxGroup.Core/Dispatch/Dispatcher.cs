@@ -154,9 +154,11 @@ public sealed class Dispatcher : IQueuedInterruptionResumer
 
         // Stage 1: everything that needs only the instance id, at once. A replayed warning is answered by the ledger
         // read; the EC2 reads it also paid for cost no time.
-        Task<InterruptionRecord?> existingTask = _ledger.GetAsync(instanceId, cancellationToken);
-        Task<InstanceFacts?> factsTask = _inventory.DescribeInstanceAsync(instanceId, cancellationToken);
-        Task<string?>? successorTask = _successors is null ? null : SearchSuccessorAsync(instanceId, cancellationToken);
+        // Each call starts on its own thread: a client's synchronous first-use work (building and signing the request)
+        // must not hold back the next call's start.
+        Task<InterruptionRecord?> existingTask = Task.Run(() => _ledger.GetAsync(instanceId, cancellationToken), cancellationToken);
+        Task<InstanceFacts?> factsTask = Task.Run(() => _inventory.DescribeInstanceAsync(instanceId, cancellationToken), cancellationToken);
+        Task<string?>? successorTask = _successors is null ? null : Task.Run(() => SearchSuccessorAsync(instanceId, cancellationToken), cancellationToken);
         InterruptionRecord? existing = await AwaitFirstAsync(existingTask, factsTask, successorTask);
         if (existing is not null)
         {
@@ -184,8 +186,9 @@ public sealed class Dispatcher : IQueuedInterruptionResumer
         }
 
         // Stage 2: the config and the group the replace step needs, at once.
-        Task<GroupConfigLookup> lookupTask = _configs.GetAsync(facts.GroupName, cancellationToken);
-        Task<AutoScalingGroupInfo?>? groupTask = _autoScaling is null ? null : DescribeGroupQuietlyAsync(facts.GroupName, cancellationToken);
+        string groupName = facts.GroupName;
+        Task<GroupConfigLookup> lookupTask = Task.Run(() => _configs.GetAsync(groupName, cancellationToken), cancellationToken);
+        Task<AutoScalingGroupInfo?>? groupTask = _autoScaling is null ? null : Task.Run(() => DescribeGroupQuietlyAsync(groupName, cancellationToken), cancellationToken);
         GroupConfigLookup lookup = await AwaitFirstAsync(lookupTask, groupTask);
         AutoScalingGroupInfo? group = groupTask is null ? null : await groupTask;
         if (!lookup.Managed || lookup.Config is null)
