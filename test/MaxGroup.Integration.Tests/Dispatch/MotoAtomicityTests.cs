@@ -28,8 +28,11 @@ public sealed class MotoAtomicityTests(MotoFixture moto, ITestOutputHelper outpu
         (int directLost, int directExtraWinners, int directErrors) = await MeasureAsync(moto.Endpoint, "direct");
         (int proxiedLost, int proxiedExtraWinners, int proxiedErrors) = await MeasureAsync(proxy.Endpoint, "proxied");
 
-        output.WriteLine($"straight to moto: {directLost} acknowledged PutItems lost, {directExtraWinners} extra winners of attribute_not_exists races, {directErrors} requests failed with a server error");
-        output.WriteLine($"through the serialising proxy: {proxiedLost} lost, {proxiedExtraWinners} extra winners, {proxiedErrors} server errors");
+        string finding =
+            $"straight to moto: {directLost} acknowledged PutItems lost, {directExtraWinners} extra winners of attribute_not_exists races, {directErrors} requests failed with a server error\n"
+            + $"through the serialising proxy: {proxiedLost} lost, {proxiedExtraWinners} extra winners, {proxiedErrors} server errors\n";
+        output.WriteLine(finding);
+        Bench.BenchArtifacts.Write("moto-atomicity.md", finding);
         Assert.Equal(0, proxiedLost);
         Assert.Equal(0, proxiedExtraWinners);
         Assert.Equal(0, proxiedErrors);
