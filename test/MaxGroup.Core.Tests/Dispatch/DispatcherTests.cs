@@ -60,8 +60,9 @@ public sealed class DispatcherTests
 
         Assert.Equal(DispatchStatus.Duplicate, second.Status);
         Assert.Single(_invoker.Started);
-        // The instance lookup runs alongside the ledger read (no time on the path); the redelivery starts nothing.
-        Assert.Equal(2, _inventory.Calls);
+        // The instance lookup runs alongside the ledger read (no time on the path), so the redelivery may or may not
+        // have issued one by the time the ledger answered; it starts nothing either way.
+        Assert.InRange(_inventory.Calls, 1, 2);
         InterruptionRecord? record = await _ledger.GetAsync("i-0123456789abcdef0", CancellationToken.None);
         Assert.Equal(["ev-1", "ev-2"], record!.EventIds);
     }
