@@ -9,14 +9,17 @@ using MaxGroup.Core.Remediation;
 namespace MaxGroup.Aws.Ledger;
 
 /// <summary>
-/// The ledger in DynamoDB. Each record carries a `version`; every change is a read, the shared
-/// <see cref="LedgerRules"/>, and a put conditioned on the version read (optimistic concurrency). Creating an
-/// interruption, completing it and promoting a queued one also rewrite the coordination item (in-flight slots and
-/// queue) in the same transaction, so the caps hold across concurrent dispatchers.
+/// The ledger in DynamoDB. Each record carries a `version`; a change to one record is a read, the shared
+/// <see cref="LedgerRules"/>, and a put conditioned on the version read (optimistic concurrency on that record only).
+/// In-flight slots are string sets on coordination items (one global, one per group) changed with ADD/DELETE under a
+/// size condition, never rewritten from a read: beginning an interruption is ONE transaction that creates the record
+/// (condition: it does not exist), takes a slot in both sets (condition: below the cap) and may mark the first step
+/// Running. Concurrent begins therefore never overwrite each other's slots; they only conflict and retry.
 /// </summary>
 public sealed class DynamoDbLedger : ILedger
 {
     private const int MaxAttempts = 12;
+    private const string ConditionalCheckFailed = "ConditionalCheckFailed";
     private readonly IAmazonDynamoDB _client;
     private readonly string _tableName;
 
@@ -26,44 +29,59 @@ public sealed class DynamoDbLedger : ILedger
         _tableName = tableName;
     }
 
-    public async Task<BeginResult> TryBeginInterruptionAsync(InterruptionRecord record, InFlightLimits limits, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>How a conditional transaction ended.</summary>
+    private enum WriteResult
+    {
+        Written,
+        /// <summary>The record's condition failed: it exists (begin) or changed (update).</summary>
+        RecordConflict,
+        /// <summary>A slot set is at its cap (possibly with expired slots in it).</summary>
+        Full,
+        /// <summary>Cancelled for another reason (a concurrent transaction on the same item): retry.</summary>
+        Retry,
+    }
+
+    public Task<BeginResult> TryBeginInterruptionAsync(InterruptionRecord record, InFlightLimits limits, DateTimeOffset now, CancellationToken cancellationToken) =>
+        TryBeginInterruptionAsync(record, limits, now, null, cancellationToken);
+
+    public async Task<BeginResult> TryBeginInterruptionAsync(InterruptionRecord record, InFlightLimits limits, DateTimeOffset now, string? claimStep, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(record);
+        ArgumentNullException.ThrowIfNull(limits);
+        InterruptionRecord active = LedgerRules.Activate(record, claimStep, now);
+        string slot = LedgerSlots.SlotElement(record.InstanceId, record.ReclaimAt, now);
         for (int attempt = 0; attempt < MaxAttempts; attempt++)
         {
             await BackOffAsync(attempt, cancellationToken);
-            (InterruptionRecord Record, long Version)? existing = await ReadAsync(record.InstanceId, cancellationToken);
-            if (existing is { } found)
+            WriteResult taken = await TransactAsync(
+                [PutRecord(active, 0), .. TakeSlot(record.GroupName, slot, limits)], cancellationToken);
+            switch (taken)
             {
-                InterruptionRecord seen = LedgerRules.AddEventIds(found.Record, record.EventIds);
-                if (seen.EventIds.Count == found.Record.EventIds.Count || await TryPutAsync(seen, found.Version, cancellationToken))
-                {
-                    return new BeginResult(BeginOutcome.AlreadyHandled, seen);
-                }
+                case WriteResult.Written:
+                    return new BeginResult(BeginOutcome.Started, active);
+                case WriteResult.RecordConflict:
+                    return await AlreadyHandledAsync(record, cancellationToken);
+                case WriteResult.Retry:
+                    continue;
+            }
 
+            // A cap looks reached: drop expired slots; with room now, try again, else queue.
+            if (await PruneAndCheckRoomAsync(record.GroupName, limits, now, cancellationToken))
+            {
                 continue;
             }
 
-            (InFlightSlots slots, long coordinationVersion) = await ReadCoordinationAsync(cancellationToken);
-            slots.PruneExpired(now);
-            InterruptionRecord stored;
-            if (slots.HasRoomFor(record.GroupName, limits))
+            InterruptionRecord queued = record with { Status = InterruptionStatus.Queued };
+            WriteResult enqueued = await TransactAsync(
+                [PutRecord(queued, 0), SetChange(LedgerTable.QueueKey, "ADD", LedgerTable.QueueAttribute, LedgerSlots.QueueElement(record.InstanceId, record.GroupName, now), null)],
+                cancellationToken);
+            switch (enqueued)
             {
-                slots.Activate(record.InstanceId, record.GroupName, record.ReclaimAt, now);
-                stored = record with { Status = InterruptionStatus.Active };
+                case WriteResult.Written:
+                    return new BeginResult(BeginOutcome.Queued, queued);
+                case WriteResult.RecordConflict:
+                    return await AlreadyHandledAsync(record, cancellationToken);
             }
-            else
-            {
-                slots.Enqueue(record.InstanceId, record.GroupName, now);
-                stored = record with { Status = InterruptionStatus.Queued };
-            }
-
-            if (await TryTransactAsync(stored, 0, slots, coordinationVersion, cancellationToken))
-            {
-                return new BeginResult(stored.Status == InterruptionStatus.Active ? BeginOutcome.Started : BeginOutcome.Queued, stored);
-            }
-
-            // Lost a race: either the record now exists (a concurrent delivery) or the slots changed; re-read decides.
         }
 
         throw Contention(record.InstanceId);
@@ -106,9 +124,16 @@ public sealed class DynamoDbLedger : ILedger
                 return false;
             }
 
-            (InFlightSlots slots, long coordinationVersion) = await ReadCoordinationAsync(cancellationToken);
-            slots.Release(instanceId);
-            if (await TryTransactAsync(LedgerRules.Complete(current.Record, now), current.Version, slots, coordinationVersion, cancellationToken))
+            // The slot's element carries its expiry, so it is looked up rather than recomputed; DELETE of an element
+            // that is already gone (pruned) changes nothing.
+            string groupKey = LedgerTable.GroupSlotsKey(current.Record.GroupName);
+            Task<IReadOnlySet<string>> globalTask = ReadSetAsync(LedgerTable.CoordinationKey, LedgerTable.SlotsAttribute, cancellationToken);
+            IReadOnlySet<string> groupSlots = await ReadSetAsync(groupKey, LedgerTable.SlotsAttribute, cancellationToken);
+            IReadOnlySet<string> globalSlots = await globalTask;
+            var items = new List<TransactWriteItem> { PutRecord(LedgerRules.Complete(current.Record, now), current.Version) };
+            items.AddRange(ReleaseSlot(LedgerTable.CoordinationKey, globalSlots, instanceId));
+            items.AddRange(ReleaseSlot(groupKey, groupSlots, instanceId));
+            if (await TransactAsync(items, cancellationToken) == WriteResult.Written)
             {
                 return true;
             }
@@ -118,30 +143,42 @@ public sealed class DynamoDbLedger : ILedger
     }
 
     public async Task<IReadOnlyList<QueuedInterruption>> ListQueuedAsync(CancellationToken cancellationToken) =>
-        (await ReadCoordinationAsync(cancellationToken)).Slots.QueueInOrder();
+        (await ReadSetAsync(LedgerTable.QueueKey, LedgerTable.QueueAttribute, cancellationToken))
+            .Select(LedgerSlots.ParseQueueElement)
+            .OfType<QueuedInterruption>()
+            .OrderBy(q => q.QueuedAt)
+            .ThenBy(q => q.InstanceId, StringComparer.Ordinal)
+            .ToList();
 
     public async Task<bool> TryPromoteQueuedAsync(string instanceId, InFlightLimits limits, DateTimeOffset now, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(limits);
         for (int attempt = 0; attempt < MaxAttempts; attempt++)
         {
             await BackOffAsync(attempt, cancellationToken);
+            Task<IReadOnlySet<string>> queueTask = ReadSetAsync(LedgerTable.QueueKey, LedgerTable.QueueAttribute, cancellationToken);
             (InterruptionRecord Record, long Version)? found = await ReadAsync(instanceId, cancellationToken);
+            IReadOnlySet<string> queue = await queueTask;
             if (found is not { Record.Status: InterruptionStatus.Queued } current)
             {
                 return false;
             }
 
-            (InFlightSlots slots, long coordinationVersion) = await ReadCoordinationAsync(cancellationToken);
-            slots.PruneExpired(now);
-            if (!slots.HasRoomFor(current.Record.GroupName, limits))
+            string slot = LedgerSlots.SlotElement(instanceId, current.Record.ReclaimAt, now);
+            var items = new List<TransactWriteItem> { PutRecord(LedgerRules.Promote(current.Record, now), current.Version) };
+            items.AddRange(TakeSlot(current.Record.GroupName, slot, limits));
+            List<string> entries = queue.Where(e => LedgerSlots.ParseQueueElement(e)?.InstanceId == instanceId).ToList();
+            if (entries.Count > 0)
             {
-                return false;
+                items.Add(SetChange(LedgerTable.QueueKey, "DELETE", LedgerTable.QueueAttribute, entries, null));
             }
 
-            slots.Activate(instanceId, current.Record.GroupName, current.Record.ReclaimAt, now);
-            if (await TryTransactAsync(LedgerRules.Promote(current.Record, now), current.Version, slots, coordinationVersion, cancellationToken))
+            switch (await TransactAsync(items, cancellationToken))
             {
-                return true;
+                case WriteResult.Written:
+                    return true;
+                case WriteResult.Full when !await PruneAndCheckRoomAsync(current.Record.GroupName, limits, now, cancellationToken):
+                    return false;
             }
         }
 
@@ -156,7 +193,7 @@ public sealed class DynamoDbLedger : ILedger
         {
             ScanResponse page = await Guard(() => _client.ScanAsync(new ScanRequest { TableName = _tableName, ExclusiveStartKey = startKey }, cancellationToken));
             records.AddRange((page.Items ?? [])
-                .Where(i => i.TryGetValue(LedgerTable.PartitionKey, out AttributeValue? k) && k.S != LedgerTable.CoordinationKey
+                .Where(i => i.TryGetValue(LedgerTable.PartitionKey, out AttributeValue? k) && !LedgerTable.IsCoordinationKey(k.S)
                     && !k.S.StartsWith(Rebalance.DynamoDbPrewarmLedger.KeyPrefix, StringComparison.Ordinal))
                 .Select(i => LedgerItems.FromItem(i).Record));
             startKey = page.LastEvaluatedKey is { Count: > 0 } next ? next : null;
@@ -165,6 +202,77 @@ public sealed class DynamoDbLedger : ILedger
 
         return records.OrderByDescending(r => r.WarningTime).Take(limit).ToList();
     }
+
+    /// <summary>
+    /// A redelivery: the event id is appended to the record that exists, nothing else changes. One conditional
+    /// UpdateItem (no read-modify-write), so many concurrent redeliveries of one interruption never collide.
+    /// </summary>
+    private async Task<BeginResult> AlreadyHandledAsync(InterruptionRecord record, CancellationToken cancellationToken)
+    {
+        if (record.EventIds.Count > 0)
+        {
+            try
+            {
+                UpdateItemResponse updated = await Guard(() => _client.UpdateItemAsync(new UpdateItemRequest
+                {
+                    TableName = _tableName,
+                    Key = LedgerItems.Key(record.InstanceId),
+                    UpdateExpression = "SET #e = list_append(#e, :ids), #v = #v + :one",
+                    ConditionExpression = "attribute_exists(#k) AND NOT contains(#e, :id)",
+                    ExpressionAttributeNames = new() { ["#e"] = LedgerItems.EventIds, ["#v"] = LedgerItems.Version, ["#k"] = LedgerTable.PartitionKey },
+                    ExpressionAttributeValues = new()
+                    {
+                        [":ids"] = new AttributeValue { L = record.EventIds.Select(id => new AttributeValue { S = id }).ToList() },
+                        [":one"] = new AttributeValue { N = "1" },
+                        [":id"] = new AttributeValue { S = record.EventIds[0] },
+                    },
+                    ReturnValues = ReturnValue.ALL_NEW,
+                }, cancellationToken));
+                return new BeginResult(BeginOutcome.AlreadyHandled, LedgerItems.FromItem(updated.Attributes).Record);
+            }
+            catch (ConditionalCheckFailedException)
+            {
+                // The id was recorded already (a redelivery of a redelivery): nothing to add.
+            }
+        }
+
+        return new BeginResult(BeginOutcome.AlreadyHandled, await GetAsync(record.InstanceId, cancellationToken) ?? record);
+    }
+
+    /// <summary>
+    /// Deletes expired slots from the global and the group set (unconditionally: an expired slot is expired for every
+    /// writer) and says whether both are below their caps afterwards.
+    /// </summary>
+    private async Task<bool> PruneAndCheckRoomAsync(string groupName, InFlightLimits limits, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        string groupKey = LedgerTable.GroupSlotsKey(groupName);
+        Task<IReadOnlySet<string>> globalTask = ReadSetAsync(LedgerTable.CoordinationKey, LedgerTable.SlotsAttribute, cancellationToken);
+        IReadOnlySet<string> group = await ReadSetAsync(groupKey, LedgerTable.SlotsAttribute, cancellationToken);
+        IReadOnlySet<string> global = await globalTask;
+        List<string> expiredGlobal = global.Where(e => LedgerSlots.IsExpired(e, now)).ToList();
+        List<string> expiredGroup = group.Where(e => LedgerSlots.IsExpired(e, now)).ToList();
+        if (expiredGlobal.Count > 0)
+        {
+            await DeleteElementsAsync(LedgerTable.CoordinationKey, expiredGlobal, cancellationToken);
+        }
+
+        if (expiredGroup.Count > 0)
+        {
+            await DeleteElementsAsync(groupKey, expiredGroup, cancellationToken);
+        }
+
+        return global.Count - expiredGlobal.Count < limits.Global && group.Count - expiredGroup.Count < limits.PerGroup;
+    }
+
+    private Task DeleteElementsAsync(string key, List<string> elements, CancellationToken cancellationToken) =>
+        Guard(() => _client.UpdateItemAsync(new UpdateItemRequest
+        {
+            TableName = _tableName,
+            Key = LedgerItems.Key(key),
+            UpdateExpression = "DELETE #s :e",
+            ExpressionAttributeNames = new() { ["#s"] = LedgerTable.SlotsAttribute },
+            ExpressionAttributeValues = new() { [":e"] = new AttributeValue { SS = elements } },
+        }, cancellationToken));
 
     private async Task<InterruptionRecord?> UpdateAsync(string instanceId, Func<InterruptionRecord, InterruptionRecord?> change, CancellationToken cancellationToken)
     {
@@ -203,22 +311,32 @@ public sealed class DynamoDbLedger : ILedger
         return response.Item is { Count: > 0 } item ? LedgerItems.FromItem(item) : null;
     }
 
-    private async Task<(InFlightSlots Slots, long Version)> ReadCoordinationAsync(CancellationToken cancellationToken)
+    private async Task<IReadOnlySet<string>> ReadSetAsync(string key, string attribute, CancellationToken cancellationToken)
     {
         GetItemResponse response = await Guard(() => _client.GetItemAsync(new GetItemRequest
         {
             TableName = _tableName,
-            Key = LedgerItems.Key(LedgerTable.CoordinationKey),
+            Key = LedgerItems.Key(key),
             ConsistentRead = true,
         }, cancellationToken));
-        return LedgerItems.FromCoordinationItem(response.Item);
+        return response.Item is { } item && item.TryGetValue(attribute, out AttributeValue? set) && set.SS is { } values
+            ? values.ToHashSet(StringComparer.Ordinal)
+            : new HashSet<string>(StringComparer.Ordinal);
     }
 
     private async Task<bool> TryPutAsync(InterruptionRecord record, long version, CancellationToken cancellationToken)
     {
         try
         {
-            await Guard(() => _client.PutItemAsync(ConditionalPut(LedgerItems.ToItem(record, version + 1), version).ToPutItemRequest(), cancellationToken));
+            Put put = PutRecord(record, version).Put;
+            await Guard(() => _client.PutItemAsync(new PutItemRequest
+            {
+                TableName = put.TableName,
+                Item = put.Item,
+                ConditionExpression = put.ConditionExpression,
+                ExpressionAttributeNames = put.ExpressionAttributeNames,
+                ExpressionAttributeValues = put.ExpressionAttributeValues,
+            }, cancellationToken));
             return true;
         }
         catch (ConditionalCheckFailedException)
@@ -227,31 +345,97 @@ public sealed class DynamoDbLedger : ILedger
         }
     }
 
-    /// <summary>Writes a record and the coordination item together, each conditioned on the version read (0 = must not exist).</summary>
-    private async Task<bool> TryTransactAsync(InterruptionRecord record, long recordVersion, InFlightSlots slots, long coordinationVersion, CancellationToken cancellationToken)
+    /// <summary>The record, conditioned on the version read (0 = must not exist yet).</summary>
+    private TransactWriteItem PutRecord(InterruptionRecord record, long version) => new()
+    {
+        Put = version == 0
+            ? new Put
+            {
+                TableName = _tableName,
+                Item = LedgerItems.ToItem(record, 1),
+                ConditionExpression = $"attribute_not_exists({LedgerTable.PartitionKey})",
+            }
+            : new Put
+            {
+                TableName = _tableName,
+                Item = LedgerItems.ToItem(record, version + 1),
+                ConditionExpression = "#v = :v",
+                ExpressionAttributeNames = new() { ["#v"] = LedgerItems.Version },
+                ExpressionAttributeValues = new() { [":v"] = new AttributeValue { N = version.ToString(CultureInfo.InvariantCulture) } },
+            },
+    };
+
+    /// <summary>ADD the slot to the global and the group set, each only while below its cap: no read, no overwrite.</summary>
+    private IEnumerable<TransactWriteItem> TakeSlot(string groupName, string slot, InFlightLimits limits) =>
+    [
+        SetChange(LedgerTable.CoordinationKey, "ADD", LedgerTable.SlotsAttribute, [slot], limits.Global),
+        SetChange(LedgerTable.GroupSlotsKey(groupName), "ADD", LedgerTable.SlotsAttribute, [slot], limits.PerGroup),
+    ];
+
+    private IEnumerable<TransactWriteItem> ReleaseSlot(string key, IReadOnlySet<string> slots, string instanceId)
+    {
+        List<string> mine = slots.Where(e => LedgerSlots.InstanceOf(e) == instanceId).ToList();
+        return mine.Count == 0 ? [] : [SetChange(key, "DELETE", LedgerTable.SlotsAttribute, mine, null)];
+    }
+
+    private TransactWriteItem SetChange(string key, string verb, string attribute, string element, int? cap) =>
+        SetChange(key, verb, attribute, [element], cap);
+
+    private TransactWriteItem SetChange(string key, string verb, string attribute, List<string> elements, int? cap)
+    {
+        var values = new Dictionary<string, AttributeValue> { [":e"] = new() { SS = elements } };
+        string? condition = null;
+        if (cap is { } limit)
+        {
+            condition = "attribute_not_exists(#s) OR size(#s) < :cap";
+            values[":cap"] = new AttributeValue { N = limit.ToString(CultureInfo.InvariantCulture) };
+        }
+
+        return new TransactWriteItem
+        {
+            Update = new Update
+            {
+                TableName = _tableName,
+                Key = LedgerItems.Key(key),
+                UpdateExpression = $"{verb} #s :e",
+                ConditionExpression = condition,
+                ExpressionAttributeNames = new() { ["#s"] = attribute },
+                ExpressionAttributeValues = values,
+            },
+        };
+    }
+
+    /// <summary>Runs the transaction; the first item is always the record, the ones with a cap are slot sets.</summary>
+    private async Task<WriteResult> TransactAsync(List<TransactWriteItem> items, CancellationToken cancellationToken)
     {
         try
         {
-            await Guard(() => _client.TransactWriteItemsAsync(new TransactWriteItemsRequest
-            {
-                TransactItems =
-                [
-                    new TransactWriteItem { Put = ConditionalPut(LedgerItems.ToItem(record, recordVersion + 1), recordVersion).ToPut() },
-                    new TransactWriteItem { Put = ConditionalPut(LedgerItems.ToCoordinationItem(slots, coordinationVersion + 1), coordinationVersion).ToPut() },
-                ],
-            }, cancellationToken));
-            return true;
+            // One token per attempt, kept across the SDK's own retries: a retry of a transaction that was applied but
+            // whose answer was lost succeeds instead of failing on its own record (DynamoDB honours it for 10 minutes).
+            var request = new TransactWriteItemsRequest { TransactItems = items, ClientRequestToken = Guid.NewGuid().ToString("N") };
+            await Guard(() => _client.TransactWriteItemsAsync(request, cancellationToken));
+            return WriteResult.Written;
         }
-        catch (TransactionCanceledException)
+        catch (TransactionCanceledException ex)
         {
-            return false;
+            List<CancellationReason> reasons = ex.CancellationReasons ?? [];
+            if (reasons.Count > 0 && reasons[0].Code == ConditionalCheckFailed)
+            {
+                return WriteResult.RecordConflict;
+            }
+
+            for (int i = 1; i < reasons.Count && i < items.Count; i++)
+            {
+                if (reasons[i].Code == ConditionalCheckFailed && items[i].Update?.ConditionExpression is not null)
+                {
+                    return WriteResult.Full;
+                }
+            }
+
+            // TransactionConflict (a concurrent transaction on the same item) or no reasons given: retry.
+            return WriteResult.Retry;
         }
     }
-
-    private ConditionalItem ConditionalPut(Dictionary<string, AttributeValue> item, long expectedVersion) =>
-        expectedVersion == 0
-            ? new ConditionalItem(_tableName, item, $"attribute_not_exists({LedgerTable.PartitionKey})", null)
-            : new ConditionalItem(_tableName, item, "#v = :v", new AttributeValue { N = expectedVersion.ToString(CultureInfo.InvariantCulture) });
 
     private static async Task<T> Guard<T>(Func<Task<T>> call)
     {
@@ -268,31 +452,9 @@ public sealed class DynamoDbLedger : ILedger
     private static RemoteApiException Contention(string instanceId) =>
         new("dynamodb", "LedgerContention", $"ledger record {instanceId} kept changing during {MaxAttempts} attempts", 409);
 
-    /// <summary>A put with its condition, usable alone or inside a transaction.</summary>
-    private sealed record ConditionalItem(string TableName, Dictionary<string, AttributeValue> Item, string Condition, AttributeValue? ExpectedVersion)
-    {
-        public PutItemRequest ToPutItemRequest() => new()
-        {
-            TableName = TableName,
-            Item = Item,
-            ConditionExpression = Condition,
-            ExpressionAttributeNames = ExpectedVersion is null ? null : new() { ["#v"] = LedgerItems.Version },
-            ExpressionAttributeValues = ExpectedVersion is null ? null : new() { [":v"] = ExpectedVersion },
-        };
-
-        public Put ToPut() => new()
-        {
-            TableName = TableName,
-            Item = Item,
-            ConditionExpression = Condition,
-            ExpressionAttributeNames = ExpectedVersion is null ? null : new() { ["#v"] = LedgerItems.Version },
-            ExpressionAttributeValues = ExpectedVersion is null ? null : new() { [":v"] = ExpectedVersion },
-        };
-    }
-
     /// <summary>
     /// Before a retry after a lost race: a full-jitter wait (up to 10 ms doubled per attempt, at most 320 ms), so that
-    /// concurrent writers of the shared coordination item spread out instead of colliding again at once.
+    /// concurrent writers spread out instead of colliding again at once.
     /// </summary>
     private static Task BackOffAsync(int attempt, CancellationToken cancellationToken)
     {

@@ -4,10 +4,11 @@ using MaxGroup.Core.Ledger;
 
 namespace MaxGroup.Aws.Ledger;
 
-/// <summary>Maps ledger records and the coordination item to DynamoDB items (snake_case attributes, ISO-8601 UTC times).</summary>
+/// <summary>Maps ledger records to DynamoDB items (snake_case attributes, ISO-8601 UTC times).</summary>
 internal static class LedgerItems
 {
     public const string Version = "version";
+    public const string EventIds = "event_ids";
     private const string TimeFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
 
     public static Dictionary<string, AttributeValue> ToItem(InterruptionRecord record, long version)
@@ -16,7 +17,7 @@ internal static class LedgerItems
         {
             [LedgerTable.PartitionKey] = S(record.InstanceId),
             ["first_event_id"] = S(record.FirstEventId),
-            ["event_ids"] = new() { L = record.EventIds.Select(S).ToList() },
+            [EventIds] = new() { L = record.EventIds.Select(S).ToList() },
             ["group"] = S(record.GroupName),
             ["warning_time"] = S(Time(record.WarningTime)),
             ["reclaim_at"] = S(Time(record.ReclaimAt)),
@@ -48,7 +49,7 @@ internal static class LedgerItems
         (new InterruptionRecord
         {
             InstanceId = Text(item, LedgerTable.PartitionKey) ?? "",
-            EventIds = List(item, "event_ids").Select(v => v.S ?? "").ToList(),
+            EventIds = List(item, LedgerItems.EventIds).Select(v => v.S ?? "").ToList(),
             GroupName = Text(item, "group") ?? "",
             WarningTime = ParseTime(Text(item, "warning_time")),
             ReclaimAt = ParseTime(Text(item, "reclaim_at")),
@@ -65,35 +66,6 @@ internal static class LedgerItems
             Progress = (item.TryGetValue("progress", out AttributeValue? p) ? p.M : null)?.ToDictionary(kv => kv.Key, kv => kv.Value.S ?? "")
                 ?? new Dictionary<string, string>(),
         }, Number(item, Version));
-
-    public static Dictionary<string, AttributeValue> ToCoordinationItem(InFlightSlots slots, long version) => new()
-    {
-        [LedgerTable.PartitionKey] = S(LedgerTable.CoordinationKey),
-        ["active"] = new()
-        {
-            M = slots.Active.ToDictionary(a => a.Key, a => new AttributeValue { M = new() { ["group"] = S(a.Value.GroupName), ["until"] = S(Time(a.Value.Until)) } }),
-        },
-        ["queued"] = new()
-        {
-            M = slots.Queued.ToDictionary(q => q.Key, q => new AttributeValue { M = new() { ["group"] = S(q.Value.GroupName), ["queued_at"] = S(Time(q.Value.QueuedAt)) } }),
-        },
-        [Version] = N(version),
-    };
-
-    public static (InFlightSlots Slots, long Version) FromCoordinationItem(Dictionary<string, AttributeValue>? item)
-    {
-        if (item is null || item.Count == 0)
-        {
-            return (new InFlightSlots(), 0);
-        }
-
-        Dictionary<string, AttributeValue> active = (item.TryGetValue("active", out AttributeValue? a) ? a.M : null) ?? [];
-        Dictionary<string, AttributeValue> queued = (item.TryGetValue("queued", out AttributeValue? q) ? q.M : null) ?? [];
-        var slots = new InFlightSlots(
-            active.Select(kv => KeyValuePair.Create(kv.Key, new ActiveSlot(Text(kv.Value.M, "group") ?? "", ParseTime(Text(kv.Value.M, "until"))))),
-            queued.Select(kv => new QueuedInterruption(kv.Key, Text(kv.Value.M, "group") ?? "", ParseTime(Text(kv.Value.M, "queued_at")))));
-        return (slots, Number(item, Version));
-    }
 
     public static Dictionary<string, AttributeValue> Key(string instanceId) => new() { [LedgerTable.PartitionKey] = S(instanceId) };
 

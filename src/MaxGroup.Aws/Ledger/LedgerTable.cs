@@ -14,8 +14,23 @@ public static class LedgerTable
     public const string PartitionKey = "instance_id";
     public const string TtlAttribute = "expires_at";
 
-    /// <summary>The item holding the in-flight slots and the queue; `#` never starts an instance id.</summary>
+    /// <summary>The item whose string set holds every in-flight slot (the global cap); `#` never starts an instance id.</summary>
     public const string CoordinationKey = "#in-flight";
+
+    /// <summary>String set of slot elements on the coordination items (<see cref="LedgerSlots"/>).</summary>
+    public const string SlotsAttribute = "slots";
+
+    /// <summary>String set of queue elements on the queue item (<see cref="LedgerSlots"/>).</summary>
+    public const string QueueAttribute = "queued";
+
+    /// <summary>The item whose string set holds the interruptions waiting for a slot.</summary>
+    public const string QueueKey = "#queued";
+
+    /// <summary>The item whose string set holds one group's in-flight slots (the per-group cap).</summary>
+    public static string GroupSlotsKey(string groupName) => CoordinationKey + "#" + groupName;
+
+    /// <summary>Coordination items, not interruption records.</summary>
+    public static bool IsCoordinationKey(string? key) => key is not null && key.StartsWith('#');
 
     public static CreateTableRequest Definition(string tableName) => new()
     {

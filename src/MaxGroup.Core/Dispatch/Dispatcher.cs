@@ -5,15 +5,18 @@ using MaxGroup.Core.Ledger;
 using MaxGroup.Core.Ports;
 using MaxGroup.Core.Rebalance;
 using MaxGroup.Core.Remediation;
+using MaxGroup.Core.Replace;
 using MaxGroup.Core.Time;
 using Microsoft.Extensions.Logging;
 
 namespace MaxGroup.Core.Dispatch;
 
 /// <summary>
-/// Turns one EventBridge event into work: for a Spot warning, one instance lookup, the group's config, the ledger
-/// entry (the conditional write that makes duplicates harmless), then the group's remediation steps started in
-/// parallel. Other event types are routed to the component that owns them.
+/// Turns one EventBridge event into work. For a Spot warning, three round trips before the steps start: (1) the ledger
+/// record ∥ the instance ∥ a successor already launched for it; (2) the group's config ∥ the group itself; (3) the
+/// ledger begin (the conditional write that makes duplicates harmless, takes the in-flight slot and, in-process, marks
+/// the replace step Running). Then the group's remediation steps start in parallel. Other event types are routed to the
+/// component that owns them.
 /// </summary>
 public sealed class Dispatcher : IQueuedInterruptionResumer
 {
@@ -26,6 +29,10 @@ public sealed class Dispatcher : IQueuedInterruptionResumer
     private readonly TimeProvider _clock;
     private readonly IMetrics _metrics;
     private readonly ILogger _logger;
+    // Describes the group alongside the config read, for the replace step; null = the step describes it.
+    private readonly IAutoScalingApi? _autoScaling;
+    // Searches for a successor pre-launched on a rebalance recommendation alongside the instance lookup; null = the step searches.
+    private readonly ISuccessorLauncher? _successors;
 
     public Dispatcher(
         IInstanceInventory inventory,
@@ -36,8 +43,12 @@ public sealed class Dispatcher : IQueuedInterruptionResumer
         DispatcherOptions options,
         TimeProvider clock,
         IMetrics metrics,
-        ILogger logger)
+        ILogger logger,
+        IAutoScalingApi? autoScaling = null,
+        ISuccessorLauncher? successors = null)
     {
+        _autoScaling = autoScaling;
+        _successors = successors;
         _inventory = inventory;
         _configs = configs;
         _ledger = ledger;
@@ -151,16 +162,24 @@ public sealed class Dispatcher : IQueuedInterruptionResumer
         var deadline = ReclaimDeadline.FromWarning(warning.Time);
         _metrics.Record("InterruptionWarnings", 1, MetricUnit.Count);
 
-        // A replayed warning must cost no EC2 call: the ledger answers first.
-        InterruptionRecord? existing = await _ledger.GetAsync(instanceId, cancellationToken);
+        // Stage 1: everything that needs only the instance id, at once. A replayed warning is answered by the ledger
+        // read; the EC2 reads it also paid for cost no time.
+        // Each call starts on its own thread: a client's synchronous first-use work (building and signing the request)
+        // must not hold back the next call's start.
+        Task<InterruptionRecord?> existingTask = Task.Run(() => _ledger.GetAsync(instanceId, cancellationToken), cancellationToken);
+        Task<InstanceFacts?> factsTask = Task.Run(() => _inventory.DescribeInstanceAsync(instanceId, cancellationToken), cancellationToken);
+        Task<string?>? successorTask = _successors is null ? null : Task.Run(() => SearchSuccessorAsync(instanceId, cancellationToken), cancellationToken);
+        InterruptionRecord? existing = await AwaitFirstAsync(existingTask, factsTask, successorTask);
         if (existing is not null)
         {
+            Observe(factsTask, successorTask);
             BeginResult seen = await _ledger.TryBeginInterruptionAsync(
                 existing with { EventIds = [warning.Id] }, _options.Limits, _clock.GetUtcNow(), cancellationToken);
             return Duplicate(warning, seen.Record);
         }
 
-        InstanceFacts? facts = await _inventory.DescribeInstanceAsync(instanceId, cancellationToken);
+        InstanceFacts? facts = await factsTask;
+        (bool successorSearched, string? successorId) = successorTask is null ? (false, null) : SuccessorResult(await successorTask);
         if (facts is null)
         {
             return DispatchResult.NoOp(warning, "instance not found", instanceId);
@@ -176,7 +195,12 @@ public sealed class Dispatcher : IQueuedInterruptionResumer
             return DispatchResult.NoOp(warning, "instance is not in an Auto Scaling group", instanceId);
         }
 
-        GroupConfigLookup lookup = await _configs.GetAsync(facts.GroupName, cancellationToken);
+        // Stage 2: the config and the group the replace step needs, at once.
+        string groupName = facts.GroupName;
+        Task<GroupConfigLookup> lookupTask = Task.Run(() => _configs.GetAsync(groupName, cancellationToken), cancellationToken);
+        Task<AutoScalingGroupInfo?>? groupTask = _autoScaling is null ? null : Task.Run(() => DescribeGroupQuietlyAsync(groupName, cancellationToken), cancellationToken);
+        GroupConfigLookup lookup = await AwaitFirstAsync(lookupTask, groupTask);
+        AutoScalingGroupInfo? group = groupTask is null ? null : await groupTask;
         if (!lookup.Managed || lookup.Config is null)
         {
             return DispatchResult.NoOp(warning, $"group is not managed: {lookup.Reason}", instanceId, facts.GroupName);
@@ -207,7 +231,9 @@ public sealed class Dispatcher : IQueuedInterruptionResumer
             ExpiresAt = deadline.WarningTime + _options.RecordLifetime,
         };
 
-        BeginResult begin = await _ledger.TryBeginInterruptionAsync(record, _options.Limits, now, cancellationToken);
+        // Stage 3: one conditional write creates the record, takes the slot and (in-process) claims the replace step.
+        string? claim = _options.ClaimFirstStep ? steps[0] : null;
+        BeginResult begin = await _ledger.TryBeginInterruptionAsync(record, _options.Limits, now, claim, cancellationToken);
         var result = new DispatchResult
         {
             Status = DispatchStatus.Started,
@@ -232,7 +258,13 @@ public sealed class Dispatcher : IQueuedInterruptionResumer
                     Reason = $"in-flight cap reached (global {_options.Limits.Global}, per group {_options.Limits.PerGroup}): queued",
                 };
             default:
-                IReadOnlyDictionary<string, string> errors = await StartStepsAsync(begin.Record, facts, config, "warning", cancellationToken);
+                var prepared = new PreparedStart(
+                    claim is not null && begin.Record.FindStep(claim) is { Status: StepStatus.Running, StartedAt: { } at } && at == now ? claim : null,
+                    now,
+                    group,
+                    successorSearched,
+                    successorId);
+                IReadOnlyDictionary<string, string> errors = await StartStepsAsync(begin.Record, facts, config, "warning", cancellationToken, prepared);
                 return result with
                 {
                     Reason = errors.Count == 0 ? $"started {string.Join(", ", steps)}" : $"started with {errors.Count} step(s) failing to start",
@@ -242,11 +274,12 @@ public sealed class Dispatcher : IQueuedInterruptionResumer
     }
 
     private async Task<IReadOnlyDictionary<string, string>> StartStepsAsync(
-        InterruptionRecord record, InstanceFacts facts, GroupConfig config, string trigger, CancellationToken cancellationToken)
+        InterruptionRecord record, InstanceFacts facts, GroupConfig config, string trigger, CancellationToken cancellationToken, PreparedStart? prepared = null)
     {
         var errors = new Dictionary<string, string>();
-        IEnumerable<Task> starts = record.Steps.Where(s => s.Status == StepStatus.Pending).Select(async step =>
+        IEnumerable<Task> starts = record.Steps.Where(s => s.Status == StepStatus.Pending || s.Name == prepared?.ClaimedStep).Select(async step =>
         {
+            bool replace = step.Name == StepNames.Replace && prepared is not null;
             var request = new RemediationRequest
             {
                 Step = step.Name,
@@ -258,6 +291,10 @@ public sealed class Dispatcher : IQueuedInterruptionResumer
                 Config = config,
                 DryRun = record.DryRun,
                 Trigger = trigger,
+                StepClaimedAt = step.Name == prepared?.ClaimedStep ? prepared.ClaimedAt : null,
+                Group = replace ? prepared!.Group : null,
+                SuccessorSearched = replace && prepared!.SuccessorSearched,
+                SuccessorInstanceId = replace ? prepared!.SuccessorInstanceId : null,
             };
             try
             {
@@ -346,10 +383,69 @@ public sealed class Dispatcher : IQueuedInterruptionResumer
         };
     }
 
+    /// <summary>Awaits <paramref name="first"/>; the others run on, and their failures are observed when they end (never unobserved).</summary>
+    private static async Task<T> AwaitFirstAsync<T>(Task<T> first, params Task?[] others)
+    {
+        try
+        {
+            return await first;
+        }
+        catch
+        {
+            Observe(others);
+            throw;
+        }
+    }
+
+    /// <summary>Tasks whose result is no longer needed: their failures are observed, never raised as unobserved.</summary>
+    private static void Observe(params Task?[] tasks)
+    {
+        foreach (Task? task in tasks)
+        {
+            _ = task?.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        }
+    }
+
+    private async Task<string?> SearchSuccessorAsync(string instanceId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _successors!.FindSuccessorAsync(instanceId, cancellationToken) ?? "";
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Not fatal: the replace step searches again itself (null = not searched).
+            _logger.LogWarning(ex, "Could not search for a successor of {InstanceId}; the replace step will", instanceId);
+            return null;
+        }
+    }
+
+    /// <summary>"" from the search means searched, none found; null means not searched.</summary>
+    private static (bool Searched, string? Id) SuccessorResult(string? found) =>
+        found is null ? (false, null) : (true, found.Length == 0 ? null : found);
+
+    private async Task<AutoScalingGroupInfo?> DescribeGroupQuietlyAsync(string groupName, CancellationToken cancellationToken)
+    {
+        try
+        {
+            IReadOnlyList<AutoScalingGroupInfo> groups = await _autoScaling!.DescribeAutoScalingGroupsAsync([groupName], cancellationToken);
+            return groups.FirstOrDefault(g => g.Name == groupName);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Not fatal: the replace step describes the group itself.
+            _logger.LogWarning(ex, "Could not describe group {GroupName}; the replace step will", groupName);
+            return null;
+        }
+    }
+
     private static string ActionText(InstanceAction action) => action switch
     {
         InstanceAction.Stop => "stop",
         InstanceAction.Hibernate => "hibernate",
         _ => "terminate",
     };
+
+    /// <summary>What the dispatcher learnt before the begin, handed to the replace step so it need not learn it again.</summary>
+    private sealed record PreparedStart(string? ClaimedStep, DateTimeOffset ClaimedAt, AutoScalingGroupInfo? Group, bool SuccessorSearched, string? SuccessorInstanceId);
 }

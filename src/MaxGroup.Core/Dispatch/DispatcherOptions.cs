@@ -13,6 +13,12 @@ public sealed record DispatcherOptions
     public TimeSpan RecordLifetime { get; init; } = TimeSpan.FromDays(30);
     /// <summary>At most this many queued interruptions are promoted per invocation, so one invocation stays short.</summary>
     public int MaxDequeuePerInvocation { get; init; } = 25;
+    /// <summary>
+    /// The begin marks the first step (replace) Running in the same ledger write, and the runner trusts that claim. Only
+    /// for steps run in-process (`--inline`): a Lambda asynchronous invocation may be delivered twice, and both copies
+    /// would trust the claim, so there the runner's own conditional start stays the guard.
+    /// </summary>
+    public bool ClaimFirstStep { get; init; }
 
     public static DispatcherOptions FromEnvironment(Func<string, string?> getVariable)
     {

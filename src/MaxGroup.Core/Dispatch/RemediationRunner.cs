@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using MaxGroup.Core.Ledger;
 using MaxGroup.Core.Ports;
 using MaxGroup.Core.Remediation;
@@ -24,6 +25,7 @@ public sealed class RemediationRunner
     private readonly IMetrics _metrics;
     private readonly ILogger _logger;
     private readonly IQueuedInterruptionResumer? _resumer;
+    private readonly ConcurrentDictionary<(string InstanceId, string Step, DateTimeOffset ClaimedAt), byte> _honouredClaims = new();
 
     public RemediationRunner(ILedger ledger, TimeProvider clock, IMetrics metrics, ILogger logger, IQueuedInterruptionResumer? resumer = null)
     {
@@ -43,7 +45,20 @@ public sealed class RemediationRunner
         ArgumentNullException.ThrowIfNull(step);
         ArgumentNullException.ThrowIfNull(request);
         string instanceId = request.Instance.InstanceId;
-        StepStart start = await _ledger.TryStartStepAsync(instanceId, step.Name, _clock.GetUtcNow(), StepLease, cancellationToken);
+        StepStart start;
+        if (request.StepClaimedAt is { } claimedAt && claimedAt + StepLease > _clock.GetUtcNow() && HonourOnce(instanceId, step.Name, claimedAt))
+        {
+            // The dispatcher's begin created the interruption with this step Running for this very request (in-process
+            // only, where a request is delivered exactly once): starting it again would cost a round trip and find it running.
+            start = StepStart.Started;
+        }
+        else
+        {
+            // A stale claim is an ordinary (re)start: the step must not assume it is the first run.
+            request = request.StepClaimedAt is null ? request : request with { StepClaimedAt = null };
+            start = await _ledger.TryStartStepAsync(instanceId, step.Name, _clock.GetUtcNow(), StepLease, cancellationToken);
+        }
+
         switch (start)
         {
             case StepStart.AlreadyComplete:
@@ -109,5 +124,23 @@ public sealed class RemediationRunner
         }
 
         return outcome;
+    }
+
+    /// <summary>
+    /// A claim is honoured once per process: the same request handed in again (which in-process does not happen) goes
+    /// through the ledger's conditional start like any other, so a completed step is still never redone.
+    /// </summary>
+    private bool HonourOnce(string instanceId, string step, DateTimeOffset claimedAt)
+    {
+        DateTimeOffset now = _clock.GetUtcNow();
+        if (_honouredClaims.Count > 1024)
+        {
+            foreach ((string, string, DateTimeOffset) stale in _honouredClaims.Keys.Where(k => k.Item3 + StepLease <= now).ToList())
+            {
+                _honouredClaims.TryRemove(stale, out _);
+            }
+        }
+
+        return _honouredClaims.TryAdd((instanceId, step, claimedAt), 0);
     }
 }

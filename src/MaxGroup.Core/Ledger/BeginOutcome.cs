@@ -1,6 +1,6 @@
 namespace MaxGroup.Core.Ledger;
 
-/// <summary>What <see cref="ILedger.TryBeginInterruptionAsync"/> did.</summary>
+/// <summary>What <see cref="ILedger.TryBeginInterruptionAsync(InterruptionRecord, InFlightLimits, DateTimeOffset, string?, CancellationToken)"/> did.</summary>
 public enum BeginOutcome
 {
     /// <summary>A new interruption holding an in-flight slot: start its steps.</summary>

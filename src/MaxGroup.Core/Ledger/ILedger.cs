@@ -14,6 +14,14 @@ public interface ILedger
     /// </summary>
     Task<BeginResult> TryBeginInterruptionAsync(InterruptionRecord record, InFlightLimits limits, DateTimeOffset now, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// As <see cref="TryBeginInterruptionAsync(InterruptionRecord, InFlightLimits, DateTimeOffset, CancellationToken)"/>, and
+    /// when the interruption starts (not queued, not already handled) <paramref name="claimStep"/> is marked Running at
+    /// <paramref name="now"/> in the same atomic write: the caller then runs that step without a separate
+    /// <see cref="TryStartStepAsync"/> (one round trip fewer before the successor request).
+    /// </summary>
+    Task<BeginResult> TryBeginInterruptionAsync(InterruptionRecord record, InFlightLimits limits, DateTimeOffset now, string? claimStep, CancellationToken cancellationToken);
+
     Task<InterruptionRecord?> GetAsync(string instanceId, CancellationToken cancellationToken);
 
     /// <summary>Marks a step Running unless it is complete, or running under a lease younger than <paramref name="lease"/>.</summary>

@@ -12,7 +12,10 @@ public sealed class InMemoryLedger : ILedger
     private readonly Dictionary<string, InterruptionRecord> _records = new(StringComparer.Ordinal);
     private readonly InFlightSlots _slots = new();
 
-    public Task<BeginResult> TryBeginInterruptionAsync(InterruptionRecord record, InFlightLimits limits, DateTimeOffset now, CancellationToken cancellationToken)
+    public Task<BeginResult> TryBeginInterruptionAsync(InterruptionRecord record, InFlightLimits limits, DateTimeOffset now, CancellationToken cancellationToken) =>
+        TryBeginInterruptionAsync(record, limits, now, null, cancellationToken);
+
+    public Task<BeginResult> TryBeginInterruptionAsync(InterruptionRecord record, InFlightLimits limits, DateTimeOffset now, string? claimStep, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(record);
         lock (_lock)
@@ -29,7 +32,7 @@ public sealed class InMemoryLedger : ILedger
             if (_slots.HasRoomFor(record.GroupName, limits))
             {
                 _slots.Activate(record.InstanceId, record.GroupName, record.ReclaimAt, now);
-                stored = record with { Status = InterruptionStatus.Active };
+                stored = LedgerRules.Activate(record, claimStep, now);
             }
             else
             {

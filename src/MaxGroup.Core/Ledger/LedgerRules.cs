@@ -14,6 +14,27 @@ public static class LedgerRules
         return record with { EventIds = record.EventIds.Union(eventIds, StringComparer.Ordinal).ToList() };
     }
 
+    /// <summary>
+    /// The record as it starts holding a slot: Active, and <paramref name="claimStep"/> (when it names a Pending step)
+    /// Running since <paramref name="now"/>, so that the begin and the step's start are one write.
+    /// </summary>
+    public static InterruptionRecord Activate(InterruptionRecord record, string? claimStep, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        InterruptionRecord active = record with { Status = InterruptionStatus.Active };
+        if (claimStep is null || active.FindStep(claimStep) is not { Status: StepStatus.Pending })
+        {
+            return active;
+        }
+
+        var running = new StepRecord { Name = claimStep, Status = StepStatus.Running, StartedAt = now };
+        return active with
+        {
+            Steps = ReplaceStep(active.Steps, running),
+            Timeline = [.. active.Timeline, new TimelineEntry(now, claimStep, "running")],
+        };
+    }
+
     /// <summary>The record with the step Running, or the reason it must not start (null record).</summary>
     public static (StepStart Decision, InterruptionRecord? Updated) StartStep(InterruptionRecord record, string step, DateTimeOffset now, TimeSpan lease)
     {

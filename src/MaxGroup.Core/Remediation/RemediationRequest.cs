@@ -1,5 +1,6 @@
 using MaxGroup.Core.Config;
 using MaxGroup.Core.Instances;
+using MaxGroup.Core.Ports;
 
 namespace MaxGroup.Core.Remediation;
 
@@ -23,6 +24,21 @@ public sealed record RemediationRequest
     public bool DryRun { get; init; }
     /// <summary>Why the step was started: "warning", "state-change", "launch", "sweep", "rebalance".</summary>
     public string Trigger { get; init; } = "warning";
-    /// <summary>The successor, when already known (volume step on later triggers).</summary>
+    /// <summary>
+    /// The successor, when already known (volume step on later triggers). For the replace step with
+    /// <see cref="SuccessorSearched"/>: what the dispatcher's search for a pre-launched successor found (null = none).
+    /// </summary>
     public string? SuccessorInstanceId { get; init; }
+
+    /// <summary>
+    /// The dispatcher's begin marked this step Running at this time in the same write that created the interruption:
+    /// the runner does not start it again, and the step knows no earlier run of it exists.
+    /// </summary>
+    public DateTimeOffset? StepClaimedAt { get; init; }
+
+    /// <summary>The dispatcher searched for a successor tagged spotmax:replaces=<c>Instance.InstanceId</c>; the result is <see cref="SuccessorInstanceId"/>.</summary>
+    public bool SuccessorSearched { get; init; }
+
+    /// <summary>The group as the dispatcher described it a moment ago (replace step only), so the step need not describe it again.</summary>
+    public AutoScalingGroupInfo? Group { get; init; }
 }

@@ -68,7 +68,10 @@ public sealed class ReplaceStep : IRemediationStep
             return StepOutcome.NoOp("instance is in no Auto Scaling group");
         }
 
-        AutoScalingGroupInfo? group = await DescribeGroupAsync(groupName, deadline, cancellationToken);
+        // The dispatcher described the group a moment ago, in parallel with the config read: no second round trip.
+        AutoScalingGroupInfo? group = request.Group is { } known && known.Name == groupName
+            ? known
+            : await DescribeGroupAsync(groupName, deadline, cancellationToken);
         if (group is null)
         {
             return StepOutcome.Failed($"Auto Scaling group {groupName} not found");
@@ -132,7 +135,12 @@ public sealed class ReplaceStep : IRemediationStep
             await Task.Delay(delay, _clock, cancellationToken);
         }
 
-        group = await DescribeGroupAsync(group.Name, deadline, cancellationToken) ?? group;
+        // Re-read the group after a delay, or on a re-run; with no delay on a first run the dispatcher's fresh view stands.
+        if (delay > TimeSpan.Zero || !IsFirstRun(request) || request.Group is null)
+        {
+            group = await DescribeGroupAsync(group.Name, deadline, cancellationToken) ?? group;
+        }
+
         var before = group.Instances.Select(i => i.InstanceId).ToHashSet(StringComparer.Ordinal);
         if (IsMember(group, doomed))
         {
@@ -161,10 +169,16 @@ public sealed class ReplaceStep : IRemediationStep
         RemediationRequest request, AutoScalingGroupInfo group, ReclaimDeadline deadline, Dictionary<string, string> details, CancellationToken cancellationToken)
     {
         string doomed = request.Instance.InstanceId;
-        InterruptionRecord? record = await _ledger.GetAsync(doomed, cancellationToken);
+        // A first run (this dispatch created the record) has no progress and no recorded successor; only a successor
+        // pre-launched on a rebalance recommendation can exist, and the dispatcher searched for it in parallel. A re-run
+        // reads both itself.
+        bool firstRun = IsFirstRun(request);
+        InterruptionRecord? record = firstRun ? null : await _ledger.GetAsync(doomed, cancellationToken);
         IReadOnlyDictionary<string, string> progress = record?.Progress ?? new Dictionary<string, string>();
 
-        string? successor = record?.SuccessorInstanceId ?? await _launcher.FindSuccessorAsync(doomed, cancellationToken);
+        string? successor = firstRun
+            ? request.SuccessorInstanceId
+            : record?.SuccessorInstanceId ?? await _launcher.FindSuccessorAsync(doomed, cancellationToken);
         if (successor is not null)
         {
             details["successor_reused"] = "true";
@@ -423,6 +437,9 @@ public sealed class ReplaceStep : IRemediationStep
     private void RecordReactionLatency(RemediationRequest request, string strategy) =>
         _metrics.Record("ReactionLatency", (_clock.GetUtcNow() - request.WarningTime).TotalMilliseconds, MetricUnit.Milliseconds,
             new Dictionary<string, string> { ["Strategy"] = strategy });
+
+    /// <summary>The dispatcher created the interruption with this step claimed and searched for a pre-launched successor.</summary>
+    private static bool IsFirstRun(RemediationRequest request) => request.StepClaimedAt is not null && request.SuccessorSearched;
 
     private static bool IsMember(AutoScalingGroupInfo group, string instanceId) =>
         group.Instances.Any(i => i.InstanceId == instanceId && i.LifecycleState is not ("Detaching" or "Detached" or "Terminating" or "Terminated"));

@@ -88,6 +88,8 @@ public sealed class DispatchComposition
 
         DispatcherOptions options = DispatcherOptions.FromEnvironment(getVariable);
         options = forceDryRun ? options with { ForceDryRun = true } : options;
+        // In-process a step request is delivered exactly once, so the begin may claim the replace step for it.
+        options = options with { ClaimFirstStep = inline };
 
         // The runner resumes queued interruptions through the dispatcher, and the in-process invoker needs the
         // runner: break the cycle with a lazily created runner.
@@ -107,7 +109,9 @@ public sealed class DispatchComposition
             options,
             clock,
             metrics,
-            loggers.CreateLogger<Dispatcher>())
+            loggers.CreateLogger<Dispatcher>(),
+            aws.AutoScaling,
+            launcher)
         {
             Rebalance = new RebalancePrewarmer(
                 inventory,

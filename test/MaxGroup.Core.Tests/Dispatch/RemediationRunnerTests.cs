@@ -78,7 +78,40 @@ public sealed class RemediationRunnerTests
         Assert.Equal(0, step.Runs);
     }
 
-    private async Task<RemediationRequest> BeginAsync()
+    [Fact]
+    public async Task Run_FreshClaimFromBegin_RunsOnceWithoutStartingAgainAndNotTwice()
+    {
+        DateTimeOffset claimedAt = _clock.GetUtcNow();
+        await BeginAsync(claimStep: "replace");
+        RemediationRequest request = Request() with { StepClaimedAt = claimedAt };
+        var runner = new RemediationRunner(_ledger, _clock, _metrics, NullLogger.Instance);
+        var step = new CountingStep("replace", _clock);
+
+        StepOutcome first = await runner.RunAsync(step, request, CancellationToken.None);
+        // The same request again (not possible in-process, but the claim must not outlive the step): not redone.
+        StepOutcome again = await runner.RunAsync(step, request, CancellationToken.None);
+
+        Assert.Equal(StepStatus.Done, first.Status);
+        Assert.Equal(StepStatus.NoOp, again.Status);
+        Assert.Equal(1, step.Runs);
+        InterruptionRecord record = (await _ledger.GetAsync(Id, CancellationToken.None))!;
+        Assert.Equal(StepStatus.Done, record.FindStep("replace")!.Status);
+        Assert.Equal(["warning", "running", "done", "done"], record.Timeline.Select(t => t.Status));
+    }
+
+    [Fact]
+    public async Task Run_UnclaimedRequestWhileClaimedStepRuns_IsNotStartedTwice()
+    {
+        await BeginAsync(claimStep: "replace");
+        var step = new CountingStep("replace", _clock);
+
+        StepOutcome outcome = await new RemediationRunner(_ledger, _clock, _metrics, NullLogger.Instance).RunAsync(step, Request(), CancellationToken.None);
+
+        Assert.Equal(StepStatus.NoOp, outcome.Status);
+        Assert.Equal(0, step.Runs);
+    }
+
+    private async Task<RemediationRequest> BeginAsync(string? claimStep = null)
     {
         var record = new InterruptionRecord
         {
@@ -90,7 +123,7 @@ public sealed class RemediationRunnerTests
             Steps = [new StepRecord { Name = "replace" }],
             Timeline = [new TimelineEntry(Samples.WarningTime, "interruption", "warning")],
         };
-        await _ledger.TryBeginInterruptionAsync(record, new InFlightLimits(), _clock.GetUtcNow(), CancellationToken.None);
+        await _ledger.TryBeginInterruptionAsync(record, new InFlightLimits(), _clock.GetUtcNow(), claimStep, CancellationToken.None);
         return Request();
     }
 

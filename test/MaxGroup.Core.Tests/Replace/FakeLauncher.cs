@@ -30,8 +30,23 @@ internal sealed class FakeLauncher(FakeInventory inventory) : ISuccessorLauncher
         return Task.FromResult(id);
     }
 
-    public Task<string?> FindSuccessorAsync(string interruptedInstanceId, CancellationToken cancellationToken) =>
-        Task.FromResult(_byReplaces.GetValueOrDefault(interruptedInstanceId));
+    /// <summary>How many times FindSuccessorAsync was called.</summary>
+    public int Searches => _searches;
+
+    public Task<string?> FindSuccessorAsync(string interruptedInstanceId, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _searches);
+        return Task.FromResult(_byReplaces.GetValueOrDefault(interruptedInstanceId));
+    }
+
+    /// <summary>A successor launched earlier (a rebalance pre-warm): running, tagged spotmax:replaces=<paramref name="interrupted"/>.</summary>
+    public void PreLaunch(string interrupted, string id)
+    {
+        inventory.Add(Samples.Instance(id, group: null) with { Tags = new Dictionary<string, string> { [SuccessorTags.Replaces] = interrupted } });
+        _byReplaces[interrupted] = id;
+    }
+
+    private int _searches;
 
     private readonly Dictionary<string, string> _byReplaces = [];
 }

@@ -247,6 +247,63 @@ public sealed class ReplaceStepTests
         Assert.Empty(_autoScaling.Calls);
     }
 
+    [Fact]
+    public async Task Launch_FirstRunWithPrewarmedSuccessor_ReusesItWithoutSearchingAgain()
+    {
+        _autoScaling.AddGroup("web", min: 1, max: 5, ["i-00000000000000001", Doomed]);
+        _launcher.PreLaunch(Doomed, "i-0000000000000beef");
+        await BeginAsync(claim: true);
+
+        StepOutcome outcome = await RunAsync(FirstRun(Request(Launch() with { DetachingDelaySeconds = 0 }), "i-0000000000000beef"));
+
+        Assert.Equal(StepStatus.Done, outcome.Status);
+        Assert.Equal("true", outcome.Details["successor_reused"]);
+        Assert.Equal("i-0000000000000beef", outcome.Details["successor_instance_id"]);
+        Assert.Empty(_launcher.Launched);
+        Assert.Equal(0, _launcher.Searches);
+        AutoScalingGroupInfo group = _autoScaling.Snapshot("web");
+        Assert.Contains(group.Instances, i => i.InstanceId == "i-0000000000000beef");
+        Assert.DoesNotContain(group.Instances, i => i.InstanceId == Doomed);
+        Assert.Equal(2, group.DesiredCapacity);
+    }
+
+    [Fact]
+    public async Task Launch_FirstRunNothingFound_LaunchesWithoutSearchingAgain()
+    {
+        _autoScaling.AddGroup("web", min: 1, max: 5, ["i-00000000000000001", Doomed]);
+        await BeginAsync(claim: true);
+
+        StepOutcome outcome = await RunAsync(FirstRun(Request(Launch()), successor: null));
+
+        Assert.Equal(StepStatus.Done, outcome.Status);
+        Assert.Single(_launcher.Launched);
+        Assert.Equal(0, _launcher.Searches);
+    }
+
+    [Fact]
+    public async Task Launch_ReRunWithoutClaim_SearchesEvenIfDispatcherSearched()
+    {
+        _autoScaling.AddGroup("web", min: 1, max: 5, ["i-00000000000000001", Doomed]);
+        _launcher.PreLaunch(Doomed, "i-0000000000000beef");
+        await BeginAsync();
+
+        // Not a first run (no claim): the dispatcher's "nothing found" is not trusted, the step searches itself.
+        StepOutcome outcome = await RunAsync(Request(Launch()) with { SuccessorSearched = true });
+
+        Assert.Equal(StepStatus.Done, outcome.Status);
+        Assert.Equal("i-0000000000000beef", outcome.Details["successor_instance_id"]);
+        Assert.Empty(_launcher.Launched);
+        Assert.Equal(1, _launcher.Searches);
+    }
+
+    private RemediationRequest FirstRun(RemediationRequest request, string? successor) => request with
+    {
+        StepClaimedAt = _clock.GetUtcNow(),
+        SuccessorSearched = true,
+        SuccessorInstanceId = successor,
+        Group = _autoScaling.Snapshot("web"),
+    };
+
     private static GroupConfig Launch() => new() { GroupName = "web", ReplacementStrategy = ReplacementStrategy.Launch, DetachingDelaySeconds = 20 };
 
     private static RemediationRequest Request(GroupConfig config) => new()
@@ -259,7 +316,7 @@ public sealed class ReplaceStepTests
         Config = config,
     };
 
-    private Task BeginAsync() => _ledger.TryBeginInterruptionAsync(
+    private Task BeginAsync(bool claim = false) => _ledger.TryBeginInterruptionAsync(
         new InterruptionRecord
         {
             InstanceId = Doomed,
@@ -271,6 +328,7 @@ public sealed class ReplaceStepTests
         },
         new InFlightLimits(),
         _clock.GetUtcNow(),
+        claim ? "replace" : null,
         CancellationToken.None);
 
     private Task<StepOutcome> RunAsync(RemediationRequest request) =>
