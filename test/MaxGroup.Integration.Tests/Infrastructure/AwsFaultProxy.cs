@@ -56,6 +56,7 @@ public sealed class AwsFaultProxy : IAsyncDisposable
     private readonly Random _random;
     private readonly object _randomLock = new();
     private readonly ConcurrentQueue<ProxiedCall> _calls = new();
+    private readonly List<(string Action, string Fault, int Times)> _scripted = [];
 
     private AwsFaultProxy(WebApplication app, string upstream, FaultPlan plan)
     {
@@ -89,6 +90,42 @@ public sealed class AwsFaultProxy : IAsyncDisposable
 
     public void ClearCalls() => _calls.Clear();
 
+    /// <summary>
+    /// Scripts a fault whatever the plan draws: the next <paramref name="times"/> calls of <paramref name="action"/>
+    /// (AttachInstances, RunInstances, PutItem...) get <paramref name="fault"/> (throttle, 5xx, drop-before, drop-after, latency).
+    /// </summary>
+    public void FailNext(string action, string fault, int times = 1)
+    {
+        lock (_scripted)
+        {
+            _scripted.Add((action, fault, times));
+        }
+    }
+
+    private string? Scripted(string action)
+    {
+        lock (_scripted)
+        {
+            int index = _scripted.FindIndex(s => s.Action == action);
+            if (index < 0)
+            {
+                return null;
+            }
+
+            (string name, string fault, int times) = _scripted[index];
+            if (times <= 1)
+            {
+                _scripted.RemoveAt(index);
+            }
+            else
+            {
+                _scripted[index] = (name, fault, times - 1);
+            }
+
+            return fault;
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _app.StopAsync();
@@ -111,7 +148,7 @@ public sealed class AwsFaultProxy : IAsyncDisposable
         string action = ActionOf(context.Request, body);
         FaultPlan plan = Plan;
         bool eligible = plan.Services.Count == 0 || plan.Services.Contains(service);
-        string fault = eligible ? Draw(plan) : "none";
+        string fault = Scripted(action) ?? (eligible ? Draw(plan) : "none");
 
         if (fault == "latency")
         {
