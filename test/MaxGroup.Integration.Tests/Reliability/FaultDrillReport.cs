@@ -21,7 +21,7 @@ internal static class FaultDrillReport
         }
     }
 
-    public static string Write(string fileName, IReadOnlyList<FaultDrillRun> runs)
+    public static string Write(string fileName, IReadOnlyList<FaultDrillRun> runs, IReadOnlyList<string>? aborted = null)
     {
         var md = new StringBuilder();
         md.AppendLine("| fault plan | seeds | runs | invariants | steps ended | failed or skipped steps (reason) |");
@@ -48,6 +48,12 @@ internal static class FaultDrillReport
                 .Select(g => $"{g.Key} {g.Count()} ({g.Count(c => c.Fault != "none")})"));
             md.AppendLine(CultureInfo.InvariantCulture,
                 $"| {run.Plan} | {run.Seed} | {run.Duration.TotalSeconds:0} s | {calls} | {(run.Successor is null ? "none" : "1")} | {run.VolumeOutcome} | {run.Steps} | {(run.Violations.Count == 0 ? "none" : Cell(string.Join("; ", run.Violations)))} |");
+        }
+
+        foreach (string line in aborted ?? [])
+        {
+            md.AppendLine();
+            md.AppendLine(CultureInfo.InvariantCulture, $"Aborted (setup or read-back failed, not counted as a run): {Cell(line)}");
         }
 
         System.IO.Directory.CreateDirectory(Directory);
