@@ -136,10 +136,10 @@ def main():
     md.append("| area | what was tried | runs | outcome |")
     md.append("|---|---|---|---|")
     drill_tests = [r for r in (drill_rows or []) if "FaultDrillTests" in r["name"]]
-    regressions = [r for r in (drill_rows or []) if "TransientFaultRecovery" in r["name"]]
+    regressions = [r for r in (drill_rows or []) if "TransientFaultRecovery" in r["name"] or "AmbiguousAutoScaling" in r["name"]]
     md.append(f"| fault drill | warning → replace, volume, drain, Consul; reclaim; duplicate warning; sweep — with AWS, Kubernetes and Consul behind fault proxies | "
               f"{drill_runs} runs | {drill_runs - len(violated)} runs with every invariant held, {len(violated)} with a violation; tests: {count(drill_tests)} |")
-    md.append(f"| transient-fault regressions | one scripted fault (500, 429, drop before/after) per Kubernetes or Consul call | {len(regressions)} cases | {count(regressions)} |")
+    md.append(f"| transient-fault regressions | one scripted fault (500, 429, drop before/after) per Kubernetes, Consul or Auto Scaling call | {len(regressions)} cases | {count(regressions)} |")
     md.append(f"| fuzzing (CsCheck) | random and mutated event JSON, config documents, Consul addresses and delays | {fuzz_iterations} generated inputs in {len(fuzz)} properties | {count(fuzz)} |")
     md.append(f"| event order and duplication | permutations of warning, state change, launch, each duplicated; concurrent dispatch | "
               f"{len(events) if events else 0} tests | {count(events) if events else 'no EventOrder*/ConcurrentDispatch* tests in this build'} |")

@@ -57,6 +57,7 @@ public sealed class AwsFaultProxy : IAsyncDisposable
     private readonly object _randomLock = new();
     private readonly ConcurrentQueue<ProxiedCall> _calls = new();
     private readonly List<(string Action, string Fault, int Times)> _scripted = [];
+    private readonly ConcurrentDictionary<string, (int Status, string ContentType, byte[] Body)> _runInstancesByToken = new(StringComparer.Ordinal);
 
     private AwsFaultProxy(WebApplication app, string upstream, FaultPlan plan)
     {
@@ -179,6 +180,18 @@ public sealed class AwsFaultProxy : IAsyncDisposable
             return;
         }
 
+        // moto 5.2.1 stores RunInstances' ClientToken but does not honour it; AWS does (a repeat with the same token
+        // returns the first launch). Emulate that, so a retried launch is judged by AWS's semantics, not the emulator's.
+        string? clientToken = action == "RunInstances" ? FormValue(body, "ClientToken") : null;
+        if (clientToken is not null && _runInstancesByToken.TryGetValue(clientToken, out var earlier))
+        {
+            context.Response.StatusCode = earlier.Status;
+            context.Response.ContentType = earlier.ContentType;
+            await context.Response.Body.WriteAsync(earlier.Body);
+            Record(service, action, start, earlier.Status, fault == "none" ? "client-token-replay" : fault);
+            return;
+        }
+
         using var upstreamRequest = new HttpRequestMessage(new HttpMethod(context.Request.Method), _upstreamBase + context.Request.Path + context.Request.QueryString);
         upstreamRequest.Content = new ByteArrayContent(body);
         foreach (KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues> header in context.Request.Headers)
@@ -197,6 +210,10 @@ public sealed class AwsFaultProxy : IAsyncDisposable
         upstreamRequest.Headers.Host = context.Request.Host.Value;
         using HttpResponseMessage response = await _upstream.SendAsync(upstreamRequest, context.RequestAborted);
         byte[] responseBody = await response.Content.ReadAsByteArrayAsync(context.RequestAborted);
+        if (clientToken is not null && response.IsSuccessStatusCode)
+        {
+            _runInstancesByToken.TryAdd(clientToken, ((int)response.StatusCode, response.Content.Headers.ContentType?.ToString() ?? "text/xml", responseBody));
+        }
 
         if (fault == "drop-after")
         {
@@ -291,6 +308,19 @@ public sealed class AwsFaultProxy : IAsyncDisposable
         }
 
         return request.Path.StartsWithSegments("/moto-api") ? "moto-api" : "unknown";
+    }
+
+    private static string? FormValue(byte[] body, string name)
+    {
+        foreach (string pair in Encoding.UTF8.GetString(body).Split('&'))
+        {
+            if (pair.StartsWith(name + "=", StringComparison.Ordinal))
+            {
+                return WebUtility.UrlDecode(pair[(name.Length + 1)..]);
+            }
+        }
+
+        return null;
     }
 
     internal static string ActionOf(HttpRequest request, byte[] body)
