@@ -14,7 +14,7 @@ namespace MaxGroup.Consul;
 /// </summary>
 public sealed class ConsulDeregistrationStep : IRemediationStep
 {
-    /// <summary>Retries after the agent, having answered earlier in the run, drops a connection; then the server fallback.</summary>
+    /// <summary>Retries in a row after the agent, having answered earlier in the run, drops a connection; then the server fallback.</summary>
     public const int MaxUnreachableRetries = 2;
 
     private readonly ConsulApiClient _consul;
@@ -159,6 +159,8 @@ public sealed class ConsulDeregistrationStep : IRemediationStep
             {
                 ids = await _consul.GetAgentServiceIdsAsync(run.Agent, run.Token, request.ReclaimAt, cancellationToken);
                 run.AgentAnswered = true;
+                // The budget is for consecutive silences: an agent that answers again is alive.
+                run.UnreachableRetries = 0;
                 if (run.LeaveDone)
                 {
                     if (ids.Count == 0)

@@ -70,6 +70,26 @@ public sealed class TransientFaultRecoveryTests
     }
 
     [Fact]
+    public async Task Consul_DropsSeparatedByAnswers_EachRetriedStillDone()
+    {
+        // Found by the drill (mix, seed 2): the retry budget counted every drop of the run, not drops in a row.
+        await using FakeConsul agent = await FakeConsul.StartAsync();
+        agent.AddService("web-1", "web");
+        agent.AddService("api-1", "api");
+        await using HttpFaultProxy proxy = await HttpFaultProxy.StartAsync("consul", $"http://{agent.Address}", FaultPlan.None);
+        proxy.FailNext("PUT /v1/agent/service/deregister/web-1", "drop-before");
+        proxy.FailNext("PUT /v1/agent/service/deregister/api-1", "drop-before");
+        proxy.FailNext("PUT /v1/agent/leave", "drop-before");
+        var logger = new CapturingLogger<ConsulDeregistrationStep>();
+
+        StepOutcome outcome = await ConsulTestData.Step(null, logger).RunAsync(ConsulTestData.Request(ConsulTestData.ConsulConfig(proxy.Port)), CancellationToken.None);
+
+        Assert.True(outcome.Status == StepStatus.Done, $"{outcome.Status}: {outcome.Reason}");
+        Assert.Equal(3, proxy.Calls.Count(c => c.Fault == "drop-before"));
+        Assert.Empty(agent.ServiceIds);
+    }
+
+    [Fact]
     public async Task Consul_AgentNeverAnswers_FallsBackWithoutRetrying()
     {
         // The retry is for an agent that answered earlier in the run; one that never did is treated as gone at once.
