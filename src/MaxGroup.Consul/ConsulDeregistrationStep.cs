@@ -14,6 +14,9 @@ namespace MaxGroup.Consul;
 /// </summary>
 public sealed class ConsulDeregistrationStep : IRemediationStep
 {
+    /// <summary>Retries in a row after the agent, having answered earlier in the run, drops a connection; then the server fallback.</summary>
+    public const int MaxUnreachableRetries = 2;
+
     private readonly ConsulApiClient _consul;
     private readonly ISecureParameterReader _secrets;
     private readonly TimeProvider _clock;
@@ -155,6 +158,9 @@ public sealed class ConsulDeregistrationStep : IRemediationStep
             try
             {
                 ids = await _consul.GetAgentServiceIdsAsync(run.Agent, run.Token, request.ReclaimAt, cancellationToken);
+                run.AgentAnswered = true;
+                // The budget is for consecutive silences: an agent that answers again is alive.
+                run.UnreachableRetries = 0;
                 if (run.LeaveDone)
                 {
                     if (ids.Count == 0)
@@ -212,6 +218,17 @@ public sealed class ConsulDeregistrationStep : IRemediationStep
                     return Verified(run, "services deregistered and the agent left (it no longer answers)");
                 }
 
+                // An agent that answered in this run and then drops one connection is not gone: a reset or a timeout
+                // mid-call is transient (and every call here is idempotent), so try it again before giving up on it.
+                if ((run.AgentAnswered || run.Self is not null) && run.UnreachableRetries < MaxUnreachableRetries && CanRetry(request))
+                {
+                    run.UnreachableRetries++;
+                    _logger.LogWarning("Consul agent {Agent} of {InstanceId} did not answer ({Error}); retry {Retry} of {MaxRetries}",
+                        run.Agent.Authority, request.Instance.InstanceId, ex.ErrorCode, run.UnreachableRetries, MaxUnreachableRetries);
+                    await Task.Delay(_options.RetryInterval, _clock, cancellationToken);
+                    continue;
+                }
+
                 _logger.LogWarning("Consul agent {Agent} of {InstanceId} is unreachable: {Error}", run.Agent.Authority, request.Instance.InstanceId, ex.Message);
                 run.Details["agent_error"] = ex.ErrorCode;
                 return await DeregisterThroughServerAsync(run, cancellationToken);
@@ -225,7 +242,8 @@ public sealed class ConsulDeregistrationStep : IRemediationStep
                     return StepOutcome.Failed("the reclaim deadline was reached before the Consul deregistration was verified", run.FinalDetails());
                 }
 
-                if (!ex.IsRetryable || !CanRetry(request))
+                // 429: the agent's own rate limit (limits.http_max_conns_per_client, RPC rate limiting): back off and retry.
+                if (!(ex.IsRetryable || ex.StatusCode == 429) || !CanRetry(request))
                 {
                     return StepOutcome.Failed($"Consul agent at {run.Agent.Authority} failed: {ex.Message}", run.FinalDetails());
                 }
@@ -383,6 +401,9 @@ public sealed class ConsulDeregistrationStep : IRemediationStep
         public bool TokenRefreshed { get; set; }
         public ConsulAgentSelf? Self { get; set; }
         public bool LeaveDone { get; set; }
+        /// <summary>The agent answered a call in this run: a later silence is more likely a blip than its end.</summary>
+        public bool AgentAnswered { get; set; }
+        public int UnreachableRetries { get; set; }
         public int Attempts { get; set; }
         public List<string> Deregistered { get; } = [];
         public List<string> Notes { get; } = [];

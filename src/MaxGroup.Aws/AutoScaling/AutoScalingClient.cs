@@ -19,6 +19,9 @@ public sealed class AutoScalingClient : IAutoScalingApi
     private const int MaxInstancesPerDescribe = 50;
     private const int MaxInstancesPerAttachOrDetach = 20;
 
+    // How many times an attach or detach whose outcome was ambiguous is sent in all (looking at the group in between).
+    private const int MaxAmbiguousRepeats = 3;
+
     private readonly AwsSignedHttpClient _client;
     private readonly int _pageSize;
 
@@ -88,10 +91,14 @@ public sealed class AutoScalingClient : IAutoScalingApi
         ArgumentNullException.ThrowIfNull(instanceIds);
         foreach (string[] batch in instanceIds.Chunk(MaxInstancesPerAttachOrDetach))
         {
-            QueryRequest query = NewQuery("AttachInstances")
-                .Add("AutoScalingGroupName", groupName)
-                .AddList("InstanceIds", batch);
-            await CallAsync(query, cancellationToken).ConfigureAwait(false);
+            await ConvergeAsync(
+                groupName,
+                batch,
+                pending => new QueryRequest("AttachInstances", ApiVersion) { Idempotent = false }
+                    .Add("AutoScalingGroupName", groupName)
+                    .AddList("InstanceIds", pending),
+                member => member is not null && member.LifecycleState is not ("Detaching" or "Detached"),
+                cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -101,11 +108,15 @@ public sealed class AutoScalingClient : IAutoScalingApi
         ArgumentNullException.ThrowIfNull(instanceIds);
         foreach (string[] batch in instanceIds.Chunk(MaxInstancesPerAttachOrDetach))
         {
-            QueryRequest query = NewQuery("DetachInstances")
-                .Add("AutoScalingGroupName", groupName)
-                .AddList("InstanceIds", batch)
-                .Add("ShouldDecrementDesiredCapacity", shouldDecrementDesiredCapacity);
-            await CallAsync(query, cancellationToken).ConfigureAwait(false);
+            await ConvergeAsync(
+                groupName,
+                batch,
+                pending => new QueryRequest("DetachInstances", ApiVersion) { Idempotent = false }
+                    .Add("AutoScalingGroupName", groupName)
+                    .AddList("InstanceIds", pending)
+                    .Add("ShouldDecrementDesiredCapacity", shouldDecrementDesiredCapacity),
+                member => member is null || member.LifecycleState is "Detaching" or "Detached",
+                cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -207,6 +218,35 @@ public sealed class AutoScalingClient : IAutoScalingApi
     }
 
     public static QueryRequest NewQuery(string action) => new(action, ApiVersion);
+
+    /// <summary>
+    /// Attach and detach change capacity, so a blind repeat after a lost answer would apply them twice (twice the
+    /// capacity, or an error for an instance already moved). The call is sent once; when its outcome is ambiguous the
+    /// group is described and only the instances not yet where they should be are sent again.
+    /// </summary>
+    private async Task ConvergeAsync(string groupName, string[] instanceIds, Func<string[], QueryRequest> call, Func<AutoScalingInstanceInfo?, bool> done, CancellationToken cancellationToken)
+    {
+        string[] pending = instanceIds;
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await CallAsync(call(pending), cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (RemoteApiException ex) when (ex.ErrorCode == AwsSignedHttpClient.AmbiguousOutcome && attempt < MaxAmbiguousRepeats)
+            {
+                IReadOnlyList<AutoScalingInstanceInfo> now = await DescribeAutoScalingInstancesAsync(pending, cancellationToken).ConfigureAwait(false);
+                pending = pending
+                    .Where(id => !done(now.FirstOrDefault(i => i.InstanceId == id && (i.GroupName is null || i.GroupName == groupName))))
+                    .ToArray();
+                if (pending.Length == 0)
+                {
+                    return;
+                }
+            }
+        }
+    }
 
     private XElement ParseXml(string action, AwsResponse response)
     {

@@ -26,4 +26,11 @@ public sealed record AwsRequest
     /// The caller's deadline: no retry wait is started that would end after it. Null uses <see cref="AwsCallDeadline.Current"/>.
     /// </summary>
     public DateTimeOffset? Deadline { get; init; }
+
+    /// <summary>
+    /// False for calls that a repeat would apply again (AttachInstances adds the instance and its capacity once more):
+    /// after an ambiguous failure (the connection dropped once the request may have reached AWS, or no answer came in
+    /// time) the client does not send it again but throws, so the caller can look at the state before it repeats.
+    /// </summary>
+    public bool Idempotent { get; init; } = true;
 }

@@ -86,11 +86,20 @@ public sealed class AwsSignedHttpClient
             catch (HttpRequestException ex)
             {
                 error = new RemoteApiException(Service.SigningName, "ConnectionError", $"{request.Operation}: {ex.Message}", 0, ex);
+                if (!request.Idempotent && !NeverSent(ex))
+                {
+                    // The request may have taken effect: sending it again could apply it twice. The caller looks first.
+                    throw new RemoteApiException(Service.SigningName, AmbiguousOutcome, $"{request.Operation}: the connection failed after the request was sent; it may or may not have taken effect ({ex.Message})", 0, ex);
+                }
             }
             catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
             {
                 // Our per-attempt timeout fired, not the caller's token: the peer did not answer in time.
                 error = new RemoteApiException(Service.SigningName, "RequestTimeout", $"{request.Operation}: no answer within {Retry.AttemptTimeout}", 0, ex);
+                if (!request.Idempotent)
+                {
+                    throw new RemoteApiException(Service.SigningName, AmbiguousOutcome, $"{request.Operation}: no answer within {Retry.AttemptTimeout}; it may or may not have taken effect", 0, ex);
+                }
             }
 
             if (attempt >= Retry.MaxAttempts)
@@ -108,6 +117,20 @@ public sealed class AwsSignedHttpClient
 
             await Task.Delay(wait, _clock, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Error code of a non-idempotent call (<see cref="AwsRequest.Idempotent"/> false) whose connection failed after the
+    /// request was sent: it may have taken effect. Status 0, so callers that treat it as retryable still can, after looking.
+    /// </summary>
+    public const string AmbiguousOutcome = "AmbiguousOutcome";
+
+    /// <summary>Whether the request surely never reached the peer (the connection was refused or could not be made).</summary>
+    public static bool NeverSent(HttpRequestException error)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        return error.HttpRequestError is HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError
+            || error.InnerException is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionRefused };
     }
 
     /// <summary>Throttling, server errors and no answer are worth another attempt; client errors are not.</summary>

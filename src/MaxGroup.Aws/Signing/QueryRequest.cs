@@ -21,6 +21,9 @@ public sealed class QueryRequest
 
     public string Action { get; }
 
+    /// <summary>See <see cref="AwsRequest.Idempotent"/>; set false for actions a repeat would apply twice.</summary>
+    public bool Idempotent { get; init; } = true;
+
     public IReadOnlyList<KeyValuePair<string, string>> Parameters => _parameters;
 
     public QueryRequest Add(string name, string value)
@@ -71,6 +74,7 @@ public sealed class QueryRequest
             Body = Encoding.UTF8.GetBytes(body.ToString()),
             Operation = Action,
             Deadline = deadline,
+            Idempotent = Idempotent,
         };
     }
 }

@@ -33,6 +33,9 @@ public sealed class ApiRateBudget
 
     public int Burst { get; }
 
+    /// <summary>The clock the budget refills by; the retry handler waits on it too.</summary>
+    public TimeProvider Clock => _clock;
+
     /// <summary>Reads MAXGROUP_K8S_QPS and MAXGROUP_K8S_BURST; unset or invalid values fall back to the defaults.</summary>
     public static ApiRateBudget FromEnvironment(Func<string, string?> environment, TimeProvider clock)
     {

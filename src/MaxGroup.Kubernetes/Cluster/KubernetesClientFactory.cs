@@ -119,9 +119,11 @@ public sealed class KubernetesClientFactory : IKubernetesClientSource, IDisposab
         // The API calls are short; a hung connection must not eat the whole interruption window.
         clientConfig.HttpClientTimeout = TimeSpan.FromSeconds(30);
         // The retry after a 401 goes through the budget too: the refresh handler sits outside it.
+        // Transient answers (429 outside evictions, 5xx, a dropped connection) are retried inside the client, each
+        // attempt through the budget: one API server hiccup must not fail a whole drain.
         return clientConfig.TokenProvider is EksTokenProvider eksTokens
-            ? new k8s.Kubernetes(clientConfig, new TokenRefreshHandler(eksTokens), new RateBudgetHandler(_budget))
-            : new k8s.Kubernetes(clientConfig, new RateBudgetHandler(_budget));
+            ? new k8s.Kubernetes(clientConfig, new TokenRefreshHandler(eksTokens), new TransientRetryHandler(_budget.Clock), new RateBudgetHandler(_budget))
+            : new k8s.Kubernetes(clientConfig, new TransientRetryHandler(_budget.Clock), new RateBudgetHandler(_budget));
     }
 
     private KubernetesClientConfiguration ForEks(string endpoint, string caData, string clusterName)

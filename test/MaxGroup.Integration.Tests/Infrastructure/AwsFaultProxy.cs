@@ -56,6 +56,8 @@ public sealed class AwsFaultProxy : IAsyncDisposable
     private readonly Random _random;
     private readonly object _randomLock = new();
     private readonly ConcurrentQueue<ProxiedCall> _calls = new();
+    private readonly List<(string Action, string Fault, int Times)> _scripted = [];
+    private readonly ConcurrentDictionary<string, (int Status, string ContentType, byte[] Body)> _runInstancesByToken = new(StringComparer.Ordinal);
 
     private AwsFaultProxy(WebApplication app, string upstream, FaultPlan plan)
     {
@@ -89,6 +91,42 @@ public sealed class AwsFaultProxy : IAsyncDisposable
 
     public void ClearCalls() => _calls.Clear();
 
+    /// <summary>
+    /// Scripts a fault whatever the plan draws: the next <paramref name="times"/> calls of <paramref name="action"/>
+    /// (AttachInstances, RunInstances, PutItem...) get <paramref name="fault"/> (throttle, 5xx, drop-before, drop-after, latency).
+    /// </summary>
+    public void FailNext(string action, string fault, int times = 1)
+    {
+        lock (_scripted)
+        {
+            _scripted.Add((action, fault, times));
+        }
+    }
+
+    private string? Scripted(string action)
+    {
+        lock (_scripted)
+        {
+            int index = _scripted.FindIndex(s => s.Action == action);
+            if (index < 0)
+            {
+                return null;
+            }
+
+            (string name, string fault, int times) = _scripted[index];
+            if (times <= 1)
+            {
+                _scripted.RemoveAt(index);
+            }
+            else
+            {
+                _scripted[index] = (name, fault, times - 1);
+            }
+
+            return fault;
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _app.StopAsync();
@@ -111,7 +149,7 @@ public sealed class AwsFaultProxy : IAsyncDisposable
         string action = ActionOf(context.Request, body);
         FaultPlan plan = Plan;
         bool eligible = plan.Services.Count == 0 || plan.Services.Contains(service);
-        string fault = eligible ? Draw(plan) : "none";
+        string fault = Scripted(action) ?? (eligible ? Draw(plan) : "none");
 
         if (fault == "latency")
         {
@@ -142,6 +180,18 @@ public sealed class AwsFaultProxy : IAsyncDisposable
             return;
         }
 
+        // moto 5.2.1 stores RunInstances' ClientToken but does not honour it; AWS does (a repeat with the same token
+        // returns the first launch). Emulate that, so a retried launch is judged by AWS's semantics, not the emulator's.
+        string? clientToken = action == "RunInstances" ? FormValue(body, "ClientToken") : null;
+        if (clientToken is not null && _runInstancesByToken.TryGetValue(clientToken, out var earlier))
+        {
+            context.Response.StatusCode = earlier.Status;
+            context.Response.ContentType = earlier.ContentType;
+            await context.Response.Body.WriteAsync(earlier.Body);
+            Record(service, action, start, earlier.Status, fault == "none" ? "client-token-replay" : fault);
+            return;
+        }
+
         using var upstreamRequest = new HttpRequestMessage(new HttpMethod(context.Request.Method), _upstreamBase + context.Request.Path + context.Request.QueryString);
         upstreamRequest.Content = new ByteArrayContent(body);
         foreach (KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues> header in context.Request.Headers)
@@ -160,6 +210,10 @@ public sealed class AwsFaultProxy : IAsyncDisposable
         upstreamRequest.Headers.Host = context.Request.Host.Value;
         using HttpResponseMessage response = await _upstream.SendAsync(upstreamRequest, context.RequestAborted);
         byte[] responseBody = await response.Content.ReadAsByteArrayAsync(context.RequestAborted);
+        if (clientToken is not null && response.IsSuccessStatusCode)
+        {
+            _runInstancesByToken.TryAdd(clientToken, ((int)response.StatusCode, response.Content.Headers.ContentType?.ToString() ?? "text/xml", responseBody));
+        }
 
         if (fault == "drop-after")
         {
@@ -254,6 +308,19 @@ public sealed class AwsFaultProxy : IAsyncDisposable
         }
 
         return request.Path.StartsWithSegments("/moto-api") ? "moto-api" : "unknown";
+    }
+
+    private static string? FormValue(byte[] body, string name)
+    {
+        foreach (string pair in Encoding.UTF8.GetString(body).Split('&'))
+        {
+            if (pair.StartsWith(name + "=", StringComparison.Ordinal))
+            {
+                return WebUtility.UrlDecode(pair[(name.Length + 1)..]);
+            }
+        }
+
+        return null;
     }
 
     internal static string ActionOf(HttpRequest request, byte[] body)

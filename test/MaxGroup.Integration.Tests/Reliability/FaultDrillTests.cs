@@ -1,182 +1,64 @@
-using System.Globalization;
-using System.Text;
-using Amazon.EC2.Model;
-using MaxGroup.Aws;
-using MaxGroup.Cli.Demo;
-using MaxGroup.Cli.Local;
-using MaxGroup.Core.Ledger;
-using MaxGroup.Core.Ports;
-using MaxGroup.Core.Remediation;
-using MaxGroup.Functions.Composition;
-using MaxGroup.Functions.Observability;
-using MaxGroup.Functions.Runtime;
 using MaxGroup.Integration.Tests.Infrastructure;
 using Xunit.Abstractions;
 
 namespace MaxGroup.Integration.Tests.Reliability;
 
-/// <summary>Runs only when MAXGROUP_DRILL=1: the interruption drill is slow (about 20 s a run).</summary>
-public sealed class DrillFactAttribute : FactAttribute
-{
-    public const string Variable = "MAXGROUP_DRILL";
-
-    public DrillFactAttribute()
-    {
-        if (Environment.GetEnvironmentVariable(Variable) != "1")
-        {
-            Skip = $"Fault drill off: set {Variable}=1 to run it (it writes artifacts/reliability.md).";
-        }
-    }
-}
-
 /// <summary>
-/// The full interruption drill (warning → replace → volume move) with MaxGroup's AWS calls going through the fault
-/// proxy, under each fault and their mix, with fixed seeds. AWS's own part (reclaiming the instance) is not faulted.
-/// After each run the invariants are read straight from the emulator and the ledger; every violation is reported.
+/// The interruption drill (warning → replace, volume move, drain, Consul; the instance reclaimed; the warning again;
+/// the volume sweep) with every call MaxGroup makes to AWS, Kubernetes and Consul going through fault proxies, under
+/// each fault plan and their mix, with fixed seeds. Invariants are read from the peers and the ledger after each run.
 /// </summary>
 [Collection(MotoCollection.Name)]
 public sealed class FaultDrillTests(MotoFixture moto, ITestOutputHelper output)
 {
-    private static readonly (string Name, FaultPlan Plan)[] Plans =
-    [
-        ("none", FaultPlan.None),
-        ("throttling 20%", new FaultPlan { Throttle = 0.2 }),
-        ("500/503 15%", new FaultPlan { ServerError = 0.15 }),
-        ("latency 300 ms on 30%", new FaultPlan { Latency = 0.3 }),
-        ("dropped before 10%", new FaultPlan { DropBefore = 0.1 }),
-        ("dropped after the call took effect 5%", new FaultPlan { DropAfter = 0.05 }),
-        ("mix", new FaultPlan { Throttle = 0.1, ServerError = 0.05, DropBefore = 0.03, DropAfter = 0.02, Latency = 0.1 }),
-    ];
-
-    private static readonly int[] Seeds = [1, 2, 3];
-
-    [DrillFact]
-    public async Task Drill_EveryFaultPlan_InvariantsHold()
+    /// <summary>Always on: one plan with every fault kind, one seed, so CI proves the drill itself still works.</summary>
+    [Fact]
+    public async Task Drill_MixedFaultsOneSeed_InvariantsHold()
     {
-        var report = new StringBuilder();
-        report.AppendLine("| faults | seed | calls | faults injected | outcome | invariant violations |");
-        report.AppendLine("|---|---|---|---|---|---|");
-        var violations = new List<string>();
-        foreach ((string name, FaultPlan plan) in Plans)
+        FaultDrillRun run = await RunAsync(FaultDrillPlan.Named("mix"), 1);
+        FaultDrillReport.Write("drill-smoke.md", [run]);
+        Assert.True(run.Calls.Any(c => c.Service == "kubernetes") && run.Calls.Any(c => c.Service == "consul"), "the drill reached neither Kubernetes nor Consul");
+        Assert.True(run.FaultsInjected > 0, "the mixed plan injected no fault");
+        Assert.True(run.Violations.Count == 0, string.Join("\n", run.Violations));
+    }
+
+    /// <summary>Opt-in (MAXGROUP_DRILL=1): every selected plan × seed; writes artifacts/reliability/drill.md.</summary>
+    [FaultDrillFact]
+    public async Task Drill_EveryFaultPlanAndSeed_InvariantsHold()
+    {
+        var runs = new List<FaultDrillRun>();
+        var aborted = new List<string>();
+        foreach (FaultDrillPlan plan in FaultDrillPlan.Selected())
         {
-            foreach (int seed in Seeds)
+            // A plan that draws nothing at random plays the same way under every seed: one run says it all.
+            IReadOnlyList<int> seeds = plan.IsRandom ? FaultDrillPlan.SelectedSeeds() : FaultDrillPlan.SelectedSeeds().Take(1).ToList();
+            foreach (int seed in seeds)
             {
-                DrillRun run = await RunAsync(plan with { Seed = seed, Services = new HashSet<string> { "ec2", "autoscaling", "dynamodb", "s3" } });
-                report.AppendLine(CultureInfo.InvariantCulture, $"| {name} | {seed} | {run.Calls} | {run.Faults} | {run.Outcome} | {(run.Violations.Count == 0 ? "none" : string.Join("; ", run.Violations))} |");
-                violations.AddRange(run.Violations.Select(v => $"{name}/{seed}: {v}"));
-                output.WriteLine($"{name} seed {seed}: {run.Outcome}; {string.Join("; ", run.Violations)}");
+                try
+                {
+                    runs.Add(await RunAsync(plan, seed));
+                }
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+                {
+                    // A run that could not be set up or read back says nothing about the invariants: report it, go on.
+                    aborted.Add($"{plan.Key}/seed {seed}: run aborted: {ex.GetType().Name}: {ex.Message}");
+                    output.WriteLine(aborted[^1]);
+                }
             }
         }
 
-        string artifacts = Path.Combine(Runtime.RepositoryPaths.Root, "artifacts");
-        Directory.CreateDirectory(artifacts);
-        await File.WriteAllTextAsync(Path.Combine(artifacts, "reliability.md"), report.ToString());
-        output.WriteLine(report.ToString());
+        output.WriteLine(FaultDrillReport.Write("drill.md", runs, aborted));
+        List<string> violations = runs.SelectMany(r => r.Violations.Select(v => $"{r.Plan}/seed {r.Seed}: {v}")).Concat(aborted).ToList();
         Assert.True(violations.Count == 0, string.Join("\n", violations));
     }
 
-    private async Task<DrillRun> RunAsync(FaultPlan plan)
+    private async Task<FaultDrillRun> RunAsync(FaultDrillPlan plan, int seed)
     {
-        await moto.ResetAsync();
-        string[] names = ["AWS_ENDPOINT_URL", "MAXGROUP_CONFIG_BUCKET", "MAXGROUP_CONFIG_PREFIX", "MAXGROUP_LEDGER_TABLE"];
-        Dictionary<string, string?> saved = names.ToDictionary(n => n, Environment.GetEnvironmentVariable);
-        try
-        {
-            Environment.SetEnvironmentVariable("MAXGROUP_CONFIG_BUCKET", DemoScene.ConfigBucket);
-            Environment.SetEnvironmentVariable("MAXGROUP_CONFIG_PREFIX", "groups/");
-            Environment.SetEnvironmentVariable("MAXGROUP_LEDGER_TABLE", "maxgroup-drill-ledger");
-            using var direct = new AwsClientFactory(AwsEnvironment.FromVariables(new Dictionary<string, string> { ["AWS_ENDPOINT_URL"] = moto.Endpoint, ["AWS_REGION"] = MotoFixture.Region }), TimeProvider.System);
-            await DemoScene.BuildAsync(direct, DemoScenario.Basic, CancellationToken.None);
-            await DispatchComposition.EnsureLedgerTableAsync(direct, n => n == "AWS_ENDPOINT_URL" ? moto.Endpoint : Environment.GetEnvironmentVariable(n), TimeProvider.System, CancellationToken.None);
-            AutoScalingGroupInfo before = await DemoScene.DescribeGroupAsync(direct, CancellationToken.None);
-            AutoScalingInstanceInfo doomed = before.Instances.OrderBy(i => i.AvailabilityZone, StringComparer.Ordinal).First();
-            Instance doomedInstance = (await direct.Ec2.DescribeInstancesAsync(new DescribeInstancesRequest { InstanceIds = [doomed.InstanceId] })).Reservations[0].Instances[0];
-            string volumeId = doomedInstance.BlockDeviceMappings.Single(b => b.DeviceName == "/dev/sdf").Ebs.VolumeId;
-
-            await using AwsFaultProxy proxy = await AwsFaultProxy.StartAsync(moto.Endpoint, plan);
-            Environment.SetEnvironmentVariable("AWS_ENDPOINT_URL", proxy.Endpoint);
-            var outcomes = new List<string>();
-            using (var host = new LocalFunctionHost(new InvocationOptions { Inline = true }, new LogSink(Stream.Null)))
-            {
-                DateTimeOffset reclaimAt = DateTimeOffset.UtcNow.AddSeconds(40);
-                outcomes.Add(Brief("warning", await host.InvokeAsync("dispatcher", DemoScene.WarningJson("drill-warning", doomed.InstanceId, doomed.AvailabilityZone ?? "us-east-1a", "terminate", reclaimAt), CancellationToken.None)));
-                // AWS's part, not faulted: the instance is reclaimed (early: the notice is best effort).
-                await direct.Ec2.TerminateInstancesAsync(new TerminateInstancesRequest { InstanceIds = [doomed.InstanceId] });
-                outcomes.Add(Brief("state", await host.InvokeAsync("dispatcher", DemoScene.StateChangeJson("drill-state", doomed.InstanceId, "terminated", DateTimeOffset.UtcNow), CancellationToken.None)));
-                // A duplicate of the warning, as EventBridge may deliver it again.
-                outcomes.Add(Brief("duplicate", await host.InvokeAsync("dispatcher", DemoScene.WarningJson("drill-warning", doomed.InstanceId, doomed.AvailabilityZone ?? "us-east-1a", "terminate", reclaimAt), CancellationToken.None)));
-            }
-
-            int calls = proxy.Calls.Count;
-            int faults = proxy.Calls.Count(c => c.Fault != "none");
-            var violations = await CheckInvariantsAsync(direct, before, doomed.InstanceId, volumeId);
-            return new DrillRun(calls, faults, string.Join(", ", outcomes), violations);
-        }
-        finally
-        {
-            foreach ((string name, string? value) in saved)
-            {
-                Environment.SetEnvironmentVariable(name, value);
-            }
-        }
+        FaultDrillRun run = await FaultDrillScenario.RunAsync(moto, plan, seed, FaultDrillReport.RunsDirectory);
+        FaultDrillReport.WriteRunDetail(run);
+        output.WriteLine($"{plan.Key} seed {seed}: {run.Duration.TotalSeconds:0} s, {run.Calls.Count} calls, {run.FaultsInjected} faults; {run.Steps}; volume {run.VolumeOutcome}; "
+            + $"violations: {(run.Violations.Count == 0 ? "none" : string.Join("; ", run.Violations))}");
+        output.WriteLine(string.Join(" | ", run.Invocations));
+        return run;
     }
-
-    private static async Task<List<string>> CheckInvariantsAsync(AwsClientFactory aws, AutoScalingGroupInfo before, string doomedId, string volumeId)
-    {
-        var violations = new List<string>();
-        AutoScalingGroupInfo after = await DemoScene.DescribeGroupAsync(aws, CancellationToken.None);
-        if (after.DesiredCapacity != before.DesiredCapacity)
-        {
-            violations.Add($"desired capacity {before.DesiredCapacity} -> {after.DesiredCapacity}");
-        }
-
-        DescribeInstancesResponse all = await aws.Ec2.DescribeInstancesAsync(new DescribeInstancesRequest());
-        int successors = all.Reservations.SelectMany(r => r.Instances)
-            .Count(i => i.State.Name != "terminated" && i.Tags?.Any(t => t.Key == "spotmax:replaces" && t.Value == doomedId) == true);
-        if (successors > 1)
-        {
-            violations.Add($"{successors} successors launched for {doomedId}");
-        }
-
-        DescribeVolumesResponse volumes = await aws.Ec2.DescribeVolumesAsync(new DescribeVolumesRequest { VolumeIds = [volumeId] });
-        Amazon.EC2.Model.Volume? volume = volumes.Volumes.SingleOrDefault();
-        if (volume is null)
-        {
-            violations.Add($"data volume {volumeId} deleted");
-        }
-        else
-        {
-            bool attachedToLiveGroupMember = volume.Attachments?.Count == 1 && after.Instances.Any(i => i.InstanceId == volume.Attachments[0].InstanceId);
-            bool pending = volume.Tags?.Any(t => t.Key == "spotmax:status" && t.Value is "pending" or "attaching") == true && (volume.Attachments?.Count ?? 0) == 0;
-            if (!attachedToLiveGroupMember && !pending)
-            {
-                violations.Add($"data volume {volumeId} neither on a group member nor tagged pending (state {volume.State}, {volume.Attachments?.Count ?? 0} attachments)");
-            }
-        }
-
-        using var ledgerHost = new LocalFunctionHost(new InvocationOptions(), new LogSink(Stream.Null));
-        InterruptionRecord? record = await ledgerHost.Root.Dispatch.Ledger.GetAsync(doomedId, CancellationToken.None);
-        if (record is not null)
-        {
-            foreach (StepRecord step in record.Steps)
-            {
-                if (step.Status is StepStatus.Pending or StepStatus.Running)
-                {
-                    violations.Add($"step {step.Name} left {step.Status}");
-                }
-                else if (step.Status is StepStatus.Failed or StepStatus.Skipped && string.IsNullOrWhiteSpace(step.Reason))
-                {
-                    violations.Add($"step {step.Name} {step.Status} without a reason");
-                }
-            }
-        }
-
-        return violations;
-    }
-
-    private static string Brief(string label, InvocationResult result) =>
-        result.Succeeded ? $"{label}: ok" : $"{label}: failed ({result.Error.ErrorType})";
-
-
-    private sealed record DrillRun(int Calls, int Faults, string Outcome, List<string> Violations);
 }

@@ -1,0 +1,263 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
+using MaxGroup.Integration.Tests.Infrastructure;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace MaxGroup.Integration.Tests.Reliability;
+
+/// <summary>
+/// A loopback reverse proxy in front of any HTTP(S) peer (the Kubernetes API fake, the Consul agent fake) that injects
+/// the faults of a <see cref="FaultPlan"/> the way such servers fail: 429 with Retry-After (API priority and fairness,
+/// Consul rate limits), 500/503, added latency, the connection dropped before forwarding, and dropped after the
+/// peer acted. For HTTPS it presents the peer's own certificate, so the client's CA pinning still applies.
+/// </summary>
+public sealed class HttpFaultProxy : IAsyncDisposable
+{
+    private static readonly HashSet<string> HopByHop = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "Connection", "Keep-Alive", "Transfer-Encoding", "Upgrade", "Proxy-Connection", "Host", "Content-Length",
+    };
+
+    private readonly WebApplication _app;
+    private readonly HttpClient _upstream;
+    private readonly string _upstreamBase;
+    private readonly string _name;
+    private readonly Random _random;
+    private readonly object _randomLock = new();
+    private readonly ConcurrentQueue<ProxiedCall> _calls = new();
+    private readonly List<(string Prefix, string Fault, int Times)> _scripted = [];
+
+    private HttpFaultProxy(WebApplication app, string name, string upstream, X509Certificate2? upstreamCa, FaultPlan plan)
+    {
+        _app = app;
+        _name = name;
+        _upstreamBase = upstream.TrimEnd('/');
+        Plan = plan;
+        // A different stream from the AWS proxy's, still fixed by the seed: the same seed replays the same faults.
+        _random = new Random(HashCode.Combine(plan.Seed, name.Length, name[0]));
+        var handler = new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false };
+        if (upstreamCa is not null)
+        {
+            // Trust exactly the peer's test CA, as the production client does with k8s_certificate_authority.
+            handler.SslOptions = new SslClientAuthenticationOptions
+            {
+                RemoteCertificateValidationCallback = (_, certificate, _, _) => ChainsTo(certificate, upstreamCa),
+            };
+        }
+
+        _upstream = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    public FaultPlan Plan { get; set; }
+
+    /// <summary>scheme://127.0.0.1:PORT to give clients.</summary>
+    public string Endpoint { get; private set; } = "";
+
+    public int Port { get; private set; }
+
+    public IReadOnlyList<ProxiedCall> Calls => _calls.ToArray();
+
+    /// <summary>
+    /// Scripts a fault for regression tests: the next <paramref name="times"/> requests whose "METHOD /path" starts with
+    /// <paramref name="actionPrefix"/> get <paramref name="fault"/> (throttle, 5xx, drop-before, drop-after, latency), whatever the plan draws.
+    /// </summary>
+    public void FailNext(string actionPrefix, string fault, int times = 1)
+    {
+        lock (_scripted)
+        {
+            _scripted.Add((actionPrefix, fault, times));
+        }
+    }
+
+    /// <param name="name">Label of the peer in the call log (kubernetes, consul).</param>
+    /// <param name="upstream">Base URL of the peer.</param>
+    /// <param name="plan">Faults to inject.</param>
+    /// <param name="serverCertificate">Certificate to serve HTTPS with (the peer's own); null = plain HTTP.</param>
+    /// <param name="upstreamCa">CA the peer's certificate chains to, when it is HTTPS.</param>
+    public static async Task<HttpFaultProxy> StartAsync(string name, string upstream, FaultPlan plan, X509Certificate2? serverCertificate = null, X509Certificate2? upstreamCa = null)
+    {
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(options => options.Listen(IPAddress.Loopback, 0, listen =>
+        {
+            if (serverCertificate is not null)
+            {
+                listen.UseHttps(serverCertificate);
+            }
+        }));
+        WebApplication app = builder.Build();
+        var proxy = new HttpFaultProxy(app, name, upstream, upstreamCa, plan);
+        app.Run(proxy.HandleAsync);
+        await app.StartAsync();
+        var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        proxy.Port = address.Port;
+        proxy.Endpoint = $"{address.Scheme}://127.0.0.1:{address.Port}";
+        return proxy;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        _upstream.Dispose();
+    }
+
+    private async Task HandleAsync(HttpContext context)
+    {
+        DateTimeOffset start = DateTimeOffset.UtcNow;
+        byte[] body;
+        using (var buffer = new MemoryStream())
+        {
+            await context.Request.Body.CopyToAsync(buffer);
+            body = buffer.ToArray();
+        }
+
+        string action = $"{context.Request.Method} {context.Request.Path}";
+        FaultPlan plan = Plan;
+        string fault = Scripted(action) ?? Draw(plan);
+        if (fault == "latency")
+        {
+            await Task.Delay(plan.LatencyAmount);
+        }
+
+        switch (fault)
+        {
+            case "drop-before":
+                Record(action, start, 0, fault);
+                context.Abort();
+                return;
+            case "throttle":
+                context.Response.StatusCode = 429;
+                context.Response.Headers.RetryAfter = "1";
+                context.Response.ContentType = "application/json";
+                await context.Response.WriteAsync("""{"kind":"Status","apiVersion":"v1","status":"Failure","message":"Too many requests, please try again later.","reason":"TooManyRequests","code":429}""");
+                Record(action, start, 429, fault);
+                return;
+            case "5xx":
+                int status = NextDouble() < 0.5 ? 500 : 503;
+                context.Response.StatusCode = status;
+                context.Response.ContentType = "text/plain";
+                await context.Response.WriteAsync($"{status} injected by the fault proxy");
+                Record(action, start, status, fault);
+                return;
+        }
+
+        using var upstreamRequest = new HttpRequestMessage(new HttpMethod(context.Request.Method), _upstreamBase + context.Request.Path + context.Request.QueryString);
+        if (body.Length > 0 || context.Request.ContentType is not null)
+        {
+            upstreamRequest.Content = new ByteArrayContent(body);
+        }
+
+        foreach (KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues> header in context.Request.Headers)
+        {
+            if (HopByHop.Contains(header.Key))
+            {
+                continue;
+            }
+
+            if (!upstreamRequest.Headers.TryAddWithoutValidation(header.Key, header.Value.ToArray()))
+            {
+                upstreamRequest.Content ??= new ByteArrayContent([]);
+                upstreamRequest.Content.Headers.TryAddWithoutValidation(header.Key, header.Value.ToArray());
+            }
+        }
+
+        using HttpResponseMessage response = await _upstream.SendAsync(upstreamRequest, context.RequestAborted);
+        byte[] responseBody = await response.Content.ReadAsByteArrayAsync(context.RequestAborted);
+        if (fault == "drop-after")
+        {
+            Record(action, start, 0, fault);
+            context.Abort();
+            return;
+        }
+
+        context.Response.StatusCode = (int)response.StatusCode;
+        foreach (KeyValuePair<string, IEnumerable<string>> header in response.Headers.Concat(response.Content.Headers))
+        {
+            if (!HopByHop.Contains(header.Key))
+            {
+                context.Response.Headers[header.Key] = header.Value.ToArray();
+            }
+        }
+
+        if (response.StatusCode is not (HttpStatusCode.NotModified or HttpStatusCode.NoContent))
+        {
+            await context.Response.Body.WriteAsync(responseBody);
+        }
+
+        Record(action, start, (int)response.StatusCode, fault);
+    }
+
+    private static bool ChainsTo(X509Certificate? certificate, X509Certificate2 ca)
+    {
+        if (certificate is not X509Certificate2 leaf)
+        {
+            return false;
+        }
+
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.Add(ca);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        return chain.Build(leaf);
+    }
+
+    private string? Scripted(string action)
+    {
+        lock (_scripted)
+        {
+            int index = _scripted.FindIndex(s => action.StartsWith(s.Prefix, StringComparison.Ordinal));
+            if (index < 0)
+            {
+                return null;
+            }
+
+            (string prefix, string fault, int times) = _scripted[index];
+            if (times <= 1)
+            {
+                _scripted.RemoveAt(index);
+            }
+            else
+            {
+                _scripted[index] = (prefix, fault, times - 1);
+            }
+
+            return fault;
+        }
+    }
+
+    private string Draw(FaultPlan plan)
+    {
+        double roll = NextDouble();
+        double edge = 0;
+        foreach ((double p, string name) in new[] { (plan.Throttle, "throttle"), (plan.ServerError, "5xx"), (plan.DropBefore, "drop-before"), (plan.DropAfter, "drop-after"), (plan.Latency, "latency") })
+        {
+            edge += p;
+            if (roll < edge)
+            {
+                return name;
+            }
+        }
+
+        return "none";
+    }
+
+    private double NextDouble()
+    {
+        lock (_randomLock)
+        {
+            return _random.NextDouble();
+        }
+    }
+
+    private void Record(string action, DateTimeOffset start, int status, string fault) =>
+        _calls.Enqueue(new ProxiedCall(_name, action, start, DateTimeOffset.UtcNow, status, fault));
+}
