@@ -236,9 +236,12 @@ public sealed class AutoScalingClient : IAutoScalingApi
             }
             catch (RemoteApiException ex) when (ex.ErrorCode == AwsSignedHttpClient.AmbiguousOutcome && attempt < MaxAmbiguousRepeats)
             {
-                IReadOnlyList<AutoScalingInstanceInfo> now = await DescribeAutoScalingInstancesAsync(pending, cancellationToken).ConfigureAwait(false);
+                // The group's own member list, not DescribeAutoScalingInstances: every role that attaches or detaches
+                // already holds DescribeAutoScalingGroups, and least privilege gives it nothing more.
+                IReadOnlyList<AutoScalingGroupInfo> groups = await DescribeAutoScalingGroupsAsync([groupName], cancellationToken).ConfigureAwait(false);
+                IReadOnlyList<AutoScalingInstanceInfo> members = groups.FirstOrDefault(g => g.Name == groupName)?.Instances ?? [];
                 pending = pending
-                    .Where(id => !done(now.FirstOrDefault(i => i.InstanceId == id && (i.GroupName is null || i.GroupName == groupName))))
+                    .Where(id => !done(members.FirstOrDefault(i => i.InstanceId == id)))
                     .ToArray();
                 if (pending.Length == 0)
                 {

@@ -13,9 +13,10 @@ using MaxGroup.Core.Remediation;
 using MaxGroup.Core.Replace;
 using MaxGroup.Core.Volume;
 using MaxGroup.Functions.Runtime;
-using MaxGroup.Integration.Tests.Consul;
 using MaxGroup.Integration.Tests.Infrastructure;
 using MaxGroup.Integration.Tests.Kubernetes;
+using MaxGroup.Simulators.Consul;
+using MaxGroup.Simulators.Kubernetes;
 
 namespace MaxGroup.Integration.Tests.Reliability;
 

@@ -5,6 +5,7 @@ using MaxGroup.Integration.Tests.Consul;
 using MaxGroup.Integration.Tests.Infrastructure;
 using MaxGroup.Integration.Tests.Kubernetes;
 using MaxGroup.Kubernetes.Budget;
+using MaxGroup.Simulators.Consul;
 
 namespace MaxGroup.Integration.Tests.Reliability;
 
