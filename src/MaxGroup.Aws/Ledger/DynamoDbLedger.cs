@@ -19,6 +19,10 @@ namespace MaxGroup.Aws.Ledger;
 public sealed class DynamoDbLedger : ILedger
 {
     private const int MaxAttempts = 12;
+
+    // A successor claim outlives the interruption record's own life in practice: a month, as the records' TTL.
+    private const int SuccessorClaimDays = 30;
+    private const string SuccessorOf = "successor_of";
     private const string ConditionalCheckFailed = "ConditionalCheckFailed";
     private readonly IAmazonDynamoDB _client;
     private readonly string _tableName;
@@ -90,12 +94,15 @@ public sealed class DynamoDbLedger : ILedger
     public async Task<InterruptionRecord?> GetAsync(string instanceId, CancellationToken cancellationToken) =>
         (await ReadAsync(instanceId, cancellationToken))?.Record;
 
-    public async Task<StepStart> TryStartStepAsync(string instanceId, string step, DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken)
+    public Task<StepStart> TryStartStepAsync(string instanceId, string step, DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken) =>
+        TryStartStepAsync(instanceId, step, now, lease, claim: null, cancellationToken);
+
+    public async Task<StepStart> TryStartStepAsync(string instanceId, string step, DateTimeOffset now, TimeSpan lease, string? claim, CancellationToken cancellationToken)
     {
         StepStart decision = StepStart.NoInterruption;
         await UpdateAsync(instanceId, record =>
         {
-            (decision, InterruptionRecord? updated) = LedgerRules.StartStep(record, step, now, lease);
+            (decision, InterruptionRecord? updated) = LedgerRules.StartStep(record, step, now, lease, claim);
             return updated;
         }, cancellationToken);
         return decision;
@@ -322,6 +329,34 @@ public sealed class DynamoDbLedger : ILedger
         return response.Item is { } item && item.TryGetValue(attribute, out AttributeValue? set) && set.SS is { } values
             ? values.ToHashSet(StringComparer.Ordinal)
             : new HashSet<string>(StringComparer.Ordinal);
+    }
+
+    public async Task<bool> TryClaimSuccessorAsync(string successorInstanceId, string instanceId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(successorInstanceId);
+        ArgumentException.ThrowIfNullOrEmpty(instanceId);
+        try
+        {
+            // Put-if-absent, or already ours: a retry whose first answer was lost still reads as our claim.
+            await Guard(() => _client.PutItemAsync(new PutItemRequest
+            {
+                TableName = _tableName,
+                Item = new Dictionary<string, AttributeValue>
+                {
+                    [LedgerTable.PartitionKey] = new AttributeValue { S = LedgerTable.SuccessorClaimKey(successorInstanceId) },
+                    [SuccessorOf] = new AttributeValue { S = instanceId },
+                    [LedgerTable.TtlAttribute] = new AttributeValue { N = now.AddDays(SuccessorClaimDays).ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture) },
+                },
+                ConditionExpression = "attribute_not_exists(#k) OR #of = :me",
+                ExpressionAttributeNames = new() { ["#k"] = LedgerTable.PartitionKey, ["#of"] = SuccessorOf },
+                ExpressionAttributeValues = new() { [":me"] = new AttributeValue { S = instanceId } },
+            }, cancellationToken));
+            return true;
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            return false;
+        }
     }
 
     private async Task<bool> TryPutAsync(InterruptionRecord record, long version, CancellationToken cancellationToken)

@@ -92,6 +92,11 @@ internal static class LedgerItems
             map["reason"] = S(step.Reason);
         }
 
+        if (step.Claim is not null)
+        {
+            map["claim"] = S(step.Claim);
+        }
+
         return new AttributeValue { M = map };
     }
 
@@ -102,6 +107,7 @@ internal static class LedgerItems
         StartedAt = Text(map, "started_at") is { } s ? ParseTime(s) : null,
         FinishedAt = Text(map, "finished_at") is { } f ? ParseTime(f) : null,
         Reason = Text(map, "reason"),
+        Claim = Text(map, "claim"),
         Details = (map.TryGetValue("details", out AttributeValue? d) ? d.M : null)?.ToDictionary(kv => kv.Key, kv => kv.Value.S ?? "")
             ?? new Dictionary<string, string>(),
     };

@@ -29,6 +29,9 @@ public static class LedgerTable
     /// <summary>The item whose string set holds one group's in-flight slots (the per-group cap).</summary>
     public static string GroupSlotsKey(string groupName) => CoordinationKey + "#" + groupName;
 
+    /// <summary>The item that says which interruption an instance is the successor of (first claim wins).</summary>
+    public static string SuccessorClaimKey(string successorInstanceId) => "#successor#" + successorInstanceId;
+
     /// <summary>Coordination items, not interruption records.</summary>
     public static bool IsCoordinationKey(string? key) => key is not null && key.StartsWith('#');
 

@@ -56,7 +56,10 @@ public sealed class RemediationRunner
         {
             // A stale claim is an ordinary (re)start: the step must not assume it is the first run.
             request = request.StepClaimedAt is null ? request : request with { StepClaimedAt = null };
-            start = await _ledger.TryStartStepAsync(instanceId, step.Name, _clock.GetUtcNow(), StepLease, cancellationToken);
+            // A fresh token per run: a retried write recognises itself, while a second delivery of the same request
+            // (Lambda's at-least-once) holds another token and finds the step running.
+            string claim = Guid.NewGuid().ToString("N");
+            start = await _ledger.TryStartStepAsync(instanceId, step.Name, _clock.GetUtcNow(), StepLease, claim, cancellationToken);
         }
 
         switch (start)

@@ -18,7 +18,7 @@ public interface ILedger
     /// As <see cref="TryBeginInterruptionAsync(InterruptionRecord, InFlightLimits, DateTimeOffset, CancellationToken)"/>, and
     /// when the interruption starts (not queued, not already handled) <paramref name="claimStep"/> is marked Running at
     /// <paramref name="now"/> in the same atomic write: the caller then runs that step without a separate
-    /// <see cref="TryStartStepAsync"/> (one round trip fewer before the successor request).
+    /// <see cref="TryStartStepAsync(string, string, DateTimeOffset, TimeSpan, string?, CancellationToken)"/> (one round trip fewer before the successor request).
     /// </summary>
     Task<BeginResult> TryBeginInterruptionAsync(InterruptionRecord record, InFlightLimits limits, DateTimeOffset now, string? claimStep, CancellationToken cancellationToken);
 
@@ -26,6 +26,19 @@ public interface ILedger
 
     /// <summary>Marks a step Running unless it is complete, or running under a lease younger than <paramref name="lease"/>.</summary>
     Task<StepStart> TryStartStepAsync(string instanceId, string step, DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// As the overload without a claim; a step already Running under the same <paramref name="claim"/> is this caller's
+    /// own earlier write (its answer lost, the request retried) and is reported <see cref="StepStart.Started"/>.
+    /// </summary>
+    Task<StepStart> TryStartStepAsync(string instanceId, string step, DateTimeOffset now, TimeSpan lease, string? claim, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Claims <paramref name="successorInstanceId"/> as the successor of <paramref name="instanceId"/>, atomically: true
+    /// when this interruption holds the claim (now or from an earlier call), false when another interruption took it
+    /// first. Two interruptions of one group that both wait for "the group's new instance" must not both take the same one.
+    /// </summary>
+    Task<bool> TryClaimSuccessorAsync(string successorInstanceId, string instanceId, DateTimeOffset now, CancellationToken cancellationToken);
 
     /// <summary>Records how a step ended and appends it to the timeline; returns the updated record.</summary>
     Task<InterruptionRecord?> RecordStepAsync(string instanceId, string step, StepOutcome outcome, DateTimeOffset now, CancellationToken cancellationToken);

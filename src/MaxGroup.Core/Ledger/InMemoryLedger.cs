@@ -11,6 +11,15 @@ public sealed class InMemoryLedger : ILedger
     private readonly Lock _lock = new();
     private readonly Dictionary<string, InterruptionRecord> _records = new(StringComparer.Ordinal);
     private readonly InFlightSlots _slots = new();
+    private readonly Dictionary<string, string> _successorClaims = new(StringComparer.Ordinal);
+
+    public Task<bool> TryClaimSuccessorAsync(string successorInstanceId, string instanceId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult(_successorClaims.TryAdd(successorInstanceId, instanceId) || _successorClaims[successorInstanceId] == instanceId);
+        }
+    }
 
     public Task<BeginResult> TryBeginInterruptionAsync(InterruptionRecord record, InFlightLimits limits, DateTimeOffset now, CancellationToken cancellationToken) =>
         TryBeginInterruptionAsync(record, limits, now, null, cancellationToken);
@@ -53,7 +62,10 @@ public sealed class InMemoryLedger : ILedger
         }
     }
 
-    public Task<StepStart> TryStartStepAsync(string instanceId, string step, DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken)
+    public Task<StepStart> TryStartStepAsync(string instanceId, string step, DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken) =>
+        TryStartStepAsync(instanceId, step, now, lease, claim: null, cancellationToken);
+
+    public Task<StepStart> TryStartStepAsync(string instanceId, string step, DateTimeOffset now, TimeSpan lease, string? claim, CancellationToken cancellationToken)
     {
         lock (_lock)
         {
@@ -62,7 +74,7 @@ public sealed class InMemoryLedger : ILedger
                 return Task.FromResult(StepStart.NoInterruption);
             }
 
-            (StepStart decision, InterruptionRecord? updated) = LedgerRules.StartStep(record, step, now, lease);
+            (StepStart decision, InterruptionRecord? updated) = LedgerRules.StartStep(record, step, now, lease, claim);
             if (updated is not null)
             {
                 _records[instanceId] = updated;

@@ -36,7 +36,7 @@ public static class LedgerRules
     }
 
     /// <summary>The record with the step Running, or the reason it must not start (null record).</summary>
-    public static (StepStart Decision, InterruptionRecord? Updated) StartStep(InterruptionRecord record, string step, DateTimeOffset now, TimeSpan lease)
+    public static (StepStart Decision, InterruptionRecord? Updated) StartStep(InterruptionRecord record, string step, DateTimeOffset now, TimeSpan lease, string? claim = null)
     {
         ArgumentNullException.ThrowIfNull(record);
         StepRecord? current = record.FindStep(step);
@@ -47,10 +47,10 @@ public static class LedgerRules
 
         if (current is { Status: StepStatus.Running, StartedAt: { } started } && started + lease > now)
         {
-            return (StepStart.AlreadyRunning, null);
+            return claim is not null && current.Claim == claim ? (StepStart.Started, null) : (StepStart.AlreadyRunning, null);
         }
 
-        var running = new StepRecord { Name = step, Status = StepStatus.Running, StartedAt = now };
+        var running = new StepRecord { Name = step, Status = StepStatus.Running, StartedAt = now, Claim = claim };
         return (StepStart.Started, record with
         {
             Steps = ReplaceStep(record.Steps, running),

@@ -12,6 +12,12 @@ public sealed record StepRecord
     public string? Reason { get; init; }
     public IReadOnlyDictionary<string, string> Details { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>
+    /// The token of the run that marked the step Running. When that write took effect but its answer was lost, the
+    /// retry finds its own token and carries on, instead of taking itself for another run and leaving the step stuck.
+    /// </summary>
+    public string? Claim { get; init; }
+
     /// <summary>Done and NoOp are final: such a step is never run again for the same interruption.</summary>
     public bool IsComplete => Status is StepStatus.Done or StepStatus.NoOp;
 

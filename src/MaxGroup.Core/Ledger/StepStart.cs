@@ -1,6 +1,6 @@
 namespace MaxGroup.Core.Ledger;
 
-/// <summary>What <see cref="ILedger.TryStartStepAsync"/> decided.</summary>
+/// <summary>What <see cref="ILedger.TryStartStepAsync(string, string, DateTimeOffset, TimeSpan, string?, CancellationToken)"/> decided.</summary>
 public enum StepStart
 {
     /// <summary>The step is now Running for this caller.</summary>

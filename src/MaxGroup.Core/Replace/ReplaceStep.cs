@@ -382,10 +382,16 @@ public sealed class ReplaceStep : IRemediationStep
         while (true)
         {
             AutoScalingGroupInfo? group = await DescribeGroupAsync(groupName, deadline, cancellationToken);
-            AutoScalingInstanceInfo? fresh = group?.Instances.FirstOrDefault(i => i.InstanceId != doomed && !before.Contains(i.InstanceId));
-            if (fresh is not null)
+            // Several interruptions of one group may wait at once, each seeing every new member: the ledger's
+            // first-claim-wins decides whose successor each one is, so no two take the same instance.
+            foreach (AutoScalingInstanceInfo fresh in (group?.Instances ?? [])
+                .Where(i => i.InstanceId != doomed && !before.Contains(i.InstanceId))
+                .OrderBy(i => i.InstanceId, StringComparer.Ordinal))
             {
-                return fresh.InstanceId;
+                if (await _ledger.TryClaimSuccessorAsync(fresh.InstanceId, doomed, _clock.GetUtcNow(), cancellationToken))
+                {
+                    return fresh.InstanceId;
+                }
             }
 
             DateTimeOffset next = _clock.GetUtcNow() + _options.PollInterval;

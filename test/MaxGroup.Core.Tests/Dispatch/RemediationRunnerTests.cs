@@ -47,6 +47,54 @@ public sealed class RemediationRunnerTests
     }
 
     [Fact]
+    public async Task TryStartStep_SameClaimAgain_IsTheCallersOwnWriteAndStarts()
+    {
+        // A write whose answer was lost is retried by the same run with the same claim: it must not read as another run.
+        await BeginAsync();
+        DateTimeOffset now = _clock.GetUtcNow();
+
+        StepStart first = await _ledger.TryStartStepAsync(Id, "replace", now, RemediationRunner.StepLease, "run-a", CancellationToken.None);
+        StepStart retried = await _ledger.TryStartStepAsync(Id, "replace", now, RemediationRunner.StepLease, "run-a", CancellationToken.None);
+        StepStart otherRun = await _ledger.TryStartStepAsync(Id, "replace", now, RemediationRunner.StepLease, "run-b", CancellationToken.None);
+        StepStart unclaimed = await _ledger.TryStartStepAsync(Id, "replace", now, RemediationRunner.StepLease, CancellationToken.None);
+
+        Assert.Equal(StepStart.Started, first);
+        Assert.Equal(StepStart.Started, retried);
+        Assert.Equal(StepStart.AlreadyRunning, otherRun);
+        Assert.Equal(StepStart.AlreadyRunning, unclaimed);
+        Assert.Equal("run-a", (await _ledger.GetAsync(Id, CancellationToken.None))!.FindStep("replace")!.Claim);
+    }
+
+    [Fact]
+    public async Task TryClaimSuccessor_ConcurrentClaimsOfOneInstance_ExactlyOneInterruptionGetsIt()
+    {
+        Task<bool>[] claims = Enumerable.Range(0, 20)
+            .Select(i => Task.Run(() => _ledger.TryClaimSuccessorAsync("i-0000000000000000a", $"i-{i:D17}", _clock.GetUtcNow(), CancellationToken.None)))
+            .ToArray();
+
+        bool[] won = await Task.WhenAll(claims);
+
+        Assert.Single(won, w => w);
+    }
+
+    [Fact]
+    public async Task Run_SameRequestDeliveredTwice_SecondRunFindsTheStepRunning()
+    {
+        // Each run claims with its own token, so a duplicate delivery of one request never passes for the first.
+        RemediationRequest request = await BeginAsync();
+        var step = new CountingStep("replace", _clock, runFor: TimeSpan.FromSeconds(30));
+        var runner = new RemediationRunner(_ledger, _clock, _metrics, NullLogger.Instance);
+        Task<StepOutcome> first = runner.RunAsync(step, request, CancellationToken.None);
+
+        StepOutcome second = await runner.RunAsync(step, request, CancellationToken.None);
+        _clock.Advance(TimeSpan.FromSeconds(30));
+        await first;
+
+        Assert.Equal(StepStatus.NoOp, second.Status);
+        Assert.Equal(1, step.Runs);
+    }
+
+    [Fact]
     public async Task Run_StepOutlivesReclaim_IsSkippedAndCountedAsDeadlineMiss()
     {
         RemediationRequest request = await BeginAsync();

@@ -125,6 +125,54 @@ public sealed class DynamoDbLedgerMotoTests(MotoFixture moto) : IAsyncLifetime, 
     }
 
     [Fact]
+    public async Task TryStartStep_AnswerLostAfterTheWriteTookEffect_RetryFindsItsOwnClaimAndStarts()
+    {
+        // The fault drill's finding: the step's conditional put took effect, its answer was lost, the SDK resent it,
+        // the resend failed its condition and the runner took its own write for another run: replace never ran.
+        await _ledger.TryBeginInterruptionAsync(Record("i-00000000000000001", "ev-1"), new InFlightLimits(), Warning, CancellationToken.None);
+        await using AwsFaultProxy proxy = await AwsFaultProxy.StartAsync(moto.Endpoint);
+        proxy.FailNext("PutItem", "drop-after");
+        using var faulted = new AwsClientFactory(
+            AwsEnvironment.FromVariables(new Dictionary<string, string>
+            {
+                [AwsEnvironment.GlobalEndpointVariable] = proxy.Endpoint,
+                [AwsEnvironment.RegionVariable] = MotoFixture.Region,
+            }),
+            TimeProvider.System,
+            AwsTestClients.TestCredentials,
+            AwsTestClients.FastRetry());
+        var ledger = new DynamoDbLedger(faulted.DynamoDb, Table);
+
+        StepStart first = await ledger.TryStartStepAsync("i-00000000000000001", "replace", Warning.AddSeconds(1), TimeSpan.FromMinutes(3), "claim-a", CancellationToken.None);
+        StepStart secondDelivery = await _ledger.TryStartStepAsync("i-00000000000000001", "replace", Warning.AddSeconds(2), TimeSpan.FromMinutes(3), "claim-b", CancellationToken.None);
+
+        Assert.Contains(proxy.Calls, c => c.Action == "PutItem" && c.Fault == "drop-after");
+        Assert.Equal(StepStart.Started, first);
+        Assert.Equal(StepStart.AlreadyRunning, secondDelivery);
+        StepRecord replace = (await _ledger.GetAsync("i-00000000000000001", CancellationToken.None))!.FindStep("replace")!;
+        Assert.Equal(StepStatus.Running, replace.Status);
+        Assert.Equal("claim-a", replace.Claim);
+    }
+
+    [Fact]
+    public async Task TryClaimSuccessor_TwoInterruptionsOneNewInstance_FirstClaimWinsAndRepeatsAreOurs()
+    {
+        await _ledger.TryBeginInterruptionAsync(Record("i-00000000000000001", "a"), new InFlightLimits(), Warning, CancellationToken.None);
+
+        bool first = await _ledger.TryClaimSuccessorAsync("i-0000000000000000a", "i-00000000000000001", Warning, CancellationToken.None);
+        bool other = await _ledger.TryClaimSuccessorAsync("i-0000000000000000a", "i-00000000000000002", Warning, CancellationToken.None);
+        bool again = await _ledger.TryClaimSuccessorAsync("i-0000000000000000a", "i-00000000000000001", Warning, CancellationToken.None);
+        bool otherFresh = await _ledger.TryClaimSuccessorAsync("i-0000000000000000b", "i-00000000000000002", Warning, CancellationToken.None);
+
+        Assert.True(first);
+        Assert.False(other);
+        Assert.True(again);
+        Assert.True(otherFresh);
+        // Claims are coordination items: history lists interruptions only.
+        Assert.Equal(["i-00000000000000001"], (await _ledger.ListRecentAsync(10, CancellationToken.None)).Select(r => r.InstanceId));
+    }
+
+    [Fact]
     public async Task ListRecent_NewestWarningFirst_WithoutCoordinationItem()
     {
         await _ledger.TryBeginInterruptionAsync(Record("i-00000000000000001", "a"), new InFlightLimits(), Warning, CancellationToken.None);
