@@ -1,7 +1,9 @@
 // Drives a `provided`-runtime function through @vercel/fun's Runtime API emulator, for the end-to-end tests.
 // Usage: node fun-invoke.js SPEC.json
-//   SPEC: {"directory": "...", "handler": "dispatcher", "environment": {...}, "payloads": ["{...}", ...], "timeoutSeconds": 60}
-// Prints one line per invocation, in order: "@@fun-result " + {"StatusCode","FunctionError","Payload"}.
+//   SPEC: {"directory": "...", "handler": "dispatcher", "environment": {...}, "payloads": ["{...}", ...],
+//          "timeoutSeconds": 60, "resultsPath": "..."}
+// Writes one line per invocation, in order, {"StatusCode","FunctionError","Payload"}, to resultsPath when given
+// (the function's logs share stdout and a log line can be split by our write), else to stdout after "@@fun-result ".
 // The function's own stdout/stderr (the bootstrap's JSON logs) pass through unchanged.
 'use strict';
 const fs = require('node:fs');
@@ -43,7 +45,11 @@ async function main() {
         FunctionError: result.FunctionError || null,
         Payload: Buffer.isBuffer(result.Payload) ? result.Payload.toString('utf8') : String(result.Payload),
       };
-      process.stdout.write('@@fun-result ' + JSON.stringify(line) + '\n');
+      if (spec.resultsPath) {
+        fs.appendFileSync(spec.resultsPath, JSON.stringify(line) + '\n');
+      } else {
+        process.stdout.write('@@fun-result ' + JSON.stringify(line) + '\n');
+      }
     }
   } finally {
     await fn.destroy();

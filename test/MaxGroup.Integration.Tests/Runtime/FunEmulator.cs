@@ -20,6 +20,8 @@ internal static class FunEmulator
         }
 
         string spec = Path.Combine(Path.GetTempPath(), $"maxgroup-fun-{Guid.NewGuid():N}.json");
+        // Results go to their own file: on the shared stdout a result line could land inside a log line.
+        string resultsPath = spec + ".results";
         await File.WriteAllTextAsync(spec, JsonSerializer.Serialize(new Dictionary<string, object>
         {
             ["directory"] = directory,
@@ -27,6 +29,7 @@ internal static class FunEmulator
             ["environment"] = environment,
             ["payloads"] = payloads,
             ["timeoutSeconds"] = 90,
+            ["resultsPath"] = resultsPath,
         }));
         try
         {
@@ -59,7 +62,8 @@ internal static class FunEmulator
 
             var results = new List<FunResult>();
             var logs = new List<JsonElement>();
-            foreach (string line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+            string[] resultLines = File.Exists(resultsPath) ? await File.ReadAllLinesAsync(resultsPath) : [];
+            foreach (string line in resultLines.Where(l => l.Length > 0).Select(l => "@@fun-result " + l).Concat(output.Split('\n', StringSplitOptions.RemoveEmptyEntries)))
             {
                 if (line.StartsWith("@@fun-result ", StringComparison.Ordinal))
                 {
@@ -82,6 +86,7 @@ internal static class FunEmulator
         finally
         {
             File.Delete(spec);
+            File.Delete(resultsPath);
         }
     }
 }
