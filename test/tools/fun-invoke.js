@@ -2,8 +2,8 @@
 // Usage: node fun-invoke.js SPEC.json
 //   SPEC: {"directory": "...", "handler": "dispatcher", "environment": {...}, "payloads": ["{...}", ...],
 //          "timeoutSeconds": 60, "resultsPath": "..."}
-// Writes one line per invocation, in order, {"StatusCode","FunctionError","Payload"}, to resultsPath when given
-// (the function's logs share stdout and a log line can be split by our write), else to stdout after "@@fun-result ".
+// Appends one line per invocation, in order, {"StatusCode","FunctionError","Payload"}, to resultsPath: not to stdout,
+// which the function's logs share and where a log line could be split by our write.
 // The function's own stdout/stderr (the bootstrap's JSON logs) pass through unchanged.
 'use strict';
 const fs = require('node:fs');
@@ -45,11 +45,7 @@ async function main() {
         FunctionError: result.FunctionError || null,
         Payload: Buffer.isBuffer(result.Payload) ? result.Payload.toString('utf8') : String(result.Payload),
       };
-      if (spec.resultsPath) {
-        fs.appendFileSync(spec.resultsPath, JSON.stringify(line) + '\n');
-      } else {
-        process.stdout.write('@@fun-result ' + JSON.stringify(line) + '\n');
-      }
+      fs.appendFileSync(spec.resultsPath, JSON.stringify(line) + '\n');
     }
   } finally {
     await fn.destroy();

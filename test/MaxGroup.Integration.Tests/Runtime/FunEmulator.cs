@@ -63,18 +63,19 @@ internal static class FunEmulator
             var results = new List<FunResult>();
             var logs = new List<JsonElement>();
             string[] resultLines = File.Exists(resultsPath) ? await File.ReadAllLinesAsync(resultsPath) : [];
-            foreach (string line in resultLines.Where(l => l.Length > 0).Select(l => "@@fun-result " + l).Concat(output.Split('\n', StringSplitOptions.RemoveEmptyEntries)))
+            foreach (string line in resultLines.Where(l => l.Length > 0))
             {
-                if (line.StartsWith("@@fun-result ", StringComparison.Ordinal))
-                {
-                    using JsonDocument doc = JsonDocument.Parse(line["@@fun-result ".Length..]);
-                    JsonElement r = doc.RootElement;
-                    results.Add(new FunResult(
-                        r.GetProperty("StatusCode").GetInt32(),
-                        r.GetProperty("FunctionError").ValueKind == JsonValueKind.Null ? null : r.GetProperty("FunctionError").GetString(),
-                        r.GetProperty("Payload").GetString() ?? ""));
-                }
-                else if (line.StartsWith('{'))
+                using JsonDocument doc = JsonDocument.Parse(line);
+                JsonElement r = doc.RootElement;
+                results.Add(new FunResult(
+                    r.GetProperty("StatusCode").GetInt32(),
+                    r.GetProperty("FunctionError").ValueKind == JsonValueKind.Null ? null : r.GetProperty("FunctionError").GetString(),
+                    r.GetProperty("Payload").GetString() ?? ""));
+            }
+
+            foreach (string line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (line.StartsWith('{'))
                 {
                     using JsonDocument doc = JsonDocument.Parse(line);
                     logs.Add(doc.RootElement.Clone());
