@@ -12,6 +12,9 @@
 #
 # Burst size: MAXGROUP_BENCH_WARNINGS (default 100, --full 1000), MAXGROUP_BENCH_GROUPS (10, --full 50),
 # MAXGROUP_BENCH_CONCURRENCY (the test's default, 16), MAXGROUP_BENCH_DUPLICATE_SHARE (0.1).
+# The burst runs against bench/moto_bench.py (moto with its O(n) per-request lookups made constant-time, answers
+# unchanged: `python3 bench/moto_bench.py --check`); BENCH_PLAIN_MOTO=1 uses plain moto_server instead, and
+# MAXGROUP_TEST_AWS_ENDPOINT a running emulator.
 # Cold start: RUNS (10), FORCE=1 republishes the AOT and JIT builds. BENCH_TIMEOUT: seconds per item (3600).
 # Exit status: 0 when every item ran and passed its test, 1 when one failed (its figures still appear), 2 on misuse.
 set -uo pipefail
@@ -110,6 +113,9 @@ case $mode in
             echo "timeout $item_timeout dotnet build $tests --nologo -v quiet"
         fi
         for item in "${items[@]}"; do
+            if [ "$item" = burst ] && [ -z "${MAXGROUP_TEST_AWS_ENDPOINT:-}" ] && [ "${BENCH_PLAIN_MOTO:-0}" != 1 ]; then
+                echo "python3 bench/moto_bench.py -H 127.0.0.1 -p PORT &  # then MAXGROUP_TEST_AWS_ENDPOINT=http://127.0.0.1:PORT"
+            fi
             echo "timeout $item_timeout $(command_of "$item" | quote_command)"
         done
         echo "python3 bench/summary.py $out"
@@ -145,6 +151,35 @@ record() {
     echo "== $1: $2 in $3 s (log: $out/$1.log)"
 }
 
+bench_moto_pid=
+start_bench_moto() {
+    # A free loopback port from the kernel, then the patched moto on it; the tests use it through the fixture's variable.
+    local port
+    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    python3 bench/moto_bench.py -H 127.0.0.1 -p "$port" > "$out/moto_bench.log" 2>&1 &
+    bench_moto_pid=$!
+    for _ in $(seq 1 100); do
+        if curl -fsS -o /dev/null "http://127.0.0.1:$port/moto-api/"; then
+            export MAXGROUP_TEST_AWS_ENDPOINT="http://127.0.0.1:$port" MAXGROUP_BENCH_MOTO="bench/moto_bench.py"
+            echo "   moto: bench/moto_bench.py on 127.0.0.1:$port"
+            return 0
+        fi
+        sleep 0.2
+    done
+    echo "bench/moto_bench.py did not answer on port $port (log: $out/moto_bench.log)" >&2
+    stop_bench_moto
+    return 1
+}
+stop_bench_moto() {
+    if [ -n "$bench_moto_pid" ]; then
+        kill "$bench_moto_pid" 2> /dev/null
+        wait "$bench_moto_pid" 2> /dev/null
+        bench_moto_pid=
+        unset MAXGROUP_TEST_AWS_ENDPOINT MAXGROUP_BENCH_MOTO
+    fi
+}
+trap stop_bench_moto EXIT
+
 if needs_test_build; then
     echo "== building $tests"
     if ! timeout "$item_timeout" dotnet build "$tests" --nologo -v quiet > "$out/build.log" 2>&1; then
@@ -161,6 +196,9 @@ for item in "${items[@]}"; do
     echo "== $item: $(command_of "$item" | quote_command)"
     started=$SECONDS
     command=$(command_of "$item")
+    if [ "$item" = burst ] && [ -z "${MAXGROUP_TEST_AWS_ENDPOINT:-}" ] && [ "${BENCH_PLAIN_MOTO:-0}" != 1 ]; then
+        start_bench_moto || status=1
+    fi
     if [ "$item" = critical ] || [ "$item" = burst ] || [ "$item" = drain ]; then
         # Split on spaces, never eval'ed: the logger argument's ';' stays part of one argument.
         read -r -a argv <<< "$command"
@@ -172,6 +210,7 @@ for item in "${items[@]}"; do
         timeout "$item_timeout" bench/coldstart.sh > "$out/$item.log" 2>&1
     fi
     code=$?
+    stop_bench_moto
     elapsed=$((SECONDS - started))
     if [ $code -eq 0 ]; then
         record "$item" ok "$elapsed"

@@ -29,7 +29,7 @@ public sealed class BenchScriptTests
         try
         {
             // py_compile into a temp file: the check must not leave __pycache__ in the worktree.
-            foreach (string script in new[] { "coldstart.py", "summary.py" })
+            foreach (string script in new[] { "coldstart.py", "summary.py", "moto_bench.py" })
             {
                 ToolResult result = await ToolProcess.RunAsync(
                     "python3", ["-c", "import py_compile, sys; py_compile.compile(sys.argv[1], cfile=sys.argv[2], doraise=True)", Path.Combine(bench, script), Path.Combine(target, script + "c")], Timeout);
@@ -82,6 +82,7 @@ public sealed class BenchScriptTests
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Contains("MAXGROUP_BENCH_WARNINGS=1000 MAXGROUP_BENCH_GROUPS=50", result.StandardOutput, StringComparison.Ordinal);
         Assert.Contains("Bench.BurstTests", result.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("python3 bench/moto_bench.py -H 127.0.0.1", result.StandardOutput, StringComparison.Ordinal);
         Assert.DoesNotContain("CriticalPathTests", result.StandardOutput, StringComparison.Ordinal);
         Assert.DoesNotContain("coldstart", result.StandardOutput, StringComparison.Ordinal);
     }
@@ -105,6 +106,45 @@ public sealed class BenchScriptTests
         Assert.NotEqual(0, result.ExitCode);
         Assert.Contains("no Runtime API request", result.StandardError, StringComparison.Ordinal);
         Assert.DoesNotContain("NONE ", result.StandardOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task BenchMoto_Check_PatchedMotoAnswersAsMotoDoes()
+    {
+        // The burst's emulator speed-ups must not change a single answer: the script runs the same EC2 and DynamoDB
+        // calls on moto as it is and patched (in-process).
+        string script = Path.Combine(Deployment.RepositoryPaths.Root, "bench", "moto_bench.py");
+        ToolResult result = await ToolProcess.RunAsync("python3", [script, "--check"], TimeSpan.FromMinutes(3));
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("5 EC2 calls on 40 instances compared, 0 differ", result.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("answers and table identical", result.StandardOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task BenchMoto_CheckOfBrokenPatches_Fails()
+    {
+        // The check can fail: a tag lookup in the wrong order and a rollback copy that is no copy are both caught.
+        const string Breaks = """
+            import sys; sys.dont_write_bytecode = True; sys.path.insert(0, sys.argv[1]); import moto_bench as m
+            from moto.dynamodb import models as d
+            direct, patch = m._tags_direct, m._patch_transaction_backup
+            m._tags_direct = lambda self: direct(self)[::-1]
+            class NoCopy:
+                def __getattr__(self, name):
+                    import copy; return getattr(copy, name)
+                @staticmethod
+                def deepcopy(obj, memo=None): return obj
+            def broken():
+                patch(); d.copy = NoCopy()
+            m._patch_transaction_backup = broken
+            sys.exit(m._check())
+            """;
+        ToolResult result = await ToolProcess.RunAsync("python3", ["-c", Breaks, Path.Combine(Deployment.RepositoryPaths.Root, "bench")], TimeSpan.FromMinutes(3));
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Contains("4 differ", result.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("answers and table DIFFER", result.StandardOutput, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -150,11 +150,22 @@ public sealed class BurstTests(MotoFixture moto, ITestOutputHelper output)
         }
 
         // No duplicate successor: count the instances tagged as replacing each interrupted instance.
-        DescribeInstancesResponse tagged = await factory.Ec2.DescribeInstancesAsync(new DescribeInstancesRequest
+        // Every page: EC2 (and moto) answer at most 100 reservations unless asked for more.
+        var successorInstances = new List<Instance>();
+        string? nextToken = null;
+        do
         {
-            Filters = [new Filter("tag-key", ["spotmax:replaces"])],
-        });
-        Dictionary<string, int> successors = (tagged.Reservations ?? []).SelectMany(r => r.Instances ?? [])
+            DescribeInstancesResponse page = await factory.Ec2.DescribeInstancesAsync(new DescribeInstancesRequest
+            {
+                Filters = [new Filter("tag-key", ["spotmax:replaces"])],
+                NextToken = nextToken,
+            });
+            successorInstances.AddRange((page.Reservations ?? []).SelectMany(r => r.Instances ?? []));
+            nextToken = string.IsNullOrEmpty(page.NextToken) ? null : page.NextToken;
+        }
+        while (nextToken is not null);
+
+        Dictionary<string, int> successors = successorInstances
             .Select(i => i.Tags.First(t => t.Key == "spotmax:replaces").Value)
             .GroupBy(v => v, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
@@ -164,7 +175,7 @@ public sealed class BurstTests(MotoFixture moto, ITestOutputHelper output)
         double[] startedLatencies = started.Select(r => r.Ms).Order().ToArray();
         double[] duplicateLatencies = results.Where(r => r.Status == nameof(DispatchStatus.Duplicate)).Select(r => r.Ms).Order().ToArray();
         string report = new StringBuilder()
-            .AppendLine(CultureInfo.InvariantCulture, $"## Burst: {doomed.Count} interruptions across {groups} groups, {duplicates} redeliveries mixed in, concurrency {concurrency}, DynamoDB {(rawMoto ? "straight to moto" : "through the serialising proxy")}")
+            .AppendLine(CultureInfo.InvariantCulture, $"## Burst: {doomed.Count} interruptions across {groups} groups, {duplicates} redeliveries mixed in, concurrency {concurrency}, DynamoDB {(rawMoto ? "straight to moto" : "through the serialising proxy")}, moto: {Environment.GetEnvironmentVariable("MAXGROUP_BENCH_MOTO") ?? "moto_server"}")
             .AppendLine()
             .AppendLine("| figure | value |")
             .AppendLine("|---|---:|")
