@@ -6,6 +6,7 @@ using Amazon.EC2.Model;
 using Amazon.S3.Model;
 using MaxGroup.Aws;
 using MaxGroup.Aws.AutoScaling;
+using MaxGroup.Core.Config;
 using MaxGroup.Core.Ports;
 
 namespace MaxGroup.Cli.Demo;
@@ -100,7 +101,11 @@ public sealed class DemoScene
                 .Add("VPCZoneIdentifier", $"{subnetA},{subnetB}")
                 .Add("Tags.member.1.Key", "team")
                 .Add("Tags.member.1.Value", "storage")
-                .Add("Tags.member.1.PropagateAtLaunch", true),
+                .Add("Tags.member.1.PropagateAtLaunch", true)
+                // The IAM opt-in a deployed group carries (docs/deploy.md); without it the config check warns.
+                .Add("Tags.member.2.Key", GroupConfigKeys.ManagedTag)
+                .Add("Tags.member.2.Value", "true")
+                .Add("Tags.member.2.PropagateAtLaunch", false),
             cancellationToken);
 
         await aws.S3.PutBucketAsync(new PutBucketRequest { BucketName = ConfigBucket }, cancellationToken);

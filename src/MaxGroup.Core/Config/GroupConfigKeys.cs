@@ -19,6 +19,12 @@ public static partial class GroupConfigKeys
     /// <summary>Prefix of Auto Scaling group tags that configure a group (max_group Pro style).</summary>
     public const string TagPrefix = "spotmax:";
 
+    /// <summary>
+    /// The group tag the deployed roles require (IAM condition autoscaling:ResourceTag/spotmax:managed = "true") before
+    /// replace may attach, detach or resize a group. It opts a group in to those permissions; it is not a setting.
+    /// </summary>
+    public const string ManagedTag = "spotmax:managed";
+
     /// <summary>The regular expression the schema uses for alternative instance type keys.</summary>
     public const string AlternativeKeyPattern = "^alt[1-9][0-9]?$";
 

@@ -124,6 +124,12 @@ public sealed class GroupConfigProvider : IGroupConfigSource
             : !configured ? ConfigLookupReason.NotConfigured
             : !effective.Config.IsSwitchedOn ? ConfigLookupReason.Disabled
             : ConfigLookupReason.Managed;
+        // Only where the group's tags were really read: without an Auto Scaling client the tag set is unknown, not empty.
+        bool tagsRead = knownTags is not null || _autoScaling is not null;
+        if (reason == ConfigLookupReason.Managed && tagsRead && MissingOptIn(tags.Value ?? [], groupName) is { } optIn)
+        {
+            effective = effective with { Problems = [.. effective.Problems, optIn] };
+        }
         var lookup = new ConfigLookup
         {
             GroupName = groupName,
@@ -149,6 +155,25 @@ public sealed class GroupConfigProvider : IGroupConfigSource
         }
 
         return lookup;
+    }
+
+    /// <summary>
+    /// A warning when a group configured for MaxGroup lacks the IAM opt-in tag: its config is used, but the deployed
+    /// replace role may not attach, detach or resize the group, so replacement would fail with AccessDenied at 3 a.m.
+    /// </summary>
+    private static ConfigProblem? MissingOptIn(IReadOnlyList<AsgTag> tags, string groupName)
+    {
+        AsgTag? tag = tags.FirstOrDefault(t => t.Key == GroupConfigKeys.ManagedTag);
+        if (tag?.Value == "true")
+        {
+            return null;
+        }
+
+        const string Why = "the deployed replace role may attach, detach and resize only groups tagged spotmax:managed=true, so replacing an instance of this group would be denied";
+        string fix = $"aws autoscaling create-or-update-tags --tags ResourceId={groupName},ResourceType=auto-scaling-group,Key={GroupConfigKeys.ManagedTag},Value=true,PropagateAtLaunch=false (docs/deploy.md)";
+        return tag is null
+            ? new ConfigProblem("tag " + GroupConfigKeys.ManagedTag, "missing on the group: " + Why, fix, ConfigSeverity.Warning) { Location = $"tags of {groupName}" }
+            : new ConfigProblem("tag " + GroupConfigKeys.ManagedTag, $"is \"{tag.Value}\", not \"true\" (IAM compares exactly): " + Why, fix, ConfigSeverity.Warning) { Location = $"tags of {groupName}" };
     }
 
     private async Task<Read<T>> ReadObjectAsync<T>(ConcurrentDictionary<string, Cached<T>> cache, string key, Func<ReadOnlyMemory<byte>, T> parse, CancellationToken cancellationToken)

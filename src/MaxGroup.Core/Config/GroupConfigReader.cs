@@ -106,7 +106,9 @@ public static class GroupConfigReader
 
             string name = tag.Key[GroupConfigKeys.TagPrefix.Length..];
             string path = "tag " + tag.Key;
-            if (name == "group")
+            // spotmax:group names an instance's group; spotmax:managed is the IAM opt-in (GroupConfigKeys.ManagedTag).
+            // Neither is a setting.
+            if (name is "group" or "managed")
             {
                 continue;
             }

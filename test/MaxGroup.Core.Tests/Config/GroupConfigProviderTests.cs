@@ -62,6 +62,71 @@ public class GroupConfigProviderTests
         Assert.Equal(ConfigLookupReason.NotConfigured, lookup.Reason);
     }
 
+    [Fact]
+    public async Task GetAsync_ManagedGroupWithoutOptInTag_WarnsNamingTheTagAndTheFixAndStillManages()
+    {
+        _store.Put(GroupKey, """{"detaching_delay_seconds": 30}""");
+        _autoScaling.Tag("web", "Name", "web");
+
+        ConfigLookup lookup = await _provider.GetAsync("web", CancellationToken.None);
+
+        Assert.True(lookup.Managed);
+        ConfigProblem problem = Assert.Single(lookup.Problems);
+        Assert.Equal(ConfigSeverity.Warning, problem.Severity);
+        Assert.Equal("tag spotmax:managed", problem.Path);
+        Assert.Contains("missing on the group", problem.Message, StringComparison.Ordinal);
+        Assert.Contains("Key=spotmax:managed,Value=true", problem.Hint, StringComparison.Ordinal);
+        Assert.Contains(_logger.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("tags of web tag spotmax:managed: warning: missing", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("true", null)]
+    [InlineData("True", "is \"True\", not \"true\"")]
+    [InlineData("", "is \"\", not \"true\"")]
+    public async Task GetAsync_OptInTag_IsNoSettingAndOnlyExactlyTrueSatisfiesIt(string value, string? expected)
+    {
+        _autoScaling.Tag("web", "spotmax:managed", value);
+        _autoScaling.Tag("web", "spotmax:consul_port", "9000");
+
+        ConfigLookup lookup = await _provider.GetAsync("web", CancellationToken.None);
+
+        Assert.True(lookup.Managed);
+        Assert.DoesNotContain(lookup.Problems, p => p.Message.Contains("unknown", StringComparison.Ordinal));
+        Assert.False(lookup.Entries.ContainsKey("managed"));
+        if (expected is null)
+        {
+            Assert.Empty(lookup.Problems);
+        }
+        else
+        {
+            Assert.Contains(expected, Assert.Single(lookup.Problems).Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task GetAsync_OptInTagAlone_DoesNotMakeTheGroupManaged()
+    {
+        _autoScaling.Tag("web", "spotmax:managed", "true");
+
+        ConfigLookup lookup = await _provider.GetAsync("web", CancellationToken.None);
+
+        Assert.False(lookup.Managed);
+        Assert.Equal(ConfigLookupReason.NotConfigured, lookup.Reason);
+        Assert.Empty(lookup.Problems);
+    }
+
+    [Fact]
+    public async Task GetAsync_NoAutoScalingClient_NoOptInWarningForTagsNeverRead()
+    {
+        var provider = new GroupConfigProvider(_store, null, new GroupConfigOptions { Bucket = "cfg" }, _time, _logger, _metrics);
+        _store.Put(GroupKey, """{}""");
+
+        ConfigLookup lookup = await provider.GetAsync("web", CancellationToken.None);
+
+        Assert.True(lookup.Managed);
+        Assert.Empty(lookup.Problems);
+    }
+
     [Theory]
     [InlineData("""{}""", null, null, ConfigLookupReason.Managed)]
     [InlineData("""{"enabled": false}""", null, null, ConfigLookupReason.Disabled)]

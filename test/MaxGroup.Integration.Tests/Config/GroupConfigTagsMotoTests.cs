@@ -40,6 +40,7 @@ public sealed class GroupConfigTagsMotoTests(MotoFixture moto) : IAsyncLifetime,
             ("spotmax:k8s_node_drain_option", "true", false),
             ("spotmax:detaching_delay_seconds", "45", false),
             ("spotmax:group", "web", true),
+            ("spotmax:managed", "true", false),
             ("team", "payments", true),
         ]);
         await ConfigTestSupport.PutAsync(_aws.S3, _bucket, "groups/web.json", """{"detaching_delay_seconds": 30}""");
