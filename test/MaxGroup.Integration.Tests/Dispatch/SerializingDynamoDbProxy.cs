@@ -1,10 +1,6 @@
+using MaxGroup.Integration.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace MaxGroup.Integration.Tests.Dispatch;
 
@@ -19,20 +15,14 @@ namespace MaxGroup.Integration.Tests.Dispatch;
 /// </summary>
 public sealed class SerializingDynamoDbProxy : IAsyncDisposable
 {
-    private static readonly HashSet<string> HopByHop = new(StringComparer.OrdinalIgnoreCase)
-    {
-        "Connection", "Keep-Alive", "Transfer-Encoding", "Upgrade", "Proxy-Connection", "Host", "Content-Length",
-    };
-
-    private readonly WebApplication _app;
     private readonly HttpClient _upstream;
     private readonly string _upstreamBase;
     private readonly SemaphoreSlim _dynamoDb = new(1, 1);
     private int _serialised;
+    private WebApplication? _app;
 
-    private SerializingDynamoDbProxy(WebApplication app, string upstream)
+    private SerializingDynamoDbProxy(string upstream)
     {
-        _app = app;
         _upstreamBase = upstream.TrimEnd('/');
         _upstream = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false, MaxConnectionsPerServer = 64 })
         {
@@ -48,51 +38,27 @@ public sealed class SerializingDynamoDbProxy : IAsyncDisposable
 
     public static async Task<SerializingDynamoDbProxy> StartAsync(string upstream)
     {
-        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        WebApplication app = builder.Build();
-        var proxy = new SerializingDynamoDbProxy(app, upstream);
-        app.Run(proxy.HandleAsync);
-        await app.StartAsync();
-        string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        proxy.Endpoint = address.Replace("localhost", "127.0.0.1", StringComparison.Ordinal);
+        var proxy = new SerializingDynamoDbProxy(upstream);
+        (proxy._app, Uri address) = await LoopbackProxy.StartAsync(proxy.HandleAsync);
+        proxy.Endpoint = address.GetLeftPart(UriPartial.Authority);
         return proxy;
     }
 
     public async ValueTask DisposeAsync()
     {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
+        if (_app is not null)
+        {
+            await LoopbackProxy.StopAsync(_app);
+        }
+
         _upstream.Dispose();
         _dynamoDb.Dispose();
     }
 
     private async Task HandleAsync(HttpContext context)
     {
-        byte[] body;
-        using (var buffer = new MemoryStream())
-        {
-            await context.Request.Body.CopyToAsync(buffer);
-            body = buffer.ToArray();
-        }
-
-        using var upstreamRequest = new HttpRequestMessage(new HttpMethod(context.Request.Method), _upstreamBase + context.Request.Path + context.Request.QueryString);
-        upstreamRequest.Content = new ByteArrayContent(body);
-        foreach (KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues> header in context.Request.Headers)
-        {
-            if (HopByHop.Contains(header.Key))
-            {
-                continue;
-            }
-
-            if (!upstreamRequest.Headers.TryAddWithoutValidation(header.Key, header.Value.ToArray()))
-            {
-                upstreamRequest.Content.Headers.TryAddWithoutValidation(header.Key, header.Value.ToArray());
-            }
-        }
-
-        upstreamRequest.Headers.Host = context.Request.Host.Value;
+        byte[] body = await LoopbackProxy.ReadBodyAsync(context.Request);
+        using HttpRequestMessage upstreamRequest = LoopbackProxy.ForwardRequest(context.Request, _upstreamBase, body);
         bool dynamoDb = context.Request.Headers["X-Amz-Target"].ToString().StartsWith("DynamoDB_", StringComparison.Ordinal);
         HttpResponseMessage response;
         byte[] responseBody;
@@ -118,19 +84,7 @@ public sealed class SerializingDynamoDbProxy : IAsyncDisposable
 
         using (response)
         {
-            context.Response.StatusCode = (int)response.StatusCode;
-            foreach (KeyValuePair<string, IEnumerable<string>> header in response.Headers.Concat(response.Content.Headers))
-            {
-                if (!HopByHop.Contains(header.Key))
-                {
-                    context.Response.Headers[header.Key] = header.Value.ToArray();
-                }
-            }
-
-            if (response.StatusCode is not (System.Net.HttpStatusCode.NotModified or System.Net.HttpStatusCode.NoContent))
-            {
-                await context.Response.Body.WriteAsync(responseBody);
-            }
+            await LoopbackProxy.WriteResponseAsync(context, response, responseBody);
         }
     }
 }

@@ -2,12 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace MaxGroup.Integration.Tests.Infrastructure;
 
@@ -45,26 +40,19 @@ public sealed record ProxiedCall(string Service, string Action, DateTimeOffset S
 /// </summary>
 public sealed class AwsFaultProxy : IAsyncDisposable
 {
-    private static readonly HashSet<string> HopByHop = new(StringComparer.OrdinalIgnoreCase)
-    {
-        "Connection", "Keep-Alive", "Transfer-Encoding", "Upgrade", "Proxy-Connection", "Host", "Content-Length",
-    };
-
-    private readonly WebApplication _app;
     private readonly HttpClient _upstream;
     private readonly string _upstreamBase;
-    private readonly Random _random;
-    private readonly object _randomLock = new();
+    private readonly FaultDice _dice;
     private readonly ConcurrentQueue<ProxiedCall> _calls = new();
-    private readonly List<(string Action, string Fault, int Times)> _scripted = [];
     private readonly ConcurrentDictionary<string, (int Status, string ContentType, byte[] Body)> _runInstancesByToken = new(StringComparer.Ordinal);
 
-    private AwsFaultProxy(WebApplication app, string upstream, FaultPlan plan)
+    private WebApplication? _app;
+
+    private AwsFaultProxy(string upstream, FaultPlan plan)
     {
-        _app = app;
         _upstreamBase = upstream.TrimEnd('/');
         Plan = plan;
-        _random = new Random(plan.Seed);
+        _dice = new FaultDice(plan.Seed, (action, scripted) => action == scripted);
         _upstream = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false }) { Timeout = TimeSpan.FromSeconds(30) };
     }
 
@@ -77,15 +65,9 @@ public sealed class AwsFaultProxy : IAsyncDisposable
 
     public static async Task<AwsFaultProxy> StartAsync(string upstream, FaultPlan? plan = null)
     {
-        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        WebApplication app = builder.Build();
-        var proxy = new AwsFaultProxy(app, upstream, plan ?? FaultPlan.None);
-        app.Run(proxy.HandleAsync);
-        await app.StartAsync();
-        string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        proxy.Endpoint = address.Replace("localhost", "127.0.0.1", StringComparison.Ordinal);
+        var proxy = new AwsFaultProxy(upstream, plan ?? FaultPlan.None);
+        (proxy._app, Uri address) = await LoopbackProxy.StartAsync(proxy.HandleAsync);
+        proxy.Endpoint = address.GetLeftPart(UriPartial.Authority);
         return proxy;
     }
 
@@ -95,42 +77,15 @@ public sealed class AwsFaultProxy : IAsyncDisposable
     /// Scripts a fault whatever the plan draws: the next <paramref name="times"/> calls of <paramref name="action"/>
     /// (AttachInstances, RunInstances, PutItem...) get <paramref name="fault"/> (throttle, 5xx, drop-before, drop-after, latency).
     /// </summary>
-    public void FailNext(string action, string fault, int times = 1)
-    {
-        lock (_scripted)
-        {
-            _scripted.Add((action, fault, times));
-        }
-    }
-
-    private string? Scripted(string action)
-    {
-        lock (_scripted)
-        {
-            int index = _scripted.FindIndex(s => s.Action == action);
-            if (index < 0)
-            {
-                return null;
-            }
-
-            (string name, string fault, int times) = _scripted[index];
-            if (times <= 1)
-            {
-                _scripted.RemoveAt(index);
-            }
-            else
-            {
-                _scripted[index] = (name, fault, times - 1);
-            }
-
-            return fault;
-        }
-    }
+    public void FailNext(string action, string fault, int times = 1) => _dice.Script(action, fault, times);
 
     public async ValueTask DisposeAsync()
     {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
+        if (_app is not null)
+        {
+            await LoopbackProxy.StopAsync(_app);
+        }
+
         _upstream.Dispose();
     }
 
@@ -138,18 +93,13 @@ public sealed class AwsFaultProxy : IAsyncDisposable
     {
         DateTimeOffset start = DateTimeOffset.UtcNow;
         context.Request.EnableBuffering();
-        byte[] body;
-        using (var buffer = new MemoryStream())
-        {
-            await context.Request.Body.CopyToAsync(buffer);
-            body = buffer.ToArray();
-        }
+        byte[] body = await LoopbackProxy.ReadBodyAsync(context.Request);
 
         string service = ServiceOf(context.Request);
         string action = ActionOf(context.Request, body);
         FaultPlan plan = Plan;
         bool eligible = plan.Services.Count == 0 || plan.Services.Contains(service);
-        string fault = Scripted(action) ?? (eligible ? Draw(plan) : "none");
+        string fault = _dice.TakeScripted(action) ?? (eligible ? _dice.Draw(plan) : "none");
 
         if (fault == "latency")
         {
@@ -172,7 +122,7 @@ public sealed class AwsFaultProxy : IAsyncDisposable
 
         if (fault == "5xx")
         {
-            int status = Draw() < 0.5 ? 500 : 503;
+            int status = _dice.NextDouble() < 0.5 ? 500 : 503;
             context.Response.StatusCode = status;
             context.Response.ContentType = "text/html";
             await context.Response.WriteAsync($"<html><body><h1>{status} injected by the fault proxy</h1></body></html>");
@@ -192,22 +142,7 @@ public sealed class AwsFaultProxy : IAsyncDisposable
             return;
         }
 
-        using var upstreamRequest = new HttpRequestMessage(new HttpMethod(context.Request.Method), _upstreamBase + context.Request.Path + context.Request.QueryString);
-        upstreamRequest.Content = new ByteArrayContent(body);
-        foreach (KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues> header in context.Request.Headers)
-        {
-            if (HopByHop.Contains(header.Key))
-            {
-                continue;
-            }
-
-            if (!upstreamRequest.Headers.TryAddWithoutValidation(header.Key, header.Value.ToArray()))
-            {
-                upstreamRequest.Content.Headers.TryAddWithoutValidation(header.Key, header.Value.ToArray());
-            }
-        }
-
-        upstreamRequest.Headers.Host = context.Request.Host.Value;
+        using HttpRequestMessage upstreamRequest = LoopbackProxy.ForwardRequest(context.Request, _upstreamBase, body);
         using HttpResponseMessage response = await _upstream.SendAsync(upstreamRequest, context.RequestAborted);
         byte[] responseBody = await response.Content.ReadAsByteArrayAsync(context.RequestAborted);
         if (clientToken is not null && response.IsSuccessStatusCode)
@@ -222,46 +157,8 @@ public sealed class AwsFaultProxy : IAsyncDisposable
             return;
         }
 
-        context.Response.StatusCode = (int)response.StatusCode;
-        foreach (KeyValuePair<string, IEnumerable<string>> header in response.Headers.Concat(response.Content.Headers))
-        {
-            if (!HopByHop.Contains(header.Key))
-            {
-                context.Response.Headers[header.Key] = header.Value.ToArray();
-            }
-        }
-
-        // 304 and 204 carry no body; writing one would throw after the headers went out.
-        if (response.StatusCode is not (HttpStatusCode.NotModified or HttpStatusCode.NoContent))
-        {
-            await context.Response.Body.WriteAsync(responseBody);
-        }
-
+        await LoopbackProxy.WriteResponseAsync(context, response, responseBody);
         Record(service, action, start, (int)response.StatusCode, fault);
-    }
-
-    private string Draw(FaultPlan plan)
-    {
-        double roll = Draw();
-        double edge = 0;
-        foreach ((double p, string name) in new[] { (plan.Throttle, "throttle"), (plan.ServerError, "5xx"), (plan.DropBefore, "drop-before"), (plan.DropAfter, "drop-after"), (plan.Latency, "latency") })
-        {
-            edge += p;
-            if (roll < edge)
-            {
-                return name;
-            }
-        }
-
-        return "none";
-    }
-
-    private double Draw()
-    {
-        lock (_randomLock)
-        {
-            return _random.NextDouble();
-        }
     }
 
     private void Record(string service, string action, DateTimeOffset start, int status, string fault) =>

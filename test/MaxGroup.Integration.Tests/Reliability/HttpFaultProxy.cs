@@ -1,15 +1,9 @@
 using System.Collections.Concurrent;
-using System.Net;
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using MaxGroup.Integration.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace MaxGroup.Integration.Tests.Reliability;
 
@@ -21,28 +15,20 @@ namespace MaxGroup.Integration.Tests.Reliability;
 /// </summary>
 public sealed class HttpFaultProxy : IAsyncDisposable
 {
-    private static readonly HashSet<string> HopByHop = new(StringComparer.OrdinalIgnoreCase)
-    {
-        "Connection", "Keep-Alive", "Transfer-Encoding", "Upgrade", "Proxy-Connection", "Host", "Content-Length",
-    };
-
-    private readonly WebApplication _app;
     private readonly HttpClient _upstream;
     private readonly string _upstreamBase;
     private readonly string _name;
-    private readonly Random _random;
-    private readonly object _randomLock = new();
+    private readonly FaultDice _dice;
     private readonly ConcurrentQueue<ProxiedCall> _calls = new();
-    private readonly List<(string Prefix, string Fault, int Times)> _scripted = [];
+    private WebApplication? _app;
 
-    private HttpFaultProxy(WebApplication app, string name, string upstream, X509Certificate2? upstreamCa, FaultPlan plan)
+    private HttpFaultProxy(string name, string upstream, X509Certificate2? upstreamCa, FaultPlan plan)
     {
-        _app = app;
         _name = name;
         _upstreamBase = upstream.TrimEnd('/');
         Plan = plan;
         // A different stream from the AWS proxy's, still fixed by the seed: the same seed replays the same faults.
-        _random = new Random(HashCode.Combine(plan.Seed, name.Length, name[0]));
+        _dice = new FaultDice(HashCode.Combine(plan.Seed, name.Length, name[0]), (call, prefix) => call.StartsWith(prefix, StringComparison.Ordinal));
         var handler = new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false };
         if (upstreamCa is not null)
         {
@@ -69,13 +55,7 @@ public sealed class HttpFaultProxy : IAsyncDisposable
     /// Scripts a fault for regression tests: the next <paramref name="times"/> requests whose "METHOD /path" starts with
     /// <paramref name="actionPrefix"/> get <paramref name="fault"/> (throttle, 5xx, drop-before, drop-after, latency), whatever the plan draws.
     /// </summary>
-    public void FailNext(string actionPrefix, string fault, int times = 1)
-    {
-        lock (_scripted)
-        {
-            _scripted.Add((actionPrefix, fault, times));
-        }
-    }
+    public void FailNext(string actionPrefix, string fault, int times = 1) => _dice.Script(actionPrefix, fault, times);
 
     /// <param name="name">Label of the peer in the call log (kubernetes, consul).</param>
     /// <param name="upstream">Base URL of the peer.</param>
@@ -84,45 +64,31 @@ public sealed class HttpFaultProxy : IAsyncDisposable
     /// <param name="upstreamCa">CA the peer's certificate chains to, when it is HTTPS.</param>
     public static async Task<HttpFaultProxy> StartAsync(string name, string upstream, FaultPlan plan, X509Certificate2? serverCertificate = null, X509Certificate2? upstreamCa = null)
     {
-        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(options => options.Listen(IPAddress.Loopback, 0, listen =>
-        {
-            if (serverCertificate is not null)
-            {
-                listen.UseHttps(serverCertificate);
-            }
-        }));
-        WebApplication app = builder.Build();
-        var proxy = new HttpFaultProxy(app, name, upstream, upstreamCa, plan);
-        app.Run(proxy.HandleAsync);
-        await app.StartAsync();
-        var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        var proxy = new HttpFaultProxy(name, upstream, upstreamCa, plan);
+        (proxy._app, Uri address) = await LoopbackProxy.StartAsync(proxy.HandleAsync, serverCertificate);
         proxy.Port = address.Port;
-        proxy.Endpoint = $"{address.Scheme}://127.0.0.1:{address.Port}";
+        proxy.Endpoint = address.GetLeftPart(UriPartial.Authority);
         return proxy;
     }
 
     public async ValueTask DisposeAsync()
     {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
+        if (_app is not null)
+        {
+            await LoopbackProxy.StopAsync(_app);
+        }
+
         _upstream.Dispose();
     }
 
     private async Task HandleAsync(HttpContext context)
     {
         DateTimeOffset start = DateTimeOffset.UtcNow;
-        byte[] body;
-        using (var buffer = new MemoryStream())
-        {
-            await context.Request.Body.CopyToAsync(buffer);
-            body = buffer.ToArray();
-        }
+        byte[] body = await LoopbackProxy.ReadBodyAsync(context.Request);
 
         string action = $"{context.Request.Method} {context.Request.Path}";
         FaultPlan plan = Plan;
-        string fault = Scripted(action) ?? Draw(plan);
+        string fault = _dice.TakeScripted(action) ?? _dice.Draw(plan);
         if (fault == "latency")
         {
             await Task.Delay(plan.LatencyAmount);
@@ -142,7 +108,7 @@ public sealed class HttpFaultProxy : IAsyncDisposable
                 Record(action, start, 429, fault);
                 return;
             case "5xx":
-                int status = NextDouble() < 0.5 ? 500 : 503;
+                int status = _dice.NextDouble() < 0.5 ? 500 : 503;
                 context.Response.StatusCode = status;
                 context.Response.ContentType = "text/plain";
                 await context.Response.WriteAsync($"{status} injected by the fault proxy");
@@ -150,26 +116,7 @@ public sealed class HttpFaultProxy : IAsyncDisposable
                 return;
         }
 
-        using var upstreamRequest = new HttpRequestMessage(new HttpMethod(context.Request.Method), _upstreamBase + context.Request.Path + context.Request.QueryString);
-        if (body.Length > 0 || context.Request.ContentType is not null)
-        {
-            upstreamRequest.Content = new ByteArrayContent(body);
-        }
-
-        foreach (KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues> header in context.Request.Headers)
-        {
-            if (HopByHop.Contains(header.Key))
-            {
-                continue;
-            }
-
-            if (!upstreamRequest.Headers.TryAddWithoutValidation(header.Key, header.Value.ToArray()))
-            {
-                upstreamRequest.Content ??= new ByteArrayContent([]);
-                upstreamRequest.Content.Headers.TryAddWithoutValidation(header.Key, header.Value.ToArray());
-            }
-        }
-
+        using HttpRequestMessage upstreamRequest = LoopbackProxy.ForwardRequest(context.Request, _upstreamBase, body);
         using HttpResponseMessage response = await _upstream.SendAsync(upstreamRequest, context.RequestAborted);
         byte[] responseBody = await response.Content.ReadAsByteArrayAsync(context.RequestAborted);
         if (fault == "drop-after")
@@ -179,20 +126,7 @@ public sealed class HttpFaultProxy : IAsyncDisposable
             return;
         }
 
-        context.Response.StatusCode = (int)response.StatusCode;
-        foreach (KeyValuePair<string, IEnumerable<string>> header in response.Headers.Concat(response.Content.Headers))
-        {
-            if (!HopByHop.Contains(header.Key))
-            {
-                context.Response.Headers[header.Key] = header.Value.ToArray();
-            }
-        }
-
-        if (response.StatusCode is not (HttpStatusCode.NotModified or HttpStatusCode.NoContent))
-        {
-            await context.Response.Body.WriteAsync(responseBody);
-        }
-
+        await LoopbackProxy.WriteResponseAsync(context, response, responseBody);
         Record(action, start, (int)response.StatusCode, fault);
     }
 
@@ -208,54 +142,6 @@ public sealed class HttpFaultProxy : IAsyncDisposable
         chain.ChainPolicy.CustomTrustStore.Add(ca);
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
         return chain.Build(leaf);
-    }
-
-    private string? Scripted(string action)
-    {
-        lock (_scripted)
-        {
-            int index = _scripted.FindIndex(s => action.StartsWith(s.Prefix, StringComparison.Ordinal));
-            if (index < 0)
-            {
-                return null;
-            }
-
-            (string prefix, string fault, int times) = _scripted[index];
-            if (times <= 1)
-            {
-                _scripted.RemoveAt(index);
-            }
-            else
-            {
-                _scripted[index] = (prefix, fault, times - 1);
-            }
-
-            return fault;
-        }
-    }
-
-    private string Draw(FaultPlan plan)
-    {
-        double roll = NextDouble();
-        double edge = 0;
-        foreach ((double p, string name) in new[] { (plan.Throttle, "throttle"), (plan.ServerError, "5xx"), (plan.DropBefore, "drop-before"), (plan.DropAfter, "drop-after"), (plan.Latency, "latency") })
-        {
-            edge += p;
-            if (roll < edge)
-            {
-                return name;
-            }
-        }
-
-        return "none";
-    }
-
-    private double NextDouble()
-    {
-        lock (_randomLock)
-        {
-            return _random.NextDouble();
-        }
     }
 
     private void Record(string action, DateTimeOffset start, int status, string fault) =>
