@@ -231,7 +231,7 @@ public sealed class Dispatcher : IQueuedInterruptionResumer
             ExpiresAt = deadline.WarningTime + _options.RecordLifetime,
         };
 
-        // Stage 3: one conditional write creates the record, takes the slot and (in-process) claims the replace step.
+        // Stage 3: one conditional write creates the record, takes the slot and claims the replace step for the request sent.
         string? claim = _options.ClaimFirstStep ? steps[0] : null;
         // Through Lambda the claim travels as a token the invoked function consumes once (a second delivery finds it gone).
         string? token = claim is not null && _options.IssueClaimTokens ? Guid.NewGuid().ToString("N") : null;
