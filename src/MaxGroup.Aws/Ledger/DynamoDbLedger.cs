@@ -48,11 +48,14 @@ public sealed class DynamoDbLedger : ILedger
     public Task<BeginResult> TryBeginInterruptionAsync(InterruptionRecord record, InFlightLimits limits, DateTimeOffset now, CancellationToken cancellationToken) =>
         TryBeginInterruptionAsync(record, limits, now, null, cancellationToken);
 
-    public async Task<BeginResult> TryBeginInterruptionAsync(InterruptionRecord record, InFlightLimits limits, DateTimeOffset now, string? claimStep, CancellationToken cancellationToken)
+    public Task<BeginResult> TryBeginInterruptionAsync(InterruptionRecord record, InFlightLimits limits, DateTimeOffset now, string? claimStep, CancellationToken cancellationToken) =>
+        TryBeginInterruptionAsync(record, limits, now, claimStep, null, cancellationToken);
+
+    public async Task<BeginResult> TryBeginInterruptionAsync(InterruptionRecord record, InFlightLimits limits, DateTimeOffset now, string? claimStep, string? pendingClaim, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(record);
         ArgumentNullException.ThrowIfNull(limits);
-        InterruptionRecord active = LedgerRules.Activate(record, claimStep, now);
+        InterruptionRecord active = LedgerRules.Activate(record, claimStep, now, pendingClaim);
         string slot = LedgerSlots.SlotElement(record.InstanceId, record.ReclaimAt, now);
         for (int attempt = 0; attempt < MaxAttempts; attempt++)
         {
@@ -106,6 +109,51 @@ public sealed class DynamoDbLedger : ILedger
             return updated;
         }, cancellationToken);
         return decision;
+    }
+
+    /// <summary>
+    /// One UpdateItem, no read: the pending claim lives in the record's step_claims map (addressable by step name, unlike
+    /// the steps list), so the condition "this step's pending claim is the token" and the change "clear it, note the
+    /// consumer, bump the version" are one atomic write. The version bump makes every writer that read the record before
+    /// it (an optimistic put of the whole record) fail and re-read, so no put can bring a consumed claim back.
+    /// </summary>
+    public async Task<bool> TryConsumeStepClaimAsync(string instanceId, string step, string claim, string runId, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(claim);
+        ArgumentException.ThrowIfNullOrEmpty(runId);
+        try
+        {
+            await Guard(() => _client.UpdateItemAsync(new UpdateItemRequest
+            {
+                TableName = _tableName,
+                Key = LedgerItems.Key(instanceId),
+                // The step's whole entry is replaced (not a field inside it), so the update's path exists whenever the
+                // map does: ToItem always writes it, and a condition that fails never meets an invalid path.
+                UpdateExpression = "SET #c.#s = :consumed, #v = #v + :one",
+                ConditionExpression = "#c.#s.#p = :claim",
+                ExpressionAttributeNames = new()
+                {
+                    ["#c"] = LedgerItems.StepClaims,
+                    ["#s"] = step,
+                    ["#p"] = LedgerItems.PendingClaim,
+                    ["#v"] = LedgerItems.Version,
+                },
+                ExpressionAttributeValues = new()
+                {
+                    [":claim"] = new AttributeValue { S = claim },
+                    [":consumed"] = new AttributeValue { M = new() { [LedgerItems.ClaimConsumedBy] = new AttributeValue { S = runId } } },
+                    [":one"] = new AttributeValue { N = "1" },
+                },
+            }, cancellationToken));
+            return true;
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            // Gone: another delivery consumed it, or the step ended or was taken over. Or this run consumed it and the
+            // answer was lost (the SDK's retry then fails the condition): that run's id is the consumer.
+            InterruptionRecord? record = await GetAsync(instanceId, cancellationToken);
+            return record?.FindStep(step)?.ClaimConsumedBy == runId;
+        }
     }
 
     public Task<InterruptionRecord?> RecordStepAsync(string instanceId, string step, StepOutcome outcome, DateTimeOffset now, CancellationToken cancellationToken) =>

@@ -9,6 +9,10 @@ internal static class LedgerItems
 {
     public const string Version = "version";
     public const string EventIds = "event_ids";
+    /// <summary>Map: step name → { pending_claim, claim_consumed_by }. Top level, so one UpdateItem can address a step by name.</summary>
+    public const string StepClaims = "step_claims";
+    public const string PendingClaim = "pending_claim";
+    public const string ClaimConsumedBy = "claim_consumed_by";
     private const string TimeFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
 
     public static Dictionary<string, AttributeValue> ToItem(InterruptionRecord record, long version)
@@ -32,6 +36,8 @@ internal static class LedgerItems
             ["progress"] = new() { M = record.Progress.ToDictionary(p => p.Key, p => S(p.Value)) },
             [Version] = N(version),
         };
+        // Always written (empty when no step has a claim): the consume's UpdateItem sets an entry inside it.
+        item[StepClaims] = new() { M = StepClaimsItem(record.Steps) };
         if (record.SuccessorInstanceId is not null)
         {
             item["successor_id"] = S(record.SuccessorInstanceId);
@@ -61,13 +67,44 @@ internal static class LedgerItems
             VolumeId = Text(item, "volume_id"),
             CreatedAt = ParseTime(Text(item, "created_at")),
             ExpiresAt = DateTimeOffset.FromUnixTimeSeconds(Number(item, LedgerTable.TtlAttribute)),
-            Steps = List(item, "steps").Select(v => StepFrom(v.M ?? [])).ToList(),
+            Steps = WithClaims(List(item, "steps").Select(v => StepFrom(v.M ?? [])), item),
             Timeline = List(item, "timeline").Select(v => TimelineFrom(v.M ?? [])).ToList(),
             Progress = (item.TryGetValue("progress", out AttributeValue? p) ? p.M : null)?.ToDictionary(kv => kv.Key, kv => kv.Value.S ?? "")
                 ?? new Dictionary<string, string>(),
         }, Number(item, Version));
 
     public static Dictionary<string, AttributeValue> Key(string instanceId) => new() { [LedgerTable.PartitionKey] = S(instanceId) };
+
+    private static Dictionary<string, AttributeValue> StepClaimsItem(IEnumerable<StepRecord> steps)
+    {
+        var claims = new Dictionary<string, AttributeValue>(StringComparer.Ordinal);
+        foreach (StepRecord step in steps.Where(s => s.PendingClaim is not null || s.ClaimConsumedBy is not null))
+        {
+            var map = new Dictionary<string, AttributeValue>();
+            if (step.PendingClaim is not null)
+            {
+                map[PendingClaim] = S(step.PendingClaim);
+            }
+
+            if (step.ClaimConsumedBy is not null)
+            {
+                map[ClaimConsumedBy] = S(step.ClaimConsumedBy);
+            }
+
+            claims[step.Name] = new AttributeValue { M = map };
+        }
+
+        return claims;
+    }
+
+    /// <summary>The steps with their pending/consumed claims from the step_claims map put back on them.</summary>
+    private static List<StepRecord> WithClaims(IEnumerable<StepRecord> steps, Dictionary<string, AttributeValue> item)
+    {
+        Dictionary<string, AttributeValue>? claims = item.TryGetValue(StepClaims, out AttributeValue? c) ? c.M : null;
+        return steps.Select(step => claims is not null && claims.TryGetValue(step.Name, out AttributeValue? claim) && claim.M is { } map
+            ? step with { PendingClaim = Text(map, PendingClaim), ClaimConsumedBy = Text(map, ClaimConsumedBy) }
+            : step).ToList();
+    }
 
     private static AttributeValue StepItem(StepRecord step)
     {

@@ -231,9 +231,11 @@ public sealed class Dispatcher : IQueuedInterruptionResumer
             ExpiresAt = deadline.WarningTime + _options.RecordLifetime,
         };
 
-        // Stage 3: one conditional write creates the record, takes the slot and (in-process) claims the replace step.
+        // Stage 3: one conditional write creates the record, takes the slot and claims the replace step for the request sent.
         string? claim = _options.ClaimFirstStep ? steps[0] : null;
-        BeginResult begin = await _ledger.TryBeginInterruptionAsync(record, _options.Limits, now, claim, cancellationToken);
+        // Through Lambda the claim travels as a token the invoked function consumes once (a second delivery finds it gone).
+        string? token = claim is not null && _options.IssueClaimTokens ? Guid.NewGuid().ToString("N") : null;
+        BeginResult begin = await _ledger.TryBeginInterruptionAsync(record, _options.Limits, now, claim, token, cancellationToken);
         var result = new DispatchResult
         {
             Status = DispatchStatus.Started,
@@ -259,8 +261,10 @@ public sealed class Dispatcher : IQueuedInterruptionResumer
                 };
             default:
                 var prepared = new PreparedStart(
-                    claim is not null && begin.Record.FindStep(claim) is { Status: StepStatus.Running, StartedAt: { } at } && at == now ? claim : null,
+                    claim is not null && begin.Record.FindStep(claim) is { Status: StepStatus.Running, StartedAt: { } at } claimed && at == now
+                        && claimed.PendingClaim == token ? claim : null,
                     now,
+                    token,
                     group,
                     successorSearched,
                     successorId);
@@ -292,6 +296,7 @@ public sealed class Dispatcher : IQueuedInterruptionResumer
                 DryRun = record.DryRun,
                 Trigger = trigger,
                 StepClaimedAt = step.Name == prepared?.ClaimedStep ? prepared.ClaimedAt : null,
+                StepClaim = step.Name == prepared?.ClaimedStep ? prepared.ClaimToken : null,
                 Group = replace ? prepared!.Group : null,
                 SuccessorSearched = replace && prepared!.SuccessorSearched,
                 SuccessorInstanceId = replace ? prepared!.SuccessorInstanceId : null,
@@ -447,5 +452,5 @@ public sealed class Dispatcher : IQueuedInterruptionResumer
     };
 
     /// <summary>What the dispatcher learnt before the begin, handed to the replace step so it need not learn it again.</summary>
-    private sealed record PreparedStart(string? ClaimedStep, DateTimeOffset ClaimedAt, AutoScalingGroupInfo? Group, bool SuccessorSearched, string? SuccessorInstanceId);
+    private sealed record PreparedStart(string? ClaimedStep, DateTimeOffset ClaimedAt, string? ClaimToken, AutoScalingGroupInfo? Group, bool SuccessorSearched, string? SuccessorInstanceId);
 }

@@ -14,11 +14,18 @@ public sealed record DispatcherOptions
     /// <summary>At most this many queued interruptions are promoted per invocation, so one invocation stays short.</summary>
     public int MaxDequeuePerInvocation { get; init; } = 25;
     /// <summary>
-    /// The begin marks the first step (replace) Running in the same ledger write, and the runner trusts that claim. Only
-    /// for steps run in-process (`--inline`): a Lambda asynchronous invocation may be delivered twice, and both copies
-    /// would trust the claim, so there the runner's own conditional start stays the guard.
+    /// The begin marks the first step (replace) Running in the same ledger write, and the runner trusts that claim.
+    /// In-process (`--inline`) as it is; through Lambda, whose asynchronous invocation may be delivered twice, only with
+    /// <see cref="IssueClaimTokens"/>: both copies would otherwise trust the claim.
     /// </summary>
     public bool ClaimFirstStep { get; init; }
+
+    /// <summary>
+    /// With <see cref="ClaimFirstStep"/>, for steps run in other functions (Lambda): the begin stores a fresh token as the
+    /// claimed step's pending claim and the request carries it; the invoked function consumes it with one conditional
+    /// write, so only one of two deliveries of the invocation runs as the first run (the other finds the step running).
+    /// </summary>
+    public bool IssueClaimTokens { get; init; }
 
     public static DispatcherOptions FromEnvironment(Func<string, string?> getVariable)
     {

@@ -27,6 +27,13 @@ public sealed class RemediationRunner
     private readonly IQueuedInterruptionResumer? _resumer;
     private readonly ConcurrentDictionary<(string InstanceId, string Step, DateTimeOffset ClaimedAt), byte> _honouredClaims = new();
 
+    /// <summary>
+    /// Trust a claim that carries no token (<see cref="RemediationRequest.StepClaim"/>): only where the dispatcher runs the
+    /// step in the same process (`--inline`). A function invoked through Lambda sets it false, so a request can run as
+    /// the first run only by consuming a token in the ledger.
+    /// </summary>
+    public bool HonoursUntokenedClaims { get; init; } = true;
+
     public RemediationRunner(ILedger ledger, TimeProvider clock, IMetrics metrics, ILogger logger, IQueuedInterruptionResumer? resumer = null)
     {
         _ledger = ledger;
@@ -46,16 +53,16 @@ public sealed class RemediationRunner
         ArgumentNullException.ThrowIfNull(request);
         string instanceId = request.Instance.InstanceId;
         StepStart start;
-        if (request.StepClaimedAt is { } claimedAt && claimedAt + StepLease > _clock.GetUtcNow() && HonourOnce(instanceId, step.Name, claimedAt))
+        if (request.StepClaimedAt is { } claimedAt && claimedAt + StepLease > _clock.GetUtcNow() && await TakeBeginClaimAsync(step.Name, request, cancellationToken))
         {
-            // The dispatcher's begin created the interruption with this step Running for this very request (in-process
-            // only, where a request is delivered exactly once): starting it again would cost a round trip and find it running.
+            // The dispatcher's begin created the interruption with this step Running for this very request, and this
+            // delivery is the one that holds it: starting it again would cost a round trip and find it running.
             start = StepStart.Started;
         }
         else
         {
-            // A stale claim is an ordinary (re)start: the step must not assume it is the first run.
-            request = request.StepClaimedAt is null ? request : request with { StepClaimedAt = null };
+            // A stale or already taken claim is an ordinary (re)start: the step must not assume it is the first run.
+            request = request.StepClaimedAt is null && request.StepClaim is null ? request : request with { StepClaimedAt = null, StepClaim = null };
             // A fresh token per run: a retried write recognises itself, while a second delivery of the same request
             // (Lambda's at-least-once) holds another token and finds the step running.
             string claim = Guid.NewGuid().ToString("N");
@@ -127,6 +134,24 @@ public sealed class RemediationRunner
         }
 
         return outcome;
+    }
+
+    /// <summary>
+    /// Whether this delivery holds the begin's claim. With a token (Lambda): the ledger's one conditional consume decides,
+    /// so of two deliveries of one invocation exactly one wins. Without (in-process, where a request is delivered exactly
+    /// once): honoured once per process, and only when <see cref="HonoursUntokenedClaims"/>.
+    /// </summary>
+    private async Task<bool> TakeBeginClaimAsync(string stepName, RemediationRequest request, CancellationToken cancellationToken)
+    {
+        string instanceId = request.Instance.InstanceId;
+        if (request.StepClaim is { Length: > 0 } token)
+        {
+            // A fresh id per run: the SDK's retry of this one write, whose first answer was lost, recognises it as its own.
+            string runId = Guid.NewGuid().ToString("N");
+            return await _ledger.TryConsumeStepClaimAsync(instanceId, stepName, token, runId, cancellationToken);
+        }
+
+        return HonoursUntokenedClaims && HonourOnce(instanceId, stepName, request.StepClaimedAt!.Value);
     }
 
     /// <summary>

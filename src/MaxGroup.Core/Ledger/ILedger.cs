@@ -22,6 +22,20 @@ public interface ILedger
     /// </summary>
     Task<BeginResult> TryBeginInterruptionAsync(InterruptionRecord record, InFlightLimits limits, DateTimeOffset now, string? claimStep, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// As the overload without it, and the claimed step holds <paramref name="pendingClaim"/> as its unconsumed claim: the
+    /// function invoked for it consumes the claim with <see cref="TryConsumeStepClaimAsync"/> instead of starting the step.
+    /// </summary>
+    Task<BeginResult> TryBeginInterruptionAsync(InterruptionRecord record, InFlightLimits limits, DateTimeOffset now, string? claimStep, string? pendingClaim, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// One conditional write: when <paramref name="step"/>'s pending claim is <paramref name="claim"/>, clears it (recording
+    /// <paramref name="runId"/> as its consumer) and changes the record's version. True = this run consumed it (now, or
+    /// in an earlier attempt whose answer was lost) and is the step's first and only run from the begin; false = the
+    /// claim is gone (a second delivery, or the step ended or was taken over).
+    /// </summary>
+    Task<bool> TryConsumeStepClaimAsync(string instanceId, string step, string claim, string runId, CancellationToken cancellationToken);
+
     Task<InterruptionRecord?> GetAsync(string instanceId, CancellationToken cancellationToken);
 
     /// <summary>Marks a step Running unless it is complete, or running under a lease younger than <paramref name="lease"/>.</summary>

@@ -24,7 +24,10 @@ public sealed class InMemoryLedger : ILedger
     public Task<BeginResult> TryBeginInterruptionAsync(InterruptionRecord record, InFlightLimits limits, DateTimeOffset now, CancellationToken cancellationToken) =>
         TryBeginInterruptionAsync(record, limits, now, null, cancellationToken);
 
-    public Task<BeginResult> TryBeginInterruptionAsync(InterruptionRecord record, InFlightLimits limits, DateTimeOffset now, string? claimStep, CancellationToken cancellationToken)
+    public Task<BeginResult> TryBeginInterruptionAsync(InterruptionRecord record, InFlightLimits limits, DateTimeOffset now, string? claimStep, CancellationToken cancellationToken) =>
+        TryBeginInterruptionAsync(record, limits, now, claimStep, null, cancellationToken);
+
+    public Task<BeginResult> TryBeginInterruptionAsync(InterruptionRecord record, InFlightLimits limits, DateTimeOffset now, string? claimStep, string? pendingClaim, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(record);
         lock (_lock)
@@ -41,7 +44,7 @@ public sealed class InMemoryLedger : ILedger
             if (_slots.HasRoomFor(record.GroupName, limits))
             {
                 _slots.Activate(record.InstanceId, record.GroupName, record.ReclaimAt, now);
-                stored = LedgerRules.Activate(record, claimStep, now);
+                stored = LedgerRules.Activate(record, claimStep, now, pendingClaim);
             }
             else
             {
@@ -51,6 +54,25 @@ public sealed class InMemoryLedger : ILedger
 
             _records[record.InstanceId] = stored;
             return Task.FromResult(new BeginResult(stored.Status == InterruptionStatus.Active ? BeginOutcome.Started : BeginOutcome.Queued, stored));
+        }
+    }
+
+    public Task<bool> TryConsumeStepClaimAsync(string instanceId, string step, string claim, string runId, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            if (!_records.TryGetValue(instanceId, out InterruptionRecord? record))
+            {
+                return Task.FromResult(false);
+            }
+
+            (bool consumed, InterruptionRecord? updated) = LedgerRules.ConsumeClaim(record, step, claim, runId);
+            if (updated is not null)
+            {
+                _records[instanceId] = updated;
+            }
+
+            return Task.FromResult(consumed);
         }
     }
 

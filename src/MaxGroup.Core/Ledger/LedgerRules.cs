@@ -16,9 +16,10 @@ public static class LedgerRules
 
     /// <summary>
     /// The record as it starts holding a slot: Active, and <paramref name="claimStep"/> (when it names a Pending step)
-    /// Running since <paramref name="now"/>, so that the begin and the step's start are one write.
+    /// Running since <paramref name="now"/>, so that the begin and the step's start are one write; with
+    /// <paramref name="pendingClaim"/> the step holds it as its unconsumed claim (see <see cref="ConsumeClaim"/>).
     /// </summary>
-    public static InterruptionRecord Activate(InterruptionRecord record, string? claimStep, DateTimeOffset now)
+    public static InterruptionRecord Activate(InterruptionRecord record, string? claimStep, DateTimeOffset now, string? pendingClaim = null)
     {
         ArgumentNullException.ThrowIfNull(record);
         InterruptionRecord active = record with { Status = InterruptionStatus.Active };
@@ -27,7 +28,7 @@ public static class LedgerRules
             return active;
         }
 
-        var running = new StepRecord { Name = claimStep, Status = StepStatus.Running, StartedAt = now };
+        var running = new StepRecord { Name = claimStep, Status = StepStatus.Running, StartedAt = now, PendingClaim = pendingClaim };
         return active with
         {
             Steps = ReplaceStep(active.Steps, running),
@@ -56,6 +57,28 @@ public static class LedgerRules
             Steps = ReplaceStep(record.Steps, running),
             Timeline = [.. record.Timeline, new TimelineEntry(now, step, "running")],
         });
+    }
+
+    /// <summary>
+    /// Consumes the step's pending claim <paramref name="claim"/> for run <paramref name="runId"/>. Consumed: true, with the
+    /// changed record (null when <paramref name="runId"/> had consumed it already: its own earlier write). Not consumed
+    /// (another delivery took it, the step ended or was taken over): false.
+    /// </summary>
+    public static (bool Consumed, InterruptionRecord? Updated) ConsumeClaim(InterruptionRecord record, string step, string claim, string runId)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        StepRecord? current = record.FindStep(step);
+        if (current is null)
+        {
+            return (false, null);
+        }
+
+        if (current.PendingClaim is not null && current.PendingClaim == claim)
+        {
+            return (true, record with { Steps = ReplaceStep(record.Steps, current with { PendingClaim = null, ClaimConsumedBy = runId }) });
+        }
+
+        return (current.ClaimConsumedBy is not null && current.ClaimConsumedBy == runId, null);
     }
 
     public static InterruptionRecord EndStep(InterruptionRecord record, string step, StepOutcome outcome, DateTimeOffset now)

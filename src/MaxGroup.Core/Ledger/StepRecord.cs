@@ -18,6 +18,16 @@ public sealed record StepRecord
     /// </summary>
     public string? Claim { get; init; }
 
+    /// <summary>
+    /// The token the dispatcher's begin issued when it marked this step Running for the function it then invoked, not
+    /// yet consumed. The invoked run consumes it with one conditional write; a second delivery of the same invocation
+    /// finds it gone. Any later rewrite of the step (its end, a takeover after the lease) drops it.
+    /// </summary>
+    public string? PendingClaim { get; init; }
+
+    /// <summary>The run that consumed <see cref="PendingClaim"/>: its own retried write (answer lost) recognises itself by it.</summary>
+    public string? ClaimConsumedBy { get; init; }
+
     /// <summary>Done and NoOp are final: such a step is never run again for the same interruption.</summary>
     public bool IsComplete => Status is StepStatus.Done or StepStatus.NoOp;
 

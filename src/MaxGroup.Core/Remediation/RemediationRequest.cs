@@ -36,6 +36,13 @@ public sealed record RemediationRequest
     /// </summary>
     public DateTimeOffset? StepClaimedAt { get; init; }
 
+    /// <summary>
+    /// With <see cref="StepClaimedAt"/>, when the step runs in another function (Lambda): the token the begin stored as
+    /// the step's pending claim. The runner consumes it with one conditional write; only the delivery that consumes it
+    /// runs as the first run, a second delivery of the same invocation does not.
+    /// </summary>
+    public string? StepClaim { get; init; }
+
     /// <summary>The dispatcher searched for a successor tagged spotmax:replaces=<c>Instance.InstanceId</c>; the result is <see cref="SuccessorInstanceId"/>.</summary>
     public bool SuccessorSearched { get; init; }
 

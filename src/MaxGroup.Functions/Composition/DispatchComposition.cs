@@ -62,6 +62,7 @@ public sealed class DispatchComposition
     /// <param name="otherSteps">volume, drain, consul steps (needed in-process only).</param>
     /// <param name="ledger">Overrides the DynamoDB ledger (tests, CLI without a table).</param>
     /// <param name="forceDryRun">CLI `--dry-run`: every group runs dry, whatever MAXGROUP_DRY_RUN and the group say.</param>
+    /// <param name="lambdaInvoker">Overrides the Lambda invoker when not <paramref name="inline"/> (tests that capture the payload sent).</param>
     public static DispatchComposition Create(
         AwsClientFactory aws,
         IGroupConfigSource configs,
@@ -73,7 +74,8 @@ public sealed class DispatchComposition
         IVolumeTriggers? volumeTriggers = null,
         IEnumerable<IRemediationStep>? otherSteps = null,
         ILedger? ledger = null,
-        bool forceDryRun = false)
+        bool forceDryRun = false,
+        IFunctionInvoker? lambdaInvoker = null)
     {
         ArgumentNullException.ThrowIfNull(aws);
         ArgumentNullException.ThrowIfNull(getVariable);
@@ -88,18 +90,23 @@ public sealed class DispatchComposition
 
         DispatcherOptions options = DispatcherOptions.FromEnvironment(getVariable);
         options = forceDryRun ? options with { ForceDryRun = true } : options;
-        // In-process a step request is delivered exactly once, so the begin may claim the replace step for it.
-        options = options with { ClaimFirstStep = inline };
+        // The begin claims the replace step for the request it sends (one write fewer before the successor request). In
+        // process a request is delivered exactly once, so the claim is trusted as it is; through Lambda, which may deliver
+        // an asynchronous invocation twice, it travels as a token the replace function consumes once.
+        options = options with { ClaimFirstStep = true, IssueClaimTokens = !inline };
 
         // The runner resumes queued interruptions through the dispatcher, and the in-process invoker needs the
         // runner: break the cycle with a lazily created runner.
         Dispatcher? dispatcher = null;
         // Only in-process does a finished step resume queued interruptions itself: in Lambda the dispatcher resumes them
         // on its next invocation (the sweep schedule guarantees one), so remediation roles need no dispatcher rights.
-        var runner = new Lazy<RemediationRunner>(() => new RemediationRunner(ledger, clock, metrics, loggers.CreateLogger<RemediationRunner>(), inline ? dispatcher : null));
+        var runner = new Lazy<RemediationRunner>(() => new RemediationRunner(ledger, clock, metrics, loggers.CreateLogger<RemediationRunner>(), inline ? dispatcher : null)
+        {
+            HonoursUntokenedClaims = inline,
+        });
         IFunctionInvoker invoker = inline
             ? new InProcessFunctionInvoker([replaceRemediation, .. otherSteps ?? []], () => runner.Value)
-            : new LambdaFunctionInvoker(aws.Lambda, LambdaFunctionInvoker.FunctionNamesFromEnvironment(getVariable));
+            : lambdaInvoker ?? new LambdaFunctionInvoker(aws.Lambda, LambdaFunctionInvoker.FunctionNamesFromEnvironment(getVariable));
         dispatcher = new Dispatcher(
             inventory,
             configs,

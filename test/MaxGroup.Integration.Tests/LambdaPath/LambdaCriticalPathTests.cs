@@ -1,0 +1,225 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text;
+using MaxGroup.Aws;
+using MaxGroup.Aws.Config;
+using MaxGroup.Aws.Lambda;
+using MaxGroup.Core.Config;
+using MaxGroup.Core.Dispatch;
+using MaxGroup.Core.Events;
+using MaxGroup.Core.Ledger;
+using MaxGroup.Core.Ports;
+using MaxGroup.Core.Remediation;
+using MaxGroup.Functions.Composition;
+using MaxGroup.Functions.Handlers;
+using MaxGroup.Integration.Tests.Aws;
+using MaxGroup.Integration.Tests.Bench;
+using MaxGroup.Integration.Tests.Dispatch;
+using MaxGroup.Integration.Tests.Infrastructure;
+using Microsoft.Extensions.Logging.Abstractions;
+using Xunit.Abstractions;
+
+namespace MaxGroup.Integration.Tests.LambdaPath;
+
+/// <summary>
+/// Issue 10 item 2 as deployed (not `--inline`): the dispatcher invokes the replace function through Lambda (the real
+/// <see cref="LambdaFunctionInvoker"/>, against moto through the same recording proxy as <see cref="CriticalPathTests"/>),
+/// and the replace function's handler then runs with exactly the payload that Invoke carried. The sequential AWS calls from
+/// the warning to RunInstances/DetachInstances are counted across both, Invoke included as one call. The same payload
+/// delivered a second time (Lambda's at-least-once) must not request a second successor.
+/// </summary>
+[Collection(MotoCollection.Name)]
+public sealed class LambdaCriticalPathTests(MotoFixture moto, ITestOutputHelper output)
+{
+    /// <summary>
+    /// The dispatcher's three (ledger read ∥ instance ∥ successor search → config ∥ group → begin transaction), the Invoke,
+    /// and the replace function's one conditional consume of the begin's claim token. One more call fails the test.
+    /// </summary>
+    public const int LambdaSequentialCeiling = CriticalPathTests.CurrentSequentialCeiling + 2;
+
+    /// <summary>Cold, one more, for the same reason as <see cref="CriticalPathTests.ColdSequentialCeiling"/>.</summary>
+    public const int ColdLambdaSequentialCeiling = LambdaSequentialCeiling + 1;
+
+    private const string Group = "web";
+
+    /// <summary>How the proxy names Lambda's Invoke of the replace function (a REST call: method and path).</summary>
+    private const string InvokeAction = "POST /2015-03-31/functions/maxgroup-replace/invocations";
+
+    [Theory]
+    [InlineData("launch", "RunInstances")]
+    [InlineData("detach", "DetachInstances")]
+    public async Task LambdaCriticalPath_SpotWarning_SequentialCallsBeforeSuccessorRequestWithinCeiling(string strategy, string successorAction)
+    {
+        await moto.ResetAsync();
+        await using AwsFaultProxy proxy = await AwsFaultProxy.StartAsync(moto.Endpoint);
+        using var factory = new AwsClientFactory(
+            AwsEnvironment.FromVariables(new Dictionary<string, string>
+            {
+                [AwsEnvironment.GlobalEndpointVariable] = proxy.Endpoint,
+                [AwsEnvironment.RegionVariable] = MotoFixture.Region,
+            }),
+            TimeProvider.System,
+            AwsTestClients.TestCredentials,
+            AwsTestClients.FastRetry());
+        var payloads = new ConcurrentQueue<(string Step, byte[] Payload)>();
+        var invoker = new LambdaFunctionInvoker(
+            factory.Lambda,
+            LambdaFunctionInvoker.FunctionNamesFromEnvironment(_ => null),
+            request =>
+            {
+                byte[] payload = LambdaFunctionInvoker.Serialize(request);
+                payloads.Enqueue((request.Step, payload));
+                return payload;
+            });
+        DispatchComposition composition = await BuildSceneAsync(factory, proxy.Endpoint, strategy, invoker);
+        IReadOnlyList<string> members = (await factory.AutoScaling.DescribeAutoScalingGroupsAsync([Group], CancellationToken.None))[0]
+            .Instances.Select(i => i.InstanceId).ToList();
+        RemediationHandler replaceFunction = composition.RemediationHandler(composition.ReplaceRemediation);
+
+        Measured cold = await MeasureAsync(proxy, composition, replaceFunction, payloads, members[0], "ev-cold", successorAction);
+        Measured warm = await MeasureAsync(proxy, composition, replaceFunction, payloads, members[1], "ev-warm", successorAction);
+
+        string report = Report(strategy, successorAction, [("cold", cold), ("warm", warm)]);
+        output.WriteLine(report);
+        BenchArtifacts.Write($"critical-path-lambda-{strategy}.md", report);
+        foreach ((string label, Measured run) in new[] { ("cold", cold), ("warm", warm) })
+        {
+            Assert.True(run.SuccessorRequested, $"no {successorAction} was issued ({label}):\n{report}");
+            Assert.Equal(StepStatus.Done, run.First.Status);
+            // The second delivery of the same invocation: no second successor request, the step is not redone.
+            Assert.Equal(StepStatus.NoOp, run.Second.Status);
+            Assert.Equal(1, run.SuccessorRequests);
+        }
+
+        Assert.True(
+            cold.Sequential <= ColdLambdaSequentialCeiling && warm.Sequential <= LambdaSequentialCeiling,
+            $"Lambda-mode critical path grew: {cold.Sequential} (cold, ceiling {ColdLambdaSequentialCeiling}) / {warm.Sequential} (warm, ceiling {LambdaSequentialCeiling}) sequential calls before {successorAction}\n{report}");
+    }
+
+    private static async Task<Measured> MeasureAsync(
+        AwsFaultProxy proxy,
+        DispatchComposition composition,
+        RemediationHandler replaceFunction,
+        ConcurrentQueue<(string Step, byte[] Payload)> payloads,
+        string doomed,
+        string eventId,
+        string successorAction)
+    {
+        MaxGroupEvent warning = EventParser.Parse(WarningJson(doomed, eventId));
+        payloads.Clear();
+        proxy.ClearCalls();
+        DateTimeOffset start = DateTimeOffset.UtcNow;
+        DispatchResult result = await composition.Dispatcher.DispatchAsync(warning, CancellationToken.None);
+        Assert.Equal(DispatchStatus.Started, result.Status);
+        (string _, byte[] payload) = Assert.Single(payloads, p => p.Step == StepNames.Replace);
+        string json = Encoding.UTF8.GetString(payload);
+        Assert.Contains("\"stepClaim\"", json, StringComparison.Ordinal);
+        // The dispatcher's own path ends with the Invoke; what it does after (e.g. reading the queue) runs beside the
+        // replace function in another function, so it is reported but not on the path.
+        IReadOnlyList<ProxiedCall> dispatcherCalls = proxy.Calls;
+        CriticalPathTests.CriticalPath toInvoke = CriticalPathTests.Analyse(dispatcherCalls, start, InvokeAction);
+        Assert.True(toInvoke.SuccessorRequested, "the dispatcher did not invoke the replace function");
+
+        // The replace function as Lambda runs it: the handler, given the payload the Invoke carried.
+        DateTimeOffset functionStart = DateTimeOffset.UtcNow;
+        StepOutcome first = Outcome(await replaceFunction.HandleAsync(json, new TestLambdaContext(), CancellationToken.None));
+        CriticalPathTests.CriticalPath inFunction = CriticalPathTests.Analyse(proxy.Calls.Where(c => c.Start >= functionStart).ToList(), functionStart, successorAction);
+        StepOutcome second = Outcome(await replaceFunction.HandleAsync(json, new TestLambdaContext(), CancellationToken.None));
+        InterruptionRecord record = (await composition.Ledger.GetAsync(doomed, CancellationToken.None))!;
+        Assert.NotNull(record.SuccessorInstanceId);
+        List<ProxiedCall> offPath = dispatcherCalls.Where(c => c.Start > toInvoke.Successor!.Start).ToList();
+        return new Measured(toInvoke, inFunction, offPath, first, second, proxy.Calls.Count(c => c.Action == successorAction));
+    }
+
+    private static StepOutcome Outcome(string json) =>
+        System.Text.Json.JsonSerializer.Deserialize(json, RemediationJsonContext.Default.StepOutcome)!;
+
+    private static async Task<DispatchComposition> BuildSceneAsync(AwsClientFactory factory, string endpoint, string strategy, IFunctionInvoker invoker)
+    {
+        Dictionary<string, string> variables = new()
+        {
+            ["MAXGROUP_LEDGER_TABLE"] = "maxgroup-ledger",
+            ["AWS_ENDPOINT_URL"] = endpoint,
+        };
+        await DispatchComposition.EnsureLedgerTableAsync(factory, variables.GetValueOrDefault, TimeProvider.System, CancellationToken.None);
+        await MotoAutoScalingSetup.CreateLaunchTemplateAsync(factory.Ec2, "lt-web", "m5.large");
+        await MotoAutoScalingSetup.CreateGroupAsync(factory.AutoScaling, Group, "lt-web", min: 1, max: 4, desired: 2, tags: [("team", "blue", true)]);
+        string bucket = "maxgroup-config-" + Guid.NewGuid().ToString("N")[..8];
+        await factory.S3.PutBucketAsync(bucket);
+        await factory.S3.PutObjectAsync(new Amazon.S3.Model.PutObjectRequest
+        {
+            BucketName = bucket,
+            Key = "groups/web.json",
+            ContentBody = $$"""{"replacement_strategy": "{{strategy}}", "detaching_delay_seconds": 0}""",
+            ContentType = "application/json",
+        });
+        var options = new GroupConfigOptions { Bucket = bucket };
+        var configs = new GroupConfigProvider(new S3ConfigObjectStore(factory.S3, bucket), factory.AutoScaling, options, TimeProvider.System, NullLogger.Instance, NullMetrics.Instance);
+        return DispatchComposition.Create(
+            factory, configs, variables.GetValueOrDefault, TimeProvider.System, NullLoggerFactory.Instance, NullMetrics.Instance, inline: false, lambdaInvoker: invoker);
+    }
+
+    private static string Report(string strategy, string successorAction, IReadOnlyList<(string Label, Measured Run)> runs)
+    {
+        var text = new StringBuilder();
+        text.AppendLine(CultureInfo.InvariantCulture, $"## Critical path as deployed (Lambda): {strategy} strategy (successor request = {successorAction})");
+        foreach ((string label, Measured run) in runs)
+        {
+            text.AppendLine();
+            text.AppendLine(CultureInfo.InvariantCulture, $"### {label}: {run.Sequential} sequential before {successorAction} = dispatcher {run.ToInvoke.Sequential} + Invoke 1 + replace function {run.InFunction.Sequential}; " +
+                $"second delivery of the same payload: {run.Second.Status} ({run.Second.Reason}); {successorAction} issued {run.SuccessorRequests} time(s)");
+            text.AppendLine();
+            text.AppendLine("| # | function | service | action | start ms | end ms | sequential |");
+            text.AppendLine("|---|----------|---------|--------|---------:|-------:|------------|");
+            DateTimeOffset origin = run.ToInvoke.Rows.Count > 0 ? run.ToInvoke.Rows[0].Call.Start : DateTimeOffset.UtcNow;
+            int index = 1;
+            foreach ((ProxiedCall call, bool sequential) in run.ToInvoke.Rows)
+            {
+                Row(text, index++.ToString(CultureInfo.InvariantCulture), "dispatcher", call, origin, sequential ? "yes" : "overlapped");
+            }
+
+            Row(text, index++.ToString(CultureInfo.InvariantCulture), "dispatcher", run.ToInvoke.Successor!, origin, "yes (Invoke)");
+            foreach ((ProxiedCall call, bool sequential) in run.InFunction.Rows)
+            {
+                Row(text, index++.ToString(CultureInfo.InvariantCulture), "replace", call, origin, sequential ? "yes" : "overlapped");
+            }
+
+            if (run.InFunction.Successor is { } successor)
+            {
+                Row(text, "->", "replace", successor, origin, "successor request");
+            }
+
+            foreach (ProxiedCall call in run.DispatcherAfterInvoke)
+            {
+                Row(text, "", "dispatcher", call, origin, "after the Invoke, beside the replace function: not on the path");
+            }
+        }
+
+        return text.ToString();
+    }
+
+    private static void Row(StringBuilder text, string index, string function, ProxiedCall call, DateTimeOffset origin, string note) =>
+        text.AppendLine(CultureInfo.InvariantCulture, $"| {index} | {function} | {call.Service} | {call.Action} | {(call.Start - origin).TotalMilliseconds:0} | {(call.End - origin).TotalMilliseconds:0} | {note} |");
+
+    private static string WarningJson(string instanceId, string eventId) => $$$"""
+        {"version":"0","id":"{{{eventId}}}","detail-type":"EC2 Spot Instance Interruption Warning","source":"aws.ec2",
+         "account":"123456789012","time":"{{{DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture)}}}","region":"us-east-1",
+         "resources":["arn:aws:ec2:us-east-1a:instance/{{{instanceId}}}"],
+         "detail":{"instance-id":"{{{instanceId}}}","instance-action":"terminate"}}
+        """;
+
+    /// <summary>One warning: the dispatcher's path to the Invoke, the replace function's path to the successor request.</summary>
+    private sealed record Measured(
+        CriticalPathTests.CriticalPath ToInvoke,
+        CriticalPathTests.CriticalPath InFunction,
+        IReadOnlyList<ProxiedCall> DispatcherAfterInvoke,
+        StepOutcome First,
+        StepOutcome Second,
+        int SuccessorRequests)
+    {
+        /// <summary>Sequential calls before the successor request: the dispatcher's, the Invoke (one), the function's.</summary>
+        public int Sequential => ToInvoke.Sequential + 1 + InFunction.Sequential;
+
+        public bool SuccessorRequested => InFunction.SuccessorRequested;
+    }
+}
