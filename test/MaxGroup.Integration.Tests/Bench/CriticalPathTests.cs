@@ -95,7 +95,11 @@ public sealed class CriticalPathTests(MotoFixture moto, ITestOutputHelper output
         return new CriticalPath(rows, successor >= 0, rows.Count(r => r.Sequential), untilSuccessor, successor < 0 ? null : ordered[successor]);
     }
 
-    private async Task<DispatchComposition> BuildSceneAsync(AwsClientFactory factory, string endpoint, string strategy)
+    /// <summary>
+    /// The scene both critical-path counts share: group, launch template, S3 config, ledger table. In-process unless a
+    /// Lambda invoker is given, as deployed (LambdaPath.LambdaCriticalPathTests).
+    /// </summary>
+    internal static async Task<DispatchComposition> BuildSceneAsync(AwsClientFactory factory, string endpoint, string strategy, IFunctionInvoker? lambdaInvoker = null)
     {
         Dictionary<string, string> variables = new()
         {
@@ -116,7 +120,8 @@ public sealed class CriticalPathTests(MotoFixture moto, ITestOutputHelper output
         });
         var options = new GroupConfigOptions { Bucket = bucket };
         var configs = new GroupConfigProvider(new S3ConfigObjectStore(factory.S3, bucket), factory.AutoScaling, options, TimeProvider.System, NullLogger.Instance, NullMetrics.Instance);
-        return DispatchComposition.Create(factory, configs, variables.GetValueOrDefault, TimeProvider.System, NullLoggerFactory.Instance, NullMetrics.Instance, inline: true);
+        return DispatchComposition.Create(
+            factory, configs, variables.GetValueOrDefault, TimeProvider.System, NullLoggerFactory.Instance, NullMetrics.Instance, inline: lambdaInvoker is null, lambdaInvoker: lambdaInvoker);
     }
 
     private static async Task<CriticalPath> MeasureAsync(AwsFaultProxy proxy, DispatchComposition composition, string doomed, string eventId, string successorAction)

@@ -2,13 +2,10 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
 using MaxGroup.Aws;
-using MaxGroup.Aws.Config;
 using MaxGroup.Aws.Lambda;
-using MaxGroup.Core.Config;
 using MaxGroup.Core.Dispatch;
 using MaxGroup.Core.Events;
 using MaxGroup.Core.Ledger;
-using MaxGroup.Core.Ports;
 using MaxGroup.Core.Remediation;
 using MaxGroup.Functions.Composition;
 using MaxGroup.Functions.Handlers;
@@ -16,7 +13,6 @@ using MaxGroup.Integration.Tests.Aws;
 using MaxGroup.Integration.Tests.Bench;
 using MaxGroup.Integration.Tests.Dispatch;
 using MaxGroup.Integration.Tests.Infrastructure;
-using Microsoft.Extensions.Logging.Abstractions;
 using Xunit.Abstractions;
 
 namespace MaxGroup.Integration.Tests.LambdaPath;
@@ -71,7 +67,7 @@ public sealed class LambdaCriticalPathTests(MotoFixture moto, ITestOutputHelper 
                 payloads.Enqueue((request.Step, payload));
                 return payload;
             });
-        DispatchComposition composition = await BuildSceneAsync(factory, proxy.Endpoint, strategy, invoker);
+        DispatchComposition composition = await CriticalPathTests.BuildSceneAsync(factory, proxy.Endpoint, strategy, invoker);
         IReadOnlyList<string> members = (await factory.AutoScaling.DescribeAutoScalingGroupsAsync([Group], CancellationToken.None))[0]
             .Instances.Select(i => i.InstanceId).ToList();
         RemediationHandler replaceFunction = composition.RemediationHandler(composition.ReplaceRemediation);
@@ -133,31 +129,6 @@ public sealed class LambdaCriticalPathTests(MotoFixture moto, ITestOutputHelper 
 
     private static StepOutcome Outcome(string json) =>
         System.Text.Json.JsonSerializer.Deserialize(json, RemediationJsonContext.Default.StepOutcome)!;
-
-    private static async Task<DispatchComposition> BuildSceneAsync(AwsClientFactory factory, string endpoint, string strategy, IFunctionInvoker invoker)
-    {
-        Dictionary<string, string> variables = new()
-        {
-            ["MAXGROUP_LEDGER_TABLE"] = "maxgroup-ledger",
-            ["AWS_ENDPOINT_URL"] = endpoint,
-        };
-        await DispatchComposition.EnsureLedgerTableAsync(factory, variables.GetValueOrDefault, TimeProvider.System, CancellationToken.None);
-        await MotoAutoScalingSetup.CreateLaunchTemplateAsync(factory.Ec2, "lt-web", "m5.large");
-        await MotoAutoScalingSetup.CreateGroupAsync(factory.AutoScaling, Group, "lt-web", min: 1, max: 4, desired: 2, tags: [("team", "blue", true)]);
-        string bucket = "maxgroup-config-" + Guid.NewGuid().ToString("N")[..8];
-        await factory.S3.PutBucketAsync(bucket);
-        await factory.S3.PutObjectAsync(new Amazon.S3.Model.PutObjectRequest
-        {
-            BucketName = bucket,
-            Key = "groups/web.json",
-            ContentBody = $$"""{"replacement_strategy": "{{strategy}}", "detaching_delay_seconds": 0}""",
-            ContentType = "application/json",
-        });
-        var options = new GroupConfigOptions { Bucket = bucket };
-        var configs = new GroupConfigProvider(new S3ConfigObjectStore(factory.S3, bucket), factory.AutoScaling, options, TimeProvider.System, NullLogger.Instance, NullMetrics.Instance);
-        return DispatchComposition.Create(
-            factory, configs, variables.GetValueOrDefault, TimeProvider.System, NullLoggerFactory.Instance, NullMetrics.Instance, inline: false, lambdaInvoker: invoker);
-    }
 
     private static string Report(string strategy, string successorAction, IReadOnlyList<(string Label, Measured Run)> runs)
     {
