@@ -11,13 +11,19 @@ namespace MaxGroup.Integration.Tests.Dispatch;
 /// conditions without a lock, and a cancelled TransactWriteItems restores a copy of the whole table taken when it began,
 /// wiping writes other requests made meanwhile (see docs/benchmarks.md section 4 and MotoAtomicityTests). Serialising
 /// DynamoDB requests restores the per-request atomicity DynamoDB guarantees; the ledger's concurrency is still exercised,
-/// because its requests interleave exactly as they would against DynamoDB. Other services pass through concurrently.
+/// because its requests interleave exactly as they would against DynamoDB.
+/// Auto Scaling requests get a lane of their own, one at a time, for the same reason: moto's AttachInstances and
+/// DetachInstances read the group's size, work, then write it back, and then reconcile the group to its desired
+/// capacity by terminating instances, so two concurrent calls on one group can lose an update and terminate an
+/// unrelated member (seen in the 1,000-warning burst); AWS applies each call atomically. Other services pass through
+/// concurrently.
 /// </summary>
 public sealed class SerializingDynamoDbProxy : IAsyncDisposable
 {
     private readonly HttpClient _upstream;
     private readonly string _upstreamBase;
     private readonly SemaphoreSlim _dynamoDb = new(1, 1);
+    private readonly SemaphoreSlim _autoScaling = new(1, 1);
     private int _serialised;
     private WebApplication? _app;
 
@@ -53,27 +59,34 @@ public sealed class SerializingDynamoDbProxy : IAsyncDisposable
 
         _upstream.Dispose();
         _dynamoDb.Dispose();
+        _autoScaling.Dispose();
     }
 
     private async Task HandleAsync(HttpContext context)
     {
         byte[] body = await LoopbackProxy.ReadBodyAsync(context.Request);
         using HttpRequestMessage upstreamRequest = LoopbackProxy.ForwardRequest(context.Request, _upstreamBase, body);
-        bool dynamoDb = context.Request.Headers["X-Amz-Target"].ToString().StartsWith("DynamoDB_", StringComparison.Ordinal);
+        SemaphoreSlim? lane = context.Request.Headers["X-Amz-Target"].ToString().StartsWith("DynamoDB_", StringComparison.Ordinal) ? _dynamoDb
+            : AwsFaultProxy.ServiceOf(context.Request) == "autoscaling" ? _autoScaling
+            : null;
         HttpResponseMessage response;
         byte[] responseBody;
-        if (dynamoDb)
+        if (lane is not null)
         {
-            await _dynamoDb.WaitAsync(context.RequestAborted);
+            await lane.WaitAsync(context.RequestAborted);
             try
             {
-                Interlocked.Increment(ref _serialised);
+                if (lane == _dynamoDb)
+                {
+                    Interlocked.Increment(ref _serialised);
+                }
+
                 response = await _upstream.SendAsync(upstreamRequest, context.RequestAborted);
                 responseBody = await response.Content.ReadAsByteArrayAsync(context.RequestAborted);
             }
             finally
             {
-                _dynamoDb.Release();
+                lane.Release();
             }
         }
         else
