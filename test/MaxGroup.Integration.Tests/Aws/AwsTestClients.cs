@@ -13,10 +13,13 @@ internal static class AwsTestClients
     private static readonly HttpClient Http = new() { Timeout = Timeout.InfiniteTimeSpan };
 
     /// <summary>A factory whose only endpoint setting is AWS_ENDPOINT_URL = moto.</summary>
-    public static AwsClientFactory MotoFactory(MotoFixture moto, AwsRetryOptions? retry = null) =>
+    public static AwsClientFactory MotoFactory(MotoFixture moto, AwsRetryOptions? retry = null) => EndpointFactory(moto.Endpoint, retry);
+
+    /// <summary>A factory whose only endpoint setting is AWS_ENDPOINT_URL = <paramref name="endpoint"/> (moto, or a proxy in front of it).</summary>
+    public static AwsClientFactory EndpointFactory(string endpoint, AwsRetryOptions? retry = null) =>
         new(AwsEnvironment.FromVariables(new Dictionary<string, string>
         {
-            [AwsEnvironment.GlobalEndpointVariable] = moto.Endpoint,
+            [AwsEnvironment.GlobalEndpointVariable] = endpoint,
             [AwsEnvironment.RegionVariable] = MotoFixture.Region,
         }), TimeProvider.System, TestCredentials, retry);
 

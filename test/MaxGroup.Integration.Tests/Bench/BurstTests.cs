@@ -3,7 +3,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Amazon.EC2.Model;
-using MaxGroup.Aws;
 using MaxGroup.Core.Config;
 using MaxGroup.Core.Dispatch;
 using MaxGroup.Core.Events;
@@ -51,15 +50,7 @@ public sealed class BurstTests(MotoFixture moto, ITestOutputHelper output)
         bool rawMoto = Setting("MAXGROUP_BENCH_RAW_MOTO", 0) == 1;
         await using SerializingDynamoDbProxy proxy = await SerializingDynamoDbProxy.StartAsync(moto.Endpoint);
         string endpoint = rawMoto ? moto.Endpoint : proxy.Endpoint;
-        using var factory = new AwsClientFactory(
-            AwsEnvironment.FromVariables(new Dictionary<string, string>
-            {
-                [AwsEnvironment.GlobalEndpointVariable] = endpoint,
-                [AwsEnvironment.RegionVariable] = MotoFixture.Region,
-            }),
-            TimeProvider.System,
-            AwsTestClients.TestCredentials,
-            AwsTestClients.FastRetry(maxAttempts: 6));
+        using var factory = AwsTestClients.EndpointFactory(endpoint, AwsTestClients.FastRetry(maxAttempts: 6));
         var configs = new StaticConfigSource();
         // The in-flight caps would queue most of a burst this size; they are their own subject (ledger tests), so lift them here.
         Dictionary<string, string> variables = new()

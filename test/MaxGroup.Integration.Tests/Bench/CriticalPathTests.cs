@@ -49,15 +49,7 @@ public sealed class CriticalPathTests(MotoFixture moto, ITestOutputHelper output
     {
         await moto.ResetAsync();
         await using AwsFaultProxy proxy = await AwsFaultProxy.StartAsync(moto.Endpoint);
-        using var factory = new AwsClientFactory(
-            AwsEnvironment.FromVariables(new Dictionary<string, string>
-            {
-                [AwsEnvironment.GlobalEndpointVariable] = proxy.Endpoint,
-                [AwsEnvironment.RegionVariable] = MotoFixture.Region,
-            }),
-            TimeProvider.System,
-            AwsTestClients.TestCredentials,
-            AwsTestClients.FastRetry());
+        using var factory = AwsTestClients.EndpointFactory(proxy.Endpoint, AwsTestClients.FastRetry());
         DispatchComposition composition = await BuildSceneAsync(factory, proxy.Endpoint, strategy);
         IReadOnlyList<string> members = (await factory.AutoScaling.DescribeAutoScalingGroupsAsync([Group], CancellationToken.None))[0]
             .Instances.Select(i => i.InstanceId).ToList();

@@ -26,15 +26,7 @@ public sealed class DynamoDbLedgerConcurrencyTests(MotoFixture moto) : IAsyncLif
     {
         await moto.ResetAsync();
         _proxy = await SerializingDynamoDbProxy.StartAsync(moto.Endpoint);
-        _factory = new AwsClientFactory(
-            AwsEnvironment.FromVariables(new Dictionary<string, string>
-            {
-                [AwsEnvironment.GlobalEndpointVariable] = _proxy.Endpoint,
-                [AwsEnvironment.RegionVariable] = MotoFixture.Region,
-            }),
-            TimeProvider.System,
-            AwsTestClients.TestCredentials,
-            AwsTestClients.FastRetry());
+        _factory = AwsTestClients.EndpointFactory(_proxy.Endpoint, AwsTestClients.FastRetry());
         await LedgerTable.CreateIfMissingAsync(_factory.DynamoDb, Table, TimeProvider.System, CancellationToken.None);
         _ledger = new DynamoDbLedger(_factory.DynamoDb, Table);
     }

@@ -132,15 +132,7 @@ public sealed class DynamoDbLedgerMotoTests(MotoFixture moto) : IAsyncLifetime, 
         await _ledger.TryBeginInterruptionAsync(Record("i-00000000000000001", "ev-1"), new InFlightLimits(), Warning, CancellationToken.None);
         await using AwsFaultProxy proxy = await AwsFaultProxy.StartAsync(moto.Endpoint);
         proxy.FailNext("PutItem", "drop-after");
-        using var faulted = new AwsClientFactory(
-            AwsEnvironment.FromVariables(new Dictionary<string, string>
-            {
-                [AwsEnvironment.GlobalEndpointVariable] = proxy.Endpoint,
-                [AwsEnvironment.RegionVariable] = MotoFixture.Region,
-            }),
-            TimeProvider.System,
-            AwsTestClients.TestCredentials,
-            AwsTestClients.FastRetry());
+        using var faulted = AwsTestClients.EndpointFactory(proxy.Endpoint, AwsTestClients.FastRetry());
         var ledger = new DynamoDbLedger(faulted.DynamoDb, Table);
 
         StepStart first = await ledger.TryStartStepAsync("i-00000000000000001", "replace", Warning.AddSeconds(1), TimeSpan.FromMinutes(3), "claim-a", CancellationToken.None);

@@ -1,6 +1,5 @@
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
-using MaxGroup.Aws;
 using MaxGroup.Aws.Ledger;
 using MaxGroup.Integration.Tests.Aws;
 using MaxGroup.Integration.Tests.Infrastructure;
@@ -42,15 +41,7 @@ public sealed class MotoAtomicityTests(MotoFixture moto, ITestOutputHelper outpu
     {
         int errors = 0;
         int acknowledged = 0;
-        using var factory = new AwsClientFactory(
-            AwsEnvironment.FromVariables(new Dictionary<string, string>
-            {
-                [AwsEnvironment.GlobalEndpointVariable] = endpoint,
-                [AwsEnvironment.RegionVariable] = MotoFixture.Region,
-            }),
-            TimeProvider.System,
-            AwsTestClients.TestCredentials,
-            AwsTestClients.FastRetry(maxAttempts: 1));
+        using var factory = AwsTestClients.EndpointFactory(endpoint, AwsTestClients.FastRetry(maxAttempts: 1));
         IAmazonDynamoDB client = factory.DynamoDb;
         string table = $"{Table}-{prefix}";
         await LedgerTable.CreateIfMissingAsync(client, table, TimeProvider.System, CancellationToken.None);

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
-using MaxGroup.Aws;
 using MaxGroup.Aws.Lambda;
 using MaxGroup.Core.Dispatch;
 using MaxGroup.Core.Events;
@@ -48,15 +47,7 @@ public sealed class LambdaCriticalPathTests(MotoFixture moto, ITestOutputHelper 
     {
         await moto.ResetAsync();
         await using AwsFaultProxy proxy = await AwsFaultProxy.StartAsync(moto.Endpoint);
-        using var factory = new AwsClientFactory(
-            AwsEnvironment.FromVariables(new Dictionary<string, string>
-            {
-                [AwsEnvironment.GlobalEndpointVariable] = proxy.Endpoint,
-                [AwsEnvironment.RegionVariable] = MotoFixture.Region,
-            }),
-            TimeProvider.System,
-            AwsTestClients.TestCredentials,
-            AwsTestClients.FastRetry());
+        using var factory = AwsTestClients.EndpointFactory(proxy.Endpoint, AwsTestClients.FastRetry());
         var payloads = new ConcurrentQueue<(string Step, byte[] Payload)>();
         var invoker = new LambdaFunctionInvoker(
             factory.Lambda,

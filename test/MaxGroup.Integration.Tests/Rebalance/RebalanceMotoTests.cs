@@ -38,15 +38,7 @@ public sealed class RebalanceMotoTests(MotoFixture moto) : IAsyncLifetime
     {
         await moto.ResetAsync();
         _proxy = await AwsFaultProxy.StartAsync(moto.Endpoint);
-        _factory = new AwsClientFactory(
-            AwsEnvironment.FromVariables(new Dictionary<string, string>
-            {
-                [AwsEnvironment.GlobalEndpointVariable] = _proxy.Endpoint,
-                [AwsEnvironment.RegionVariable] = MotoFixture.Region,
-            }),
-            TimeProvider.System,
-            AwsTestClients.TestCredentials,
-            AwsTestClients.FastRetry());
+        _factory = AwsTestClients.EndpointFactory(_proxy.Endpoint, AwsTestClients.FastRetry());
         Dictionary<string, string> variables = new()
         {
             ["MAXGROUP_LEDGER_TABLE"] = Table,
