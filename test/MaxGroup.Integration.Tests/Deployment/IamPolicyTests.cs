@@ -35,6 +35,8 @@ public sealed class IamPolicyTests
         [
             Logs1, Logs2, DescribeInstances, DescribeGroups, "s3:GetObject", "s3:ListBucket",
             "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query", "lambda:InvokeFunction", FailureQueue,
+            // The hand-over's first change: the data volume kept (DeleteOnTermination=false) before the ledger begin.
+            "ec2:ModifyInstanceAttribute",
             // Pre-warm on rebalance recommendations (HandleRebalance=true): launch like the replace function, release unused.
             "ec2:RunInstances", "ec2:CreateTags", "iam:PassRole", "ec2:TerminateInstances",
         ],
