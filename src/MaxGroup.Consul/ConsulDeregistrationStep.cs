@@ -47,6 +47,9 @@ public sealed class ConsulDeregistrationStep : IRemediationStep
 
     public string Name => StepNames.Consul;
 
+    /// <summary>The agent dies with the instance: its deregistration is pointless after the reclaim.</summary>
+    public bool EndsAtReclaim(RemediationRequest request) => true;
+
     public async Task<StepOutcome> RunAsync(RemediationRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);

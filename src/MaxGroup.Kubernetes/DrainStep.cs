@@ -37,6 +37,9 @@ public sealed class DrainStep : IRemediationStep
 
     public string Name => StepNames.Drain;
 
+    /// <summary>A drain is pointless once the node's instance is gone.</summary>
+    public bool EndsAtReclaim(RemediationRequest request) => true;
+
     public async Task<StepOutcome> RunAsync(RemediationRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);

@@ -159,6 +159,49 @@ public sealed class DynamoDbLedger : ILedger
     public Task<InterruptionRecord?> RecordStepAsync(string instanceId, string step, StepOutcome outcome, DateTimeOffset now, CancellationToken cancellationToken) =>
         UpdateAsync(instanceId, record => LedgerRules.EndStep(record, step, outcome, now), cancellationToken);
 
+    public async Task<(bool Recorded, InterruptionRecord? Record)> RecordHeldStepAsync(string instanceId, string step, StepOutcome outcome, DateTimeOffset now, StepHold hold, CancellationToken cancellationToken)
+    {
+        bool recorded = false;
+        InterruptionRecord? record = await UpdateAsync(instanceId, current =>
+        {
+            InterruptionRecord? ended = LedgerRules.EndHeldStep(current, step, outcome, now, hold);
+            recorded = ended is not null;
+            return ended;
+        }, cancellationToken);
+        return (recorded, record);
+    }
+
+    /// <summary>
+    /// A read and a put conditioned on the version, like every change to the record: the renewal must not be undone by a
+    /// concurrent full-record put of another step, and that put must not be undone by the renewal.
+    /// </summary>
+    public async Task<bool> TryRenewStepLeaseAsync(string instanceId, string step, StepHold hold, DateTimeOffset until, CancellationToken cancellationToken)
+    {
+        bool held = false;
+        await UpdateAsync(instanceId, current =>
+        {
+            (held, InterruptionRecord? renewed) = LedgerRules.RenewLease(current, step, hold, until);
+            return renewed;
+        }, cancellationToken);
+        return held;
+    }
+
+    /// <summary>The global slot set names every active interruption: one read, then each record (consistent reads).</summary>
+    public async Task<IReadOnlyList<InterruptionRecord>> ListActiveAsync(CancellationToken cancellationToken)
+    {
+        IReadOnlySet<string> slots = await ReadSetAsync(LedgerTable.CoordinationKey, LedgerTable.SlotsAttribute, cancellationToken);
+        var records = new List<InterruptionRecord>();
+        foreach (string instanceId in slots.Select(LedgerSlots.InstanceOf).OfType<string>().Distinct(StringComparer.Ordinal))
+        {
+            if (await GetAsync(instanceId, cancellationToken) is { Status: InterruptionStatus.Active } record)
+            {
+                records.Add(record);
+            }
+        }
+
+        return records.OrderBy(r => r.ReclaimAt).ToList();
+    }
+
     public Task SetSuccessorAsync(string instanceId, string successorInstanceId, DateTimeOffset now, CancellationToken cancellationToken) =>
         UpdateAsync(instanceId, record => record.SuccessorInstanceId == successorInstanceId ? null : LedgerRules.SetSuccessor(record, successorInstanceId, now), cancellationToken);
 

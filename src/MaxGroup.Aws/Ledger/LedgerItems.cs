@@ -119,6 +119,11 @@ internal static class LedgerItems
             map["started_at"] = S(Time(started));
         }
 
+        if (step.LeaseUntil is { } lease)
+        {
+            map["lease_until"] = S(Time(lease));
+        }
+
         if (step.FinishedAt is { } finished)
         {
             map["finished_at"] = S(Time(finished));
@@ -142,6 +147,7 @@ internal static class LedgerItems
         Name = Text(map, "name") ?? "",
         Status = LedgerText.ParseStep(Text(map, "status")),
         StartedAt = Text(map, "started_at") is { } s ? ParseTime(s) : null,
+        LeaseUntil = Text(map, "lease_until") is { } l ? ParseTime(l) : null,
         FinishedAt = Text(map, "finished_at") is { } f ? ParseTime(f) : null,
         Reason = Text(map, "reason"),
         Claim = Text(map, "claim"),

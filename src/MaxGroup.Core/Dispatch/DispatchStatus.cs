@@ -9,6 +9,11 @@ public enum DispatchStatus
     Queued,
     /// <summary>The interruption was already in the ledger: nothing new started.</summary>
     Duplicate,
+    /// <summary>
+    /// The interruption was already in the ledger and still open: its outstanding steps were started again, so a run
+    /// that died halfway is taken over (a live one keeps its step).
+    /// </summary>
+    Resumed,
     /// <summary>Nothing to do, with a reason (no group, unmanaged group, instance gone...).</summary>
     NoOp,
     /// <summary>Handed to another component (volume triggers).</summary>

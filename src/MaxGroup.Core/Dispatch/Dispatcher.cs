@@ -7,16 +7,19 @@ using MaxGroup.Core.Rebalance;
 using MaxGroup.Core.Remediation;
 using MaxGroup.Core.Replace;
 using MaxGroup.Core.Time;
+using MaxGroup.Core.Volume;
 using Microsoft.Extensions.Logging;
 
 namespace MaxGroup.Core.Dispatch;
 
 /// <summary>
 /// Turns one EventBridge event into work. For a Spot warning, three round trips before the steps start: (1) the ledger
-/// record ∥ the instance ∥ a successor already launched for it; (2) the group's config ∥ the group itself; (3) the
-/// ledger begin (the conditional write that makes duplicates harmless, takes the in-flight slot and, in-process, marks
-/// the replace step Running). Then the group's remediation steps start in parallel. Other event types are routed to the
-/// component that owns them.
+/// record ∥ the instance ∥ a successor already launched for it; (2) the group's config ∥ the group itself ∥, once the
+/// config names a data volume, DeleteOnTermination turned off for it (the hand-over's first change, so no crash point
+/// precedes it); (3) the ledger begin (the conditional write that makes duplicates harmless, takes the in-flight slot and
+/// marks the replace step Running). Then the group's remediation steps start in parallel. A warning redelivered for a
+/// hand-over still open resumes its steps (a run that died halfway is taken over); so do a state change and the sweep.
+/// Other event types are routed to the component that owns them.
 /// </summary>
 public sealed class Dispatcher : IQueuedInterruptionResumer
 {
@@ -33,6 +36,8 @@ public sealed class Dispatcher : IQueuedInterruptionResumer
     private readonly IAutoScalingApi? _autoScaling;
     // Searches for a successor pre-launched on a rebalance recommendation alongside the instance lookup; null = the step searches.
     private readonly ISuccessorLauncher? _successors;
+    private readonly StepStarter _starter;
+    private HandoverResumer? _resumer;
 
     public Dispatcher(
         IInstanceInventory inventory,
@@ -58,7 +63,17 @@ public sealed class Dispatcher : IQueuedInterruptionResumer
         _clock = clock;
         _metrics = metrics;
         _logger = logger;
+        _starter = new StepStarter(ledger, invoker, clock, logger);
     }
+
+    /// <summary>
+    /// Turns DeleteOnTermination off for a group's data volume before the begin (and again on a resume); null = the volume
+    /// step alone does it (then a run killed before the volume step can lose the volume: production always sets it).
+    /// </summary>
+    public DataVolumeGuard? VolumeGuard { get; init; }
+
+    /// <summary>Restarts hand-overs whose run may have died: on a redelivered warning, a state change, the sweep.</summary>
+    public HandoverResumer Resumer => _resumer ??= new HandoverResumer(_inventory, _configs, _ledger, _starter, VolumeGuard, _clock, _metrics, _logger);
 
     /// <summary>Pre-warms successors on rebalance recommendations and sweeps unused ones; null = recommendations are a no-op.</summary>
     public IRebalanceHandler? Rebalance { get; init; }
@@ -92,7 +107,7 @@ public sealed class Dispatcher : IQueuedInterruptionResumer
         DispatchResult result = maxGroupEvent switch
         {
             MaxGroupEvent.SpotInterruption warning => await HandleWarningAsync(warning, cancellationToken),
-            MaxGroupEvent.InstanceStateChange stateChange => await _volumeTriggers.OnInstanceStateChangeAsync(stateChange, cancellationToken),
+            MaxGroupEvent.InstanceStateChange stateChange => await OnStateChangeAsync(stateChange, cancellationToken),
             MaxGroupEvent.AutoScalingLaunch launch => await _volumeTriggers.OnInstanceLaunchAsync(launch, cancellationToken),
             MaxGroupEvent.Scheduled scheduled => await _volumeTriggers.SweepAsync(scheduled, cancellationToken),
             MaxGroupEvent.RebalanceRecommendation rebalance when Rebalance is not null => await Rebalance.OnRebalanceAsync(rebalance, cancellationToken),
@@ -106,6 +121,12 @@ public sealed class Dispatcher : IQueuedInterruptionResumer
         if (maxGroupEvent is MaxGroupEvent.Scheduled && Rebalance is not null)
         {
             await SweepPrewarmsSafelyAsync(Rebalance, cancellationToken);
+        }
+
+        if (maxGroupEvent is MaxGroupEvent.Scheduled)
+        {
+            IReadOnlyList<string> resumed = await ResumeStalledSafelyAsync(cancellationToken);
+            result = resumed.Count == 0 ? result : result with { Reason = $"{result.Reason} Resumed stalled hand-overs: {string.Join(", ", resumed)}." };
         }
 
         // Every invocation gives queued interruptions a chance, so a queue drains even when no step reports back.
@@ -144,12 +165,17 @@ public sealed class Dispatcher : IQueuedInterruptionResumer
                 string reason = facts is null
                     ? "instance disappeared while the interruption was queued"
                     : $"group is no longer managed: {lookup.Reason}";
-                await SkipAllAsync(record, reason, cancellationToken);
+                await _starter.SkipAllAsync(record, reason, cancellationToken);
                 continue;
             }
 
             _logger.LogInformation("Dequeued interruption of {InstanceId} in {GroupName}", item.InstanceId, record.GroupName);
-            await StartStepsAsync(record, facts, lookup.Config, "dequeued", cancellationToken);
+            if (!record.DryRun && VolumeGuard is not null)
+            {
+                await VolumeGuard.KeepAsync(facts, lookup.Config, cancellationToken);
+            }
+
+            await _starter.StartAsync(record, PendingSteps(record, null), facts, lookup.Config, "dequeued", cancellationToken);
         }
 
         return started;
@@ -172,10 +198,10 @@ public sealed class Dispatcher : IQueuedInterruptionResumer
         InterruptionRecord? existing = await AwaitFirstAsync(existingTask, factsTask, successorTask);
         if (existing is not null)
         {
-            Observe(factsTask, successorTask);
+            Observe(successorTask);
             BeginResult seen = await _ledger.TryBeginInterruptionAsync(
                 existing with { EventIds = [warning.Id] }, _options.Limits, _clock.GetUtcNow(), cancellationToken);
-            return Duplicate(warning, seen.Record);
+            return await ResumeOrDuplicateAsync(warning, seen.Record, factsTask, cancellationToken);
         }
 
         InstanceFacts? facts = await factsTask;
@@ -195,25 +221,32 @@ public sealed class Dispatcher : IQueuedInterruptionResumer
             return DispatchResult.NoOp(warning, "instance is not in an Auto Scaling group", instanceId);
         }
 
-        // Stage 2: the config and the group the replace step needs, at once.
+        // Stage 2: the config and the group the replace step needs, at once; as soon as the config is known, the data
+        // volume kept (in parallel with the group's description, so it costs no round trip of its own).
         string groupName = facts.GroupName;
         Task<GroupConfigLookup> lookupTask = Task.Run(() => _configs.GetAsync(groupName, cancellationToken), cancellationToken);
         Task<AutoScalingGroupInfo?>? groupTask = _autoScaling is null ? null : Task.Run(() => DescribeGroupQuietlyAsync(groupName, cancellationToken), cancellationToken);
         GroupConfigLookup lookup = await AwaitFirstAsync(lookupTask, groupTask);
-        AutoScalingGroupInfo? group = groupTask is null ? null : await groupTask;
         if (!lookup.Managed || lookup.Config is null)
         {
+            Observe(groupTask);
             return DispatchResult.NoOp(warning, $"group is not managed: {lookup.Reason}", instanceId, facts.GroupName);
         }
 
         GroupConfig config = lookup.Config;
         if (!config.Enabled)
         {
+            Observe(groupTask);
             return DispatchResult.NoOp(warning, "group is disabled in its configuration", instanceId, facts.GroupName);
         }
 
         IReadOnlyList<string> steps = PlanSteps(config);
         bool dryRun = _options.ForceDryRun || config.DryRun;
+        Task<BlockDeviceFact?> keptTask = VolumeGuard is null || dryRun || !config.HasVolumeStep
+            ? Task.FromResult(DataVolumeGuard.Find(facts.BlockDevices, config))
+            : Task.Run(() => VolumeGuard.KeepAsync(facts, config, cancellationToken), cancellationToken);
+        BlockDeviceFact? dataVolume = await AwaitFirstAsync(keptTask, groupTask);
+        AutoScalingGroupInfo? group = groupTask is null ? null : await groupTask;
         DateTimeOffset now = _clock.GetUtcNow();
         var record = new InterruptionRecord
         {
@@ -225,6 +258,9 @@ public sealed class Dispatcher : IQueuedInterruptionResumer
             InstanceAction = ActionText(detail.InstanceAction),
             Strategy = config.EffectiveStrategy == ReplacementStrategy.Launch ? "launch" : "detach",
             DryRun = dryRun,
+            // Recorded at the begin: a resumed volume step finds the volume by it after the instance (and its list of
+            // block devices) is gone.
+            VolumeId = config.HasVolumeStep ? dataVolume?.VolumeId : null,
             Steps = steps.Select(s => new StepRecord { Name = s }).ToList(),
             Timeline = [new TimelineEntry(now, "interruption", "warning", warning.Id)],
             CreatedAt = now,
@@ -268,7 +304,8 @@ public sealed class Dispatcher : IQueuedInterruptionResumer
                     group,
                     successorSearched,
                     successorId);
-                IReadOnlyDictionary<string, string> errors = await StartStepsAsync(begin.Record, facts, config, "warning", cancellationToken, prepared);
+                IReadOnlyDictionary<string, string> errors = await _starter.StartAsync(
+                    begin.Record, PendingSteps(begin.Record, prepared.ClaimedStep), facts, config, "warning", cancellationToken, prepared);
                 return result with
                 {
                     Reason = errors.Count == 0 ? $"started {string.Join(", ", steps)}" : $"started with {errors.Count} step(s) failing to start",
@@ -277,71 +314,100 @@ public sealed class Dispatcher : IQueuedInterruptionResumer
         }
     }
 
-    private async Task<IReadOnlyDictionary<string, string>> StartStepsAsync(
-        InterruptionRecord record, InstanceFacts facts, GroupConfig config, string trigger, CancellationToken cancellationToken, PreparedStart? prepared = null)
+    /// <summary>The steps a start covers: those still Pending, and the one the begin claimed for this request.</summary>
+    private static IEnumerable<string> PendingSteps(InterruptionRecord record, string? claimedStep) =>
+        record.Steps.Where(s => s.Status == StepStatus.Pending || s.Name == claimedStep).Select(s => s.Name).ToList();
+
+    /// <summary>
+    /// A warning for an interruption the ledger already holds. Still open (a step Pending or Running): its run may have
+    /// died halfway, so every outstanding step is started again as a resume (a live run keeps its step; a dead one's is
+    /// taken over once its lease lapses). Otherwise a plain duplicate.
+    /// </summary>
+    private async Task<DispatchResult> ResumeOrDuplicateAsync(
+        MaxGroupEvent.SpotInterruption warning, InterruptionRecord record, Task<InstanceFacts?> factsTask, CancellationToken cancellationToken)
     {
-        var errors = new Dictionary<string, string>();
-        IEnumerable<Task> starts = record.Steps.Where(s => s.Status == StepStatus.Pending || s.Name == prepared?.ClaimedStep).Select(async step =>
+        if (record.Status != InterruptionStatus.Active || !record.Steps.Any(s => s.IsOutstanding))
         {
-            bool replace = step.Name == StepNames.Replace && prepared is not null;
-            var request = new RemediationRequest
+            Observe(factsTask);
+            return Duplicate(warning, record);
+        }
+
+        InstanceFacts? facts;
+        try
+        {
+            facts = await factsTask;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            _logger.LogWarning(ex, "Could not describe {InstanceId} for the resume; the resumer describes it again", record.InstanceId);
+            facts = null;
+        }
+
+        IReadOnlyList<string> resumed = await Resumer.ResumeAsync(record, facts, stalledOnly: false, "the warning was delivered again", cancellationToken);
+        _metrics.Record("DuplicateDeliveries", 1, MetricUnit.Count);
+        return Duplicate(warning, record) with
+        {
+            Status = resumed.Count > 0 ? DispatchStatus.Resumed : DispatchStatus.Duplicate,
+            Reason = resumed.Count > 0
+                ? $"interruption already begun (first event {record.FirstEventId}) and still open: resumed {string.Join(", ", resumed)}"
+                : $"interruption already handled (status {LedgerText.Status(record.Status)}, first event {record.FirstEventId})",
+            Steps = resumed,
+        };
+    }
+
+    /// <summary>
+    /// A state change (the instance stopped or terminated): the volume triggers resume the moves it is part of, and a
+    /// hand-over of this instance with stalled steps (its run died, nobody redelivered) is resumed first.
+    /// </summary>
+    private async Task<DispatchResult> OnStateChangeAsync(MaxGroupEvent.InstanceStateChange stateChange, CancellationToken cancellationToken)
+    {
+        string instanceId = stateChange.Event.Detail.InstanceId;
+        try
+        {
+            if (await _ledger.GetAsync(instanceId, cancellationToken) is { Status: InterruptionStatus.Active } record)
             {
-                Step = step.Name,
-                EventId = record.FirstEventId,
-                InstanceAction = record.InstanceAction,
-                WarningTime = record.WarningTime,
-                ReclaimAt = record.ReclaimAt,
-                Instance = facts,
-                Config = config,
-                DryRun = record.DryRun,
-                Trigger = trigger,
-                StepClaimedAt = step.Name == prepared?.ClaimedStep ? prepared.ClaimedAt : null,
-                StepClaim = step.Name == prepared?.ClaimedStep ? prepared.ClaimToken : null,
-                Group = replace ? prepared!.Group : null,
-                SuccessorSearched = replace && prepared!.SuccessorSearched,
-                SuccessorInstanceId = replace ? prepared!.SuccessorInstanceId : null,
-            };
-            try
-            {
-                await _invoker.StartAsync(request, cancellationToken);
+                await Resumer.ResumeAsync(record, null, stalledOnly: true, $"the instance is {stateChange.Event.Detail.State}", cancellationToken);
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            _logger.LogWarning(ex, "Could not check the hand-over of {InstanceId} for stalled steps; the sweep does", instanceId);
+        }
+
+        return await _volumeTriggers.OnInstanceStateChangeAsync(stateChange, cancellationToken);
+    }
+
+    /// <summary>
+    /// The sweep's resume of stalled hand-overs. With <see cref="DispatcherOptions.SweepWatch"/> (in Lambda) it keeps
+    /// looking every <see cref="DispatcherOptions.SweepWatchInterval"/> while a hand-over is open, so a run that died is
+    /// taken over within about a lease plus that interval, not at the next schedule.
+    /// </summary>
+    private async Task<IReadOnlyList<string>> ResumeStalledSafelyAsync(CancellationToken cancellationToken)
+    {
+        var resumed = new List<string>();
+        DateTimeOffset watchUntil = _clock.GetUtcNow() + _options.SweepWatch;
+        try
+        {
+            while (true)
             {
-                _logger.LogError(ex, "Could not start step {Step} for {InstanceId}", step.Name, record.InstanceId);
-                lock (errors)
+                (IReadOnlyList<string> now, bool open) = await Resumer.ResumeStalledAsync(cancellationToken);
+                resumed.AddRange(now.Where(id => !resumed.Contains(id)));
+                if (!open || _clock.GetUtcNow() + _options.SweepWatchInterval > watchUntil)
                 {
-                    errors[step.Name] = ex.Message;
+                    return resumed;
                 }
+
+                await Task.Delay(_options.SweepWatchInterval, _clock, cancellationToken);
             }
-        });
-        await Task.WhenAll(starts);
-
-        foreach ((string step, string error) in errors)
-        {
-            InterruptionRecord? updated = await _ledger.RecordStepAsync(
-                record.InstanceId, step, StepOutcome.Failed($"could not start: {error}"), _clock.GetUtcNow(), cancellationToken);
-            await CompleteIfFinishedAsync(updated, cancellationToken);
         }
-
-        return errors;
-    }
-
-    private async Task SkipAllAsync(InterruptionRecord record, string reason, CancellationToken cancellationToken)
-    {
-        InterruptionRecord? updated = record;
-        foreach (StepRecord step in record.Steps.Where(s => s.IsOutstanding))
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            updated = await _ledger.RecordStepAsync(record.InstanceId, step.Name, StepOutcome.Skipped(reason), _clock.GetUtcNow(), cancellationToken);
+            return resumed;
         }
-
-        await CompleteIfFinishedAsync(updated, cancellationToken);
-    }
-
-    private async Task CompleteIfFinishedAsync(InterruptionRecord? record, CancellationToken cancellationToken)
-    {
-        if (record is { Status: InterruptionStatus.Active } && record.Steps.All(s => !s.IsOutstanding))
+        catch (Exception ex)
         {
-            await _ledger.TryCompleteInterruptionAsync(record.InstanceId, _clock.GetUtcNow(), cancellationToken);
+            _logger.LogWarning(ex, "Could not resume stalled hand-overs; the next sweep tries again");
+            return resumed;
         }
     }
 
@@ -450,7 +516,4 @@ public sealed class Dispatcher : IQueuedInterruptionResumer
         InstanceAction.Hibernate => "hibernate",
         _ => "terminate",
     };
-
-    /// <summary>What the dispatcher learnt before the begin, handed to the replace step so it need not learn it again.</summary>
-    private sealed record PreparedStart(string? ClaimedStep, DateTimeOffset ClaimedAt, string? ClaimToken, AutoScalingGroupInfo? Group, bool SuccessorSearched, string? SuccessorInstanceId);
 }

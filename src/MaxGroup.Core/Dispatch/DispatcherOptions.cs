@@ -27,6 +27,15 @@ public sealed record DispatcherOptions
     /// </summary>
     public bool IssueClaimTokens { get; init; }
 
+    /// <summary>
+    /// MAXGROUP_SWEEP_WATCH_SECONDS: how long one scheduled sweep keeps watching open hand-overs for stalled steps (the
+    /// template sets it below the dispatcher's timeout and the schedule's period). 0: one pass only (CLI, tests).
+    /// </summary>
+    public TimeSpan SweepWatch { get; init; } = TimeSpan.Zero;
+
+    /// <summary>How often a watching sweep looks again.</summary>
+    public TimeSpan SweepWatchInterval { get; init; } = TimeSpan.FromSeconds(5);
+
     public static DispatcherOptions FromEnvironment(Func<string, string?> getVariable)
     {
         ArgumentNullException.ThrowIfNull(getVariable);
@@ -37,6 +46,9 @@ public sealed record DispatcherOptions
             RecordLifetime = int.TryParse(getVariable("MAXGROUP_LEDGER_TTL_DAYS"), NumberStyles.Integer, CultureInfo.InvariantCulture, out int days) && days > 0
                 ? TimeSpan.FromDays(days)
                 : TimeSpan.FromDays(30),
+            SweepWatch = int.TryParse(getVariable("MAXGROUP_SWEEP_WATCH_SECONDS"), NumberStyles.Integer, CultureInfo.InvariantCulture, out int watch) && watch > 0
+                ? TimeSpan.FromSeconds(watch)
+                : TimeSpan.Zero,
         };
     }
 }

@@ -57,6 +57,22 @@ public interface ILedger
     /// <summary>Records how a step ended and appends it to the timeline; returns the updated record.</summary>
     Task<InterruptionRecord?> RecordStepAsync(string instanceId, string step, StepOutcome outcome, DateTimeOffset now, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// As <see cref="RecordStepAsync(string, string, StepOutcome, DateTimeOffset, CancellationToken)"/>, only while
+    /// <paramref name="hold"/> still holds the step (see <see cref="LedgerRules.EndHeldStep"/>). Recorded false: another
+    /// run took the step over, and its outcome stands; the record is returned as it is.
+    /// </summary>
+    Task<(bool Recorded, InterruptionRecord? Record)> RecordHeldStepAsync(string instanceId, string step, StepOutcome outcome, DateTimeOffset now, StepHold hold, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Extends a Running step's lease to <paramref name="until"/> while <paramref name="hold"/> holds it. False: the step
+    /// is no longer this run's (taken over after its lease lapsed, or ended): the run must stop acting.
+    /// </summary>
+    Task<bool> TryRenewStepLeaseAsync(string instanceId, string step, StepHold hold, DateTimeOffset until, CancellationToken cancellationToken);
+
+    /// <summary>The interruptions holding an in-flight slot (Active), for the sweep that resumes stalled hand-overs.</summary>
+    Task<IReadOnlyList<InterruptionRecord>> ListActiveAsync(CancellationToken cancellationToken);
+
     Task SetSuccessorAsync(string instanceId, string successorInstanceId, DateTimeOffset now, CancellationToken cancellationToken);
 
     Task SetVolumeAsync(string instanceId, string volumeId, DateTimeOffset now, CancellationToken cancellationToken);

@@ -122,6 +122,55 @@ public sealed class InMemoryLedger : ILedger
         }
     }
 
+    public Task<(bool Recorded, InterruptionRecord? Record)> RecordHeldStepAsync(string instanceId, string step, StepOutcome outcome, DateTimeOffset now, StepHold hold, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(outcome);
+        lock (_lock)
+        {
+            if (!_records.TryGetValue(instanceId, out InterruptionRecord? record))
+            {
+                return Task.FromResult<(bool, InterruptionRecord?)>((false, null));
+            }
+
+            InterruptionRecord? updated = LedgerRules.EndHeldStep(record, step, outcome, now, hold);
+            if (updated is null)
+            {
+                return Task.FromResult<(bool, InterruptionRecord?)>((false, record));
+            }
+
+            _records[instanceId] = updated;
+            return Task.FromResult<(bool, InterruptionRecord?)>((true, updated));
+        }
+    }
+
+    public Task<bool> TryRenewStepLeaseAsync(string instanceId, string step, StepHold hold, DateTimeOffset until, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            if (!_records.TryGetValue(instanceId, out InterruptionRecord? record))
+            {
+                return Task.FromResult(false);
+            }
+
+            (bool held, InterruptionRecord? updated) = LedgerRules.RenewLease(record, step, hold, until);
+            if (updated is not null)
+            {
+                _records[instanceId] = updated;
+            }
+
+            return Task.FromResult(held);
+        }
+    }
+
+    public Task<IReadOnlyList<InterruptionRecord>> ListActiveAsync(CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            IReadOnlyList<InterruptionRecord> active = _records.Values.Where(r => r.Status == InterruptionStatus.Active).OrderBy(r => r.ReclaimAt).ToList();
+            return Task.FromResult(active);
+        }
+    }
+
     public Task SetSuccessorAsync(string instanceId, string successorInstanceId, DateTimeOffset now, CancellationToken cancellationToken) =>
         Update(instanceId, r => LedgerRules.SetSuccessor(r, successorInstanceId, now));
 

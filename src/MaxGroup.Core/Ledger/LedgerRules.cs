@@ -28,7 +28,16 @@ public static class LedgerRules
             return active;
         }
 
-        var running = new StepRecord { Name = claimStep, Status = StepStatus.Running, StartedAt = now, PendingClaim = pendingClaim };
+        // The begin's claim lives one lease like any other: if the run it was made for never starts (the dispatcher
+        // died before the Invoke, the function before its first renewal), a redelivery or the sweep takes the step over.
+        var running = new StepRecord
+        {
+            Name = claimStep,
+            Status = StepStatus.Running,
+            StartedAt = now,
+            LeaseUntil = now + StepLeases.Lease,
+            PendingClaim = pendingClaim,
+        };
         return active with
         {
             Steps = ReplaceStep(active.Steps, running),
@@ -46,17 +55,67 @@ public static class LedgerRules
             return (StepStart.AlreadyComplete, null);
         }
 
-        if (current is { Status: StepStatus.Running, StartedAt: { } started } && started + lease > now)
+        if (current is { Status: StepStatus.Running } && current.LeaseEnd(lease) > now)
         {
             return claim is not null && current.Claim == claim ? (StepStart.Started, null) : (StepStart.AlreadyRunning, null);
         }
 
-        var running = new StepRecord { Name = step, Status = StepStatus.Running, StartedAt = now, Claim = claim };
+        var running = new StepRecord { Name = step, Status = StepStatus.Running, StartedAt = now, LeaseUntil = now + lease, Claim = claim };
+        // A Running step whose lease lapsed belonged to a run that died: say so on the timeline.
+        string? why = current is { Status: StepStatus.Running } ? "taken over: the previous run's lease had expired" : null;
         return (StepStart.Started, record with
         {
             Steps = ReplaceStep(record.Steps, running),
-            Timeline = [.. record.Timeline, new TimelineEntry(now, step, "running")],
+            Timeline = [.. record.Timeline, new TimelineEntry(now, step, "running", why)],
         });
+    }
+
+    /// <summary>
+    /// Extends the lease of a step <paramref name="hold"/> still holds to <paramref name="until"/>. Not held (taken over,
+    /// ended elsewhere): false, and the record is unchanged. Held with a lease already as long: true, no write (null).
+    /// </summary>
+    public static (bool Held, InterruptionRecord? Updated) RenewLease(InterruptionRecord record, string step, StepHold hold, DateTimeOffset until)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        StepRecord? current = record.FindStep(step);
+        if (current is null || !current.IsHeldBy(hold))
+        {
+            return (false, null);
+        }
+
+        return current.LeaseUntil >= until
+            ? (true, null)
+            : (true, record with { Steps = ReplaceStep(record.Steps, current with { LeaseUntil = until }) });
+    }
+
+    /// <summary>
+    /// <see cref="EndStep"/> for the run that holds the step: a run that lost its hold (another run took the step over
+    /// after its lease lapsed, and may have finished it) must not overwrite what that run records. Not held: null.
+    /// </summary>
+    public static InterruptionRecord? EndHeldStep(InterruptionRecord record, string step, StepOutcome outcome, DateTimeOffset now, StepHold hold)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        return record.FindStep(step) is { } current && current.IsHeldBy(hold) ? EndStep(record, step, outcome, now) : null;
+    }
+
+    /// <summary>
+    /// The steps of an active interruption that no live run holds: Pending since longer than a lease (the start that
+    /// should have claimed them never came), or Running with a lapsed lease (the run died).
+    /// </summary>
+    public static IReadOnlyList<StepRecord> StalledSteps(InterruptionRecord record, DateTimeOffset now, TimeSpan lease)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        if (record.Status != InterruptionStatus.Active)
+        {
+            return [];
+        }
+
+        return record.Steps.Where(s => s.Status switch
+        {
+            StepStatus.Pending => record.CreatedAt + lease <= now,
+            StepStatus.Running => s.LeaseEnd(lease) <= now,
+            _ => false,
+        }).ToList();
     }
 
     /// <summary>

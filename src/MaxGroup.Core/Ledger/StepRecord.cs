@@ -8,6 +8,13 @@ public sealed record StepRecord
     public required string Name { get; init; }
     public StepStatus Status { get; init; } = StepStatus.Pending;
     public DateTimeOffset? StartedAt { get; init; }
+
+    /// <summary>
+    /// While Running: the run holding the step renews this every few seconds; once it has passed, the run is taken for
+    /// dead and a redelivery, a retry or the sweep may take the step over. Null on records written before leases were
+    /// renewed: then <see cref="StartedAt"/> plus the lease counts.
+    /// </summary>
+    public DateTimeOffset? LeaseUntil { get; init; }
     public DateTimeOffset? FinishedAt { get; init; }
     public string? Reason { get; init; }
     public IReadOnlyDictionary<string, string> Details { get; init; } = new Dictionary<string, string>();
@@ -27,6 +34,19 @@ public sealed record StepRecord
 
     /// <summary>The run that consumed <see cref="PendingClaim"/>: its own retried write (answer lost) recognises itself by it.</summary>
     public string? ClaimConsumedBy { get; init; }
+
+    /// <summary>When the current run's lease ends (Running steps only).</summary>
+    public DateTimeOffset? LeaseEnd(TimeSpan lease) => LeaseUntil ?? StartedAt + lease;
+
+    /// <summary>Whether <paramref name="hold"/> is the run that holds this step now.</summary>
+    public bool IsHeldBy(StepHold hold)
+    {
+        ArgumentNullException.ThrowIfNull(hold);
+        return Status == StepStatus.Running
+            && (hold.Claim is null || Claim == hold.Claim)
+            && (hold.ConsumedBy is null || ClaimConsumedBy == hold.ConsumedBy)
+            && (hold.Claim is not null || hold.ConsumedBy is not null || Claim is null);
+    }
 
     /// <summary>Done and NoOp are final: such a step is never run again for the same interruption.</summary>
     public bool IsComplete => Status is StepStatus.Done or StepStatus.NoOp;

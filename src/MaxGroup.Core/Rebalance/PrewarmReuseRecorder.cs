@@ -31,6 +31,8 @@ public sealed class PrewarmReuseRecorder : IRemediationStep
 
     public string Name => _inner.Name;
 
+    public bool EndsAtReclaim(RemediationRequest request) => _inner.EndsAtReclaim(request);
+
     public async Task<StepOutcome> RunAsync(RemediationRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);

@@ -48,4 +48,17 @@ public sealed record RemediationRequest
 
     /// <summary>The group as the dispatcher described it a moment ago (replace step only), so the step need not describe it again.</summary>
     public AutoScalingGroupInfo? Group { get; init; }
+
+    /// <summary>
+    /// A restart of a hand-over already begun (a redelivered warning, a state change, the sweep): the step may be held by
+    /// a run that is alive or one that died. The runner waits out the holder's lease once and takes the step over only
+    /// if it was not renewed; the step itself must not assume it is the first run.
+    /// </summary>
+    public bool Resume { get; init; }
+
+    /// <summary>
+    /// The data volume the dispatcher kept (DeleteOnTermination off) before the begin, from the ledger: the volume step
+    /// finds it by this id even when the instance is gone and no longer lists it.
+    /// </summary>
+    public string? DataVolumeId { get; init; }
 }

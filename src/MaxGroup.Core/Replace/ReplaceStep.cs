@@ -53,13 +53,18 @@ public sealed class ReplaceStep : IRemediationStep
 
     public string Name => StepNames.Replace;
 
+    /// <summary>A resume that starts after the reclaim time only finishes what a dead run left (see <see cref="FinishAfterReclaimAsync"/>).</summary>
+    public bool EndsAtReclaim(RemediationRequest request) => request is not { Resume: true } || request.ReclaimAt > _clock.GetUtcNow();
+
     public async Task<StepOutcome> RunAsync(RemediationRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         var deadline = new ReclaimDeadline(request.WarningTime, request.ReclaimAt);
         if (deadline.HasPassed(_clock))
         {
-            return StepOutcome.Skipped($"reclaim time {request.ReclaimAt:O} has passed");
+            return request.Resume && !request.DryRun && request.Config.EffectiveStrategy == ReplacementStrategy.Launch
+                ? await FinishAfterReclaimAsync(request, cancellationToken)
+                : StepOutcome.Skipped($"reclaim time {request.ReclaimAt:O} has passed");
         }
 
         string? groupName = request.Instance.GroupName ?? (request.Config.GroupName.Length > 0 ? request.Config.GroupName : null);
@@ -243,7 +248,23 @@ public sealed class ReplaceStep : IRemediationStep
             await Task.Delay(delay, _clock, cancellationToken);
         }
 
-        group = await DescribeGroupAsync(group.Name, deadline, cancellationToken) ?? group;
+        await DetachAndRestoreAsync(group.Name, doomed, progress, deadline, details, cancellationToken);
+        return StepOutcome.Done($"successor {successor} attached and {doomed} detached", details);
+    }
+
+    /// <summary>
+    /// The doomed instance out with decrement (or, when AWS took it first, desired capacity back to where it began), then
+    /// MaxSize restored: the group ends as it began, whichever run gets here.
+    /// </summary>
+    private async Task DetachAndRestoreAsync(
+        string groupName, string doomed, IReadOnlyDictionary<string, string> progress, ReclaimDeadline deadline, Dictionary<string, string> details, CancellationToken cancellationToken)
+    {
+        AutoScalingGroupInfo? group = await DescribeGroupAsync(groupName, deadline, cancellationToken);
+        if (group is null)
+        {
+            return;
+        }
+
         if (IsMember(group, doomed))
         {
             await DetachWithDecrementAsync(group, doomed, deadline, details, cancellationToken);
@@ -261,7 +282,43 @@ public sealed class ReplaceStep : IRemediationStep
         }
 
         await RestoreMaxSizeAsync(doomed, group.Name, progress, deadline, details, cancellationToken);
-        return StepOutcome.Done($"successor {successor} attached and {doomed} detached", details);
+    }
+
+    /// <summary>
+    /// A resumed run that starts after the reclaim time (the run before it died, and no redelivery came in time): no new
+    /// launch or attach, but nothing left half-done either. A successor already attached keeps its place and the group
+    /// gets its desired capacity and MaxSize back; one launched but never attached is recorded and reported, never left
+    /// running unrecorded.
+    /// </summary>
+    private async Task<StepOutcome> FinishAfterReclaimAsync(RemediationRequest request, CancellationToken cancellationToken)
+    {
+        string doomed = request.Instance.InstanceId;
+        string? groupName = request.Instance.GroupName ?? (request.Config.GroupName.Length > 0 ? request.Config.GroupName : null);
+        InterruptionRecord? record = await _ledger.GetAsync(doomed, cancellationToken);
+        string? successor = record?.SuccessorInstanceId ?? await _launcher.FindSuccessorAsync(doomed, cancellationToken);
+        var details = new Dictionary<string, string> { ["strategy"] = "launch", ["late"] = "true" };
+        _metrics.Record("DeadlineMisses", 1, MetricUnit.Count, new Dictionary<string, string> { ["Step"] = Name });
+        if (successor is null || groupName is null)
+        {
+            return new StepOutcome { Status = StepStatus.Skipped, Reason = $"reclaim time {request.ReclaimAt:O} passed before a successor was launched", Details = details };
+        }
+
+        details["successor_instance_id"] = successor;
+        await _ledger.SetSuccessorAsync(doomed, successor, _clock.GetUtcNow(), cancellationToken);
+        // No deadline left: every call goes once, without the in-window retries.
+        var late = new ReclaimDeadline(request.WarningTime, request.ReclaimAt);
+        IReadOnlyDictionary<string, string> progress = record?.Progress ?? new Dictionary<string, string>();
+        AutoScalingGroupInfo? group = await DescribeGroupAsync(groupName, late, cancellationToken);
+        if (group is null || !IsMember(group, successor))
+        {
+            await RestoreMaxSizeAsync(doomed, groupName, progress, late, details, cancellationToken);
+            return StepOutcome.Failed(
+                $"reclaim time {request.ReclaimAt:O} passed before successor {successor} was attached; it runs outside group {groupName}: attach it or terminate it",
+                details);
+        }
+
+        await DetachAndRestoreAsync(groupName, doomed, progress, late, details, cancellationToken);
+        return StepOutcome.Done($"finished after the reclaim time: successor {successor} in the group, {doomed} out, capacity restored", details);
     }
 
     private async Task<(string? Id, LaunchCandidate? Used, string Attempts)> LaunchFirstAvailableAsync(

@@ -71,6 +71,9 @@ public sealed class VolumeMover
             device = fresh is null ? null : FindDataVolume(fresh.BlockDevices, config);
         }
 
+        // A resumed hand-over whose instance has gone: the volume the dispatcher kept and recorded.
+        device ??= await RecordedDataVolumeAsync(request.DataVolumeId, config, instance.InstanceId, cancellationToken);
+
         if (device is null)
         {
             return StepOutcome.Failed(
@@ -795,13 +798,24 @@ public sealed class VolumeMover
         await _ec2.CreateTagsAsync(device.VolumeId, tags, cancellationToken);
     }
 
+    private static BlockDeviceFact? FindDataVolume(IReadOnlyList<BlockDeviceFact> devices, GroupConfig config) => DataVolumeGuard.Find(devices, config);
+
     /// <summary>
-    /// The data volume: a volume already moved here (at persistence_attach_as) carries the user's data onward;
-    /// otherwise the one at persistence_dev.
+    /// The volume the dispatcher kept before the begin (the ledger's volume id), as the device it was at: a resumed step
+    /// whose instance is gone no longer sees it among the instance's block devices.
     /// </summary>
-    private static BlockDeviceFact? FindDataVolume(IReadOnlyList<BlockDeviceFact> devices, GroupConfig config) =>
-        devices.FirstOrDefault(b => DeviceNames.Same(b.DeviceName, config.PersistenceAttachAs))
-        ?? devices.FirstOrDefault(b => DeviceNames.Same(b.DeviceName, config.PersistenceDev!));
+    private async Task<BlockDeviceFact?> RecordedDataVolumeAsync(string? volumeId, GroupConfig config, string instanceId, CancellationToken cancellationToken)
+    {
+        if (volumeId is null || await DescribeVolumeAsync(volumeId, cancellationToken) is not { } volume || volume.State is "deleting" or "deleted")
+        {
+            return null;
+        }
+
+        VolumeAttachmentInfo? attachment = volume.Attachments.FirstOrDefault(a => a.InstanceId == instanceId);
+        string device = attachment?.Device
+            ?? (volume.Tags.TryGetValue(VolumeTags.SourceDevice, out string? tagged) && tagged.Length > 0 ? tagged : config.PersistenceDev!);
+        return new BlockDeviceFact(device, volume.VolumeId, DeleteOnTermination: false);
+    }
 
     private async Task<IReadOnlyList<AutoScalingInstanceInfo>?> GroupMembersAsync(string groupName, CancellationToken cancellationToken)
     {

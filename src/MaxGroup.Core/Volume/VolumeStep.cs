@@ -21,6 +21,9 @@ public sealed class VolumeStep : IRemediationStep
 
     public string Name => StepNames.Volume;
 
+    /// <summary>A volume moves only once its instance is gone: a resumed step keeps going past the reclaim time.</summary>
+    public bool EndsAtReclaim(RemediationRequest request) => false;
+
     /// <summary>
     /// By <see cref="RemediationRequest.Trigger"/>: "warning" (and "rebalance") prepares the move; "state-change" resumes
     /// the moves of <c>Instance</c> (the source or target that changed state); "launch" offers the launched <c>Instance</c>
@@ -28,7 +31,7 @@ public sealed class VolumeStep : IRemediationStep
     /// </summary>
     public async Task<StepOutcome> RunAsync(RemediationRequest request, CancellationToken cancellationToken)
     {
-        if (!request.Config.HasVolumeStep && request.Trigger is "warning" or "rebalance")
+        if (!request.Config.HasVolumeStep && request.Trigger is "warning" or "rebalance" or "dequeued")
         {
             return StepOutcome.NoOp("persistence_dev is not set for this group");
         }
@@ -39,6 +42,8 @@ public sealed class VolumeStep : IRemediationStep
             {
                 case "warning":
                 case "rebalance":
+                // An interruption queued behind the in-flight caps starts like a warning: its volume must be kept too.
+                case "dequeued":
                     return await _mover.PrepareAsync(request, cancellationToken);
                 case "launch":
                     return Summarize(await _mover.OnInstanceLaunchedAsync(request.Config.GroupName, request.Instance.InstanceId, cancellationToken), "no pending volume in this group and zone");

@@ -9,6 +9,7 @@ using MaxGroup.Core.Ports;
 using MaxGroup.Core.Rebalance;
 using MaxGroup.Core.Remediation;
 using MaxGroup.Core.Replace;
+using MaxGroup.Core.Volume;
 using MaxGroup.Functions.Dispatch;
 using MaxGroup.Functions.Handlers;
 using Microsoft.Extensions.Logging;
@@ -120,6 +121,7 @@ public sealed class DispatchComposition
             aws.AutoScaling,
             launcher)
         {
+            VolumeGuard = new DataVolumeGuard(new Ec2VolumeApi(aws.Ec2), loggers.CreateLogger<DataVolumeGuard>()),
             Rebalance = new RebalancePrewarmer(
                 inventory,
                 configs,

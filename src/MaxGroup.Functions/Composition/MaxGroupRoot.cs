@@ -176,6 +176,8 @@ public sealed class MaxGroupRoot
         public string Name => name;
 
         public Task<StepOutcome> RunAsync(RemediationRequest request, CancellationToken cancellationToken) => _step.Value.RunAsync(request, cancellationToken);
+
+        public bool EndsAtReclaim(RemediationRequest request) => _step.Value.EndsAtReclaim(request);
     }
 
     /// <summary>Breaks the cycle between the dispatcher and triggers that need the dispatcher's ledger.</summary>

@@ -3,6 +3,7 @@ using MaxGroup.Core.Config;
 using MaxGroup.Core.Dispatch;
 using MaxGroup.Core.Events;
 using MaxGroup.Core.Instances;
+using MaxGroup.Core.Ledger;
 using MaxGroup.Core.Ports;
 using MaxGroup.Core.Remediation;
 
@@ -95,6 +96,8 @@ internal sealed class CountingStep(string name, TimeProvider clock, TimeSpan? ru
 
     public string Name { get; } = name;
 
+    public bool EndsAtReclaim(RemediationRequest request) => true;
+
     public async Task<StepOutcome> RunAsync(RemediationRequest request, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _runs);
@@ -132,4 +135,74 @@ internal static class Samples
         PrivateIpAddress = "10.0.0.10",
         LaunchTemplate = new LaunchTemplateRef("lt-1", null, "3"),
     };
+}
+
+/// <summary>
+/// The in-memory ledger, seen from a run that can lose touch with it (while <see cref="RenewalsFail"/>, its lease
+/// renewals fail as an unreachable DynamoDB would) and watched by the test (<see cref="BeforeBegin"/> runs as each
+/// begin arrives). Everything else goes straight through.
+/// </summary>
+internal sealed class ObservedLedger(ILedger inner) : ILedger
+{
+    public bool RenewalsFail { get; set; }
+
+    public Action? BeforeBegin { get; set; }
+
+    public Task<bool> TryRenewStepLeaseAsync(string instanceId, string step, StepHold hold, DateTimeOffset until, CancellationToken cancellationToken) =>
+        RenewalsFail
+            ? Task.FromException<bool>(new RemoteApiException("dynamodb", "ServiceUnavailable", "cut off", 503))
+            : inner.TryRenewStepLeaseAsync(instanceId, step, hold, until, cancellationToken);
+
+    public Task<BeginResult> TryBeginInterruptionAsync(InterruptionRecord record, InFlightLimits limits, DateTimeOffset now, CancellationToken cancellationToken) =>
+        inner.TryBeginInterruptionAsync(record, limits, now, cancellationToken);
+
+    public Task<BeginResult> TryBeginInterruptionAsync(InterruptionRecord record, InFlightLimits limits, DateTimeOffset now, string? claimStep, CancellationToken cancellationToken) =>
+        inner.TryBeginInterruptionAsync(record, limits, now, claimStep, cancellationToken);
+
+    public Task<BeginResult> TryBeginInterruptionAsync(InterruptionRecord record, InFlightLimits limits, DateTimeOffset now, string? claimStep, string? pendingClaim, CancellationToken cancellationToken)
+    {
+        BeforeBegin?.Invoke();
+        return inner.TryBeginInterruptionAsync(record, limits, now, claimStep, pendingClaim, cancellationToken);
+    }
+
+    public Task<bool> TryConsumeStepClaimAsync(string instanceId, string step, string claim, string runId, CancellationToken cancellationToken) =>
+        inner.TryConsumeStepClaimAsync(instanceId, step, claim, runId, cancellationToken);
+
+    public Task<InterruptionRecord?> GetAsync(string instanceId, CancellationToken cancellationToken) => inner.GetAsync(instanceId, cancellationToken);
+
+    public Task<StepStart> TryStartStepAsync(string instanceId, string step, DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken) =>
+        inner.TryStartStepAsync(instanceId, step, now, lease, cancellationToken);
+
+    public Task<StepStart> TryStartStepAsync(string instanceId, string step, DateTimeOffset now, TimeSpan lease, string? claim, CancellationToken cancellationToken) =>
+        inner.TryStartStepAsync(instanceId, step, now, lease, claim, cancellationToken);
+
+    public Task<bool> TryClaimSuccessorAsync(string successorInstanceId, string instanceId, DateTimeOffset now, CancellationToken cancellationToken) =>
+        inner.TryClaimSuccessorAsync(successorInstanceId, instanceId, now, cancellationToken);
+
+    public Task<InterruptionRecord?> RecordStepAsync(string instanceId, string step, StepOutcome outcome, DateTimeOffset now, CancellationToken cancellationToken) =>
+        inner.RecordStepAsync(instanceId, step, outcome, now, cancellationToken);
+
+    public Task<(bool Recorded, InterruptionRecord? Record)> RecordHeldStepAsync(string instanceId, string step, StepOutcome outcome, DateTimeOffset now, StepHold hold, CancellationToken cancellationToken) =>
+        inner.RecordHeldStepAsync(instanceId, step, outcome, now, hold, cancellationToken);
+
+    public Task<IReadOnlyList<InterruptionRecord>> ListActiveAsync(CancellationToken cancellationToken) => inner.ListActiveAsync(cancellationToken);
+
+    public Task SetSuccessorAsync(string instanceId, string successorInstanceId, DateTimeOffset now, CancellationToken cancellationToken) =>
+        inner.SetSuccessorAsync(instanceId, successorInstanceId, now, cancellationToken);
+
+    public Task SetVolumeAsync(string instanceId, string volumeId, DateTimeOffset now, CancellationToken cancellationToken) =>
+        inner.SetVolumeAsync(instanceId, volumeId, now, cancellationToken);
+
+    public Task SetProgressAsync(string instanceId, string key, string value, CancellationToken cancellationToken) =>
+        inner.SetProgressAsync(instanceId, key, value, cancellationToken);
+
+    public Task<bool> TryCompleteInterruptionAsync(string instanceId, DateTimeOffset now, CancellationToken cancellationToken) =>
+        inner.TryCompleteInterruptionAsync(instanceId, now, cancellationToken);
+
+    public Task<IReadOnlyList<QueuedInterruption>> ListQueuedAsync(CancellationToken cancellationToken) => inner.ListQueuedAsync(cancellationToken);
+
+    public Task<bool> TryPromoteQueuedAsync(string instanceId, InFlightLimits limits, DateTimeOffset now, CancellationToken cancellationToken) =>
+        inner.TryPromoteQueuedAsync(instanceId, limits, now, cancellationToken);
+
+    public Task<IReadOnlyList<InterruptionRecord>> ListRecentAsync(int limit, CancellationToken cancellationToken) => inner.ListRecentAsync(limit, cancellationToken);
 }

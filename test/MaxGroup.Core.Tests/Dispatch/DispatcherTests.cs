@@ -49,12 +49,13 @@ public sealed class DispatcherTests
     }
 
     [Fact]
-    public async Task Dispatch_DuplicateWarning_StartsNothingAndRecordsEventId()
+    public async Task Dispatch_DuplicateWarningOfFinishedHandover_StartsNothingAndRecordsEventId()
     {
         _inventory.Add(Samples.Instance("i-0123456789abcdef0"));
         _configs.Add(new GroupConfig { GroupName = "web" });
         Dispatcher dispatcher = CreateDispatcher();
         await dispatcher.DispatchAsync(Samples.Warning("i-0123456789abcdef0", "ev-1"), CancellationToken.None);
+        await _ledger.RecordStepAsync("i-0123456789abcdef0", "replace", StepOutcome.Done("successor attached"), _clock.GetUtcNow(), CancellationToken.None);
 
         DispatchResult second = await dispatcher.DispatchAsync(Samples.Warning("i-0123456789abcdef0", "ev-2"), CancellationToken.None);
 
@@ -68,7 +69,34 @@ public sealed class DispatcherTests
     }
 
     [Fact]
-    public async Task Dispatch_ConcurrentDeliveries_StartStepsOnce()
+    public async Task Dispatch_DuplicateWarningOfOpenHandover_ResumesEveryOutstandingStepAndRecordsEventId()
+    {
+        // The first delivery's run may have died halfway (its steps are still Pending or Running): the redelivery starts
+        // them again as a resume, and each step's runner decides from its lease whether to take over.
+        _inventory.Add(Samples.Instance("i-0123456789abcdef0"));
+        _configs.Add(new GroupConfig { GroupName = "web", ConsulPort = 8500 });
+        Dispatcher dispatcher = CreateDispatcher();
+        await dispatcher.DispatchAsync(Samples.Warning("i-0123456789abcdef0", "ev-1"), CancellationToken.None);
+        await _ledger.RecordStepAsync("i-0123456789abcdef0", "consul", StepOutcome.Done("deregistered"), _clock.GetUtcNow(), CancellationToken.None);
+
+        DispatchResult second = await dispatcher.DispatchAsync(Samples.Warning("i-0123456789abcdef0", "ev-2"), CancellationToken.None);
+
+        Assert.Equal(DispatchStatus.Resumed, second.Status);
+        Assert.Equal(["replace"], second.Steps);
+        RemediationRequest resumed = _invoker.Started.Last();
+        Assert.Equal(3, _invoker.Started.Count);
+        Assert.True(resumed.Resume);
+        Assert.Equal("replace", resumed.Step);
+        Assert.Equal("warning", resumed.Trigger);
+        Assert.Null(resumed.StepClaimedAt);
+        Assert.Null(resumed.StepClaim);
+        Assert.All(_invoker.Started.Take(2), r => Assert.False(r.Resume));
+        InterruptionRecord? record = await _ledger.GetAsync("i-0123456789abcdef0", CancellationToken.None);
+        Assert.Equal(["ev-1", "ev-2"], record!.EventIds);
+    }
+
+    [Fact]
+    public async Task Dispatch_ConcurrentDeliveries_BeginOnceAndOthersOnlyResume()
     {
         _inventory.Add(Samples.Instance("i-0123456789abcdef0"));
         _configs.Add(new GroupConfig { GroupName = "web", K8sNodeDrainOption = true });
@@ -77,9 +105,13 @@ public sealed class DispatcherTests
         DispatchResult[] results = await Task.WhenAll(Enumerable.Range(0, 8).Select(i =>
             Task.Run(() => dispatcher.DispatchAsync(Samples.Warning("i-0123456789abcdef0", $"ev-{i}"), CancellationToken.None))));
 
+        // Exactly one delivery begins the hand-over and sends the first-run requests; every other one sees the record
+        // (open, since the fake invoker runs nothing) and only asks for a resume, which a live run's lease refuses.
         Assert.Single(results, r => r.Status == DispatchStatus.Started);
-        Assert.Equal(7, results.Count(r => r.Status == DispatchStatus.Duplicate));
-        Assert.Equal(new[] { "drain", "replace" }, _invoker.Started.Select(r => r.Step).Order());
+        Assert.Equal(7, results.Count(r => r.Status is DispatchStatus.Resumed or DispatchStatus.Duplicate));
+        Assert.Equal(new[] { "drain", "replace" }, _invoker.Started.Where(r => !r.Resume).Select(r => r.Step).Order());
+        Assert.All(_invoker.Started.Where(r => r.Resume), r => Assert.Null(r.StepClaimedAt));
+        Assert.Equal(8, (await _ledger.GetAsync("i-0123456789abcdef0", CancellationToken.None))!.EventIds.Count);
     }
 
     [Theory]
@@ -177,7 +209,13 @@ public sealed class DispatcherTests
         DispatchResult result = await dispatcher.DispatchAsync(sweep, CancellationToken.None);
 
         Assert.Equal(["i-00000000000000002"], result.Dequeued);
-        Assert.Equal(2, _invoker.Started.Count);
+        // The dequeued interruption starts once, as a first run.
+        Assert.Single(_invoker.Started, r => r.Instance.InstanceId == "i-00000000000000002" && !r.Resume);
+        Assert.Equal("dequeued", _invoker.Started.Single(r => r.Instance.InstanceId == "i-00000000000000002").Trigger);
+        // The first one's step never reported back: the same sweep resumes it (its run is taken for dead).
+        Assert.Equal(2, _invoker.Started.Count(r => r.Instance.InstanceId == "i-00000000000000001"));
+        Assert.True(_invoker.Started.Last(r => r.Instance.InstanceId == "i-00000000000000001").Resume);
+        Assert.Contains("Resumed stalled hand-overs: i-00000000000000001", result.Reason, StringComparison.Ordinal);
         Assert.Single(_volume.Received);
     }
 

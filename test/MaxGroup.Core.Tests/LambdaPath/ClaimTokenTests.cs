@@ -244,6 +244,8 @@ public sealed class ClaimTokenTests
 
         public string Name { get; } = name;
 
+        public bool EndsAtReclaim(RemediationRequest request) => true;
+
         public async Task<StepOutcome> RunAsync(RemediationRequest request, CancellationToken cancellationToken)
         {
             Received.Enqueue(request);

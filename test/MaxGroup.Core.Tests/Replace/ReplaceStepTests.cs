@@ -10,7 +10,7 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace MaxGroup.Core.Tests.Replace;
 
-public sealed class ReplaceStepTests
+public sealed partial class ReplaceStepTests
 {
     private const string Doomed = "i-0000000000000000d";
     private readonly FakeTimeProvider _clock = new(Samples.WarningTime + TimeSpan.FromSeconds(2));

@@ -143,7 +143,7 @@ public sealed class StackDeploymentTests(MotoFixture moto)
             Assert.Equal(expectedState, rule.Value.GetProperty("state").GetString());
         }
 
-        Assert.Equal("rate(5 minutes)", rules.GetProperty("DispatcherFunctionVolumeSweep").GetProperty("scheduleExpression").GetString());
+        Assert.Equal("rate(1 minute)", rules.GetProperty("DispatcherFunctionVolumeSweep").GetProperty("scheduleExpression").GetString());
         Assert.Equal("rate(20 minutes)", rules.GetProperty("PreactionFunctionPreactionSchedule").GetProperty("scheduleExpression").GetString());
 
         JsonElement ledger = root.GetProperty("tables").GetProperty("LedgerTable");

@@ -11,15 +11,15 @@ public sealed class TemplateShapeTests
     private static readonly string[] Remediations = ["ReplaceFunction", "VolumeFunction", "DrainFunction", "ConsulFunction"];
 
     [Fact]
-    public async Task AsyncInvocation_RemediationFunctions_NeverRetryAndReportFailuresToTheQueue()
+    public async Task AsyncInvocation_RemediationFunctions_RetryOnceAndReportFailuresToTheQueue()
     {
         JsonElement resources = await TransformedTemplate.ResourcesAsync();
 
         foreach (string function in Remediations)
         {
             JsonElement config = InvokeConfig(resources, function);
-            // Lambda retries after 1 and 2 minutes: after the instance is gone. Steps finish on their first run.
-            Assert.Equal(0, config.GetProperty("MaximumRetryAttempts").GetInt32());
+            // A run that died is delivered once more, a minute later; the step's lease decides whether it takes over.
+            Assert.Equal(1, config.GetProperty("MaximumRetryAttempts").GetInt32());
             Assert.InRange(config.GetProperty("MaximumEventAgeInSeconds").GetInt32(), 60, 120);
             AssertFailureQueue(config);
         }

@@ -310,6 +310,8 @@ public sealed class ClaimTokenLedgerMotoTests(MotoFixture moto) : IAsyncLifetime
     {
         public string Name { get; } = name;
 
+        public bool EndsAtReclaim(RemediationRequest request) => true;
+
         public Task<StepOutcome> RunAsync(RemediationRequest request, CancellationToken cancellationToken) => Task.FromResult(run(request));
     }
 }

@@ -326,6 +326,8 @@ public sealed class PreactionMotoTests : IDisposable
     {
         public string Name => name;
 
+        public bool EndsAtReclaim(RemediationRequest request) => true;
+
         public StepOutcome Result { get; set; } = StepOutcome.Done("ok");
 
         public List<RemediationRequest> Requests { get; } = [];

@@ -1,0 +1,119 @@
+using MaxGroup.Core.Instances;
+using MaxGroup.Core.Ledger;
+using MaxGroup.Core.Ports;
+using MaxGroup.Core.Remediation;
+using MaxGroup.Core.Volume;
+using Microsoft.Extensions.Logging;
+
+namespace MaxGroup.Core.Dispatch;
+
+/// <summary>
+/// Restarts the steps of a hand-over whose run may have died halfway, so that finishing it never depends on AWS
+/// delivering anything again. A redelivered warning restarts every outstanding step (each waits out a holder's lease
+/// once and takes over only from a dead run); a state change and the sweep restart only stalled steps (Pending for
+/// longer than a lease, or Running with a lapsed lease). The data volume is kept again first.
+/// </summary>
+public sealed class HandoverResumer
+{
+    private readonly IInstanceInventory _inventory;
+    private readonly IGroupConfigSource _configs;
+    private readonly ILedger _ledger;
+    private readonly StepStarter _starter;
+    private readonly DataVolumeGuard? _guard;
+    private readonly TimeProvider _clock;
+    private readonly IMetrics _metrics;
+    private readonly ILogger _logger;
+
+    public HandoverResumer(
+        IInstanceInventory inventory, IGroupConfigSource configs, ILedger ledger, StepStarter starter, DataVolumeGuard? guard, TimeProvider clock, IMetrics metrics, ILogger logger)
+    {
+        _inventory = inventory;
+        _configs = configs;
+        _ledger = ledger;
+        _starter = starter;
+        _guard = guard;
+        _clock = clock;
+        _metrics = metrics;
+        _logger = logger;
+    }
+
+    /// <summary>
+    /// Restarts <paramref name="record"/>'s outstanding steps (only the stalled ones with <paramref name="stalledOnly"/>);
+    /// returns the steps started. <paramref name="facts"/>: the instance as just described, when the caller has it.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> ResumeAsync(InterruptionRecord record, InstanceFacts? facts, bool stalledOnly, string why, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        if (record.Status != InterruptionStatus.Active)
+        {
+            return [];
+        }
+
+        List<string> steps = (stalledOnly
+            ? LedgerRules.StalledSteps(record, _clock.GetUtcNow(), StepLeases.Lease)
+            : record.Steps.Where(s => s.IsOutstanding)).Select(s => s.Name).ToList();
+        if (steps.Count == 0)
+        {
+            return [];
+        }
+
+        facts ??= await _inventory.DescribeInstanceAsync(record.InstanceId, cancellationToken) ?? Vanished(record);
+        GroupConfigLookup lookup = await _configs.GetAsync(record.GroupName, cancellationToken);
+        if (!lookup.Managed || lookup.Config is null)
+        {
+            await _starter.SkipAllAsync(record, $"group is no longer managed: {lookup.Reason}", cancellationToken);
+            return [];
+        }
+
+        if (_guard is not null && !record.DryRun && steps.Contains(StepNames.Volume))
+        {
+            // The run that died may have died before the dispatcher's own guard call took effect.
+            await _guard.KeepAsync(facts, lookup.Config, cancellationToken);
+        }
+
+        _logger.LogWarning("Resuming {Steps} of the hand-over of {InstanceId} ({Why})", string.Join(", ", steps), record.InstanceId, why);
+        _metrics.Record("HandoversResumed", 1, MetricUnit.Count);
+        // A resumed step starts as on the warning ("warning" makes the volume step prepare the move), marked as a resume.
+        await _starter.StartAsync(record, steps, facts, lookup.Config, "warning", cancellationToken, resume: true);
+        return steps;
+    }
+
+    /// <summary>
+    /// The sweep's pass: every active hand-over with stalled steps is resumed. Returns the instances resumed and whether
+    /// any hand-over is still open before its reclaim time (the sweep keeps watching while one is).
+    /// </summary>
+    public async Task<(IReadOnlyList<string> Resumed, bool Open)> ResumeStalledAsync(CancellationToken cancellationToken)
+    {
+        var resumed = new List<string>();
+        bool open = false;
+        DateTimeOffset now = _clock.GetUtcNow();
+        foreach (InterruptionRecord record in await _ledger.ListActiveAsync(cancellationToken))
+        {
+            open |= record.ReclaimAt > now && record.Steps.Any(s => s.IsOutstanding);
+            try
+            {
+                if ((await ResumeAsync(record, null, stalledOnly: true, "the sweep found its steps stalled", cancellationToken)).Count > 0)
+                {
+                    resumed.Add(record.InstanceId);
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // One hand-over's trouble must not keep the sweep from the others; the next pass tries again.
+                _logger.LogError(ex, "Could not resume the hand-over of {InstanceId}", record.InstanceId);
+            }
+        }
+
+        return (resumed, open);
+    }
+
+    /// <summary>An instance EC2 no longer lists: what the ledger knows of it (the steps skip what needs more).</summary>
+    private static InstanceFacts Vanished(InterruptionRecord record) => new()
+    {
+        InstanceId = record.InstanceId,
+        GroupName = record.GroupName,
+        AvailabilityZone = "",
+        InstanceType = "",
+        State = "terminated",
+    };
+}

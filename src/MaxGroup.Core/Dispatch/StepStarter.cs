@@ -1,0 +1,119 @@
+using MaxGroup.Core.Config;
+using MaxGroup.Core.Instances;
+using MaxGroup.Core.Ledger;
+using MaxGroup.Core.Ports;
+using MaxGroup.Core.Remediation;
+using Microsoft.Extensions.Logging;
+
+namespace MaxGroup.Core.Dispatch;
+
+/// <summary>
+/// Starts an interruption's remediation steps (in parallel, through <see cref="IFunctionInvoker"/>): builds each step's
+/// request from the ledger record, the instance facts and the group's config, and marks a step whose start failed
+/// Failed in the ledger. Used for a new hand-over, a dequeued one and a resumed one alike.
+/// </summary>
+public sealed class StepStarter
+{
+    private readonly ILedger _ledger;
+    private readonly IFunctionInvoker _invoker;
+    private readonly TimeProvider _clock;
+    private readonly ILogger _logger;
+
+    public StepStarter(ILedger ledger, IFunctionInvoker invoker, TimeProvider clock, ILogger logger)
+    {
+        _ledger = ledger;
+        _invoker = invoker;
+        _clock = clock;
+        _logger = logger;
+    }
+
+    /// <summary>
+    /// Starts <paramref name="steps"/> of <paramref name="record"/>; returns the steps whose start failed, with the error.
+    /// <paramref name="prepared"/> is what the dispatcher learnt for the first run of the claimed step (replace);
+    /// <paramref name="resume"/> marks a restart of a hand-over already begun (<see cref="RemediationRequest.Resume"/>).
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, string>> StartAsync(
+        InterruptionRecord record,
+        IEnumerable<string> steps,
+        InstanceFacts facts,
+        GroupConfig config,
+        string trigger,
+        CancellationToken cancellationToken,
+        PreparedStart? prepared = null,
+        bool resume = false)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        var errors = new Dictionary<string, string>();
+        IEnumerable<Task> starts = steps.Select(async step =>
+        {
+            bool replace = step == StepNames.Replace && prepared is not null;
+            bool claimed = step == prepared?.ClaimedStep;
+            var request = new RemediationRequest
+            {
+                Step = step,
+                EventId = record.FirstEventId,
+                InstanceAction = record.InstanceAction,
+                WarningTime = record.WarningTime,
+                ReclaimAt = record.ReclaimAt,
+                Instance = facts,
+                Config = config,
+                DryRun = record.DryRun,
+                Trigger = trigger,
+                StepClaimedAt = claimed ? prepared!.ClaimedAt : null,
+                StepClaim = claimed ? prepared!.ClaimToken : null,
+                Group = replace ? prepared!.Group : null,
+                SuccessorSearched = replace && prepared!.SuccessorSearched,
+                SuccessorInstanceId = replace ? prepared!.SuccessorInstanceId : null,
+                Resume = resume,
+                DataVolumeId = record.VolumeId,
+            };
+            try
+            {
+                await _invoker.StartAsync(request, cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                _logger.LogError(ex, "Could not start step {Step} for {InstanceId}", step, record.InstanceId);
+                lock (errors)
+                {
+                    errors[step] = ex.Message;
+                }
+            }
+        });
+        await Task.WhenAll(starts);
+
+        foreach ((string step, string error) in errors)
+        {
+            InterruptionRecord? updated = await _ledger.RecordStepAsync(
+                record.InstanceId, step, StepOutcome.Failed($"could not start: {error}"), _clock.GetUtcNow(), cancellationToken);
+            await CompleteIfFinishedAsync(updated, cancellationToken);
+        }
+
+        return errors;
+    }
+
+    /// <summary>Skips every outstanding step of <paramref name="record"/> with <paramref name="reason"/> and completes it.</summary>
+    public async Task SkipAllAsync(InterruptionRecord record, string reason, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        InterruptionRecord? updated = record;
+        foreach (StepRecord step in record.Steps.Where(s => s.IsOutstanding))
+        {
+            updated = await _ledger.RecordStepAsync(record.InstanceId, step.Name, StepOutcome.Skipped(reason), _clock.GetUtcNow(), cancellationToken);
+        }
+
+        await CompleteIfFinishedAsync(updated, cancellationToken);
+    }
+
+    private async Task CompleteIfFinishedAsync(InterruptionRecord? record, CancellationToken cancellationToken)
+    {
+        if (record is { Status: InterruptionStatus.Active } && record.Steps.All(s => !s.IsOutstanding))
+        {
+            await _ledger.TryCompleteInterruptionAsync(record.InstanceId, _clock.GetUtcNow(), cancellationToken);
+        }
+    }
+}
+
+/// <summary>What the dispatcher learnt before the begin, handed to the claimed step's first run so it need not learn it again.</summary>
+public sealed record PreparedStart(
+    string? ClaimedStep, DateTimeOffset ClaimedAt, string? ClaimToken, AutoScalingGroupInfo? Group, bool SuccessorSearched, string? SuccessorInstanceId);
