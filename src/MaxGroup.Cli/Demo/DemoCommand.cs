@@ -1,6 +1,7 @@
 using System.CommandLine;
 using MaxGroup.Cli.Local;
 using MaxGroup.Functions.Observability;
+using MaxGroup.Simulators.Aws;
 using Spectre.Console;
 
 namespace MaxGroup.Cli.Demo;
@@ -71,8 +72,12 @@ public static class DemoCommand
                 endpoint = moto.Endpoint;
             }
 
-            console.MarkupLine($"AWS emulator: [bold]{Markup.Escape(endpoint)}[/]. Drain and Consul run against loopback simulators of the Kubernetes API and a Consul agent (no real cluster or agent given).");
-            ConfigureEnvironment(endpoint);
+            // moto applies neither a conditional DynamoDB write nor an Auto Scaling attach/detach atomically under
+            // concurrent requests (AWS does): one request at a time to those two, as in the tests, so the checks judge
+            // MaxGroup and not the emulator's races.
+            await using SerializingDynamoDbProxy serial = await SerializingDynamoDbProxy.StartAsync(endpoint).ConfigureAwait(false);
+            console.MarkupLine($"AWS emulator: [bold]{Markup.Escape(endpoint)}[/] (through {Markup.Escape(serial.Endpoint)}: DynamoDB and Auto Scaling requests one at a time, as AWS applies them atomically). Drain and Consul run against loopback simulators of the Kubernetes API and a Consul agent (no real cluster or agent given).");
+            ConfigureEnvironment(serial.Endpoint);
             await using Stream logStream = logFile is null ? Stream.Null : logFile.Open(FileMode.Create, FileAccess.Write, FileShare.Read);
             var runner = new DemoRunner(console, scenario, TimeSpan.FromSeconds(reclaimInSeconds));
             IReadOnlyList<string> failed = await runner.RunAsync(new LogSink(logStream), cancellationToken).ConfigureAwait(false);

@@ -13,6 +13,7 @@ using MaxGroup.Functions.Composition;
 using MaxGroup.Integration.Tests.Aws;
 using MaxGroup.Integration.Tests.Dispatch;
 using MaxGroup.Integration.Tests.Infrastructure;
+using MaxGroup.Simulators.Aws;
 using Microsoft.Extensions.Logging.Abstractions;
 using Xunit.Abstractions;
 

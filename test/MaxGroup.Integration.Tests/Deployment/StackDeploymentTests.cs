@@ -40,7 +40,7 @@ public sealed class StackDeploymentTests(MotoFixture moto)
     [
         "MAXGROUP_CONFIG_BUCKET", "MAXGROUP_CONFIG_PREFIX", "MAXGROUP_LEGACY_CONFIG_KEY",
         "MAXGROUP_FUNCTION_REPLACE", "MAXGROUP_FUNCTION_VOLUME", "MAXGROUP_FUNCTION_DRAIN", "MAXGROUP_FUNCTION_CONSUL",
-        "MAXGROUP_MAX_IN_FLIGHT", "MAXGROUP_MAX_IN_FLIGHT_PER_GROUP",
+        "MAXGROUP_MAX_IN_FLIGHT", "MAXGROUP_MAX_IN_FLIGHT_PER_GROUP", "MAXGROUP_SWEEP_WATCH_SECONDS",
     ];
 
     private static readonly string[] PreactionOnlyVariables =
@@ -102,8 +102,9 @@ public sealed class StackDeploymentTests(MotoFixture moto)
             Assert.Equal(outputs.GetProperty("LedgerTableName").GetString(), environment["MAXGROUP_LEDGER_TABLE"]);
         }
 
-        // Timeouts: the dispatcher only routes; remediation steps need the whole 120 s window plus margin.
-        Assert.Equal(30, functions.GetProperty("DispatcherFunction").GetProperty("timeout").GetInt32());
+        // Timeouts: the dispatcher routes, and its sweep watches open hand-overs for MAXGROUP_SWEEP_WATCH_SECONDS (50)
+        // with room to answer; remediation steps need the whole 120 s window plus margin.
+        Assert.Equal(60, functions.GetProperty("DispatcherFunction").GetProperty("timeout").GetInt32());
         Assert.All(
             ["ReplaceFunction", "VolumeFunction", "DrainFunction", "ConsulFunction"],
             id => Assert.InRange(functions.GetProperty(id).GetProperty("timeout").GetInt32(), 130, 300));
@@ -118,6 +119,8 @@ public sealed class StackDeploymentTests(MotoFixture moto)
         Assert.Equal(outputs.GetProperty("ConfigBucket").GetString(), dispatcher["MAXGROUP_CONFIG_BUCKET"]);
         Assert.Equal("50", dispatcher["MAXGROUP_MAX_IN_FLIGHT"]);
         Assert.Equal("10", dispatcher["MAXGROUP_MAX_IN_FLIGHT_PER_GROUP"]);
+        // Below the dispatcher's 60 s timeout and the sweep schedule's minute: one sweep watches at a time, mostly.
+        Assert.Equal("50", dispatcher["MAXGROUP_SWEEP_WATCH_SECONDS"]);
     }
 
     [Fact]

@@ -5,6 +5,7 @@ using MaxGroup.Core.Ledger;
 using MaxGroup.Core.Remediation;
 using MaxGroup.Integration.Tests.Aws;
 using MaxGroup.Integration.Tests.Infrastructure;
+using MaxGroup.Simulators.Aws;
 
 namespace MaxGroup.Integration.Tests.Dispatch;
 

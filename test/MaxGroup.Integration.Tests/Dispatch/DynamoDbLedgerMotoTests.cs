@@ -175,6 +175,45 @@ public sealed class DynamoDbLedgerMotoTests(MotoFixture moto) : IAsyncLifetime, 
         Assert.Equal(["i-00000000000000002", "i-00000000000000001"], recent.Select(r => r.InstanceId));
     }
 
+    [Fact]
+    public async Task StepLease_RenewedByItsRunAndRefusedAfterATakeover_AsStoredInDynamoDb()
+    {
+        await _ledger.TryBeginInterruptionAsync(Record("i-00000000000000001", "a"), new InFlightLimits(), Warning, CancellationToken.None);
+        DateTimeOffset started = Warning.AddSeconds(2);
+        Assert.Equal(StepStart.Started, await _ledger.TryStartStepAsync("i-00000000000000001", "replace", started, StepLeases.Lease, "run-a", CancellationToken.None));
+
+        // Renewed past the first lease: a start 30 s later still finds the step held.
+        Assert.True(await _ledger.TryRenewStepLeaseAsync("i-00000000000000001", "replace", StepHold.ForClaim("run-a"), started.AddSeconds(40), CancellationToken.None));
+        StepRecord renewed = (await _ledger.GetAsync("i-00000000000000001", CancellationToken.None))!.FindStep("replace")!;
+        Assert.Equal(started.AddSeconds(40), renewed.LeaseUntil);
+        Assert.Equal(StepStart.AlreadyRunning, await _ledger.TryStartStepAsync("i-00000000000000001", "replace", started.AddSeconds(30), StepLeases.Lease, "run-b", CancellationToken.None));
+
+        // Not renewed again: at 41 s run-b takes it over; run-a's renewal and outcome are refused, run-b's recorded.
+        Assert.Equal(StepStart.Started, await _ledger.TryStartStepAsync("i-00000000000000001", "replace", started.AddSeconds(41), StepLeases.Lease, "run-b", CancellationToken.None));
+        Assert.False(await _ledger.TryRenewStepLeaseAsync("i-00000000000000001", "replace", StepHold.ForClaim("run-a"), started.AddSeconds(60), CancellationToken.None));
+        (bool lateRecorded, _) = await _ledger.RecordHeldStepAsync("i-00000000000000001", "replace", StepOutcome.Failed("late"), started.AddSeconds(42), StepHold.ForClaim("run-a"), CancellationToken.None);
+        (bool recorded, InterruptionRecord? record) = await _ledger.RecordHeldStepAsync("i-00000000000000001", "replace", StepOutcome.Done("ok"), started.AddSeconds(43), StepHold.ForClaim("run-b"), CancellationToken.None);
+
+        Assert.False(lateRecorded);
+        Assert.True(recorded);
+        Assert.Equal(StepStatus.Done, record!.FindStep("replace")!.Status);
+        Assert.Contains(record.Timeline, t => t.Step == "replace" && t.Reason is { } why && why.Contains("lease had expired", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task ListActive_ActiveHandoversOnly_FromTheSlotSet()
+    {
+        await _ledger.TryBeginInterruptionAsync(Record("i-00000000000000001", "a"), new InFlightLimits(), Warning, CancellationToken.None);
+        await _ledger.TryBeginInterruptionAsync(Record("i-00000000000000002", "b"), new InFlightLimits(), Warning, CancellationToken.None);
+        await _ledger.TryBeginInterruptionAsync(Record("i-00000000000000003", "c"), new InFlightLimits(Global: 2, PerGroup: 2), Warning, CancellationToken.None);
+        await _ledger.TryCompleteInterruptionAsync("i-00000000000000002", Warning.AddSeconds(5), CancellationToken.None);
+
+        IReadOnlyList<InterruptionRecord> active = await _ledger.ListActiveAsync(CancellationToken.None);
+
+        // 2 finished and released its slot; 3 is queued behind the cap, not active.
+        Assert.Equal(["i-00000000000000001"], active.Select(r => r.InstanceId));
+    }
+
     private static InterruptionRecord Record(string instanceId, string eventId, DateTimeOffset? warning = null)
     {
         DateTimeOffset at = warning ?? Warning;

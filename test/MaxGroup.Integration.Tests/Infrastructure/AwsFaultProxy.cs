@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Text;
+using MaxGroup.Simulators.Aws;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 
@@ -191,21 +192,7 @@ public sealed class AwsFaultProxy : IAsyncDisposable
         }
     }
 
-    internal static string ServiceOf(HttpRequest request)
-    {
-        string auth = request.Headers.Authorization.ToString();
-        int credential = auth.IndexOf("Credential=", StringComparison.Ordinal);
-        if (credential >= 0)
-        {
-            string[] scope = auth[(credential + "Credential=".Length)..].Split(',')[0].Split('/');
-            if (scope.Length >= 5)
-            {
-                return scope[3];
-            }
-        }
-
-        return request.Path.StartsWithSegments("/moto-api") ? "moto-api" : "unknown";
-    }
+    internal static string ServiceOf(HttpRequest request) => LoopbackProxy.ServiceOf(request);
 
     private static string? FormValue(byte[] body, string name)
     {

@@ -8,8 +8,8 @@ using MaxGroup.Core.Ledger;
 using MaxGroup.Core.Ports;
 using MaxGroup.Core.Remediation;
 using MaxGroup.Integration.Tests.Aws;
-using MaxGroup.Integration.Tests.Dispatch;
 using MaxGroup.Integration.Tests.Infrastructure;
+using MaxGroup.Simulators.Aws;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 

@@ -8,14 +8,14 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace MaxGroup.Integration.Tests.Infrastructure;
+namespace MaxGroup.Simulators.Aws;
 
 /// <summary>
-/// What the test proxies (<see cref="AwsFaultProxy"/>, Reliability.HttpFaultProxy, Dispatch.SerializingDynamoDbProxy)
-/// share: a Kestrel server on a loopback port, and forwarding one request to the peer and its answer back unchanged
-/// (bar hop-by-hop headers). The Host header is kept, because SigV4 signs it.
+/// What the loopback proxies in front of an emulator share (the demo's and the tests' <see cref="SerializingDynamoDbProxy"/>,
+/// the tests' fault proxies): a Kestrel server on a loopback port, and forwarding one request to the peer and its answer
+/// back unchanged (bar hop-by-hop headers). The Host header is kept, because SigV4 signs it.
 /// </summary>
-internal static class LoopbackProxy
+public static class LoopbackProxy
 {
     private static readonly HashSet<string> HopByHop = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -94,87 +94,27 @@ internal static class LoopbackProxy
         }
     }
 
+    /// <summary>The AWS service a signed request is for (its SigV4 credential scope), "moto-api" or "unknown".</summary>
+    public static string ServiceOf(HttpRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        string auth = request.Headers.Authorization.ToString();
+        int credential = auth.IndexOf("Credential=", StringComparison.Ordinal);
+        if (credential >= 0)
+        {
+            string[] scope = auth[(credential + "Credential=".Length)..].Split(',')[0].Split('/');
+            if (scope.Length >= 5)
+            {
+                return scope[3];
+            }
+        }
+
+        return request.Path.StartsWithSegments("/moto-api") ? "moto-api" : "unknown";
+    }
+
     public static async Task StopAsync(WebApplication app)
     {
         await app.StopAsync();
         await app.DisposeAsync();
-    }
-}
-
-/// <summary>
-/// The fault proxies' dice: scripted faults first (the next N matching calls), else one seeded draw against a
-/// <see cref="FaultPlan"/>'s probabilities. The same seed replays the same faults.
-/// </summary>
-internal sealed class FaultDice
-{
-    private readonly Random _random;
-    private readonly object _randomLock = new();
-    private readonly Func<string, string, bool> _matches;
-    private readonly List<(string Key, string Fault, int Times)> _scripted = [];
-
-    /// <param name="seed">Seed of the draws.</param>
-    /// <param name="matches">Whether a call (first argument) is one a script entry (second argument) names.</param>
-    public FaultDice(int seed, Func<string, string, bool> matches)
-    {
-        _random = new Random(seed);
-        _matches = matches;
-    }
-
-    public void Script(string key, string fault, int times)
-    {
-        lock (_scripted)
-        {
-            _scripted.Add((key, fault, times));
-        }
-    }
-
-    /// <summary>The scripted fault for <paramref name="call"/>, used up by one; null when none is scripted.</summary>
-    public string? TakeScripted(string call)
-    {
-        lock (_scripted)
-        {
-            int index = _scripted.FindIndex(s => _matches(call, s.Key));
-            if (index < 0)
-            {
-                return null;
-            }
-
-            (string key, string fault, int times) = _scripted[index];
-            if (times <= 1)
-            {
-                _scripted.RemoveAt(index);
-            }
-            else
-            {
-                _scripted[index] = (key, fault, times - 1);
-            }
-
-            return fault;
-        }
-    }
-
-    /// <summary>throttle, 5xx, drop-before, drop-after, latency or none, with the plan's probabilities.</summary>
-    public string Draw(FaultPlan plan)
-    {
-        double roll = NextDouble();
-        double edge = 0;
-        foreach ((double p, string name) in new[] { (plan.Throttle, "throttle"), (plan.ServerError, "5xx"), (plan.DropBefore, "drop-before"), (plan.DropAfter, "drop-after"), (plan.Latency, "latency") })
-        {
-            edge += p;
-            if (roll < edge)
-            {
-                return name;
-            }
-        }
-
-        return "none";
-    }
-
-    public double NextDouble()
-    {
-        lock (_randomLock)
-        {
-            return _random.NextDouble();
-        }
     }
 }

@@ -1,17 +1,17 @@
-using MaxGroup.Integration.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 
-namespace MaxGroup.Integration.Tests.Dispatch;
+namespace MaxGroup.Simulators.Aws;
 
 /// <summary>
 /// A loopback proxy in front of moto that forwards every request and lets ONE DynamoDB request (X-Amz-Target
 /// DynamoDB_*) reach moto at a time. Real DynamoDB makes each request atomic (a conditional write is checked and applied
 /// as one step; a cancelled transaction changes nothing); moto 5.2.1 does neither under concurrent requests: it checks
 /// conditions without a lock, and a cancelled TransactWriteItems restores a copy of the whole table taken when it began,
-/// wiping writes other requests made meanwhile (see docs/benchmarks.md section 4 and MotoAtomicityTests). Serialising
+/// wiping writes other requests made meanwhile (see docs/benchmarks.md section 4 and the tests' MotoAtomicityTests). Serialising
 /// DynamoDB requests restores the per-request atomicity DynamoDB guarantees; the ledger's concurrency is still exercised,
 /// because its requests interleave exactly as they would against DynamoDB.
+/// `maxgroup demo` puts it in front of the moto it starts, so its checks never fail on the emulator's races.
 /// Auto Scaling requests get a lane of their own, one at a time, for the same reason: moto's AttachInstances and
 /// DetachInstances read the group's size, work, then write it back, and then reconcile the group to its desired
 /// capacity by terminating instances, so two concurrent calls on one group can lose an update and terminate an
@@ -67,7 +67,7 @@ public sealed class SerializingDynamoDbProxy : IAsyncDisposable
         byte[] body = await LoopbackProxy.ReadBodyAsync(context.Request);
         using HttpRequestMessage upstreamRequest = LoopbackProxy.ForwardRequest(context.Request, _upstreamBase, body);
         SemaphoreSlim? lane = context.Request.Headers["X-Amz-Target"].ToString().StartsWith("DynamoDB_", StringComparison.Ordinal) ? _dynamoDb
-            : AwsFaultProxy.ServiceOf(context.Request) == "autoscaling" ? _autoScaling
+            : LoopbackProxy.ServiceOf(context.Request) == "autoscaling" ? _autoScaling
             : null;
         HttpResponseMessage response;
         byte[] responseBody;
