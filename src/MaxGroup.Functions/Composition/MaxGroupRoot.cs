@@ -44,7 +44,7 @@ public sealed class MaxGroupRoot
         _get = services.Environment.Get;
         TimeProvider time = services.Time;
         ILoggerFactory loggers = services.LoggerFactory;
-        _aws = new(() => new AwsClientFactory(new AwsEnvironment(_get), time));
+        _aws = new(() => new AwsClientFactory(new AwsEnvironment(_get), time, services.Options.Credentials));
         _configs = new(() => GroupConfigProviderFactory.Create(Aws, _get, time, loggers, services.Metrics));
         _volumeMover = new(() => new VolumeMover(
             new Ec2VolumeApi(Aws.Ec2),
