@@ -1,0 +1,56 @@
+using MaxGroup.Core.Remediation;
+using Xunit.Abstractions;
+
+namespace MaxGroup.Integration.Tests.Security;
+
+/// <summary>
+/// Least privilege proven at run time (issue 23 item 6): a whole hand-over as deployed, against a moto that enforces
+/// IAM, with each function signing with an identity that carries exactly its role's policy from the deployed
+/// template (<see cref="IamRuntimeDrill"/>). Every call the hand-over needs must be allowed, and taking one needed
+/// grant away must make the hand-over fail loudly. What moto does not evaluate (resources of most services,
+/// conditions) stays covered by Deployment/IamPolicyTests; see docs/security.md.
+/// </summary>
+[Collection(IamMotoCollection.Name)]
+public sealed class IamRuntimeDrillTests(IamMotoFixture moto, ITestOutputHelper output)
+{
+    [Fact]
+    public async Task HandOverAsDeployed_EachFunctionUnderItsOwnRolePolicy_EveryCallAllowedAndVolumeOnSuccessor()
+    {
+        IamDrillOutcome run = await IamRuntimeDrill.RunAsync(moto);
+        string report = run.Describe();
+        output.WriteLine(report);
+
+        Assert.True(!run.Refused.Any(), report);
+        Assert.All(run.Invocations, i => Assert.True(i.Error is null, $"{i}\n{report}"));
+        Assert.NotNull(run.Record);
+        Assert.Equal(StepStatus.Done, run.Record.FindStep(StepNames.Replace)?.Status);
+        Assert.Equal(StepStatus.Done, run.Record.FindStep(StepNames.Volume)?.Status);
+        string? successor = run.Record.SuccessorInstanceId;
+        Assert.NotNull(successor);
+        Assert.Contains(run.After.Instances, i => i.InstanceId == successor);
+        Assert.DoesNotContain(run.After.Instances, i => i.InstanceId == run.DoomedInstanceId);
+        Assert.Equal(run.Before.DesiredCapacity, run.After.DesiredCapacity);
+        Assert.NotNull(run.Volume);
+        Amazon.EC2.Model.VolumeAttachment attachment = Assert.Single(run.Volume.Attachments);
+        Assert.Equal(successor, attachment.InstanceId);
+        Assert.Equal(IamRuntimeDrill.AttachAs, attachment.Device);
+
+        // Each function really signed its own calls, and each called only what its deployed role grants (IAM's names).
+        AssertSigned(run, "DispatcherFunction", "lambda:InvokeFunction", "s3:GetObject", "dynamodb:PutItem");
+        AssertSigned(run, "ReplaceFunction", "ec2:RunInstances", "autoscaling:AttachInstances", "autoscaling:DetachInstances");
+        AssertSigned(run, "VolumeFunction", "ec2:ModifyInstanceAttribute", "ec2:AttachVolume");
+        foreach ((string _, (string function, string _)) in IamRuntimeDrill.Functions)
+        {
+            string[] outside = [.. run.CallsOf(function).SelectMany(c => c.IamActions).Distinct().Where(a => !run.Stack.DeployedActionsOf(function).Contains(a))];
+            Assert.True(outside.Length == 0, $"{function} called [{string.Join(", ", outside)}], which its deployed role does not grant\n{report}");
+        }
+
+        Assert.DoesNotContain(run.Calls, c => c.AccessKeyId == "testing");
+    }
+
+    private static void AssertSigned(IamDrillOutcome run, string function, params string[] actions)
+    {
+        HashSet<string> called = [.. run.CallsOf(function).Where(c => c.Status < 300).SelectMany(c => c.IamActions)];
+        Assert.All(actions, a => Assert.True(called.Contains(a), $"{function} never made an accepted {a} call; it made [{string.Join(", ", called.Order(StringComparer.Ordinal))}]"));
+    }
+}
