@@ -48,6 +48,37 @@ public sealed class IamRuntimeDrillTests(IamMotoFixture moto, ITestOutputHelper 
         Assert.DoesNotContain(run.Calls, c => c.AccessKeyId == "testing");
     }
 
+    /// <summary>
+    /// One needed grant taken away: the replace role's Auto Scaling attach/detach statement, or ec2:AttachVolume from
+    /// every statement of the volume role (moto evaluates no resources there, so the instance-side and volume-side
+    /// statements that each grant it in AWS must all lose it before moto refuses).
+    /// </summary>
+    [Theory]
+    [InlineData("ReplaceFunction", "HandOverInManagedGroups", null, StepNames.Replace, "autoscaling:AttachInstances")]
+    [InlineData("VolumeFunction", null, "ec2:AttachVolume", StepNames.Volume, "ec2:AttachVolume")]
+    public async Task HandOverAsDeployed_NeededGrantRemoved_StepFailsLoudlyWithAccessDenied(string function, string? statement, string? action, string step, string refusedAction)
+    {
+        IamDrillOutcome run = await IamRuntimeDrill.RunAsync(
+            moto,
+            statement is null ? null : [$"{function}:{statement}"],
+            action is null ? null : [$"{function}:{action}"]);
+        string report = run.Describe();
+        output.WriteLine(report);
+
+        Assert.DoesNotContain(refusedAction, run.Stack.GivenActionsOf(function));
+        SignedCall refused = Assert.Single(run.Refused.DistinctBy(c => c.Action));
+        Assert.Equal(run.Stack.AccessKeyOf(function), refused.AccessKeyId);
+        Assert.Equal([refusedAction], refused.IamActions);
+        Assert.NotNull(run.Record);
+        Core.Ledger.StepRecord? record = run.Record.FindStep(step);
+        Assert.NotNull(record);
+        Assert.True(record.Status == StepStatus.Failed, report);
+        Assert.True(IsAccessDenied(record.Reason), report);
+    }
+
+    private static bool IsAccessDenied(string? text) =>
+        text is not null && (text.Contains("AccessDenied", StringComparison.Ordinal) || text.Contains("UnauthorizedOperation", StringComparison.Ordinal));
+
     private static void AssertSigned(IamDrillOutcome run, string function, params string[] actions)
     {
         HashSet<string> called = [.. run.CallsOf(function).Where(c => c.Status < 300).SelectMany(c => c.IamActions)];
