@@ -16,7 +16,7 @@ public sealed record InvocationOptions
     public bool DryRun { get; init; }
 
     /// <summary>
-    /// The identity every AWS request of these functions is signed with; null (Lambda, the CLI) = the SDK's default
+    /// The identity every AWS request of these functions (and the drain function's EKS token) is signed with; null (Lambda, the CLI) = the SDK's default
     /// chain, i.e. the function role's credentials Lambda puts in the environment. The run-time IAM drill gives each
     /// function its own (Security/IamRuntimeDrillTests).
     /// </summary>

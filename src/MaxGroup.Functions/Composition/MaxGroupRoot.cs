@@ -57,7 +57,9 @@ public sealed class MaxGroupRoot
         _drain = new(() => new DrainStep(
             new KubernetesClientFactory(
                 new EksClusterLocator(Aws.Eks),
-                cluster => EksTokenProvider.ForDefaultCredentials(Aws.Region, cluster, time),
+                cluster => services.Options.Credentials is { } credentials
+                    ? new EksTokenProvider(credentials, Aws.Region, cluster, time)
+                    : EksTokenProvider.ForDefaultCredentials(Aws.Region, cluster, time),
                 ApiRateBudget.FromEnvironment(_get, time),
                 _get(KubernetesClientFactory.KubeconfigVariable)),
             time,
