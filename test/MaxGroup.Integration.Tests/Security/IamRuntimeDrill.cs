@@ -11,14 +11,19 @@ using MaxGroup.Functions.Runtime;
 using MaxGroup.Integration.Tests.Aws;
 using MaxGroup.Integration.Tests.Dispatch;
 using MaxGroup.Integration.Tests.Infrastructure;
+using MaxGroup.Integration.Tests.Kubernetes;
 using MaxGroup.Integration.Tests.Reliability;
+using MaxGroup.Simulators.Consul;
+using MaxGroup.Simulators.Kubernetes;
 
 namespace MaxGroup.Integration.Tests.Security;
 
 /// <summary>
 /// One hand-over as deployed, under IAM: the stack deployed into the enforcing emulator (<see cref="IamDrillStack"/>),
 /// the demo's managed Spot group (spotmax:managed=true; launch strategy; data volume at /dev/sdf tagged spotmax:group)
-/// built by the administrator, then what EventBridge and Lambda would do. The dispatcher handler runs with the
+/// built by the administrator, with drain and Consul on (the fault drill's group config: the node in the Kubernetes API
+/// simulator, which accepts only EKS tokens presigned with the drain function's identity, and its services in the
+/// Consul agent simulator), then what EventBridge and Lambda would do. The dispatcher handler runs with the
 /// dispatcher's identity and invokes the step functions through the Lambda API (signed with that identity, so the
 /// Invoke must be allowed too); each accepted Invoke is then run as Lambda would run it: the named function's handler,
 /// in an execution environment of its own that signs with that function's identity. AWS's part (terminating the
@@ -56,6 +61,22 @@ internal static class IamRuntimeDrill
         await TagDataVolumesAsync(admin, before);
         AutoScalingInstanceInfo doomed = before.Instances.OrderBy(i => i.AvailabilityZone, StringComparer.Ordinal).ThenBy(i => i.InstanceId, StringComparer.Ordinal).First();
         string volumeId = await DataVolumeOfAsync(admin, doomed.InstanceId);
+        string zone = doomed.AvailabilityZone ?? DemoScene.ZoneA;
+
+        await using FakeKubeApiServer kube = await FakeKubeApiServer.StartAsync();
+        Amazon.Runtime.ImmutableCredentials drain = await stack.CredentialsOf("DrainFunction").GetCredentialsAsync();
+        kube.TokenValidator = token => EksTokenChecker.Problem(token, FaultDrillScenario.ClusterName, MotoFixture.Region, drain.AccessKey, drain.SecretKey, DateTimeOffset.UtcNow) is null;
+        string node = (await admin.Ec2.DescribeInstancesAsync(new DescribeInstancesRequest { InstanceIds = [doomed.InstanceId] })).Reservations.Single().Instances.Single().PrivateDnsName;
+        kube.AddNode(node, $"aws:///{zone}/{doomed.InstanceId}", zone);
+        kube.AddPod("default", "web-1", node, new Dictionary<string, string> { ["app"] = "web" });
+        await using FakeConsul consul = await FakeConsul.StartAsync();
+        consul.AddService("web-1", "web");
+        await admin.S3.PutObjectAsync(new Amazon.S3.Model.PutObjectRequest
+        {
+            BucketName = DemoScene.ConfigBucket,
+            Key = $"groups/{DemoScene.GroupName}.json",
+            ContentBody = FaultDrillScenario.GroupConfigJson(kube.Endpoint, kube.Certificates.CaBase64, consul.Port),
+        });
 
         // Auto Scaling and DynamoDB one request at a time, as AWS applies each atomically (SerializingDynamoDbProxy);
         // in front of it the recorder, which sees every identity's requests and the Invokes.
@@ -75,7 +96,6 @@ internal static class IamRuntimeDrill
                     new InvocationOptions { Credentials = stack.CredentialsOf(logicalId) });
             }
 
-            string zone = doomed.AvailabilityZone ?? DemoScene.ZoneA;
             DateTimeOffset reclaimAt = DateTimeOffset.UtcNow.AddSeconds(120);
             await DeliverAsync(hosts, recorder, invocations, "warning", DemoScene.WarningJson("iam-warning", doomed.InstanceId, zone, "terminate", reclaimAt));
             // AWS's part: the instance is reclaimed, and EventBridge reports the state change.

@@ -25,6 +25,8 @@ public sealed class IamRuntimeDrillTests(IamMotoFixture moto, ITestOutputHelper 
         Assert.NotNull(run.Record);
         Assert.Equal(StepStatus.Done, run.Record.FindStep(StepNames.Replace)?.Status);
         Assert.Equal(StepStatus.Done, run.Record.FindStep(StepNames.Volume)?.Status);
+        Assert.Equal(StepStatus.Done, run.Record.FindStep(StepNames.Drain)?.Status);
+        Assert.Equal(StepStatus.Done, run.Record.FindStep(StepNames.Consul)?.Status);
         string? successor = run.Record.SuccessorInstanceId;
         Assert.NotNull(successor);
         Assert.Contains(run.After.Instances, i => i.InstanceId == successor);
@@ -39,6 +41,8 @@ public sealed class IamRuntimeDrillTests(IamMotoFixture moto, ITestOutputHelper 
         AssertSigned(run, "DispatcherFunction", "lambda:InvokeFunction", "s3:GetObject", "dynamodb:PutItem");
         AssertSigned(run, "ReplaceFunction", "ec2:RunInstances", "autoscaling:AttachInstances", "autoscaling:DetachInstances");
         AssertSigned(run, "VolumeFunction", "ec2:ModifyInstanceAttribute", "ec2:AttachVolume");
+        AssertSigned(run, "DrainFunction", "dynamodb:GetItem", "dynamodb:PutItem");
+        AssertSigned(run, "ConsulFunction", "dynamodb:GetItem", "dynamodb:PutItem");
         foreach ((string _, (string function, string _)) in IamRuntimeDrill.Functions)
         {
             string[] outside = [.. run.CallsOf(function).SelectMany(c => c.IamActions).Distinct().Where(a => !run.Stack.DeployedActionsOf(function).Contains(a))];
