@@ -4,6 +4,7 @@ carrying its role's inline policy, for the run-time IAM drill (test/.../Security
 
 Usage: iam_drill_moto.py --endpoint http://127.0.0.1:PORT --template transformed.json [--stack-name maxgroup]
                          [--parameter Key=Value ...] [--drop Function:Sid ...] [--remove-action Function:action ...]
+                         [--exact Function ...]
 
 The emulator must be freshly reset and started with INITIAL_NO_AUTH_ACTION_COUNT (any value: the count is set
 again here). Steps:
@@ -19,8 +20,8 @@ again here). Steps:
    statement left without actions goes): the negative drill.
 5. moto 5.2.1 authorizes a request of EC2, Auto Scaling, DynamoDB, Lambda, Logs, SSM, KMS and EKS against the
    resource "*" (only S3, SQS, IAM and STS name the resource), so a statement with a resource ARN would never
-   match there. Such statements get Resource "*" (listed in "widened"); statements of S3, SQS, IAM and STS keep
-   their resources. Conditions are kept as deployed (moto does not evaluate them: docs/security.md).
+   match there. Such statements get Resource "*" (listed in "widened"; --exact leaves a function's policy as
+   deployed, to measure this); statements of S3, SQS, IAM and STS keep their resources. Conditions are kept as deployed (moto does not evaluate them: docs/security.md).
    moto names two actions differently from IAM, and the user gets moto's name beside IAM's (listed in
    "translated"): Lambda's Invoke is authorized as lambda:Invoke (IAM: lambda:InvokeFunction); TransactWriteItems
    as dynamodb:TransactWriteItems, which IAM does not have (AWS authorizes each item of a transaction under
@@ -139,7 +140,7 @@ def actions_of(statement):
     return [action] if isinstance(action, str) else list(action)
 
 
-def tailor(document, drops, removed_actions):
+def tailor(document, drops, removed_actions, exact=False):
     """The negative drill's change, then moto's resource model: see the module docstring, steps 4 and 5."""
     given = copy.deepcopy(document)
     statements = []
@@ -159,7 +160,7 @@ def tailor(document, drops, removed_actions):
                 statement["Action"].append(moto_action)
                 translated.append(f'{statement.get("Sid", "")}: {moto_action}')
         services = {action.split(":", 1)[0] for action in statement["Action"]}
-        if not services & SERVICES_WITH_RESOURCES and statement.get("Resource") != "*":
+        if not exact and not services & SERVICES_WITH_RESOURCES and statement.get("Resource") != "*":
             statement["Resource"] = "*"
             widened.append(statement.get("Sid", ""))
     given["Statement"] = statements
@@ -182,6 +183,7 @@ def main(argv):
     parser.add_argument("--parameter", action="append", default=[], metavar="KEY=VALUE")
     parser.add_argument("--drop", action="append", default=[], metavar="FUNCTION:SID")
     parser.add_argument("--remove-action", action="append", default=[], metavar="FUNCTION:ACTION")
+    parser.add_argument("--exact", action="append", default=[], metavar="FUNCTION")
     args = parser.parse_args(argv)
 
     with open(args.template, encoding="utf-8") as handle:
@@ -203,7 +205,7 @@ def main(argv):
             raise SystemExit(f"{role_name} has inline policies {policy_names}; the drill expects exactly one")
         policy_name = policy_names[0]
         deployed = parse_policy(iam.get_role_policy(RoleName=role_name, PolicyName=policy_name)["PolicyDocument"])
-        given, widened, translated = tailor(deployed, drops.get(logical_id, set()), removals.get(logical_id, set()))
+        given, widened, translated = tailor(deployed, drops.get(logical_id, set()), removals.get(logical_id, set()), logical_id in args.exact)
         user = f"{args.stack_name}-{logical_id}"
         iam.create_user(UserName=user)
         iam.put_user_policy(UserName=user, PolicyName=policy_name, PolicyDocument=json.dumps(given))

@@ -29,12 +29,14 @@ internal sealed class IamDrillStack
     /// <param name="parameters">Stack parameters, Key=Value.</param>
     /// <param name="drops">Function:Sid statements to leave out of that function's user.</param>
     /// <param name="removedActions">Function:action pairs: the action taken out of every statement of that function.</param>
-    public static async Task<IamDrillStack> DeployAsync(string endpoint, IEnumerable<string> parameters, IEnumerable<string>? drops = null, IEnumerable<string>? removedActions = null)
+    /// <param name="exact">Functions whose user gets the policy exactly as deployed (no resource widened for moto).</param>
+    public static async Task<IamDrillStack> DeployAsync(string endpoint, IEnumerable<string> parameters, IEnumerable<string>? drops = null, IEnumerable<string>? removedActions = null, IEnumerable<string>? exact = null)
     {
         List<string> arguments = [RepositoryPaths.Tool("iam_drill_moto.py"), "--endpoint", endpoint, "--template", await TransformedTemplate.PathAsync(), "--stack-name", StackName];
         arguments.AddRange(parameters.SelectMany(p => new[] { "--parameter", p }));
         arguments.AddRange((drops ?? []).SelectMany(d => new[] { "--drop", d }));
         arguments.AddRange((removedActions ?? []).SelectMany(a => new[] { "--remove-action", a }));
+        arguments.AddRange((exact ?? []).SelectMany(f => new[] { "--exact", f }));
         ToolResult result = await ToolProcess.RunAsync("python3", arguments, TimeSpan.FromMinutes(3));
         Assert.True(result.ExitCode == 0, result.ToString());
         return new IamDrillStack(JsonDocument.Parse(result.StandardOutput));

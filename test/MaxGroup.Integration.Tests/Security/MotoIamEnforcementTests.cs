@@ -54,6 +54,37 @@ public sealed class MotoIamEnforcementTests(IamMotoFixture moto)
         Assert.True(anonymous.Status == 403 && anonymous.Answer.Contains("InvalidClientTokenId", StringComparison.Ordinal), $"{anonymous}");
     }
 
+    /// <summary>
+    /// Why the drill widens resources: moto authorizes EC2, Auto Scaling, DynamoDB and Lambda requests against the
+    /// resource "*", so the replace role exactly as deployed is refused its own ledger (a statement naming the table's
+    /// ARN never matches), while its Resource "*" statement works. S3 names the resource: the dispatcher's widened
+    /// policy still keeps it to the config keys.
+    /// </summary>
+    [Fact]
+    public async Task Resources_PolicyExactlyAsDeployed_MotoMatchesOnlyResourceStarOutsideS3()
+    {
+        await moto.ResetAsync();
+        IamDrillStack stack = await IamDrillStack.DeployAsync(moto.Endpoint, [$"ConfigBucketName={DemoScene.ConfigBucket}"], exact: ["ReplaceFunction"]);
+        await using SignedCallRecorder recorder = await SignedCallRecorder.StartAsync(moto.Endpoint);
+        using AwsClientFactory admin = Factory(moto.Endpoint, stack.Admin);
+        using AwsClientFactory replace = Factory(recorder.Endpoint, stack.CredentialsOf("ReplaceFunction"));
+        using AwsClientFactory dispatcher = Factory(recorder.Endpoint, stack.CredentialsOf("DispatcherFunction"));
+        await DemoScene.BuildAsync(admin, DemoScenario.Basic, CancellationToken.None);
+        await admin.S3.PutObjectAsync(new PutObjectRequest { BucketName = DemoScene.ConfigBucket, Key = "other/secret.json", ContentBody = "{}" });
+        var getItem = new GetItemRequest { TableName = stack.LedgerTable, Key = new() { ["instance_id"] = new AttributeValue { S = "i-0123456789abcdef0" } } };
+
+        SignedCall describe = await CallAsync(recorder, () => replace.Ec2.DescribeInstancesAsync(new DescribeInstancesRequest()));
+        SignedCall ledger = await CallAsync(recorder, () => replace.DynamoDb.GetItemAsync(getItem));
+        SignedCall groupConfig = await CallAsync(recorder, () => dispatcher.S3.GetObjectAsync(new GetObjectRequest { BucketName = DemoScene.ConfigBucket, Key = $"groups/{DemoScene.GroupName}.json" }));
+        SignedCall otherKey = await CallAsync(recorder, () => dispatcher.S3.GetObjectAsync(new GetObjectRequest { BucketName = DemoScene.ConfigBucket, Key = "other/secret.json" }));
+
+        Assert.Contains("dynamodb:GetItem", stack.GivenActionsOf("ReplaceFunction"));
+        Assert.True(describe.Status == 200, $"{describe}");
+        Assert.True(ledger.Refused, $"{ledger}");
+        Assert.True(groupConfig.Status == 200, $"{groupConfig}");
+        Assert.True(otherKey.Refused, $"{otherKey}");
+    }
+
     [Fact]
     public async Task ConditionKeys_RequestsAwsWouldRefuseForThem_AreAllowedByMoto()
     {
