@@ -21,12 +21,14 @@ again here). Steps:
 5. moto 5.2.1 authorizes a request of EC2, Auto Scaling, DynamoDB, Lambda, Logs, SSM, KMS and EKS against the
    resource "*" (only S3, SQS, IAM and STS name the resource), so a statement with a resource ARN would never
    match there. Such statements get Resource "*" (listed in "widened"; --exact leaves a function's policy as
-   deployed, to measure this); statements of S3, SQS, IAM and STS keep their resources. Conditions are kept as deployed (moto does not evaluate them: docs/security.md).
+   deployed, to measure this); statements of S3, SQS, IAM and STS keep their resources. Conditions are kept as
+   deployed (moto does not evaluate them: docs/security.md).
    moto names two actions differently from IAM, and the user gets moto's name beside IAM's (listed in
    "translated"): Lambda's Invoke is authorized as lambda:Invoke (IAM: lambda:InvokeFunction); TransactWriteItems
    as dynamodb:TransactWriteItems, which IAM does not have (AWS authorizes each item of a transaction under
    PutItem, UpdateItem, DeleteItem or ConditionCheckItem; the ledger's transactions hold Put and Update items only,
-   DynamoDbLedger, so a statement granting both dynamodb:PutItem and dynamodb:UpdateItem gets it).
+   DynamoDbLedger, so a statement granting both dynamodb:PutItem and dynamodb:UpdateItem gets it; the drill's test
+   reads the items of every transaction sent and checks their actions against the deployed role).
 6. One IAM user per function, with that policy and an access key.
 Prints one JSON object: stackStatus, statusReason, admin (keys), outputs, physicalIds (logical id -> physical
 id), functions (logical id -> roleName, policyName, deployed, given, widened, translated, accessKeyId,

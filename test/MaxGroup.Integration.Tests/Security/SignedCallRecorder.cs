@@ -12,19 +12,30 @@ namespace MaxGroup.Integration.Tests.Security;
 /// <param name="Action">Query Action, JSON X-Amz-Target, or REST method and path (<see cref="AwsFaultProxy.ActionOf"/>).</param>
 /// <param name="Status">HTTP status of the answer.</param>
 /// <param name="Answer">The first 300 characters of an error answer (empty on success).</param>
-internal sealed record SignedCall(string AccessKeyId, string Service, string Action, int Status, string Answer)
+/// <param name="TransactionItems">For a DynamoDB TransactWriteItems: the kind of each item (Put, Update, Delete, ConditionCheck).</param>
+internal sealed record SignedCall(string AccessKeyId, string Service, string Action, int Status, string Answer, IReadOnlyList<string>? TransactionItems = null)
 {
+    /// <summary>The IAM action AWS authorizes each kind of transaction item under (Using IAM with DynamoDB transactions).</summary>
+    private static readonly Dictionary<string, string> TransactionItemActions = new(StringComparer.Ordinal)
+    {
+        ["Put"] = "dynamodb:PutItem",
+        ["Update"] = "dynamodb:UpdateItem",
+        ["Delete"] = "dynamodb:DeleteItem",
+        ["ConditionCheck"] = "dynamodb:ConditionCheckItem",
+    };
+
     /// <summary>Whether the emulator refused the request for want of permission (AccessDenied, UnauthorizedOperation...).</summary>
     public bool Refused => Status is 401 or 403 && (Answer.Contains("AccessDenied", StringComparison.Ordinal) || Answer.Contains("UnauthorizedOperation", StringComparison.Ordinal) || Answer.Contains("not authorized", StringComparison.Ordinal));
 
     /// <summary>
     /// The IAM actions AWS authorizes this request under: the API name for the Query and JSON services, except that a
-    /// DynamoDB transaction needs the actions of its items (the ledger's are Put and Update), a Lambda Invoke needs
+    /// DynamoDB transaction needs the action of each of its items (read from the request), a Lambda Invoke needs
     /// lambda:InvokeFunction, and an S3 GET of a key is s3:GetObject, of a bucket s3:ListBucket.
     /// </summary>
     public IReadOnlyList<string> IamActions => Service switch
     {
-        "dynamodb" when Action.EndsWith("TransactWriteItems", StringComparison.Ordinal) => ["dynamodb:PutItem", "dynamodb:UpdateItem"],
+        "dynamodb" when Action.EndsWith("TransactWriteItems", StringComparison.Ordinal) =>
+            [.. (TransactionItems ?? []).Select(k => TransactionItemActions.GetValueOrDefault(k, $"dynamodb:unknown transaction item {k}")).Distinct()],
         "dynamodb" => [$"dynamodb:{Action[(Action.LastIndexOf('.') + 1)..]}"],
         "lambda" when Action.EndsWith("/invocations", StringComparison.Ordinal) => ["lambda:InvokeFunction"],
         "s3" when Action.StartsWith("GET /", StringComparison.Ordinal) || Action.StartsWith("HEAD /", StringComparison.Ordinal) =>
@@ -99,7 +110,8 @@ internal sealed class SignedCallRecorder : IAsyncDisposable
         byte[] answer = await response.Content.ReadAsByteArrayAsync(context.RequestAborted);
         int status = (int)response.StatusCode;
         string error = status >= 400 ? Encoding.UTF8.GetString(answer, 0, Math.Min(answer.Length, 300)) : "";
-        _calls.Enqueue(new SignedCall(AccessKeyOf(context.Request), service, action, status, error));
+        IReadOnlyList<string>? items = service == "dynamodb" && action.EndsWith("TransactWriteItems", StringComparison.Ordinal) ? TransactionItemKinds(body) : null;
+        _calls.Enqueue(new SignedCall(AccessKeyOf(context.Request), service, action, status, error, items));
 
         string path = context.Request.Path.Value ?? "";
         if (service == "lambda" && status is >= 200 and < 300 && path.StartsWith(InvokePrefix, StringComparison.Ordinal) && path.EndsWith("/invocations", StringComparison.Ordinal))
@@ -109,6 +121,13 @@ internal sealed class SignedCallRecorder : IAsyncDisposable
         }
 
         await LoopbackProxy.WriteResponseAsync(context, response, answer);
+    }
+
+    /// <summary>The kind of each item of a TransactWriteItems request: the one property of each TransactItems entry.</summary>
+    private static List<string> TransactionItemKinds(byte[] body)
+    {
+        using var document = System.Text.Json.JsonDocument.Parse(body);
+        return [.. document.RootElement.GetProperty("TransactItems").EnumerateArray().SelectMany(item => item.EnumerateObject().Select(p => p.Name))];
     }
 
     private static string AccessKeyOf(HttpRequest request)
