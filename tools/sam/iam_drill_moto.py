@@ -207,7 +207,8 @@ def main(argv):
             raise SystemExit(f"{role_name} has inline policies {policy_names}; the drill expects exactly one")
         policy_name = policy_names[0]
         deployed = parse_policy(iam.get_role_policy(RoleName=role_name, PolicyName=policy_name)["PolicyDocument"])
-        given, widened, translated = tailor(deployed, drops.get(logical_id, set()), removals.get(logical_id, set()), logical_id in args.exact)
+        given, widened, translated = tailor(
+            deployed, drops.get(logical_id, set()), removals.get(logical_id, set()), logical_id in args.exact)
         user = f"{args.stack_name}-{logical_id}"
         iam.create_user(UserName=user)
         iam.put_user_policy(UserName=user, PolicyName=policy_name, PolicyDocument=json.dumps(given))
