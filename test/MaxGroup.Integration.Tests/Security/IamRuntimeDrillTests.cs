@@ -50,6 +50,31 @@ public sealed class IamRuntimeDrillTests(IamMotoFixture moto, ITestOutputHelper 
         }
 
         Assert.DoesNotContain(run.Calls, c => c.AccessKeyId == "testing");
+        AssertRequestConditionsMet(run);
+    }
+
+    /// <summary>
+    /// moto evaluates no condition (docs/security.md), so the request-side ones are checked here from the requests
+    /// themselves: what AWS would compare against aws:RequestTag, ec2:CreateAction and aws:TagKeys.
+    /// </summary>
+    private static void AssertRequestConditionsMet(IamDrillOutcome run)
+    {
+        // Replace: RunInstances tags the instance spotmax:group in the request (LaunchSuccessorInstance); no CreateTags
+        // outside a launch (TagOnLaunchOnly: ec2:CreateAction = RunInstances).
+        SignedCall[] launches = [.. run.CallsOf("ReplaceFunction").Where(c => c.Action == "RunInstances")];
+        Assert.NotEmpty(launches);
+        Assert.All(launches, launch =>
+        {
+            string[] instanceSpecs = [.. launch.Form!.Where(p => p.Value == "instance" && p.Key.EndsWith(".ResourceType", StringComparison.Ordinal)).Select(p => p.Key[..^".ResourceType".Length])];
+            Assert.Contains(instanceSpecs, spec => launch.FormValues($@"^{System.Text.RegularExpressions.Regex.Escape(spec)}\.Tag\.\d+\.Key$").Contains(Core.Replace.SuccessorTags.Group));
+        });
+        Assert.DoesNotContain(run.CallsOf("ReplaceFunction"), c => c.Action == "CreateTags");
+        // Volume: tags it writes on existing volumes are spotmax:* only (RecordMoveStateOnVolumes: aws:TagKeys).
+        SignedCall[] tagging = [.. run.CallsOf("VolumeFunction").Where(c => c.Action == "CreateTags")];
+        Assert.NotEmpty(tagging);
+        string[] keys = [.. tagging.SelectMany(c => c.FormValues(@"^Tag\.\d+\.Key$"))];
+        Assert.NotEmpty(keys);
+        Assert.All(keys, key => Assert.StartsWith("spotmax:", key, StringComparison.Ordinal));
     }
 
     /// <summary>

@@ -13,7 +13,15 @@ namespace MaxGroup.Integration.Tests.Security;
 /// <param name="Status">HTTP status of the answer.</param>
 /// <param name="Answer">The first 300 characters of an error answer (empty on success).</param>
 /// <param name="TransactionItems">For a DynamoDB TransactWriteItems: the kind of each item (Put, Update, Delete, ConditionCheck).</param>
-internal sealed record SignedCall(string AccessKeyId, string Service, string Action, int Status, string Answer, IReadOnlyList<string>? TransactionItems = null)
+/// <param name="Form">For a Query-protocol request (EC2, Auto Scaling): its parameters, e.g. TagSpecification.1.Tag.1.Key.</param>
+internal sealed record SignedCall(
+    string AccessKeyId,
+    string Service,
+    string Action,
+    int Status,
+    string Answer,
+    IReadOnlyList<string>? TransactionItems = null,
+    IReadOnlyDictionary<string, string>? Form = null)
 {
     /// <summary>The IAM action AWS authorizes each kind of transaction item under (Using IAM with DynamoDB transactions).</summary>
     private static readonly Dictionary<string, string> TransactionItemActions = new(StringComparer.Ordinal)
@@ -26,6 +34,10 @@ internal sealed record SignedCall(string AccessKeyId, string Service, string Act
 
     /// <summary>Whether the emulator refused the request for want of permission (AccessDenied, UnauthorizedOperation...).</summary>
     public bool Refused => Status is 401 or 403 && (Answer.Contains("AccessDenied", StringComparison.Ordinal) || Answer.Contains("UnauthorizedOperation", StringComparison.Ordinal) || Answer.Contains("not authorized", StringComparison.Ordinal));
+
+    /// <summary>The values of the Query parameters whose names match <paramref name="pattern"/> (a regular expression).</summary>
+    public IEnumerable<string> FormValues(string pattern) =>
+        (Form ?? new Dictionary<string, string>()).Where(p => System.Text.RegularExpressions.Regex.IsMatch(p.Key, pattern)).OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Value);
 
     /// <summary>
     /// The IAM actions AWS authorizes this request under: the API name for the Query and JSON services, except that a
@@ -111,7 +123,10 @@ internal sealed class SignedCallRecorder : IAsyncDisposable
         int status = (int)response.StatusCode;
         string error = status >= 400 ? Encoding.UTF8.GetString(answer, 0, Math.Min(answer.Length, 300)) : "";
         IReadOnlyList<string>? items = service == "dynamodb" && action.EndsWith("TransactWriteItems", StringComparison.Ordinal) ? TransactionItemKinds(body) : null;
-        _calls.Enqueue(new SignedCall(AccessKeyOf(context.Request), service, action, status, error, items));
+        Dictionary<string, string>? form = context.Request.ContentType?.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase) == true
+            ? Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(Encoding.UTF8.GetString(body)).ToDictionary(p => p.Key, p => p.Value.ToString(), StringComparer.Ordinal)
+            : null;
+        _calls.Enqueue(new SignedCall(AccessKeyOf(context.Request), service, action, status, error, items, form));
 
         string path = context.Request.Path.Value ?? "";
         if (service == "lambda" && status is >= 200 and < 300 && path.StartsWith(InvokePrefix, StringComparison.Ordinal) && path.EndsWith("/invocations", StringComparison.Ordinal))
