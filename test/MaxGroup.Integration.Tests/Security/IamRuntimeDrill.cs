@@ -82,17 +82,15 @@ internal static class IamRuntimeDrill
         // in front of it the recorder, which sees every identity's requests and the Invokes.
         await using SerializingDynamoDbProxy serial = await SerializingDynamoDbProxy.StartAsync(moto.Endpoint);
         await using SignedCallRecorder recorder = await SignedCallRecorder.StartAsync(serial.Endpoint);
-        var logs = new Dictionary<string, MemoryStream>(StringComparer.Ordinal);
         var hosts = new Dictionary<string, FaultDrillHost>(StringComparer.Ordinal);
         var invocations = new List<DrillInvocation>();
         try
         {
             foreach ((string functionName, (string logicalId, string _)) in Functions)
             {
-                logs[functionName] = new MemoryStream();
                 hosts[functionName] = new FaultDrillHost(
                     Variables(stack, recorder.Endpoint, dispatcher: logicalId == "DispatcherFunction"),
-                    logs[functionName],
+                    Stream.Null,
                     new InvocationOptions { Credentials = stack.CredentialsOf(logicalId) });
             }
 
@@ -123,7 +121,6 @@ internal static class IamRuntimeDrill
             Record = record,
             Invocations = invocations,
             Calls = recorder.Calls,
-            Logs = logs.ToDictionary(l => l.Key, l => Encoding.UTF8.GetString(l.Value.ToArray()), StringComparer.Ordinal),
         };
     }
 
@@ -240,7 +237,6 @@ internal sealed class IamDrillOutcome
     public required InterruptionRecord? Record { get; init; }
     public required IReadOnlyList<DrillInvocation> Invocations { get; init; }
     public required IReadOnlyList<SignedCall> Calls { get; init; }
-    public required IReadOnlyDictionary<string, string> Logs { get; init; }
 
     /// <summary>The requests the emulator refused for want of permission.</summary>
     public IEnumerable<SignedCall> Refused => Calls.Where(c => c.Refused);
