@@ -45,6 +45,8 @@ import sys
 import time
 import urllib.request
 
+# deploy_moto.py is imported from beside this file; leave no __pycache__ in the source tree.
+sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import boto3  # noqa: E402
