@@ -27,7 +27,9 @@ public sealed class MotoServer : IAsyncDisposable
     /// <summary>http://127.0.0.1:PORT.</summary>
     public string Endpoint { get; }
 
-    public static async Task<MotoServer> StartAsync(CancellationToken cancellationToken)
+    /// <param name="cancellationToken">Stops waiting for the emulator to answer.</param>
+    /// <param name="environment">Extra variables for the emulator process (e.g. INITIAL_NO_AUTH_ACTION_COUNT, which makes moto enforce IAM).</param>
+    public static async Task<MotoServer> StartAsync(CancellationToken cancellationToken, IReadOnlyDictionary<string, string>? environment = null)
     {
         int port = FreePort();
         var start = new ProcessStartInfo("moto_server", ["-H", "127.0.0.1", "-p", port.ToString(CultureInfo.InvariantCulture)])
@@ -36,6 +38,10 @@ public sealed class MotoServer : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach ((string name, string value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
         Process process;
         try
         {

@@ -14,4 +14,11 @@ public sealed record InvocationOptions
 
     /// <summary>Compute and log the plan, change nothing (in addition to MAXGROUP_DRY_RUN and per-group dry run).</summary>
     public bool DryRun { get; init; }
+
+    /// <summary>
+    /// The identity every AWS request of these functions (and the drain function's EKS token) is signed with; null (Lambda, the CLI) = the SDK's default
+    /// chain, i.e. the function role's credentials Lambda puts in the environment. The run-time IAM drill gives each
+    /// function its own (Security/IamRuntimeDrillTests).
+    /// </summary>
+    public Amazon.Runtime.AWSCredentials? Credentials { get; init; }
 }

@@ -44,7 +44,7 @@ public sealed class MaxGroupRoot
         _get = services.Environment.Get;
         TimeProvider time = services.Time;
         ILoggerFactory loggers = services.LoggerFactory;
-        _aws = new(() => new AwsClientFactory(new AwsEnvironment(_get), time));
+        _aws = new(() => new AwsClientFactory(new AwsEnvironment(_get), time, services.Options.Credentials));
         _configs = new(() => GroupConfigProviderFactory.Create(Aws, _get, time, loggers, services.Metrics));
         _volumeMover = new(() => new VolumeMover(
             new Ec2VolumeApi(Aws.Ec2),
@@ -57,7 +57,9 @@ public sealed class MaxGroupRoot
         _drain = new(() => new DrainStep(
             new KubernetesClientFactory(
                 new EksClusterLocator(Aws.Eks),
-                cluster => EksTokenProvider.ForDefaultCredentials(Aws.Region, cluster, time),
+                cluster => services.Options.Credentials is { } credentials
+                    ? new EksTokenProvider(credentials, Aws.Region, cluster, time)
+                    : EksTokenProvider.ForDefaultCredentials(Aws.Region, cluster, time),
                 ApiRateBudget.FromEnvironment(_get, time),
                 _get(KubernetesClientFactory.KubeconfigVariable)),
             time,

@@ -9,6 +9,7 @@ namespace MaxGroup.Integration.Tests.Reliability;
 /// One warm execution environment of MaxGroup's functions for the drill, built with the production catalog, root and
 /// <see cref="FunctionInvocation"/> like `maxgroup invoke --inline`, but reading its variables from a dictionary
 /// (falling back to the process) so that pointing it at the fault proxy changes no process-wide state other tests read.
+/// The IAM drill builds one per function, as deployed (not inline), each signing with its own credentials.
 /// </summary>
 internal sealed class FaultDrillHost : IDisposable
 {
@@ -18,13 +19,13 @@ internal sealed class FaultDrillHost : IDisposable
     private readonly Dictionary<string, IFunctionHandler> _handlers = new(StringComparer.Ordinal);
     private bool _cold = true;
 
-    public FaultDrillHost(IReadOnlyDictionary<string, string> variables, Stream logs)
+    public FaultDrillHost(IReadOnlyDictionary<string, string> variables, Stream logs, InvocationOptions? options = null)
     {
         var environment = new Variables(variables);
         var sink = new LogSink(logs);
         var logOptions = PowertoolsLoggerOptions.FromEnvironment(environment, TimeProvider.System, sink);
         _loggers = new PowertoolsLoggerFactory(logOptions);
-        _services = new HandlerServices(_catalog, environment, TimeProvider.System, _loggers, new EmfMetrics(sink, TimeProvider.System, logOptions.Service), new InvocationOptions { Inline = true });
+        _services = new HandlerServices(_catalog, environment, TimeProvider.System, _loggers, new EmfMetrics(sink, TimeProvider.System, logOptions.Service), options ?? new InvocationOptions { Inline = true });
     }
 
     public MaxGroupRoot Root => MaxGroupRoot.Of(_services);
