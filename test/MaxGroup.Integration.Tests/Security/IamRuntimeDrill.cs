@@ -9,10 +9,10 @@ using MaxGroup.Core.Volume;
 using MaxGroup.Functions.Composition;
 using MaxGroup.Functions.Runtime;
 using MaxGroup.Integration.Tests.Aws;
-using MaxGroup.Integration.Tests.Dispatch;
 using MaxGroup.Integration.Tests.Infrastructure;
 using MaxGroup.Integration.Tests.Kubernetes;
 using MaxGroup.Integration.Tests.Reliability;
+using MaxGroup.Simulators.Aws;
 using MaxGroup.Simulators.Consul;
 using MaxGroup.Simulators.Kubernetes;
 

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text;
 using MaxGroup.Integration.Tests.Infrastructure;
+using MaxGroup.Simulators.Aws;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 
