@@ -6,6 +6,8 @@ namespace MaxGroup.Core.Tests.Configuration;
 /// <summary>Keeps config/*.schema.json and the validator's key table in agreement, and the examples valid.</summary>
 public class GroupConfigSchemaTests
 {
+    private const string TagDefaultKeyword = "x-spotmax-tag-default";
+
     private static readonly string ConfigDirectory = Path.Combine(FindRepositoryRoot(), "config");
 
     [Fact]
@@ -26,7 +28,32 @@ public class GroupConfigSchemaTests
             {
                 Assert.True(property.TryGetProperty("default", out JsonElement schemaDefault), $"{key.Name} has no default in the schema");
                 Assert.Equal(key.Read(new GroupConfig())!.Value.ToString(), Canonical(schemaDefault, key));
+                string tagDefault = key.Read(ConfigGenerationDefaults.For(ConfigGeneration.SpotmaxTags))!.Value.ToString();
+                if (tagDefault == schemaDefault.ToString() || tagDefault == Canonical(schemaDefault, key))
+                {
+                    Assert.False(property.TryGetProperty(TagDefaultKeyword, out _), $"{key.Name}: the tag generation's default is the same; the schema must not give another");
+                }
+                else
+                {
+                    Assert.True(property.TryGetProperty(TagDefaultKeyword, out JsonElement schemaTagDefault), $"{key.Name} has no {TagDefaultKeyword} in the schema");
+                    Assert.Equal(tagDefault, Canonical(schemaTagDefault, key));
+                }
             }
+        }
+    }
+
+    [Fact]
+    public void GroupSchema_EveryRecognisedKey_IsDescribedWithTheSentenceTheValidatorReports()
+    {
+        using JsonDocument schema = Load("maxgroup-group.schema.json");
+        JsonElement properties = schema.RootElement.GetProperty("properties");
+
+        foreach ((string name, string what) in RecognisedKeys.All)
+        {
+            Assert.True(properties.TryGetProperty(name, out JsonElement property), $"{name} is missing from the schema");
+            Assert.Equal(RecognisedKeys.MessagePrefix + what, property.GetProperty("description").GetString());
+            Assert.True(property.GetProperty("deprecated").GetBoolean());
+            Assert.False(property.TryGetProperty("type", out _), $"{name}: any value is accepted, so the schema must not type it");
         }
     }
 
@@ -37,7 +64,7 @@ public class GroupConfigSchemaTests
 
         foreach (JsonProperty property in schema.RootElement.GetProperty("properties").EnumerateObject())
         {
-            if (property.Name == GroupConfigKeys.SchemaKey)
+            if (property.Name == GroupConfigKeys.SchemaKey || RecognisedKeys.All.ContainsKey(property.Name))
             {
                 continue;
             }
