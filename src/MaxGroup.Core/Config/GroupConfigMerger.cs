@@ -113,12 +113,16 @@ public static class GroupConfigMerger
                     "add k8s_certificate_authority, or remove k8s_endpoint and set k8s_cluster_name so both come from EKS DescribeCluster"));
             }
 
-            if (config.K8sConfigFilePath is not null && config.K8sClusterName is null && config.K8sEndpoint is null)
+            if (config.K8sClusterName is null && config.K8sEndpoint is null)
             {
-                problems.Add(new ConfigProblem(PathOf("k8s_config_file_path"),
-                    "turns the drain on, but no cluster is named: the kubeconfig path on the max_group host cannot be read from Lambda, and k8s_cluster_name is missing",
-                    $"set k8s_cluster_name, or upload the kubeconfig to the config bucket as <prefix>{config.GroupName}{KubeconfigReader.KeySuffix} (docs/config.md)",
-                    ConfigSeverity.Warning));
+                // The daemon drained with the kubeconfig of its host; a Lambda has none, so the cluster must be named.
+                string hint = $"set k8s_cluster_name, or upload the kubeconfig to the config bucket as <prefix>{config.GroupName}{KubeconfigReader.KeySuffix} (docs/config.md)";
+                problems.Add(config.K8sConfigFilePath is not null && !entries.ContainsKey(DrainOptionKey)
+                    ? new ConfigProblem(PathOf("k8s_config_file_path"),
+                        "turns the drain on, but no cluster is named: the kubeconfig path on the max_group host cannot be read from Lambda, and k8s_cluster_name is missing",
+                        hint, ConfigSeverity.Warning)
+                    : new ConfigProblem(PathOf(DrainOptionKey), "the drain needs its cluster, and k8s_cluster_name is missing (the daemon used its host's kubeconfig)",
+                        hint, ConfigSeverity.Warning));
             }
 
             if (config.K8sCertificateAuthority is not null && config.K8sEndpoint is null)

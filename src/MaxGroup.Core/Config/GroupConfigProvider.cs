@@ -183,9 +183,9 @@ public sealed class GroupConfigProvider : IGroupConfigSource
             : new ConfigProblem("tag " + GroupConfigKeys.ManagedTag, $"is \"{tag.Value}\", not \"true\" (IAM compares exactly): " + Why, fix, ConfigSeverity.Warning) { Location = $"tags of {groupName}" };
     }
 
-    /// <summary>A drain turned on by k8s_config_file_path alone: the cluster must come from the uploaded kubeconfig.</summary>
+    /// <summary>A drain with no cluster named (k8s_config_file_path, or the seed's k8s_node_drain_option alone): the uploaded kubeconfig names it.</summary>
     private static bool NeedsKubeconfig(GroupConfig config) =>
-        config.K8sNodeDrainOption && config.K8sConfigFilePath is not null && config.K8sClusterName is null && config.K8sEndpoint is null;
+        config.K8sNodeDrainOption && config.K8sClusterName is null && config.K8sEndpoint is null;
 
     /// <summary>
     /// The cluster name from &lt;prefix&gt;&lt;group&gt;.kubeconfig as the lowest source. A missing or unreadable object is not

@@ -117,6 +117,16 @@ public class ConfigGenerationTests
     }
 
     [Fact]
+    public void Merge_SeedDrainOptionWithoutACluster_WarnsOnTheOptionNamingTheKubeconfigKey()
+    {
+        EffectiveGroupConfig effective = GroupConfigMerger.Merge("my asg", [File("""{"k8s_node_drain_option": true}""")]);
+
+        ConfigProblem problem = Assert.Single(effective.Problems);
+        Assert.Equal("$.k8s_node_drain_option", problem.Path);
+        Assert.Contains("<prefix>my asg.kubeconfig", problem.Hint, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task GetAsync_ConfigFilePathAndNoKubeconfig_ManagedWithTheWarning()
     {
         var autoScaling = new InMemoryAutoScalingApi();

@@ -119,14 +119,23 @@ public class GroupConfigSchemaTests
         Assert.Equal("https://json-schema.org/draft/2020-12/schema", schema.RootElement.GetProperty("$schema").GetString());
     }
 
-    [Theory]
-    [InlineData("examples/web-spot.json")]
-    [InlineData("examples/service_config.json")]
-    public void Example_Validates_WithoutErrorsOrWarnings(string file)
+    [Fact]
+    public void WebSpotExample_Validates_WithoutErrorsOrWarnings()
     {
-        IReadOnlyList<ConfigProblem> problems = ConfigDocumentParser.Validate(File.ReadAllBytes(Path.Combine(ConfigDirectory, file)), file);
+        IReadOnlyList<ConfigProblem> problems = ConfigDocumentParser.Validate(File.ReadAllBytes(Path.Combine(ConfigDirectory, "examples/web-spot.json")), "web-spot.json");
 
         Assert.True(problems.Count == 0, string.Join('\n', problems));
+    }
+
+    [Fact]
+    public void SeedLegacyExample_Validates_WithOnlyTheWarningThatTheDrainNeedsItsCluster()
+    {
+        IReadOnlyList<ConfigProblem> problems = ConfigDocumentParser.Validate(File.ReadAllBytes(Path.Combine(ConfigDirectory, "examples/service_config.json")), "service_config.json");
+
+        ConfigProblem problem = Assert.Single(problems);
+        Assert.Equal(("$.groups.YOUR-ASG-NAME.k8s_node_drain_option", ConfigSeverity.Warning), (problem.Path, problem.Severity));
+        Assert.Contains("k8s_cluster_name", problem.Message, StringComparison.Ordinal);
+        Assert.Contains("YOUR-ASG-NAME.kubeconfig", problem.Hint, StringComparison.Ordinal);
     }
 
     [Fact]
