@@ -130,6 +130,30 @@ public sealed class MaxGroupParityMotoTests(MotoFixture moto) : IAsyncLifetime, 
         Assert.True(node["spec"]!["unschedulable"]!.GetValue<bool>());
     }
 
+    [Fact]
+    public async Task Dispatcher_TagsOnlyGroupWithIsOnlyOdRep_LaunchesAnOnDemandSuccessor()
+    {
+        await MotoAutoScalingSetup.CreateGroupAsync(_aws.AutoScaling, "web", "lt-legacy", min: 1, max: 4, desired: 2, tags:
+        [
+            ("spotmax:is_only_od_rep", "true", false),
+            ("spotmax:detaching_delay_seconds", "0", false),
+            (GroupConfigKeys.ManagedTag, "true", false),
+        ]);
+        string doomed = (await DescribeGroupAsync("web")).Instances[0].InstanceId;
+        DispatchComposition composition = Compose(Provider(new ListLogger()), []);
+
+        DispatchResult result = await composition.Dispatcher.DispatchAsync(EventParser.Parse(WarningJson(doomed)), CancellationToken.None);
+
+        Assert.True(result.Status == DispatchStatus.Started, result.Reason);
+        InterruptionRecord record = (await composition.Ledger.GetAsync(doomed, CancellationToken.None))!;
+        StepRecord replace = record.FindStep("replace")!;
+        Assert.True(replace.Status == StepStatus.Done, $"{replace.Status}: {replace.Reason}");
+        Amazon.EC2.Model.DescribeInstancesResponse successor = await _aws.Ec2.DescribeInstancesAsync(new Amazon.EC2.Model.DescribeInstancesRequest { InstanceIds = [record.SuccessorInstanceId!] });
+        Amazon.EC2.Model.Instance launched = Assert.Single(successor.Reservations.SelectMany(r => r.Instances));
+        Assert.Null(launched.InstanceLifecycle);
+        Assert.Equal(doomed, launched.Tags.Single(t => t.Key == "spotmax:replaces").Value);
+    }
+
     private GroupConfigProvider Provider(ListLogger logger) =>
         new(new S3ConfigObjectStore(_aws.S3, _bucket), _aws.AutoScaling, new GroupConfigOptions { Bucket = _bucket }, TimeProvider.System, logger, new ListMetrics());
 
