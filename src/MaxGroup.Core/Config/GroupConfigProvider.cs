@@ -26,6 +26,7 @@ public sealed class GroupConfigProvider : IGroupConfigSource
     private readonly ConcurrentDictionary<string, Cached<LegacyConfigDocument>> _legacyFiles = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Cached<IReadOnlyList<AsgTag>>> _tags = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Cached<GroupConfigSource>> _kubeconfigs = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _loggedWarnings = new(StringComparer.Ordinal);
 
     /// <param name="store">The config bucket.</param>
     /// <param name="autoScaling">Reads group tags; null when tags are not a source (callers then pass tags themselves or none).</param>
@@ -157,8 +158,14 @@ public sealed class GroupConfigProvider : IGroupConfigSource
         }
         else if (configured && effective.Problems.Count > 0)
         {
-            _logger.LogWarning("Config of group {Group} has warnings: {Problems}", groupName,
-                string.Join("; ", effective.Problems.Select(p => p.ToLocatedString())));
+            // Once per execution environment for the same warnings, not on every event: a max_group file brings one
+            // "not used" line per queue block, which would otherwise repeat in every dispatcher invocation.
+            string warnings = string.Join("; ", effective.Problems.Select(p => p.ToLocatedString()));
+            if (!_loggedWarnings.TryGetValue(groupName, out string? logged) || logged != warnings)
+            {
+                _loggedWarnings[groupName] = warnings;
+                _logger.LogWarning("Config of group {Group} has warnings: {Problems}", groupName, warnings);
+            }
         }
 
         return lookup;

@@ -96,6 +96,26 @@ public class LegacyFileParityTests
         Assert.DoesNotContain(lookup.Problems, p => p.ToLocatedString().Contains(AliyunSecret, StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task GetAsync_SameWarningsOnEveryEvent_AreLoggedOnceAndAgainWhenTheyChange()
+    {
+        var store = new InMemoryConfigObjectStore();
+        store.Put("service_config.json", System.Text.Encoding.UTF8.GetString(Read("aws-install-guide.json")));
+        var logger = new RecordingLogger();
+        var time = new FakeTimeProvider();
+        var provider = new GroupConfigProvider(store, null, new GroupConfigOptions { Bucket = "cfg", Ttl = TimeSpan.Zero }, time, logger, new RecordingMetrics());
+
+        await provider.GetAsync("spotmax_k8s", CancellationToken.None);
+        await provider.GetAsync("spotmax_k8s", CancellationToken.None);
+        store.Put("service_config.json", """{"global": {"detach_evt_sqs": {}}, "groups": {"spotmax_k8s": {}}}""");
+        await provider.GetAsync("spotmax_k8s", CancellationToken.None);
+
+        List<string> warnings = logger.Entries.Where(e => e.Level == LogLevel.Warning).Select(e => e.Message).ToList();
+        Assert.Equal(2, warnings.Count);
+        Assert.Contains("interruption_evt_sqs", warnings[0], StringComparison.Ordinal);
+        Assert.DoesNotContain("interruption_evt_sqs", warnings[1], StringComparison.Ordinal);
+    }
+
     internal static byte[] Read(string file) => File.ReadAllBytes(Path.Combine(RepositoryFiles.Root, "config", "examples", "legacy", file));
 }
 
