@@ -52,6 +52,9 @@ public static class ConfigCommand
             + (!tagsRead ? "tags (not read: no AutoScaling client in this build)" : "tags spotmax:*"));
         if (lookup.Reason != ConfigLookupReason.SourceUnavailable)
         {
+            await output.WriteLineAsync($"{indent}defaults: " + (lookup.Generation == ConfigGeneration.SpotmaxTags
+                ? "the spotmax:* tag generation's (only tags configure the group)"
+                : "the service_config.json generation's (a file configures the group)"));
             var rows = new List<(string Key, string Value, string Source)>();
             foreach (ConfigKey key in GroupConfigKeys.All)
             {
@@ -62,11 +65,6 @@ public static class ConfigCommand
             foreach (ConfigEntry entry in lookup.Entries.Values.Where(e => GroupConfigKeys.TryParseAlternative(e.Key, out _)).OrderBy(e => e.Key.Length).ThenBy(e => e.Key, StringComparer.Ordinal))
             {
                 rows.Add((entry.Key, entry.Value.ToString(), entry.Source.ToString()));
-            }
-
-            if (lookup.Entries.TryGetValue(GroupConfigKeys.PreactionSnapshotIntervalKey, out ConfigEntry? interval))
-            {
-                rows.Add((interval.Key, interval.Value.ToString(), interval.Source.ToString()));
             }
 
             int keyWidth = rows.Max(r => r.Key.Length) + 2;

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using MaxGroup.Cli.Local;
+using MaxGroup.Core.Events;
 using MaxGroup.Functions.Composition;
+using MaxGroup.Functions.Handlers;
 using MaxGroup.Functions.Observability;
 using MaxGroup.Functions.Runtime;
 
@@ -17,7 +19,8 @@ public static class InvokeCommand
     {
         var function = new Argument<string>("function")
         {
-            Description = $"the function to run: {string.Join(", ", HandlerNames.All)}",
+            // The names the bootstrap serves (its catalog), not a list kept by hand: preaction was once missing here.
+            Description = $"the function to run: {string.Join(", ", HandlerCatalog.CreateDefault().Names)}",
         };
         var eventFile = new Option<FileInfo>("--event", "-e")
         {
@@ -65,6 +68,20 @@ public static class InvokeCommand
             return CliErrors.UsageExitCode;
         }
 
+        // Before anything that needs AWS settings: a wrong name or a malformed event is reported as such, with no region set.
+        HandlerCatalog catalog = HandlerCatalog.CreateDefault();
+        if (!catalog.Contains(function))
+        {
+            await error.WriteLineAsync(CliErrors.Format(catalog.DescribeUnknown(function))).ConfigureAwait(false);
+            return CliErrors.UsageExitCode;
+        }
+
+        if (CheckEvent(function, input) is string problem)
+        {
+            await error.WriteLineAsync(CliErrors.Format(problem)).ConfigureAwait(false);
+            return CliErrors.InvalidEventExitCode;
+        }
+
         using var host = new LocalFunctionHost(options, LogSink.StandardError);
         InvocationResult result;
         try
@@ -85,5 +102,40 @@ public static class InvokeCommand
 
         await output.WriteLineAsync(result.Body).ConfigureAwait(false);
         return 0;
+    }
+
+    /// <summary>The event's problem as the function itself would report it, or null when the function can take it.</summary>
+    internal static string? CheckEvent(string function, string input)
+    {
+        try
+        {
+            switch (function)
+            {
+                case HandlerNames.Dispatcher:
+                    EventParser.Parse(input);
+                    break;
+                case PreactionHandler.HandlerName:
+                    PreactionHandler.ReadInput(input);
+                    break;
+                default:
+                    string step = RemediationHandler.Deserialize(input).Step;
+                    if (step != function)
+                    {
+                        return $"request is for step \"{step}\", this function runs \"{function}\"";
+                    }
+
+                    break;
+            }
+
+            return null;
+        }
+        catch (EventParseException ex)
+        {
+            return ex.Message;
+        }
+        catch (InvalidOperationException ex)
+        {
+            return ex.Message;
+        }
     }
 }

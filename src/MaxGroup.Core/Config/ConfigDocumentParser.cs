@@ -24,7 +24,7 @@ public static class ConfigDocumentParser
     {
         using JsonDocument? document = TryParse(content, out ConfigProblem? problem);
         return document is null
-            ? new LegacyConfigDocument(location, new Dictionary<string, GroupConfigSource>(), GroupConfigSource.Empty(GlobalSource(location)), [problem!])
+            ? new LegacyConfigDocument(location, new Dictionary<string, GroupConfigSource>(), GroupConfigSource.Empty(GlobalSource(location)) with { IsSupplementary = true }, [problem!])
             : ReadLegacy(document.RootElement, location);
     }
 
@@ -115,7 +115,7 @@ public static class ConfigDocumentParser
     {
         var problems = new List<ConfigProblem>();
         var groups = new Dictionary<string, GroupConfigSource>(StringComparer.Ordinal);
-        GroupConfigSource global = GroupConfigSource.Empty(GlobalSource(location));
+        GroupConfigSource global = GroupConfigSource.Empty(GlobalSource(location)) with { IsSupplementary = true };
         if (root.ValueKind != JsonValueKind.Object)
         {
             problems.Add(new ConfigProblem(JsonPath.Root, "must be an object with system, global and groups", "see config/examples/service_config.json"));
@@ -137,12 +137,16 @@ public static class ConfigDocumentParser
                 case GroupConfigKeys.SchemaKey:
                     break;
                 case "system":
-                    RequireObject(property.Value, path, problems);
+                    if (RequireObject(property.Value, path, problems))
+                    {
+                        LegacyBlockReader.ReadSystem(property.Value, path, problems);
+                    }
+
                     break;
                 case "global":
                     if (RequireObject(property.Value, path, problems))
                     {
-                        global = ReadGlobal(property.Value, path, location);
+                        global = LegacyBlockReader.ReadGlobal(property.Value, path, GlobalSource(location));
                     }
 
                     break;
@@ -183,33 +187,6 @@ public static class ConfigDocumentParser
             var source = new ConfigSource(ConfigSourceKind.LegacyFile, $"{location} {groupPath}");
             groups[group.Name] = GroupConfigReader.ReadObject(group.Value, groupPath, source, isFileRoot: false);
         }
-    }
-
-    /// <summary>`global` holds the daemon's SQS settings, which serverless MaxGroup does not need; only the snapshot interval is read.</summary>
-    private static GroupConfigSource ReadGlobal(JsonElement element, string path, string location)
-    {
-        var entries = new Dictionary<string, ConfigEntry>(StringComparer.Ordinal);
-        var problems = new List<ConfigProblem>();
-        ConfigSource source = GlobalSource(location);
-        if (element.TryGetProperty(GroupConfigKeys.PreactionSnapshotIntervalKey, out JsonElement value))
-        {
-            string keyPath = JsonPath.Child(path, GroupConfigKeys.PreactionSnapshotIntervalKey);
-            ConfigKey key = GroupConfigKeys.PreactionSnapshotInterval;
-            if (value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out long minutes))
-            {
-                ConfigValue typed = ConfigValue.FromInteger(minutes);
-                if (GroupConfigReader.CheckValue(key, typed, keyPath, problems))
-                {
-                    entries[key.Name] = new ConfigEntry(key.Name, typed, keyPath, source);
-                }
-            }
-            else
-            {
-                problems.Add(new ConfigProblem(keyPath, "must be a whole number of minutes", $"write a number between {key.Minimum} and {key.Maximum}, e.g. 20"));
-            }
-        }
-
-        return new GroupConfigSource(source, entries, problems);
     }
 
     private static bool RequireObject(JsonElement element, string path, List<ConfigProblem> problems)

@@ -16,8 +16,11 @@ public sealed record ConfigLookup
     /// <summary>The merged config (defaults where no source sets a key). Do not act on it unless <see cref="Managed"/>.</summary>
     public required GroupConfig Config { get; init; }
 
-    /// <summary>Source of every key (<see cref="ConfigSource.Default"/> for keys no source sets).</summary>
+    /// <summary>Source of every key (a <see cref="ConfigSourceKind.Default"/> source for keys no source sets).</summary>
     public required IReadOnlyDictionary<string, ConfigSource> Sources { get; init; }
+
+    /// <summary>Whose defaults fill the keys no source sets.</summary>
+    public ConfigGeneration Generation { get; init; }
 
     /// <summary>The value, path and source of each key some source sets.</summary>
     public IReadOnlyDictionary<string, ConfigEntry> Entries { get; init; } = new Dictionary<string, ConfigEntry>();

@@ -3,9 +3,13 @@ namespace MaxGroup.Core.Config;
 /// <summary>Where a configuration value came from, e.g. (GroupFile, "s3://bucket/groups/web.json").</summary>
 public sealed record ConfigSource(ConfigSourceKind Kind, string Location)
 {
+    /// <summary>The default of a group configured by a file (service_config.json or a per-group file).</summary>
     public static readonly ConfigSource Default = new(ConfigSourceKind.Default, "default");
 
-    public override string ToString() => Kind == ConfigSourceKind.Default ? "default" : Location;
+    /// <summary>The default of a group configured only by spotmax:* tags (the later generation's defaults).</summary>
+    public static readonly ConfigSource TagGenerationDefault = new(ConfigSourceKind.Default, "default (spotmax:* tag generation)");
+
+    public override string ToString() => Location;
 }
 
 /// <summary>The configuration sources, highest precedence first.</summary>

@@ -11,7 +11,10 @@ public sealed record EffectiveGroupConfig(GroupConfig Config, IReadOnlyDictionar
 
     public bool HasErrors => Problems.Any(p => p.IsError);
 
-    /// <summary>Where each key's value comes from; keys no source sets come from <see cref="ConfigSource.Default"/>.</summary>
+    /// <summary>Whose defaults fill the keys no source sets (see <see cref="ConfigGeneration"/>).</summary>
+    public ConfigGeneration Generation { get; init; }
+
+    /// <summary>Where each key's value comes from; keys no source sets come from the default of <see cref="Generation"/>.</summary>
     public IReadOnlyDictionary<string, ConfigSource> Sources
     {
         get
@@ -19,7 +22,7 @@ public sealed record EffectiveGroupConfig(GroupConfig Config, IReadOnlyDictionar
             var sources = new Dictionary<string, ConfigSource>(StringComparer.Ordinal);
             foreach (ConfigKey key in GroupConfigKeys.All)
             {
-                sources[key.Name] = ConfigSource.Default;
+                sources[key.Name] = ConfigGenerationDefaults.SourceOf(Generation);
             }
 
             foreach (ConfigEntry entry in Entries.Values)

@@ -26,8 +26,13 @@ public sealed record GroupConfig
     public int PreactionTerminationDelaySeconds { get; init; } = 10;
     public int PreactionDetachDelaySeconds { get; init; } = 10;
     public bool IsEnablePreaction { get; init; }
-    /// <summary>`global.preaction_snapshot_interval_minutes` of the legacy file; null when not given.</summary>
+    /// <summary>
+    /// `preaction_snapshot_interval_minutes`: minutes between this group's preaction evaluations (a group key, or the
+    /// legacy file's global one); 0 = no preaction for the group; null = every scheduled run.
+    /// </summary>
     public int? PreactionSnapshotIntervalMinutes { get; init; }
+    /// <summary>`preaction_k8s_delay_draining_secs`: during preaction, longest wait for the successor node to be Ready before evicting.</summary>
+    public int PreactionK8sDelayDrainingSecs { get; init; }
     /// <summary>`persistence_dev`: device of the data volume to move, e.g. /dev/sdf.</summary>
     public string? PersistenceDev { get; init; }
     /// <summary>`persistence_attach_as`: device the volume gets on the successor.</summary>
@@ -43,11 +48,20 @@ public sealed record GroupConfig
     /// <summary>`alt1`..`altN`: alternative instance types, in order.</summary>
     public IReadOnlyList<string> AlternativeInstanceTypes { get; init; } = [];
     public bool IsToHandleRebalanceEvent { get; init; }
+    /// <summary>`is_prefer_multiple_types`: true = alternative Spot types before On-Demand; false = On-Demand before the alternatives.</summary>
+    public bool IsPreferMultipleTypes { get; init; } = true;
+    /// <summary>`is_only_od_rep`: successors are On-Demand only (launched by MaxGroup, so `auto` resolves to launch).</summary>
+    public bool IsOnlyOdRep { get; init; }
     /// <summary>`sd_delay_detach_secs`: delay before Consul deregistration; falls back to detaching_delay_seconds.</summary>
     public int? SdDelayDetachSecs { get; init; }
 
     // --- Kubernetes ---
     public string? K8sClusterName { get; init; }
+    /// <summary>
+    /// `k8s_config_file_path` of the tag generation: a kubeconfig path on the max_group host. Its presence turns the drain
+    /// on (unless k8s_node_drain_option says false); the path itself is not read (a Lambda has no such file).
+    /// </summary>
+    public string? K8sConfigFilePath { get; init; }
     public string? K8sEndpoint { get; init; }
     /// <summary>Base64-encoded PEM, exactly as EKS DescribeCluster reports certificateAuthority.data.</summary>
     public string? K8sCertificateAuthority { get; init; }
@@ -61,11 +75,11 @@ public sealed record GroupConfig
     public string? ConsulServerAddress { get; init; }
     public string? ConsulDatacenter { get; init; }
 
-    /// <summary>The strategy after resolving `auto`.</summary>
+    /// <summary>The strategy after resolving `auto`: launch when a volume must follow or only On-Demand may replace, else detach.</summary>
     public ReplacementStrategy EffectiveStrategy =>
         ReplacementStrategy != ReplacementStrategy.Auto
             ? ReplacementStrategy
-            : PersistenceDev is null ? ReplacementStrategy.Detach : ReplacementStrategy.Launch;
+            : PersistenceDev is null && !IsOnlyOdRep ? ReplacementStrategy.Detach : ReplacementStrategy.Launch;
 
     /// <summary>False when switched off by `enabled: false` or the original's `ignore_tag: true`.</summary>
     public bool IsSwitchedOn => Enabled && !IgnoreTag;

@@ -13,7 +13,7 @@ public static partial class GroupConfigKeys
     /// <summary>The seed page's spelling of <c>detaching_delay_seconds</c>, accepted as an alias.</summary>
     public const string SeedDetachingDelayAlias = "dettaching_delay_seconds";
 
-    /// <summary>Key of the legacy file's global snapshot interval (not a group key).</summary>
+    /// <summary>The preaction interval: a group key, and the legacy file's `global` (and queue block) setting.</summary>
     public const string PreactionSnapshotIntervalKey = "preaction_snapshot_interval_minutes";
 
     /// <summary>Prefix of Auto Scaling group tags that configure a group (max_group Pro style).</summary>
@@ -62,6 +62,10 @@ public static partial class GroupConfigKeys
         Bool("is_enable_preaction", c => c.IsEnablePreaction, (c, v) => c with { IsEnablePreaction = v }),
         Bool("is_enable_od_fallback", c => c.IsEnableOdFallback, (c, v) => c with { IsEnableOdFallback = v }),
         Bool("is_to_handle_rebalance_event", c => c.IsToHandleRebalanceEvent, (c, v) => c with { IsToHandleRebalanceEvent = v }),
+        Bool("is_prefer_multiple_types", c => c.IsPreferMultipleTypes, (c, v) => c with { IsPreferMultipleTypes = v }),
+        Bool("is_only_od_rep", c => c.IsOnlyOdRep, (c, v) => c with { IsOnlyOdRep = v }),
+        Int(PreactionSnapshotIntervalKey, 0, 10_080, c => c.PreactionSnapshotIntervalMinutes, (c, v) => c with { PreactionSnapshotIntervalMinutes = v }, optional: true),
+        Int("preaction_k8s_delay_draining_secs", 0, 86_400, c => c.PreactionK8sDelayDrainingSecs, (c, v) => c with { PreactionK8sDelayDrainingSecs = v }),
 
         // The persistent data volume.
         new ConfigKey
@@ -95,6 +99,8 @@ public static partial class GroupConfigKeys
         Int("k8s_node_drain_grace_second", 0, 3600, c => c.K8sNodeDrainGraceSecond, (c, v) => c with { K8sNodeDrainGraceSecond = v }),
         Delay("k8s_delay_draining_secs", c => c.K8sDelayDrainingSecs, (c, v) => c with { K8sDelayDrainingSecs = v }),
         Text("k8s_cluster_name", CheckClusterName, c => c.K8sClusterName, (c, v) => c with { K8sClusterName = v }),
+        // Any path: it names a file on the max_group host, which is never read here; its presence turns the drain on.
+        Text("k8s_config_file_path", _ => null, c => c.K8sConfigFilePath, (c, v) => c with { K8sConfigFilePath = v }),
         Text("k8s_endpoint", CheckHttpsUrl, c => c.K8sEndpoint, (c, v) => c with { K8sEndpoint = v }),
         Text("k8s_certificate_authority", CheckCertificateAuthority, c => c.K8sCertificateAuthority, (c, v) => c with { K8sCertificateAuthority = v }),
 
@@ -142,11 +148,10 @@ public static partial class GroupConfigKeys
         Read = _ => null,
     };
 
-    /// <summary>The legacy file's `global.preaction_snapshot_interval_minutes`.</summary>
-    public static readonly ConfigKey PreactionSnapshotInterval =
-        Int(PreactionSnapshotIntervalKey, 1, 10_080, c => c.PreactionSnapshotIntervalMinutes, (c, v) => c with { PreactionSnapshotIntervalMinutes = v }, optional: true);
-
     private static readonly Dictionary<string, ConfigKey> ByName = All.ToDictionary(k => k.Name, StringComparer.Ordinal);
+
+    /// <summary>`preaction_snapshot_interval_minutes`, as the legacy file's `global` block gives it too (0 = no preaction).</summary>
+    public static ConfigKey PreactionSnapshotInterval => ByName[PreactionSnapshotIntervalKey];
 
     /// <summary>The key named <paramref name="name"/>; the seed spelling maps to detaching_delay_seconds, altN to <see cref="Alternative"/>.</summary>
     public static ConfigKey? Find(string name)
@@ -175,7 +180,7 @@ public static partial class GroupConfigKeys
     public static string? Suggest(string unknown)
     {
         string lowered = unknown.ToLowerInvariant().Replace('-', '_').Replace(' ', '_');
-        if (lowered != unknown && Find(lowered) is not null)
+        if (lowered != unknown && (Find(lowered) is not null || RecognisedKeys.All.ContainsKey(lowered)))
         {
             return lowered;
         }
@@ -187,7 +192,7 @@ public static partial class GroupConfigKeys
 
         string? best = null;
         int bestDistance = int.MaxValue;
-        foreach (string candidate in All.Select(k => k.Name))
+        foreach (string candidate in All.Select(k => k.Name).Append(SeedDetachingDelayAlias).Concat(RecognisedKeys.All.Keys))
         {
             int distance = EditDistance(lowered, candidate);
             if (distance < bestDistance)

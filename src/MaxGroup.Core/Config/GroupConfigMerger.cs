@@ -3,15 +3,18 @@ namespace MaxGroup.Core.Config;
 /// <summary>Merges a group's sources key by key (the first source given wins) and checks how the keys combine.</summary>
 public static class GroupConfigMerger
 {
+    private const string DrainOptionKey = "k8s_node_drain_option";
+
     /// <summary>
     /// Merges <paramref name="sourcesByPrecedence"/>, highest precedence first. `altN` keys merge one by one like any
     /// other key; the alternatives list is then ordered by N.
     /// </summary>
     public static EffectiveGroupConfig Merge(string groupName, IEnumerable<GroupConfigSource> sourcesByPrecedence, IEnumerable<ConfigProblem>? extraProblems = null)
     {
+        List<GroupConfigSource> sources = sourcesByPrecedence.ToList();
         var entries = new Dictionary<string, ConfigEntry>(StringComparer.Ordinal);
         var problems = new List<ConfigProblem>(extraProblems ?? []);
-        foreach (GroupConfigSource source in sourcesByPrecedence)
+        foreach (GroupConfigSource source in sources)
         {
             problems.AddRange(source.Problems.Select(p => p.Location is null ? p with { Location = source.Source.Location } : p));
             foreach ((string key, ConfigEntry entry) in source.Entries)
@@ -20,19 +23,23 @@ public static class GroupConfigMerger
             }
         }
 
-        GroupConfig config = Build(groupName, entries);
+        ConfigGeneration generation = ConfigGenerationDefaults.Of(sources);
+        GroupConfig config = Build(groupName, entries, generation);
         problems.AddRange(CheckCombination(config, entries));
-        return new EffectiveGroupConfig(config, entries, problems);
+        return new EffectiveGroupConfig(config, entries, problems) { Generation = generation };
     }
 
     /// <summary>Validates one source alone, as `maxgroup validate` does: its own problems plus how its keys combine with the defaults.</summary>
     public static IReadOnlyList<ConfigProblem> ValidateAlone(string groupName, GroupConfigSource source) =>
         Merge(groupName, [source]).Problems;
 
-    /// <summary>Applies <paramref name="entries"/> over the defaults.</summary>
-    public static GroupConfig Build(string groupName, IReadOnlyDictionary<string, ConfigEntry> entries)
+    /// <summary>
+    /// Applies <paramref name="entries"/> over the defaults of <paramref name="generation"/>. `k8s_config_file_path` turns
+    /// the drain on, as it did in the tag generation, unless `k8s_node_drain_option` is given.
+    /// </summary>
+    public static GroupConfig Build(string groupName, IReadOnlyDictionary<string, ConfigEntry> entries, ConfigGeneration generation = ConfigGeneration.ServiceConfigFile)
     {
-        var config = new GroupConfig { GroupName = groupName };
+        GroupConfig config = ConfigGenerationDefaults.For(generation, groupName);
         var alternatives = new SortedDictionary<int, string>();
         foreach ((string name, ConfigEntry entry) in entries)
         {
@@ -40,14 +47,15 @@ public static class GroupConfigMerger
             {
                 alternatives[index] = entry.Value.Text!;
             }
-            else if (name == GroupConfigKeys.PreactionSnapshotIntervalKey)
-            {
-                config = GroupConfigKeys.PreactionSnapshotInterval.Apply(config, entry.Value);
-            }
             else if (GroupConfigKeys.Find(name) is ConfigKey key)
             {
                 config = key.Apply(config, entry.Value);
             }
+        }
+
+        if (config.K8sConfigFilePath is not null && !entries.ContainsKey(DrainOptionKey))
+        {
+            config = config with { K8sNodeDrainOption = true };
         }
 
         return alternatives.Count == 0 ? config : config with { AlternativeInstanceTypes = [.. alternatives.Values] };
@@ -89,7 +97,9 @@ public static class GroupConfigMerger
         if (config.K8sNodeDrainOption)
         {
             int drainEnds = config.K8sDelayDrainingSecs + config.K8sNodeDrainGraceSecond;
-            if (drainEnds > ConfigLimits.ReclaimWindowSeconds)
+            // Only for a choice the user made: the tag generation's own defaults (90 + 300) are capped by the drainer.
+            bool timingSet = entries.ContainsKey("k8s_delay_draining_secs") || entries.ContainsKey("k8s_node_drain_grace_second");
+            if (drainEnds > ConfigLimits.ReclaimWindowSeconds && timingSet)
             {
                 problems.Add(new ConfigProblem(PathOf("k8s_node_drain_grace_second", "k8s_delay_draining_secs"),
                     $"k8s_delay_draining_secs + k8s_node_drain_grace_second = {drainEnds} s runs past the reclaim {ConfigLimits.ReclaimWindowSeconds} s after the warning; pods get only the time left",
@@ -103,6 +113,18 @@ public static class GroupConfigMerger
                     "add k8s_certificate_authority, or remove k8s_endpoint and set k8s_cluster_name so both come from EKS DescribeCluster"));
             }
 
+            if (config.K8sClusterName is null && config.K8sEndpoint is null)
+            {
+                // The daemon drained with the kubeconfig of its host; a Lambda has none, so the cluster must be named.
+                string hint = $"set k8s_cluster_name, or upload the kubeconfig to the config bucket as <prefix>{config.GroupName}{KubeconfigReader.KeySuffix} (docs/config.md)";
+                problems.Add(config.K8sConfigFilePath is not null && !entries.ContainsKey(DrainOptionKey)
+                    ? new ConfigProblem(PathOf("k8s_config_file_path"),
+                        "turns the drain on, but no cluster is named: the kubeconfig path on the max_group host cannot be read from Lambda, and k8s_cluster_name is missing",
+                        hint, ConfigSeverity.Warning)
+                    : new ConfigProblem(PathOf(DrainOptionKey), "the drain needs its cluster, and k8s_cluster_name is missing (the daemon used its host's kubeconfig)",
+                        hint, ConfigSeverity.Warning));
+            }
+
             if (config.K8sCertificateAuthority is not null && config.K8sEndpoint is null)
             {
                 problems.Add(new ConfigProblem(PathOf("k8s_certificate_authority"), "is ignored without k8s_endpoint",
@@ -111,13 +133,35 @@ public static class GroupConfigMerger
         }
         else
         {
-            foreach (string key in (string[])["k8s_node_drain_grace_second", "k8s_delay_draining_secs", "k8s_cluster_name", "k8s_endpoint", "k8s_certificate_authority"])
+            foreach (string key in (string[])["k8s_node_drain_grace_second", "k8s_delay_draining_secs", "k8s_cluster_name", "k8s_endpoint", "k8s_certificate_authority", "k8s_config_file_path"])
             {
                 if (entries.TryGetValue(key, out ConfigEntry? entry))
                 {
                     problems.Add(Ignored(entry.Path, "k8s_node_drain_option: true"));
                 }
             }
+        }
+
+        if (config.EffectiveStrategy == ReplacementStrategy.Detach)
+        {
+            // The group launches the replacement itself, from its own types and market.
+            if (entries.TryGetValue("is_prefer_multiple_types", out ConfigEntry? prefer) && !config.IsPreferMultipleTypes)
+            {
+                problems.Add(new ConfigProblem(prefer.Path, "is ignored with replacement_strategy detach: the group picks the replacement's type and market",
+                    "use \"auto\" or \"launch\" for MaxGroup to choose", ConfigSeverity.Warning));
+            }
+
+            if (config.IsOnlyOdRep)
+            {
+                problems.Add(new ConfigProblem(PathOf("is_only_od_rep"), "is ignored with replacement_strategy detach: the group launches the replacement from its own market",
+                    "use \"auto\" or \"launch\" (auto launches On-Demand successors when is_only_od_rep is true)", ConfigSeverity.Warning));
+            }
+        }
+
+        if (config.IsOnlyOdRep && entries.TryGetValue("is_enable_od_fallback", out ConfigEntry? fallback) && !config.IsEnableOdFallback)
+        {
+            problems.Add(new ConfigProblem(fallback.Path, "is_only_od_rep: true replaces with On-Demand only, so is_enable_od_fallback: false has no effect",
+                "remove one of the two", ConfigSeverity.Warning));
         }
 
         if (config.ConsulPort is null)

@@ -25,6 +25,8 @@ public sealed class GroupConfigProvider : IGroupConfigSource
     private readonly ConcurrentDictionary<string, Cached<GroupConfigSource>> _groupFiles = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Cached<LegacyConfigDocument>> _legacyFiles = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Cached<IReadOnlyList<AsgTag>>> _tags = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Cached<GroupConfigSource>> _kubeconfigs = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _loggedWarnings = new(StringComparer.Ordinal);
 
     /// <param name="store">The config bucket.</param>
     /// <param name="autoScaling">Reads group tags; null when tags are not a source (callers then pass tags themselves or none).</param>
@@ -120,6 +122,11 @@ public sealed class GroupConfigProvider : IGroupConfigSource
         }
 
         EffectiveGroupConfig effective = GroupConfigMerger.Merge(groupName, sources, extraProblems);
+        if (NeedsKubeconfig(effective.Config))
+        {
+            GroupConfigSource kubeconfig = await ReadKubeconfigAsync(groupName, cancellationToken);
+            effective = GroupConfigMerger.Merge(groupName, [.. sources, kubeconfig], extraProblems);
+        }
         ConfigLookupReason reason = effective.HasErrors ? ConfigLookupReason.Invalid
             : !configured ? ConfigLookupReason.NotConfigured
             : !effective.Config.IsSwitchedOn ? ConfigLookupReason.Disabled
@@ -137,6 +144,7 @@ public sealed class GroupConfigProvider : IGroupConfigSource
             Reason = reason,
             Config = effective.Config,
             Sources = effective.Sources,
+            Generation = effective.Generation,
             Entries = effective.Entries,
             Problems = effective.Problems,
             UsedLastGood = usedLastGood,
@@ -150,8 +158,14 @@ public sealed class GroupConfigProvider : IGroupConfigSource
         }
         else if (configured && effective.Problems.Count > 0)
         {
-            _logger.LogWarning("Config of group {Group} has warnings: {Problems}", groupName,
-                string.Join("; ", effective.Problems.Select(p => p.ToLocatedString())));
+            // Once per execution environment for the same warnings, not on every event: a max_group file brings one
+            // "not used" line per queue block, which would otherwise repeat in every dispatcher invocation.
+            string warnings = string.Join("; ", effective.Problems.Select(p => p.ToLocatedString()));
+            if (!_loggedWarnings.TryGetValue(groupName, out string? logged) || logged != warnings)
+            {
+                _loggedWarnings[groupName] = warnings;
+                _logger.LogWarning("Config of group {Group} has warnings: {Problems}", groupName, warnings);
+            }
         }
 
         return lookup;
@@ -174,6 +188,32 @@ public sealed class GroupConfigProvider : IGroupConfigSource
         return tag is null
             ? new ConfigProblem("tag " + GroupConfigKeys.ManagedTag, "missing on the group: " + Why, fix, ConfigSeverity.Warning) { Location = $"tags of {groupName}" }
             : new ConfigProblem("tag " + GroupConfigKeys.ManagedTag, $"is \"{tag.Value}\", not \"true\" (IAM compares exactly): " + Why, fix, ConfigSeverity.Warning) { Location = $"tags of {groupName}" };
+    }
+
+    /// <summary>A drain with no cluster named (k8s_config_file_path, or the seed's k8s_node_drain_option alone): the uploaded kubeconfig names it.</summary>
+    private static bool NeedsKubeconfig(GroupConfig config) =>
+        config.K8sNodeDrainOption && config.K8sClusterName is null && config.K8sEndpoint is null;
+
+    /// <summary>
+    /// The cluster name from &lt;prefix&gt;&lt;group&gt;.kubeconfig as the lowest source. A missing or unreadable object is not
+    /// an error: the merge then warns that no cluster is named, and the group is still handed over (without a drain).
+    /// </summary>
+    private async Task<GroupConfigSource> ReadKubeconfigAsync(string groupName, CancellationToken cancellationToken)
+    {
+        string key = _options.GroupPrefix + groupName + KubeconfigReader.KeySuffix;
+        var source = new ConfigSource(ConfigSourceKind.GroupFile, _options.Describe(key));
+        Read<GroupConfigSource> read = await ReadObjectAsync(_kubeconfigs, key, bytes =>
+        {
+            string? cluster = KubeconfigReader.ClusterName(bytes, "cluster", out ConfigProblem? problem);
+            var entries = new Dictionary<string, ConfigEntry>(StringComparer.Ordinal);
+            if (cluster is not null)
+            {
+                entries["k8s_cluster_name"] = new ConfigEntry("k8s_cluster_name", ConfigValue.FromText(cluster), "cluster", source);
+            }
+
+            return new GroupConfigSource(source, entries, problem is null ? [] : [problem]) { IsSupplementary = true };
+        }, cancellationToken);
+        return read.Value ?? GroupConfigSource.Empty(source) with { IsSupplementary = true };
     }
 
     private async Task<Read<T>> ReadObjectAsync<T>(ConcurrentDictionary<string, Cached<T>> cache, string key, Func<ReadOnlyMemory<byte>, T> parse, CancellationToken cancellationToken)

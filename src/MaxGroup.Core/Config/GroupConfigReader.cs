@@ -45,6 +45,12 @@ public static class GroupConfigReader
                 continue;
             }
 
+            if (RecognisedKeys.Problem(name, keyPath) is { } recognised)
+            {
+                problems.Add(recognised);
+                continue;
+            }
+
             ConfigKey? key = GroupConfigKeys.Find(name);
             if (key is null)
             {
@@ -110,6 +116,12 @@ public static class GroupConfigReader
             // Neither is a setting.
             if (name is "group" or "managed")
             {
+                continue;
+            }
+
+            if (RecognisedKeys.Problem(name, path) is { } recognised)
+            {
+                problems.Add(recognised);
                 continue;
             }
 

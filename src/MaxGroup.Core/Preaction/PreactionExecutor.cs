@@ -93,6 +93,14 @@ public sealed class PreactionExecutor
             return new PreactionGroupResult { GroupName = groupName, Status = "advanced", DryRun = false, Batch = batch, Actions = actions };
         }
 
+        if (!PreactionSchedule.IsDue(config.PreactionSnapshotIntervalMinutes, _options.ScheduleInterval, _clock.GetUtcNow()))
+        {
+            string why = config.PreactionSnapshotIntervalMinutes == 0
+                ? "preaction_snapshot_interval_minutes is 0: no preaction schedule for this group"
+                : $"preaction_snapshot_interval_minutes is {config.PreactionSnapshotIntervalMinutes}: not due in this run";
+            return new PreactionGroupResult { GroupName = groupName, Status = "idle", Reason = why, DryRun = dryRun };
+        }
+
         SpotAdvisorData advisor = await _advisor.GetAsync(cancellationToken);
         List<string> memberIds = group.Instances.Select(i => i.InstanceId).ToList();
         IReadOnlyList<InstanceFacts> facts = memberIds.Count == 0 ? [] : await _instances.DescribeInstancesAsync(memberIds, cancellationToken);
@@ -407,7 +415,11 @@ public sealed class PreactionExecutor
                 continue;
             }
 
-            StepOutcome outcome = await RunHandOverStepAsync(step, request with { Step = name }, handOverEnd, cancellationToken);
+            // During preaction the drain waits for the successor node by preaction_k8s_delay_draining_secs, not the interruption's delay.
+            RemediationRequest stepRequest = name == StepNames.Drain
+                ? request with { Step = name, Config = config with { K8sDelayDrainingSecs = config.PreactionK8sDelayDrainingSecs } }
+                : request with { Step = name };
+            StepOutcome outcome = await RunHandOverStepAsync(step, stepRequest, handOverEnd, cancellationToken);
             actions.Add($"{name} of {swap.OldInstanceId}: {outcome.Status} {outcome.Reason}");
             if (!outcome.IsSuccess)
             {

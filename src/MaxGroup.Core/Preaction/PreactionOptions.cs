@@ -35,7 +35,13 @@ public sealed record PreactionOptions
     /// <summary>A successor that is not InService this long after it was launched is given up (the old instance stays).</summary>
     public TimeSpan SuccessorGiveUpAfter { get; init; } = TimeSpan.FromMinutes(30);
 
-    /// <summary>Reads <see cref="BucketThresholdVariable"/>; the region is the caller's.</summary>
+    /// <summary>Environment variable of <see cref="ScheduleInterval"/> (the stack's PreactionIntervalMinutes).</summary>
+    public const string ScheduleIntervalVariable = "MAXGROUP_PREACTION_INTERVAL_MINUTES";
+
+    /// <summary>How often the scheduled run comes; a group's preaction_snapshot_interval_minutes is honoured at this grain.</summary>
+    public TimeSpan ScheduleInterval { get; init; } = TimeSpan.FromMinutes(20);
+
+    /// <summary>Reads <see cref="BucketThresholdVariable"/>, <see cref="ActOnFallbackVariable"/> and <see cref="ScheduleIntervalVariable"/>; the region is the caller's.</summary>
     public static PreactionOptions FromEnvironment(Func<string, string?> getVariable, string region)
     {
         ArgumentNullException.ThrowIfNull(getVariable);
@@ -49,6 +55,17 @@ public sealed record PreactionOptions
             }
 
             options = options with { BucketThreshold = value };
+        }
+
+        string? interval = getVariable(ScheduleIntervalVariable);
+        if (!string.IsNullOrWhiteSpace(interval))
+        {
+            if (!int.TryParse(interval, NumberStyles.None, CultureInfo.InvariantCulture, out int minutes) || minutes is < 1 or > 10_080)
+            {
+                throw new FormatException($"{ScheduleIntervalVariable} must be a number of minutes 1..10080, not \"{interval}\"");
+            }
+
+            options = options with { ScheduleInterval = TimeSpan.FromMinutes(minutes) };
         }
 
         if (string.Equals(getVariable(ActOnFallbackVariable), "true", StringComparison.OrdinalIgnoreCase))

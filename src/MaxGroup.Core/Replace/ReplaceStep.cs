@@ -355,6 +355,7 @@ public sealed class ReplaceStep : IRemediationStep
                     ["InstanceType"] = candidate.InstanceType,
                     ["Market"] = candidate.MarketText,
                 });
+                _metrics.RecordExact(LegacyMetrics.Namespace, LegacyMetrics.Name, 1, MetricUnit.Count, LegacyMetrics.PreComplementDimensions);
                 _logger.LogInformation("Launched successor {SuccessorId} ({Candidate}) for {InstanceId}", id, candidate.ToString(), request.Instance.InstanceId);
                 return (id, candidate, string.Join("; ", attempts));
             }

@@ -10,14 +10,16 @@ public static class ReplacementPlanner
     /// <summary>
     /// Spot first, over the group's override types then the config's alt types, leaving out the interrupted
     /// (type, AZ, Spot) pool whenever another type is allowed (it is being reclaimed); then, with
-    /// is_enable_od_fallback, On-Demand starting with the interrupted type.
+    /// is_enable_od_fallback, On-Demand starting with the interrupted type. is_prefer_multiple_types: false moves
+    /// On-Demand before the alt types' Spot pools (the group's own types' Spot pools stay first); is_only_od_rep: true
+    /// leaves only the On-Demand candidates.
     /// </summary>
     public static IReadOnlyList<LaunchCandidate> Candidates(InstanceFacts doomed, AutoScalingGroupInfo group, GroupConfig config)
     {
         ArgumentNullException.ThrowIfNull(doomed);
         ArgumentNullException.ThrowIfNull(group);
         ArgumentNullException.ThrowIfNull(config);
-        IEnumerable<string> primary = group.OverrideInstanceTypes.Count > 0 ? group.OverrideInstanceTypes : [doomed.InstanceType];
+        IReadOnlyList<string> primary = group.OverrideInstanceTypes.Count > 0 ? group.OverrideInstanceTypes : [doomed.InstanceType];
         List<string> allowed = primary.Concat(config.AlternativeInstanceTypes)
             .Where(t => !string.IsNullOrWhiteSpace(t))
             .Distinct(StringComparer.Ordinal)
@@ -26,15 +28,29 @@ public static class ReplacementPlanner
             ? allowed.Where(t => t != doomed.InstanceType).ToList()
             : allowed;
 
-        var candidates = spotTypes.Select(t => new LaunchCandidate(t, PurchaseMarket.Spot)).ToList();
-        if (config.IsEnableOdFallback)
+        List<LaunchCandidate> onDemand = new[] { doomed.InstanceType }.Concat(allowed)
+            .Distinct(StringComparer.Ordinal)
+            .Select(t => new LaunchCandidate(t, PurchaseMarket.OnDemand))
+            .ToList();
+        if (config.IsOnlyOdRep)
         {
-            candidates.AddRange(new[] { doomed.InstanceType }.Concat(allowed)
-                .Distinct(StringComparer.Ordinal)
-                .Select(t => new LaunchCandidate(t, PurchaseMarket.OnDemand)));
+            return onDemand;
         }
 
-        return candidates;
+        var spot = spotTypes.Select(t => new LaunchCandidate(t, PurchaseMarket.Spot)).ToList();
+        if (!config.IsEnableOdFallback)
+        {
+            return spot;
+        }
+
+        if (config.IsPreferMultipleTypes)
+        {
+            return [.. spot, .. onDemand];
+        }
+
+        // The group's own types stay Spot-first; an alternative type is only tried on Spot once On-Demand had no capacity.
+        var own = new HashSet<string>(primary, StringComparer.Ordinal);
+        return [.. spot.Where(c => own.Contains(c.InstanceType)), .. onDemand, .. spot.Where(c => !own.Contains(c.InstanceType))];
     }
 
     /// <summary>spotmax:group, spotmax:replaces and the group's propagate-at-launch tags (aws: keys are reserved by AWS).</summary>

@@ -35,12 +35,6 @@ public sealed class EmfMetrics : IMetrics
 
     public void Record(string name, double value, MetricUnit unit, IReadOnlyDictionary<string, string>? dimensions = null)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        if (!double.IsFinite(value))
-        {
-            throw new ArgumentOutOfRangeException(nameof(value), value, "EMF values must be finite numbers");
-        }
-
         var keys = new List<string> { ServiceDimension };
         if (dimensions is not null)
         {
@@ -51,6 +45,25 @@ public sealed class EmfMetrics : IMetrics
                     keys.Add(key);
                 }
             }
+        }
+
+        Write(_namespace, name, value, unit, keys, dimensions, withService: true);
+    }
+
+    /// <summary>The metric with exactly the given dimensions: a CloudWatch metric is its namespace, name and whole dimension set.</summary>
+    public void RecordExact(string metricNamespace, string name, double value, MetricUnit unit, IReadOnlyDictionary<string, string> dimensions)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(metricNamespace);
+        ArgumentNullException.ThrowIfNull(dimensions);
+        Write(metricNamespace, name, value, unit, dimensions.Keys.Where(k => k != name).ToList(), dimensions, withService: false);
+    }
+
+    private void Write(string metricNamespace, string name, double value, MetricUnit unit, List<string> keys, IReadOnlyDictionary<string, string>? dimensions, bool withService)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        if (!double.IsFinite(value))
+        {
+            throw new ArgumentOutOfRangeException(nameof(value), value, "EMF values must be finite numbers");
         }
 
         if (keys.Count > MaxDimensions)
@@ -66,7 +79,7 @@ public sealed class EmfMetrics : IMetrics
             writer.WriteNumber("Timestamp", _time.GetUtcNow().ToUnixTimeMilliseconds());
             writer.WriteStartArray("CloudWatchMetrics");
             writer.WriteStartObject();
-            writer.WriteString("Namespace", _namespace);
+            writer.WriteString("Namespace", metricNamespace);
             writer.WriteStartArray("Dimensions");
             writer.WriteStartArray();
             foreach (string key in keys)
@@ -86,10 +99,14 @@ public sealed class EmfMetrics : IMetrics
             writer.WriteEndArray();
             writer.WriteEndObject();
 
-            writer.WriteString(ServiceDimension, _service);
+            if (withService)
+            {
+                writer.WriteString(ServiceDimension, _service);
+            }
+
             foreach (string key in keys)
             {
-                if (key != ServiceDimension)
+                if (key != ServiceDimension || !withService)
                 {
                     writer.WriteString(key, dimensions![key]);
                 }

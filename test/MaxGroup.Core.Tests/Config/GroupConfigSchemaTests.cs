@@ -6,6 +6,8 @@ namespace MaxGroup.Core.Tests.Configuration;
 /// <summary>Keeps config/*.schema.json and the validator's key table in agreement, and the examples valid.</summary>
 public class GroupConfigSchemaTests
 {
+    private const string TagDefaultKeyword = "x-spotmax-tag-default";
+
     private static readonly string ConfigDirectory = Path.Combine(FindRepositoryRoot(), "config");
 
     [Fact]
@@ -26,7 +28,32 @@ public class GroupConfigSchemaTests
             {
                 Assert.True(property.TryGetProperty("default", out JsonElement schemaDefault), $"{key.Name} has no default in the schema");
                 Assert.Equal(key.Read(new GroupConfig())!.Value.ToString(), Canonical(schemaDefault, key));
+                string tagDefault = key.Read(ConfigGenerationDefaults.For(ConfigGeneration.SpotmaxTags))!.Value.ToString();
+                if (tagDefault == schemaDefault.ToString() || tagDefault == Canonical(schemaDefault, key))
+                {
+                    Assert.False(property.TryGetProperty(TagDefaultKeyword, out _), $"{key.Name}: the tag generation's default is the same; the schema must not give another");
+                }
+                else
+                {
+                    Assert.True(property.TryGetProperty(TagDefaultKeyword, out JsonElement schemaTagDefault), $"{key.Name} has no {TagDefaultKeyword} in the schema");
+                    Assert.Equal(tagDefault, Canonical(schemaTagDefault, key));
+                }
             }
+        }
+    }
+
+    [Fact]
+    public void GroupSchema_EveryRecognisedKey_IsDescribedWithTheSentenceTheValidatorReports()
+    {
+        using JsonDocument schema = Load("maxgroup-group.schema.json");
+        JsonElement properties = schema.RootElement.GetProperty("properties");
+
+        foreach ((string name, string what) in RecognisedKeys.All)
+        {
+            Assert.True(properties.TryGetProperty(name, out JsonElement property), $"{name} is missing from the schema");
+            Assert.Equal(RecognisedKeys.MessagePrefix + what, property.GetProperty("description").GetString());
+            Assert.True(property.GetProperty("deprecated").GetBoolean());
+            Assert.False(property.TryGetProperty("type", out _), $"{name}: any value is accepted, so the schema must not type it");
         }
     }
 
@@ -37,7 +64,7 @@ public class GroupConfigSchemaTests
 
         foreach (JsonProperty property in schema.RootElement.GetProperty("properties").EnumerateObject())
         {
-            if (property.Name == GroupConfigKeys.SchemaKey)
+            if (property.Name == GroupConfigKeys.SchemaKey || RecognisedKeys.All.ContainsKey(property.Name))
             {
                 continue;
             }
@@ -92,14 +119,23 @@ public class GroupConfigSchemaTests
         Assert.Equal("https://json-schema.org/draft/2020-12/schema", schema.RootElement.GetProperty("$schema").GetString());
     }
 
-    [Theory]
-    [InlineData("examples/web-spot.json")]
-    [InlineData("examples/service_config.json")]
-    public void Example_Validates_WithoutErrorsOrWarnings(string file)
+    [Fact]
+    public void WebSpotExample_Validates_WithoutErrorsOrWarnings()
     {
-        IReadOnlyList<ConfigProblem> problems = ConfigDocumentParser.Validate(File.ReadAllBytes(Path.Combine(ConfigDirectory, file)), file);
+        IReadOnlyList<ConfigProblem> problems = ConfigDocumentParser.Validate(File.ReadAllBytes(Path.Combine(ConfigDirectory, "examples/web-spot.json")), "web-spot.json");
 
         Assert.True(problems.Count == 0, string.Join('\n', problems));
+    }
+
+    [Fact]
+    public void SeedLegacyExample_Validates_WithOnlyTheWarningThatTheDrainNeedsItsCluster()
+    {
+        IReadOnlyList<ConfigProblem> problems = ConfigDocumentParser.Validate(File.ReadAllBytes(Path.Combine(ConfigDirectory, "examples/service_config.json")), "service_config.json");
+
+        ConfigProblem problem = Assert.Single(problems);
+        Assert.Equal(("$.groups.YOUR-ASG-NAME.k8s_node_drain_option", ConfigSeverity.Warning), (problem.Path, problem.Severity));
+        Assert.Contains("k8s_cluster_name", problem.Message, StringComparison.Ordinal);
+        Assert.Contains("YOUR-ASG-NAME.kubeconfig", problem.Hint, StringComparison.Ordinal);
     }
 
     [Fact]

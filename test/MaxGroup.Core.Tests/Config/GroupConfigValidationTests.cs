@@ -180,7 +180,8 @@ public class GroupConfigValidationTests
         { """{"groups": {"web": 5}}""", "$.groups.web", "must be an object of group settings, not a number", "detaching_delay_seconds" },
         { """{"system": [], "groups": {}}""", "$.system", "must be an object", "{ ... }" },
         { """{"global": {"preaction_snapshot_interval_minutes": "20"}, "groups": {}}""", "$.global.preaction_snapshot_interval_minutes", "whole number of minutes", "e.g. 20" },
-        { """{"global": {"preaction_snapshot_interval_minutes": 0}, "groups": {}}""", "$.global.preaction_snapshot_interval_minutes", "out of range", "between 1 and 10080" },
+        { """{"global": {"preaction_snapshot_interval_minutes": 10081}, "groups": {}}""", "$.global.preaction_snapshot_interval_minutes", "out of range", "between 0 and 10080" },
+        { """{"global": {"interruption_evt_sqs": {"preaction_snapshot_interval_minutes": -5}}, "groups": {}}""", "$.global.interruption_evt_sqs.preaction_snapshot_interval_minutes", "must not be negative", "between 0 and 10080" },
         { """{"group": {"web": {}}, "groups": {}}""", "$.group", "unknown key, ignored", "did you mean \"groups\"?" },
         { """{"groups": {"web": {}, "web": {}}}""", "$.groups.web", "duplicate group", "merge" },
         { """{"groups": {"web": {"$schema": "x"}}}""", "$.groups.web.$schema", "unknown key", "schema.json" },
@@ -198,14 +199,16 @@ public class GroupConfigValidationTests
     }
 
     [Fact]
-    public void ParseLegacyFile_GlobalSettingsOfTheDaemon_AreIgnoredExceptSnapshotInterval()
+    public void ParseLegacyFile_UnknownDaemonSettings_AreWarningsWithoutTheirValuesAndOnlyTheIntervalIsRead()
     {
-        const string Json = """{"system": {"log_level": "info"}, "global": {"sqs_url": "https://sqs/x", "preaction_snapshot_interval_minutes": 20}, "groups": {"web": {}}}""";
+        const string Json = """{"system": {"log_level": "debug-7731"}, "global": {"sqs_url": "https://sqs/x-9913", "preaction_snapshot_interval_minutes": 20}, "groups": {"web": {}}}""";
 
         LegacyConfigDocument document = ConfigDocumentParser.ParseLegacyFile(Encoding.UTF8.GetBytes(Json), "s3://b/service_config.json");
 
-        Assert.Empty(document.Problems);
-        Assert.Empty(document.Global.Problems);
+        IEnumerable<ConfigProblem> problems = document.Problems.Concat(document.Global.Problems).ToList();
+        Assert.Equal(["$.global.sqs_url", "$.system.log_level"], problems.Select(p => p.Path).Order(StringComparer.Ordinal));
+        Assert.All(problems, p => Assert.Equal(ConfigSeverity.Warning, p.Severity));
+        Assert.DoesNotContain(problems, p => p.ToString().Contains("7731", StringComparison.Ordinal) || p.ToString().Contains("9913", StringComparison.Ordinal));
         Assert.Equal(20, document.Global.Entries[GroupConfigKeys.PreactionSnapshotIntervalKey].Value.Integer);
         Assert.True(document.Groups.ContainsKey("web"));
     }

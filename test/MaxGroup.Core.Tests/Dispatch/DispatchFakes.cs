@@ -84,6 +84,10 @@ internal sealed class RecordingMetrics : IMetrics
     public void Record(string name, double value, MetricUnit unit, IReadOnlyDictionary<string, string>? dimensions = null) =>
         Records.Enqueue((name, value, dimensions));
 
+    /// <summary>Recorded as "Namespace/Name" so tests tell it from MaxGroup's own metrics.</summary>
+    public void RecordExact(string metricNamespace, string name, double value, MetricUnit unit, IReadOnlyDictionary<string, string> dimensions) =>
+        Records.Enqueue((metricNamespace + "/" + name, value, dimensions));
+
     public int Count(string name) => Records.Count(r => r.Name == name);
 }
 

@@ -51,6 +51,8 @@ public sealed partial class ReplaceStepTests
         Assert.Equal(["Attach " + successor, $"Detach {Doomed} decrement=True"], _autoScaling.Calls);
         Assert.Equal(1, _metrics.Count("ReactionLatency"));
         Assert.Single(_metrics.Records, r => r.Name == "SuccessorsLaunched" && r.Dimensions!["Market"] == "spot");
+        var legacy = Assert.Single(_metrics.Records, r => r.Name == "SpotMax/Count");
+        Assert.Equal(KeyValuePair.Create("MaxGroup", "Pre-complement"), Assert.Single(legacy.Dimensions!));
     }
 
     [Fact]

@@ -45,6 +45,48 @@ public sealed class ReplacementPlannerTests
     }
 
     [Fact]
+    public void Candidates_PreferMultipleTypesFalse_OnDemandBeforeTheAlternativesSpotPools()
+    {
+        var group = new AutoScalingGroupInfo { Name = "web", OverrideInstanceTypes = ["m5.large", "m5a.large"] };
+        var config = new GroupConfig { GroupName = "web", IsPreferMultipleTypes = false, AlternativeInstanceTypes = ["c5.large"] };
+
+        IReadOnlyList<LaunchCandidate> candidates = ReplacementPlanner.Candidates(Samples.Instance("i-00000000000000001"), group, config);
+
+        Assert.Equal(
+            ["m5a.large/spot", "m5.large/on-demand", "m5a.large/on-demand", "c5.large/on-demand", "c5.large/spot"],
+            candidates.Select(c => c.ToString()));
+    }
+
+    [Fact]
+    public void Candidates_PreferMultipleTypesFalseWithoutOnDemandFallback_KeepsTheSpotOrder()
+    {
+        var group = new AutoScalingGroupInfo { Name = "web" };
+        var config = new GroupConfig { GroupName = "web", IsPreferMultipleTypes = false, IsEnableOdFallback = false, AlternativeInstanceTypes = ["c5.large"] };
+
+        IReadOnlyList<LaunchCandidate> candidates = ReplacementPlanner.Candidates(Samples.Instance("i-00000000000000001"), group, config);
+
+        Assert.Equal(["c5.large/spot"], candidates.Select(c => c.ToString()));
+    }
+
+    [Fact]
+    public void Candidates_OnlyOnDemandReplacement_OnlyOnDemandInterruptedTypeFirst()
+    {
+        var group = new AutoScalingGroupInfo { Name = "web", OverrideInstanceTypes = ["m5a.large", "m5.large"] };
+        var config = new GroupConfig { GroupName = "web", IsOnlyOdRep = true, IsEnableOdFallback = false, AlternativeInstanceTypes = ["c5.large"] };
+
+        IReadOnlyList<LaunchCandidate> candidates = ReplacementPlanner.Candidates(Samples.Instance("i-00000000000000001"), group, config);
+
+        Assert.Equal(["m5.large/on-demand", "m5a.large/on-demand", "c5.large/on-demand"], candidates.Select(c => c.ToString()));
+    }
+
+    [Fact]
+    public void EffectiveStrategy_AutoWithOnlyOnDemandReplacement_Launches()
+    {
+        Assert.Equal(ReplacementStrategy.Launch, new GroupConfig { IsOnlyOdRep = true }.EffectiveStrategy);
+        Assert.Equal(ReplacementStrategy.Detach, new GroupConfig().EffectiveStrategy);
+    }
+
+    [Fact]
     public void Tags_PropagateAtLaunchOnly_PlusMaxGroupTags()
     {
         var group = new AutoScalingGroupInfo

@@ -25,6 +25,56 @@ public sealed class InvokeCommandTests
         Assert.Equal(["error: detail.instance-id is missing"], Lines(error));
     }
 
+    [Theory]
+    [InlineData("dispatcher", "invalid/spot-warning-missing-instance-id.json", "error: detail.instance-id is missing")]
+    [InlineData("dispatcher", "invalid/truncated-json.json", "error: ")]
+    [InlineData("replace", "ec2-spot-interruption-warning.json", "error: remediation request is not valid")]
+    public async Task Invoke_MalformedEventWithNoAwsEnvironment_ItsOwnErrorAndExitCodeBeforeAnyRegionIsNeeded(string function, string eventFile, string expectedStart)
+    {
+        string[] cleared = ["AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE"];
+        Dictionary<string, string?> saved = cleared.Append("AWS_CONFIG_FILE").Append("AWS_SHARED_CREDENTIALS_FILE").ToDictionary(n => n, Environment.GetEnvironmentVariable);
+        foreach (string name in cleared)
+        {
+            Environment.SetEnvironmentVariable(name, null);
+        }
+
+        Environment.SetEnvironmentVariable("AWS_CONFIG_FILE", "/nonexistent/maxgroup-test/config");
+        Environment.SetEnvironmentVariable("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/maxgroup-test/credentials");
+        try
+        {
+            using var output = new StringWriter();
+            using var error = new StringWriter();
+            int exitCode = await MaxGroup.Cli.Program.RunAsync(["invoke", function, "--event", RepositoryPaths.Event(eventFile)], output, error, CancellationToken.None);
+
+            Assert.Equal(MaxGroup.Cli.CliErrors.InvalidEventExitCode, exitCode);
+            Assert.Equal("", output.ToString());
+            string line = Assert.Single(Lines(error.ToString()));
+            Assert.StartsWith(expectedStart, line, StringComparison.Ordinal);
+            Assert.DoesNotContain("region", line, StringComparison.OrdinalIgnoreCase);
+        }
+        finally
+        {
+            foreach ((string name, string? value) in saved)
+            {
+                Environment.SetEnvironmentVariable(name, value);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task InvokeHelp_ListsEveryFunctionTheBootstrapServes()
+    {
+        (int exitCode, string output, _) = await RunAsync("invoke", "--help");
+
+        Assert.Equal(0, exitCode);
+        foreach (string name in MaxGroup.Functions.Composition.HandlerCatalog.CreateDefault().Names)
+        {
+            Assert.Contains(name, output, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("dispatcher, replace, volume, drain, consul, preaction", output, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Invoke_SpotWarningForUnknownInstance_ExitsZeroWithNoOp()
     {

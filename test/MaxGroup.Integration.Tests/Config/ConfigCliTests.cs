@@ -125,6 +125,39 @@ public sealed class ConfigCliTests(MotoFixture moto) : IDisposable
     }
 
     [Fact]
+    public async Task ConfigShow_TagsOnlyGroup_EveryKeyWithValueAndSourceIncludingTheTagGenerationsDefaults()
+    {
+        await moto.ResetAsync();
+        string bucket = await ConfigTestSupport.NewBucketAsync(_s3);
+        var tags = new TagsOnlyAutoScalingApi();
+        tags.Tag("web", "spotmax:consul_port", "8500");
+        tags.Tag("web", "spotmax:od_least_live_mins", "15");
+        tags.Tag("web", "spotmax:managed", "true");
+        Command command = ConfigCommand.Create(new ConfigCommandServices
+        {
+            GetVariable = name => name == "MAXGROUP_CONFIG_BUCKET" ? bucket : null,
+            StoreForBucket = b => new S3ConfigObjectStore(_s3, b),
+            AutoScaling = () => tags,
+        });
+
+        (int exit, string output) = await RunAsync(command, "config", "show", "web");
+
+        Assert.Equal(0, exit);
+        Assert.Contains("defaults: the spotmax:* tag generation's (only tags configure the group)", output, StringComparison.Ordinal);
+        foreach (MaxGroup.Core.Config.ConfigKey key in MaxGroup.Core.Config.GroupConfigKeys.All)
+        {
+            Assert.Contains(output.Split('\n'), l => l.TrimStart().StartsWith(key.Name + " ", StringComparison.Ordinal));
+        }
+
+        AssertRow(output, "consul_port", "8500", "tag spotmax:consul_port");
+        AssertRow(output, "detaching_delay_seconds", "30", "default (spotmax:* tag generation)");
+        AssertRow(output, "is_enable_preaction", "true", "default (spotmax:* tag generation)");
+        AssertRow(output, "k8s_node_drain_grace_second", "300", "default (spotmax:* tag generation)");
+        AssertRow(output, "preaction_snapshot_interval_minutes", "(unset)", "default (spotmax:* tag generation)");
+        Assert.Contains("tag spotmax:od_least_live_mins: warning: recognised max_group key, not implemented here: On-Demand: ", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ConfigShow_InvalidConfig_ExitsOneAndListsProblems()
     {
         await moto.ResetAsync();

@@ -38,6 +38,7 @@ public sealed class GroupConfigTagsMotoTests(MotoFixture moto) : IAsyncLifetime,
         [
             ("spotmax:consul_port", "8500", false),
             ("spotmax:k8s_node_drain_option", "true", false),
+            ("spotmax:k8s_cluster_name", "prod", false),
             ("spotmax:detaching_delay_seconds", "45", false),
             ("spotmax:group", "web", true),
             ("spotmax:managed", "true", false),

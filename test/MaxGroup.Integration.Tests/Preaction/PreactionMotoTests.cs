@@ -195,7 +195,7 @@ public sealed class PreactionMotoTests : IDisposable
         var drain = new RecordingStep(StepNames.Drain) { Result = StepOutcome.Failed("PDB blocks eviction") };
         var consul = new RecordingStep(StepNames.Consul);
         PreactionExecutor executor = Executor(handOver: [drain, consul]);
-        GroupConfig config = Config(batch: 1, detach: 0, terminate: 300) with { K8sNodeDrainOption = true, ConsulPort = 8500 };
+        GroupConfig config = Config(batch: 1, detach: 0, terminate: 300) with { K8sNodeDrainOption = true, ConsulPort = 8500, K8sDelayDrainingSecs = 5, PreactionK8sDelayDrainingSecs = 240 };
 
         PreactionGroupResult held = await executor.RunGroupAsync(config, false, CancellationToken.None);
         Assert.Equal(SwapPhase.Attached, held.Batch!.Swaps[0].Phase);
@@ -210,6 +210,8 @@ public sealed class PreactionMotoTests : IDisposable
         Assert.False(await IsMemberAsync(old[0]));
         RemediationRequest request = Assert.Single(consul.Requests);
         Assert.Equal(2, drain.Requests.Count);
+        Assert.All(drain.Requests, r => Assert.Equal(240, r.Config.K8sDelayDrainingSecs));
+        Assert.Equal(5, request.Config.K8sDelayDrainingSecs);
         Assert.Equal(("preaction", old[0], detached.Batch.Swaps[0].SuccessorInstanceId), (request.Trigger, request.Instance.InstanceId, request.SuccessorInstanceId));
         Assert.True(request.ReclaimAt - request.WarningTime >= TimeSpan.FromSeconds(300), $"hand-over window {request.ReclaimAt - request.WarningTime}");
     }

@@ -118,6 +118,25 @@ public sealed class ObservabilityTests
     }
 
     [Fact]
+    public void RecordExact_SpotMaxPreComplement_OnlyItsOwnDimensionSoOldAlarmsMatch()
+    {
+        using var stream = new MemoryStream();
+        IMetrics metrics = new EmfMetrics(new LogSink(stream), new FakeTimeProvider(Now), "maxgroup");
+
+        metrics.RecordExact(LegacyMetrics.Namespace, LegacyMetrics.Name, 1, MetricUnit.Count, LegacyMetrics.PreComplementDimensions);
+
+        using JsonDocument line = JsonDocument.Parse(stream.ToArray());
+        JsonElement root = line.RootElement;
+        JsonElement directive = Assert.Single(root.GetProperty("_aws").GetProperty("CloudWatchMetrics").EnumerateArray());
+        Assert.Equal("SpotMax", directive.GetProperty("Namespace").GetString());
+        Assert.Equal(["MaxGroup"], directive.GetProperty("Dimensions")[0].EnumerateArray().Select(d => d.GetString()));
+        Assert.Equal("Count", Assert.Single(directive.GetProperty("Metrics").EnumerateArray()).GetProperty("Name").GetString());
+        Assert.Equal("Pre-complement", root.GetProperty("MaxGroup").GetString());
+        Assert.Equal(1, root.GetProperty("Count").GetDouble());
+        Assert.False(root.TryGetProperty("service", out _));
+    }
+
+    [Fact]
     public void Record_NotFinite_Throws()
     {
         var metrics = new EmfMetrics(new LogSink(Stream.Null), new FakeTimeProvider(Now), "maxgroup");
