@@ -125,7 +125,7 @@ public sealed class Dispatcher : IQueuedInterruptionResumer
 
         if (maxGroupEvent is MaxGroupEvent.Scheduled)
         {
-            IReadOnlyList<string> resumed = await ResumeStalledSafelyAsync(cancellationToken);
+            IReadOnlyList<string> resumed = await Resumer.WatchAsync(_options.SweepWatch, _options.SweepWatchInterval, cancellationToken);
             result = resumed.Count == 0 ? result : result with { Reason = $"{result.Reason} Resumed stalled hand-overs: {string.Join(", ", resumed)}." };
         }
 
@@ -344,7 +344,6 @@ public sealed class Dispatcher : IQueuedInterruptionResumer
         }
 
         IReadOnlyList<string> resumed = await Resumer.ResumeAsync(record, facts, stalledOnly: false, "the warning was delivered again", cancellationToken);
-        _metrics.Record("DuplicateDeliveries", 1, MetricUnit.Count);
         return Duplicate(warning, record) with
         {
             Status = resumed.Count > 0 ? DispatchStatus.Resumed : DispatchStatus.Duplicate,
@@ -375,40 +374,6 @@ public sealed class Dispatcher : IQueuedInterruptionResumer
         }
 
         return await _volumeTriggers.OnInstanceStateChangeAsync(stateChange, cancellationToken);
-    }
-
-    /// <summary>
-    /// The sweep's resume of stalled hand-overs. With <see cref="DispatcherOptions.SweepWatch"/> (in Lambda) it keeps
-    /// looking every <see cref="DispatcherOptions.SweepWatchInterval"/> while a hand-over is open, so a run that died is
-    /// taken over within about a lease plus that interval, not at the next schedule.
-    /// </summary>
-    private async Task<IReadOnlyList<string>> ResumeStalledSafelyAsync(CancellationToken cancellationToken)
-    {
-        var resumed = new List<string>();
-        DateTimeOffset watchUntil = _clock.GetUtcNow() + _options.SweepWatch;
-        try
-        {
-            while (true)
-            {
-                (IReadOnlyList<string> now, bool open) = await Resumer.ResumeStalledAsync(cancellationToken);
-                resumed.AddRange(now.Where(id => !resumed.Contains(id)));
-                if (!open || _clock.GetUtcNow() + _options.SweepWatchInterval > watchUntil)
-                {
-                    return resumed;
-                }
-
-                await Task.Delay(_options.SweepWatchInterval, _clock, cancellationToken);
-            }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            return resumed;
-        }
-        catch (Exception ex)
-        {
-            _logger.LogWarning(ex, "Could not resume stalled hand-overs; the next sweep tries again");
-            return resumed;
-        }
     }
 
     private async Task<IReadOnlyList<string>> ResumeQueuedSafelyAsync(CancellationToken cancellationToken)

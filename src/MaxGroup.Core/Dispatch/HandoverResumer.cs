@@ -82,7 +82,7 @@ public sealed class HandoverResumer
     /// The sweep's pass: every active hand-over with stalled steps is resumed. Returns the instances resumed and whether
     /// any hand-over is still open before its reclaim time (the sweep keeps watching while one is).
     /// </summary>
-    public async Task<(IReadOnlyList<string> Resumed, bool Open)> ResumeStalledAsync(CancellationToken cancellationToken)
+    public async Task<(IReadOnlyList<string> Resumed, bool Open)> ResumeStalledAsync(CancellationToken cancellationToken, Func<string, bool>? skip = null)
     {
         var resumed = new List<string>();
         bool open = false;
@@ -90,6 +90,11 @@ public sealed class HandoverResumer
         foreach (InterruptionRecord record in await _ledger.ListActiveAsync(cancellationToken))
         {
             open |= record.ReclaimAt > now && record.Steps.Any(s => s.IsOutstanding);
+            if (skip?.Invoke(record.InstanceId) == true)
+            {
+                continue;
+            }
+
             try
             {
                 if ((await ResumeAsync(record, null, stalledOnly: true, "the sweep found its steps stalled", cancellationToken)).Count > 0)
@@ -105,6 +110,52 @@ public sealed class HandoverResumer
         }
 
         return (resumed, open);
+    }
+
+    /// <summary>
+    /// The sweep: <see cref="ResumeStalledAsync"/>, and for <paramref name="watch"/> (in Lambda) again every
+    /// <paramref name="interval"/> while a hand-over is open, so a run that died is taken over within about a lease plus
+    /// that interval, not at the next schedule. Never throws: the next sweep tries again. Returns the instances resumed.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> WatchAsync(TimeSpan watch, TimeSpan interval, CancellationToken cancellationToken)
+    {
+        var resumed = new List<string>();
+        // A resume just sent needs a moment to start (an asynchronous Invoke, a cold start): the same hand-over is not
+        // resumed again by this watch until a lease has passed.
+        var resumedAt = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        DateTimeOffset watchUntil = _clock.GetUtcNow() + watch;
+        try
+        {
+            while (true)
+            {
+                (IReadOnlyList<string> now, bool open) = await ResumeStalledAsync(
+                    cancellationToken, id => resumedAt.TryGetValue(id, out DateTimeOffset at) && at + StepLeases.Lease > _clock.GetUtcNow());
+                foreach (string id in now)
+                {
+                    resumedAt[id] = _clock.GetUtcNow();
+                    if (!resumed.Contains(id))
+                    {
+                        resumed.Add(id);
+                    }
+                }
+
+                if (!open || _clock.GetUtcNow() + interval > watchUntil)
+                {
+                    return resumed;
+                }
+
+                await Task.Delay(interval, _clock, cancellationToken);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return resumed;
+        }
+        catch (Exception ex)
+        {
+            _logger.LogWarning(ex, "Could not resume stalled hand-overs; the next sweep tries again");
+            return resumed;
+        }
     }
 
     /// <summary>An instance EC2 no longer lists: what the ledger knows of it (the steps skip what needs more).</summary>

@@ -115,6 +115,27 @@ public sealed class HandoverResumeTests
     }
 
     [Fact]
+    public async Task Sweep_Watching_ResumesAHandoverThatStallsDuringTheWatch()
+    {
+        Dispatcher dispatcher = Dispatcher(new DispatcherOptions { SweepWatch = TimeSpan.FromSeconds(30) });
+        await dispatcher.DispatchAsync(Samples.Warning(Id), CancellationToken.None);
+        int started = _invoker.Started.Count;
+
+        // The hand-over is within its lease when the sweep starts; its run dies and the lease lapses while it watches.
+        Task<DispatchResult> sweep = dispatcher.DispatchAsync(Sweep(), CancellationToken.None);
+        for (int second = 0; second < 60 && !sweep.IsCompleted; second++)
+        {
+            _clock.Advance(TimeSpan.FromSeconds(1));
+            await Task.Delay(2);
+        }
+
+        DispatchResult result = await sweep.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Contains($"Resumed stalled hand-overs: {Id}.", result.Reason, StringComparison.Ordinal);
+        Assert.Equal(["replace", "volume"], _invoker.Started.Skip(started).Select(r => r.Step).Order());
+        Assert.All(_invoker.Started.Skip(started), r => Assert.True(r.Resume));
+    }
+
+    [Fact]
     public async Task Resume_InstanceGone_VolumeStepFindsTheKeptVolumeByTheLedgersId()
     {
         // The dispatcher kept the volume and recorded it, then died; the instance is gone when the resume comes.

@@ -8,12 +8,26 @@ namespace MaxGroup.Integration.Tests.Aws;
 /// <summary>Creates launch templates (EC2 SDK) and groups and hooks (Query API through the signed client) in moto.</summary>
 internal static class MotoAutoScalingSetup
 {
-    public static async Task<string> CreateLaunchTemplateAsync(IAmazonEC2 ec2, string name, string instanceType = "t3.micro")
+    /// <summary>A launch template; with <paramref name="dataVolumeDevice"/>, an EBS data volume there (DeleteOnTermination true, as templates usually have).</summary>
+    public static async Task<string> CreateLaunchTemplateAsync(IAmazonEC2 ec2, string name, string instanceType = "t3.micro", string? dataVolumeDevice = null)
     {
+        var data = new RequestLaunchTemplateData { ImageId = "ami-12c6146b", InstanceType = instanceType };
+        if (dataVolumeDevice is not null)
+        {
+            data.BlockDeviceMappings =
+            [
+                new LaunchTemplateBlockDeviceMappingRequest
+                {
+                    DeviceName = dataVolumeDevice,
+                    Ebs = new LaunchTemplateEbsBlockDeviceRequest { VolumeSize = 1, VolumeType = VolumeType.Gp3, DeleteOnTermination = true },
+                },
+            ];
+        }
+
         CreateLaunchTemplateResponse response = await ec2.CreateLaunchTemplateAsync(new CreateLaunchTemplateRequest
         {
             LaunchTemplateName = name,
-            LaunchTemplateData = new RequestLaunchTemplateData { ImageId = "ami-12c6146b", InstanceType = instanceType },
+            LaunchTemplateData = data,
         });
         return response.LaunchTemplate.LaunchTemplateId;
     }
