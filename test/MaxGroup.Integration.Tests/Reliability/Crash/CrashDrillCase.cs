@@ -96,7 +96,7 @@ public sealed class CrashDrillCase
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            result.Error = $"{ex.GetType().Name}: {ex.Message}";
+            result.Error = $"{ex.GetType().Name}: {ex.Message} {ex.StackTrace?.Split('\n').FirstOrDefault()?.Trim()}";
         }
         finally
         {

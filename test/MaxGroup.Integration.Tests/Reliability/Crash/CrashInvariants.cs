@@ -35,7 +35,7 @@ public static class CrashInvariants
     {
         AutoScalingGroupInfo after = await DemoScene.DescribeGroupAsync(aws, CancellationToken.None);
         HashSet<string> members = after.Instances.Select(i => i.InstanceId).ToHashSet(StringComparer.Ordinal);
-        List<Instance> instances = (await aws.Ec2.DescribeInstancesAsync(new DescribeInstancesRequest())).Reservations.SelectMany(r => r.Instances).ToList();
+        List<Instance> instances = ((await aws.Ec2.DescribeInstancesAsync(new DescribeInstancesRequest())).Reservations ?? []).SelectMany(r => r.Instances ?? []).ToList();
         List<Instance> alive = instances.Where(i => i.State.Name != "terminated" && i.State.Name != "shutting-down").ToList();
         List<string> successors = alive
             .Where(i => i.Tags?.Any(t => t.Key == SuccessorTags.Replaces && t.Value == scene.Doomed) == true)
@@ -79,7 +79,7 @@ public static class CrashInvariants
         Amazon.EC2.Model.Volume? volume = (await aws.Ec2.DescribeVolumesAsync(new DescribeVolumesRequest
         {
             Filters = [new Amazon.EC2.Model.Filter("volume-id", [scene.VolumeId])],
-        })).Volumes.SingleOrDefault();
+        })).Volumes?.SingleOrDefault(); // AWSSDK v4 answers null for an empty list
         if (volume is null)
         {
             return new CrashInvariant(VolumeKept, false, $"data volume {scene.VolumeId} deleted");
