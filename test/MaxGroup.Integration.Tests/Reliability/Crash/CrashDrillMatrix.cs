@@ -3,7 +3,7 @@ namespace MaxGroup.Integration.Tests.Reliability.Crash;
 /// <summary>
 /// The full matrix: per mode, a calibration run with no kill records the hand-over's mutating calls; then one case per
 /// (call, occurrence) x {before, after}. Cases run concurrently, each on its own moto (MAXGROUP_CRASH_DRILL_PARALLEL,
-/// default 4): a case spends most of its ~2.5 minutes waiting for the reclaim, so that stays faithful on 2 cores.
+/// default 4, shared by the modes): a case spends most of its ~2.5 minutes waiting for the reclaim, so that stays faithful on 2 cores.
 /// </summary>
 public static class CrashDrillMatrix
 {
@@ -30,36 +30,52 @@ public static class CrashDrillMatrix
             .ToList();
     }
 
-    public static async Task<List<CrashCaseResult>> RunAsync(Action<string> log)
+    /// <summary>Runs the selected modes; <paramref name="done"/> sees the results so far after each case (a cut-short run still leaves them).</summary>
+    public static async Task<List<CrashCaseResult>> RunAsync(Action<string> log, Action<IReadOnlyList<CrashCaseResult>> done)
     {
         int parallel = int.TryParse(Environment.GetEnvironmentVariable(ParallelVariable), out int n) && n > 0 ? n : 4;
         using var slots = new SemaphoreSlim(parallel);
-        var results = new List<CrashCaseResult>();
+        var soFar = new List<CrashCaseResult>();
+        var calibrations = new List<CrashCaseResult>();
+        var points = new List<(CrashMode Mode, CrashKillPoint Point)>();
         foreach (CrashMode mode in SelectedModes())
         {
             CrashCaseResult calibration = await CrashDrillCase.RunAsync(mode, null, CrashCaseResult.ArtifactsDirectory);
             log(Summary(calibration));
-            results.Add(calibration);
-            IReadOnlyList<CrashKillPoint> points = Points(calibration);
-            log($"{mode}: {points.Count} cases from {calibration.MutatingCalls.Count} mutating calls, {parallel} at a time");
-            CrashCaseResult[] cases = await Task.WhenAll(points.Select(async point =>
-            {
-                await slots.WaitAsync();
-                try
-                {
-                    CrashCaseResult result = await CrashDrillCase.RunAsync(mode, point, CrashCaseResult.ArtifactsDirectory);
-                    log(Summary(result));
-                    return result;
-                }
-                finally
-                {
-                    slots.Release();
-                }
-            }));
-            results.AddRange(cases);
+            Add(calibration);
+            calibrations.Add(calibration);
+            IReadOnlyList<CrashKillPoint> mine = Points(calibration);
+            log($"{mode}: {mine.Count} cases from {calibration.MutatingCalls.Count} mutating calls");
+            points.AddRange(mine.Select(p => (mode, p)));
         }
 
+        // Every mode's cases share the slots, so the last few of one mode do not leave the others waiting.
+        CrashCaseResult[] cases = await Task.WhenAll(points.Select(async c =>
+        {
+            await slots.WaitAsync();
+            try
+            {
+                CrashCaseResult result = await CrashDrillCase.RunAsync(c.Mode, c.Point, CrashCaseResult.ArtifactsDirectory);
+                log(Summary(result));
+                Add(result);
+                return result;
+            }
+            finally
+            {
+                slots.Release();
+            }
+        }));
+        List<CrashCaseResult> results = [.. calibrations.SelectMany(k => cases.Where(r => r.Mode == k.Mode).Prepend(k))];
         return results;
+
+        void Add(CrashCaseResult result)
+        {
+            lock (soFar)
+            {
+                soFar.Add(result);
+                done([.. soFar]);
+            }
+        }
     }
 
     public static string Summary(CrashCaseResult result) =>

@@ -14,7 +14,7 @@ public sealed class CrashDrillTests(ITestOutputHelper output)
     public async Task Handover_KilledAfterRunInstancesInline_EveryInvariantHolds()
     {
         DateTimeOffset started = DateTimeOffset.UtcNow;
-        CrashCaseResult result = await CrashDrillCase.RunAsync(CrashMode.Inline, new CrashKillPoint("ec2:RunInstances", 1, Before: false), CrashCaseResult.ArtifactsDirectory);
+        CrashCaseResult result = await CrashDrillCase.RunAsync(CrashMode.Inline, new CrashKillPoint("ec2:RunInstances", 1, Before: false), Path.Combine(CrashCaseResult.ArtifactsDirectory, "smoke"));
         CrashCaseResult.WriteAll("smoke.json", [result], started);
         output.WriteLine(result.Detail());
 
@@ -27,7 +27,7 @@ public sealed class CrashDrillTests(ITestOutputHelper output)
     public async Task Handover_KilledBeforeOrAfterEveryMutatingCall_EveryInvariantHolds()
     {
         DateTimeOffset started = DateTimeOffset.UtcNow;
-        List<CrashCaseResult> results = await CrashDrillMatrix.RunAsync(output.WriteLine);
+        List<CrashCaseResult> results = await CrashDrillMatrix.RunAsync(output.WriteLine, soFar => CrashCaseResult.WriteAll("results.json", soFar, started));
         output.WriteLine("results: " + CrashCaseResult.WriteAll("results.json", results, started));
 
         List<string> broken = results.Where(r => !r.Passed).Select(CrashDrillMatrix.Summary).ToList();
