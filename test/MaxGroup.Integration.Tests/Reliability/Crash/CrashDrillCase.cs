@@ -43,6 +43,7 @@ public sealed class CrashDrillCase
     private readonly Dictionary<string, string> _variables;
     private readonly List<CrashChild> _children = [];
     private readonly List<Task> _stepWork = [];
+    private readonly CancellationTokenSource _stopped = new();
     private DateTimeOffset _limit;
     private int _childCount;
 
@@ -101,7 +102,7 @@ public sealed class CrashDrillCase
         finally
         {
             await run.StopChildrenAsync();
-            result.Finish(proxy, run._children, clock.Elapsed);
+            result.Finish(proxy, run.Children(), clock.Elapsed);
             await File.WriteAllTextAsync(Path.Combine(directory, "case.txt"), result.Detail());
         }
 
@@ -113,16 +114,12 @@ public sealed class CrashDrillCase
         string warning = await WriteEventAsync("warning.json", DemoScene.WarningJson($"crash-{Guid.NewGuid():N}", scene.Doomed, scene.Zone, "terminate", scene.ReclaimAt));
         _proxy.LambdaInvoked = (function, payload) =>
         {
-            lock (_stepWork)
-            {
-                _stepWork.Add(Task.Run(() => RunStepAsync(function, payload)));
-            }
-
+            Track(Task.Run(() => RunStepAsync(function, payload)));
             return Task.CompletedTask;
         };
         DateTimeOffset firstDelivery = scene.ReclaimAt - ReclaimAfter;
         _limit = firstDelivery + CaseLimit;
-        Task retry = DeliverAtAsync(firstDelivery + RetryAfter, "warning, Lambda retry at +60 s", warning);
+        Task retry = Track(DeliverAtAsync(firstDelivery + RetryAfter, "warning, Lambda retry at +60 s", warning));
         await DeliverAsync("warning", warning);
         await DeliverAsync("warning again at once", warning);
         await retry;
@@ -153,7 +150,7 @@ public sealed class CrashDrillCase
         CrashChild first = await RunChildAsync(step, $"{step} (Invoke)", file);
         if (first.Killed && DateTimeOffset.UtcNow + RetryAfter < _limit)
         {
-            await Task.Delay(RetryAfter);
+            await Task.Delay(RetryAfter, _stopped.Token);
             await RunChildAsync(step, $"{step} (Lambda retry at +60 s)", file);
         }
     }
@@ -193,6 +190,7 @@ public sealed class CrashDrillCase
             arguments.Add("--inline");
         }
 
+        _stopped.Token.ThrowIfCancellationRequested();
         string log = Path.Combine(_directory, $"{Interlocked.Increment(ref _childCount):00}-{Slug(label)}.log");
 
         CrashChild child = await CrashChild.StartAsync(label, _proxy, _variables, log, [.. arguments]);
@@ -205,18 +203,59 @@ public sealed class CrashDrillCase
         return child;
     }
 
+    /// <summary>
+    /// Ends the case whatever state it is in: no new child starts, the live ones are killed, pending retries end, and
+    /// every child is disposed (killed if it still runs). A case never leaves a process behind.
+    /// </summary>
     private async Task StopChildrenAsync()
     {
-        CrashChild[] children;
-        lock (_children)
+        _proxy.LambdaInvoked = null;
+        await _stopped.CancelAsync();
+        foreach (CrashChild child in Children())
         {
-            children = [.. _children];
+            child.Kill();
         }
 
-        foreach (CrashChild child in children)
+        Task[] work;
+        lock (_stepWork)
+        {
+            work = [.. _stepWork];
+        }
+
+        try
+        {
+            await Task.WhenAll(work);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Cut short by the stop (or already reported by the case): what they did is in the children's logs and the proxy's calls.
+        }
+
+        foreach (CrashChild child in Children())
         {
             await child.DisposeAsync();
         }
+
+        _stopped.Dispose();
+    }
+
+    private CrashChild[] Children()
+    {
+        lock (_children)
+        {
+            return [.. _children];
+        }
+    }
+
+    /// <summary>Remembers background work (a step run, a timed redelivery), so the case waits for it and the stop ends it.</summary>
+    private Task Track(Task work)
+    {
+        lock (_stepWork)
+        {
+            _stepWork.Add(work);
+        }
+
+        return work;
     }
 
     private async Task<string> WriteEventAsync(string fileName, string json)
@@ -235,12 +274,12 @@ public sealed class CrashDrillCase
         return sample.ToJsonString();
     }
 
-    private static async Task UntilAsync(DateTimeOffset at)
+    private async Task UntilAsync(DateTimeOffset at)
     {
         TimeSpan wait = at - DateTimeOffset.UtcNow;
         if (wait > TimeSpan.Zero)
         {
-            await Task.Delay(wait);
+            await Task.Delay(wait, _stopped.Token);
         }
     }
 
