@@ -11,6 +11,8 @@ import os
 import re
 import xml.etree.ElementTree as ET
 
+import crash
+
 NS = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
 ROOT = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", ".."))
 OUT = os.path.join(ROOT, "artifacts", "reliability")
@@ -120,6 +122,7 @@ def main():
     drill_runs = len(run_files)
     notes_path = os.path.join(os.path.dirname(__file__), "notes.md")
     notes = open(notes_path, encoding="utf-8").read().strip() if os.path.exists(notes_path) else ""
+    crash_data = crash.load()
 
     md = []
     md.append("# Reliability: faults injected, bad input fuzzed (issue 11)")
@@ -143,6 +146,7 @@ def main():
     md.append(f"| fuzzing (CsCheck) | random and mutated event JSON, config documents, Consul addresses and delays | {fuzz_iterations} generated inputs in {len(fuzz)} properties | {count(fuzz)} |")
     md.append(f"| event order and duplication | permutations of warning, state change, launch, each duplicated; concurrent dispatch | "
               f"{len(events) if events else 0} tests | {count(events) if events else 'no EventOrder*/ConcurrentDispatch* tests in this build'} |")
+    md.append(crash.summary_row(crash_data))
     md.append("")
     if notes:
         md.append(notes)
@@ -188,6 +192,7 @@ def main():
         md.append("")
         md.append(test_table(regressions))
         md.append("")
+    md.extend(crash.section(crash_data))
     md.append("## Fuzzing (CsCheck)")
     md.append("")
     md.append("Property tests with fixed seeds: never an unhandled exception, always an error naming the place. Iterations are read "

@@ -3,6 +3,8 @@
 #   1. the property-based fuzz tests (CsCheck) of the event parser, the config validator and the Consul address rules,
 #   2. the event-order and duplication tests (test/MaxGroup.Integration.Tests/Reliability/EventOrder*, ConcurrentDispatch*),
 #   3. the fault drill (MAXGROUP_DRILL=1): every fault plan x seeds, invariants read from moto, the fakes and the ledger.
+#   4. the crash drill (MAXGROUP_CRASH_DRILL=1, issue 23): SIGKILL before/after every mutating call of a hand-over, in-process
+#      and as deployed; artifacts/crash-drill/results.json (about 45 minutes with 4 cases at a time; SKIP_CRASH_DRILL=1 skips it).
 # Results land in artifacts/reliability/ (trx files, drill.md, runs/*.txt with each run's ledger timeline and faults);
 # tools/reliability/render.py folds them into docs/reliability.md with the date, the machine's load and this command.
 #
@@ -13,6 +15,7 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 out=artifacts/reliability
 rm -rf "$out/trx" "$out/drill.md" "$out/runs"
+if [[ "${SKIP_CRASH_DRILL:-0}" != 1 ]]; then rm -rf artifacts/crash-drill; fi
 mkdir -p "$out/trx"
 build=()
 if [[ "${NO_BUILD:-0}" == 1 ]]; then build=(--no-build); fi
@@ -31,6 +34,11 @@ timeout 900 dotnet test test/MaxGroup.Integration.Tests --no-build \
 MAXGROUP_DRILL=1 timeout 3000 dotnet test test/MaxGroup.Integration.Tests --no-build \
   --filter "FullyQualifiedName~Reliability.FaultDrill|FullyQualifiedName~Reliability.TransientFaultRecovery|FullyQualifiedName~Reliability.AmbiguousAutoScaling" \
   --logger "trx;LogFileName=drill.trx" --results-directory "$out/trx" >"$out/drill.log" 2>&1
+if [[ "${SKIP_CRASH_DRILL:-0}" != 1 ]]; then
+  MAXGROUP_CRASH_DRILL=1 timeout 5400 dotnet test test/MaxGroup.Integration.Tests --no-build \
+    --filter "FullyQualifiedName~Reliability.Crash" \
+    --logger "trx;LogFileName=crash.trx" --results-directory "$out/trx" >"$out/crash.log" 2>&1
+fi
 
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 python3 tools/reliability/render.py \
