@@ -4,8 +4,8 @@ using MaxGroup.Aws;
 using MaxGroup.Cli.Demo;
 using MaxGroup.Cli.Local;
 using MaxGroup.Integration.Tests.Aws;
-using MaxGroup.Integration.Tests.Dispatch;
 using MaxGroup.Integration.Tests.Infrastructure;
+using MaxGroup.Simulators.Aws;
 
 namespace MaxGroup.Integration.Tests.Reliability.Crash;
 
