@@ -1,6 +1,7 @@
 using System.CommandLine;
 using MaxGroup.Cli.Local;
 using MaxGroup.Core.Events;
+using MaxGroup.Core.Remediation;
 using MaxGroup.Functions.Composition;
 using MaxGroup.Functions.Handlers;
 using MaxGroup.Functions.Observability;
@@ -105,7 +106,7 @@ public static class InvokeCommand
     }
 
     /// <summary>The event's problem as the function itself would report it, or null when the function can take it.</summary>
-    internal static string? CheckEvent(string function, string input)
+    public static string? CheckEvent(string function, string input)
     {
         try
         {
@@ -116,6 +117,10 @@ public static class InvokeCommand
                     break;
                 case PreactionHandler.HandlerName:
                     PreactionHandler.ReadInput(input);
+                    break;
+                // The volume function also takes the events the dispatcher forwards to it (state change, launch, sweep).
+                case StepNames.Volume when VolumeFunctionHandler.IsEvent(input):
+                    EventParser.Parse(input);
                     break;
                 default:
                     string step = RemediationHandler.Deserialize(input).Step;

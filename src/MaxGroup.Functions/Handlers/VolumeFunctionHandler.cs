@@ -52,7 +52,8 @@ public sealed class VolumeFunctionHandler : IFunctionHandler
         return JsonSerializer.Serialize(result, RemediationJsonContext.Default.DispatchResult);
     }
 
-    private static bool IsEvent(string input)
+    /// <summary>An EventBridge event (the dispatcher forwards state changes, launches and the sweep), not a remediation request.</summary>
+    public static bool IsEvent(string input)
     {
         try
         {

@@ -61,6 +61,21 @@ public sealed class InvokeCommandTests
         }
     }
 
+    [Theory]
+    [InlineData("volume", "ec2-instance-state-change-terminated.json", true)]
+    [InlineData("volume", "autoscaling-instance-launch-successful.json", true)]
+    [InlineData("volume", "scheduled-event.json", true)]
+    [InlineData("replace", "ec2-instance-state-change-terminated.json", false)]
+    [InlineData("volume", "invalid/spot-warning-missing-instance-id.json", false)]
+    public void CheckEvent_VolumeFunction_TakesTheEventsTheDispatcherForwardsToIt(string function, string eventFile, bool accepted)
+    {
+        // As deployed, the dispatcher forwards state changes, launches and the sweep to the volume function as events:
+        // `invoke volume` must take them as the function does (the crash drill found it refusing them).
+        string? problem = MaxGroup.Cli.Commands.InvokeCommand.CheckEvent(function, File.ReadAllText(RepositoryPaths.Event(eventFile)));
+
+        Assert.Equal(accepted, problem is null);
+    }
+
     [Fact]
     public async Task InvokeHelp_ListsEveryFunctionTheBootstrapServes()
     {
