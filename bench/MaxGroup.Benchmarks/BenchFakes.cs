@@ -1,9 +1,6 @@
-using MaxGroup.Core.Config;
-using MaxGroup.Core.Dispatch;
 using MaxGroup.Core.Events;
-using MaxGroup.Core.Instances;
+using MaxGroup.Core.Model;
 using MaxGroup.Core.Ports;
-using MaxGroup.Core.Remediation;
 
 namespace MaxGroup.Benchmarks;
 

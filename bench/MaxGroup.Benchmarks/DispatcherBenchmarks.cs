@@ -1,10 +1,10 @@
 using BenchmarkDotNet.Attributes;
-using MaxGroup.Core.Config;
 using MaxGroup.Core.Dispatch;
 using MaxGroup.Core.Events;
 using MaxGroup.Core.Ledger;
+using MaxGroup.Core.Model;
 using MaxGroup.Core.Ports;
-using MaxGroup.Core.Remediation;
+using MaxGroup.Core.Runner;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace MaxGroup.Benchmarks;

@@ -3,8 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.RegularExpressions;
-using MaxGroup.Core.Config;
-using MaxGroup.Core.Instances;
+using MaxGroup.Core.Model;
 
 namespace MaxGroup.Consul;
 

@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using MaxGroup.Core.Config;
+using MaxGroup.Core.Model;
 using MaxGroup.Core.Ports;
-using MaxGroup.Core.Remediation;
+using MaxGroup.Core.Steps;
 using Microsoft.Extensions.Logging;
 
 namespace MaxGroup.Consul;

@@ -1,6 +1,7 @@
 using System.Globalization;
+using MaxGroup.Core.Model;
 using MaxGroup.Core.Ports;
-using MaxGroup.Core.Remediation;
+using MaxGroup.Core.Steps;
 using MaxGroup.Kubernetes.Cluster;
 using MaxGroup.Kubernetes.Drain;
 using Microsoft.Extensions.Logging;

@@ -1,6 +1,7 @@
 using System.Xml;
 using System.Xml.Linq;
 using MaxGroup.Aws.Signing;
+using MaxGroup.Core.Model;
 using MaxGroup.Core.Ports;
 
 namespace MaxGroup.Aws.AutoScaling;

@@ -1,7 +1,6 @@
 using Amazon.EC2;
 using Amazon.EC2.Model;
-using MaxGroup.Core.Dispatch;
-using MaxGroup.Core.Instances;
+using MaxGroup.Core.Model;
 using MaxGroup.Core.Ports;
 
 namespace MaxGroup.Aws.Ec2;

@@ -1,6 +1,7 @@
 using Amazon.EC2;
 using Amazon.EC2.Model;
-using MaxGroup.Core.Replace;
+using MaxGroup.Core.Model;
+using MaxGroup.Core.Ports;
 using Ec2LaunchTemplate = Amazon.EC2.Model.LaunchTemplateSpecification;
 
 namespace MaxGroup.Aws.Ec2;

@@ -1,6 +1,6 @@
 using System.Text.Json;
+using MaxGroup.Core.Model;
 using MaxGroup.Core.Ports;
-using MaxGroup.Core.Remediation;
 
 namespace MaxGroup.Aws.Lambda;
 

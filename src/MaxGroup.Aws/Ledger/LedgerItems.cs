@@ -1,6 +1,7 @@
 using System.Globalization;
 using Amazon.DynamoDBv2.Model;
 using MaxGroup.Core.Ledger;
+using MaxGroup.Core.Model;
 
 namespace MaxGroup.Aws.Ledger;
 

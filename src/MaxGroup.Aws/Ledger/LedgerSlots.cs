@@ -1,5 +1,6 @@
 using System.Globalization;
 using MaxGroup.Core.Ledger;
+using MaxGroup.Core.Model;
 
 namespace MaxGroup.Aws.Ledger;
 

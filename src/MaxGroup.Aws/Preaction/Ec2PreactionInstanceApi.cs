@@ -1,9 +1,8 @@
 using Amazon.EC2;
 using Amazon.EC2.Model;
 using MaxGroup.Aws.Ec2;
-using MaxGroup.Core.Instances;
+using MaxGroup.Core.Model;
 using MaxGroup.Core.Ports;
-using MaxGroup.Core.Preaction;
 
 namespace MaxGroup.Aws.Preaction;
 

@@ -1,3 +1,5 @@
+using MaxGroup.Core.Model;
+using MaxGroup.Core.Ports;
 using MaxGroup.Core.Preaction;
 using Microsoft.Extensions.Logging;
 

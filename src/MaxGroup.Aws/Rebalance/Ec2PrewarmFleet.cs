@@ -1,8 +1,8 @@
 using System.Globalization;
 using Amazon.EC2;
 using Amazon.EC2.Model;
-using MaxGroup.Core.Rebalance;
-using MaxGroup.Core.Replace;
+using MaxGroup.Core.Model;
+using MaxGroup.Core.Ports;
 
 namespace MaxGroup.Aws.Rebalance;
 

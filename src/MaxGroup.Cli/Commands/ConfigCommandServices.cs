@@ -1,6 +1,5 @@
 using MaxGroup.Aws;
 using MaxGroup.Aws.Config;
-using MaxGroup.Core.Config;
 using MaxGroup.Core.Ports;
 
 namespace MaxGroup.Cli.Commands;

@@ -5,6 +5,7 @@ using System.Text.Json;
 using MaxGroup.Aws;
 using MaxGroup.Aws.Ledger;
 using MaxGroup.Core.Ledger;
+using MaxGroup.Core.Model;
 using MaxGroup.Core.Ports;
 using MaxGroup.Functions.Composition;
 using Spectre.Console;

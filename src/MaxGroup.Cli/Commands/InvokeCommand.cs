@@ -1,7 +1,7 @@
 using System.CommandLine;
 using MaxGroup.Cli.Local;
 using MaxGroup.Core.Events;
-using MaxGroup.Core.Remediation;
+using MaxGroup.Core.Model;
 using MaxGroup.Functions.Composition;
 using MaxGroup.Functions.Handlers;
 using MaxGroup.Functions.Observability;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using MaxGroup.Core.Config;
+using MaxGroup.Core.Ports;
 
 namespace MaxGroup.Cli.Commands;
 

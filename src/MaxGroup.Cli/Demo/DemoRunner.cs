@@ -3,7 +3,7 @@ using Amazon.EC2;
 using Amazon.EC2.Model;
 using MaxGroup.Aws;
 using MaxGroup.Cli.Local;
-using MaxGroup.Core.Ledger;
+using MaxGroup.Core.Model;
 using MaxGroup.Core.Ports;
 using MaxGroup.Functions.Composition;
 using MaxGroup.Functions.Observability;

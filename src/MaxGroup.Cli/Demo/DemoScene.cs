@@ -7,7 +7,7 @@ using Amazon.S3.Model;
 using MaxGroup.Aws;
 using MaxGroup.Aws.AutoScaling;
 using MaxGroup.Core.Config;
-using MaxGroup.Core.Ports;
+using MaxGroup.Core.Model;
 
 namespace MaxGroup.Cli.Demo;
 

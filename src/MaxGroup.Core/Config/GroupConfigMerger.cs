@@ -1,3 +1,5 @@
+using MaxGroup.Core.Model;
+
 namespace MaxGroup.Core.Config;
 
 /// <summary>Merges a group's sources key by key (the first source given wins) and checks how the keys combine.</summary>

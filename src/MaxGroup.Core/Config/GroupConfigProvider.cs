@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using MaxGroup.Core.Dispatch;
+using MaxGroup.Core.Model;
 using MaxGroup.Core.Ports;
 using Microsoft.Extensions.Logging;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
-using MaxGroup.Core.Ports;
+using MaxGroup.Core.Model;
 
 namespace MaxGroup.Core.Config;
 

@@ -1,5 +1,5 @@
 using System.Globalization;
-using MaxGroup.Core.Ledger;
+using MaxGroup.Core.Model;
 
 namespace MaxGroup.Core.Dispatch;
 

@@ -1,8 +1,7 @@
-using MaxGroup.Core.Instances;
 using MaxGroup.Core.Ledger;
+using MaxGroup.Core.Model;
 using MaxGroup.Core.Ports;
-using MaxGroup.Core.Remediation;
-using MaxGroup.Core.Volume;
+using MaxGroup.Core.Steps.Volume;
 using Microsoft.Extensions.Logging;
 
 namespace MaxGroup.Core.Dispatch;

@@ -1,8 +1,5 @@
-using MaxGroup.Core.Config;
-using MaxGroup.Core.Instances;
-using MaxGroup.Core.Ledger;
+using MaxGroup.Core.Model;
 using MaxGroup.Core.Ports;
-using MaxGroup.Core.Remediation;
 using Microsoft.Extensions.Logging;
 
 namespace MaxGroup.Core.Dispatch;

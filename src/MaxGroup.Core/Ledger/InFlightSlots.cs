@@ -1,3 +1,5 @@
+using MaxGroup.Core.Model;
+
 namespace MaxGroup.Core.Ledger;
 
 /// <summary>

@@ -1,4 +1,5 @@
-using MaxGroup.Core.Remediation;
+using MaxGroup.Core.Model;
+using MaxGroup.Core.Ports;
 
 namespace MaxGroup.Core.Ledger;
 

@@ -1,4 +1,4 @@
-using MaxGroup.Core.Remediation;
+using MaxGroup.Core.Model;
 
 namespace MaxGroup.Core.Ports;
 

@@ -1,4 +1,4 @@
-using MaxGroup.Core.Instances;
+using MaxGroup.Core.Model;
 
 namespace MaxGroup.Core.Ports;
 

@@ -1,3 +1,6 @@
+using MaxGroup.Core.Model;
+using MaxGroup.Core.Ports;
+
 namespace MaxGroup.Core.Preaction;
 
 /// <summary>The batch store in memory, with the same conditional semantics as the DynamoDB one (tests, CLI).</summary>

@@ -1,10 +1,9 @@
 using System.Globalization;
-using MaxGroup.Core.Config;
-using MaxGroup.Core.Instances;
+using MaxGroup.Core.Model;
 using MaxGroup.Core.Ports;
-using MaxGroup.Core.Remediation;
-using MaxGroup.Core.Replace;
-using MaxGroup.Core.Volume;
+using MaxGroup.Core.Steps;
+using MaxGroup.Core.Steps.Capacity;
+using MaxGroup.Core.Steps.Volume;
 using Microsoft.Extensions.Logging;
 
 namespace MaxGroup.Core.Preaction;

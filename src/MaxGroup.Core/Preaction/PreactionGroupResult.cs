@@ -1,3 +1,5 @@
+using MaxGroup.Core.Model;
+
 namespace MaxGroup.Core.Preaction;
 
 /// <summary>What one run did for one group: the plan (dry run or new batch) and/or the batch after this run's steps.</summary>

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using MaxGroup.Core.Model;
 
 namespace MaxGroup.Core.Preaction;
 

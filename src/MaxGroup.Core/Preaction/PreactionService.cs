@@ -1,4 +1,4 @@
-using MaxGroup.Core.Dispatch;
+using MaxGroup.Core.Model;
 using MaxGroup.Core.Ports;
 using Microsoft.Extensions.Logging;
 

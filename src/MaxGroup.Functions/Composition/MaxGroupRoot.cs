@@ -6,10 +6,11 @@ using MaxGroup.Aws.Preaction;
 using MaxGroup.Aws.Ssm;
 using MaxGroup.Consul;
 using MaxGroup.Core.Config;
-using MaxGroup.Core.Dispatch;
+using MaxGroup.Core.Model;
+using MaxGroup.Core.Ports;
 using MaxGroup.Core.Preaction;
-using MaxGroup.Core.Remediation;
-using MaxGroup.Core.Volume;
+using MaxGroup.Core.Steps;
+using MaxGroup.Core.Steps.Volume;
 using MaxGroup.Functions.Dispatch;
 using MaxGroup.Functions.Handlers;
 using MaxGroup.Kubernetes;
@@ -185,13 +186,13 @@ public sealed class MaxGroupRoot
     /// <summary>Breaks the cycle between the dispatcher and triggers that need the dispatcher's ledger.</summary>
     private sealed class DeferredVolumeTriggers(Func<IVolumeTriggers> triggers) : IVolumeTriggers
     {
-        public Task<DispatchResult> OnInstanceStateChangeAsync(Core.Events.MaxGroupEvent.InstanceStateChange stateChange, CancellationToken cancellationToken) =>
+        public Task<DispatchResult> OnInstanceStateChangeAsync(Core.Model.MaxGroupEvent.InstanceStateChange stateChange, CancellationToken cancellationToken) =>
             triggers().OnInstanceStateChangeAsync(stateChange, cancellationToken);
 
-        public Task<DispatchResult> OnInstanceLaunchAsync(Core.Events.MaxGroupEvent.AutoScalingLaunch launch, CancellationToken cancellationToken) =>
+        public Task<DispatchResult> OnInstanceLaunchAsync(Core.Model.MaxGroupEvent.AutoScalingLaunch launch, CancellationToken cancellationToken) =>
             triggers().OnInstanceLaunchAsync(launch, cancellationToken);
 
-        public Task<DispatchResult> SweepAsync(Core.Events.MaxGroupEvent.Scheduled scheduled, CancellationToken cancellationToken) =>
+        public Task<DispatchResult> SweepAsync(Core.Model.MaxGroupEvent.Scheduled scheduled, CancellationToken cancellationToken) =>
             triggers().SweepAsync(scheduled, cancellationToken);
     }
 }

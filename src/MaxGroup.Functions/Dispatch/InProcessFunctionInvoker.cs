@@ -1,7 +1,8 @@
 using System.Text.Json;
-using MaxGroup.Core.Dispatch;
+using MaxGroup.Core.Model;
 using MaxGroup.Core.Ports;
-using MaxGroup.Core.Remediation;
+using MaxGroup.Core.Runner;
+using MaxGroup.Core.Steps;
 
 namespace MaxGroup.Functions.Dispatch;
 

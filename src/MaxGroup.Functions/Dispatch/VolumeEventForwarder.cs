@@ -1,10 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
 using MaxGroup.Aws.Lambda;
-using MaxGroup.Core.Dispatch;
-using MaxGroup.Core.Events;
-using MaxGroup.Core.Ledger;
-using MaxGroup.Core.Remediation;
+using MaxGroup.Core.Model;
+using MaxGroup.Core.Ports;
 using Microsoft.Extensions.Logging;
 
 namespace MaxGroup.Functions.Dispatch;

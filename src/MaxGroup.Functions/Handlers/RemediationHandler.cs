@@ -1,6 +1,7 @@
 using System.Text.Json;
-using MaxGroup.Core.Dispatch;
-using MaxGroup.Core.Remediation;
+using MaxGroup.Core.Model;
+using MaxGroup.Core.Runner;
+using MaxGroup.Core.Steps;
 using MaxGroup.Functions.Runtime;
 using Microsoft.Extensions.Logging;
 

@@ -1,7 +1,7 @@
 using System.Text.Json;
-using MaxGroup.Core.Dispatch;
 using MaxGroup.Core.Events;
-using MaxGroup.Core.Remediation;
+using MaxGroup.Core.Model;
+using MaxGroup.Core.Ports;
 using MaxGroup.Functions.Runtime;
 using Microsoft.Extensions.Logging;
 

@@ -1,5 +1,5 @@
 using k8s;
-using MaxGroup.Core.Config;
+using MaxGroup.Core.Model;
 
 namespace MaxGroup.Kubernetes.Cluster;
 

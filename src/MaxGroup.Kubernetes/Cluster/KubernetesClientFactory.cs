@@ -3,7 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using k8s;
 using k8s.Authentication;
-using MaxGroup.Core.Config;
+using MaxGroup.Core.Model;
 using MaxGroup.Kubernetes.Auth;
 using MaxGroup.Kubernetes.Budget;
 

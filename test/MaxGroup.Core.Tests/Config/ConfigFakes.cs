@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
-using MaxGroup.Core.Config;
+using MaxGroup.Core.Model;
 using MaxGroup.Core.Ports;
 using Microsoft.Extensions.Logging;
 

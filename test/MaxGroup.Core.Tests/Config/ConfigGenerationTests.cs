@@ -1,6 +1,6 @@
 using System.Text;
 using MaxGroup.Core.Config;
-using MaxGroup.Core.Ports;
+using MaxGroup.Core.Model;
 using Microsoft.Extensions.Time.Testing;
 
 namespace MaxGroup.Core.Tests.Configuration;

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using CsCheck;
 using MaxGroup.Core.Config;
+using MaxGroup.Core.Model;
 
 namespace MaxGroup.Core.Tests.Configuration;
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using MaxGroup.Core.Config;
+using MaxGroup.Core.Model;
 
 namespace MaxGroup.Core.Tests.Configuration;
 

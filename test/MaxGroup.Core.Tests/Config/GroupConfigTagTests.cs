@@ -1,5 +1,5 @@
 using MaxGroup.Core.Config;
-using MaxGroup.Core.Ports;
+using MaxGroup.Core.Model;
 
 namespace MaxGroup.Core.Tests.Configuration;
 

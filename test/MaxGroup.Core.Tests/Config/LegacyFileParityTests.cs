@@ -1,4 +1,5 @@
 using MaxGroup.Core.Config;
+using MaxGroup.Core.Model;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 

@@ -1,11 +1,8 @@
 using System.Collections.Concurrent;
-using MaxGroup.Core.Config;
-using MaxGroup.Core.Dispatch;
 using MaxGroup.Core.Events;
-using MaxGroup.Core.Instances;
-using MaxGroup.Core.Ledger;
+using MaxGroup.Core.Model;
 using MaxGroup.Core.Ports;
-using MaxGroup.Core.Remediation;
+using MaxGroup.Core.Steps;
 
 namespace MaxGroup.Core.Tests.Dispatch;
 

@@ -1,11 +1,10 @@
-using MaxGroup.Core.Config;
 using MaxGroup.Core.Dispatch;
 using MaxGroup.Core.Events;
-using MaxGroup.Core.Instances;
 using MaxGroup.Core.Ledger;
-using MaxGroup.Core.Remediation;
+using MaxGroup.Core.Model;
+using MaxGroup.Core.Ports;
+using MaxGroup.Core.Steps.Volume;
 using MaxGroup.Core.Tests.Volume;
-using MaxGroup.Core.Volume;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 

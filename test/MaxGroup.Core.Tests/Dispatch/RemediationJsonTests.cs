@@ -1,7 +1,5 @@
 using System.Text.Json;
-using MaxGroup.Core.Config;
-using MaxGroup.Core.Instances;
-using MaxGroup.Core.Remediation;
+using MaxGroup.Core.Model;
 
 namespace MaxGroup.Core.Tests.Dispatch;
 

@@ -1,7 +1,6 @@
-using MaxGroup.Core.Config;
-using MaxGroup.Core.Dispatch;
 using MaxGroup.Core.Ledger;
-using MaxGroup.Core.Remediation;
+using MaxGroup.Core.Model;
+using MaxGroup.Core.Runner;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 

@@ -1,6 +1,7 @@
-using MaxGroup.Core.Dispatch;
 using MaxGroup.Core.Ledger;
-using MaxGroup.Core.Remediation;
+using MaxGroup.Core.Model;
+using MaxGroup.Core.Runner;
+using MaxGroup.Core.Steps;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 
@@ -226,7 +227,7 @@ public sealed class StepLeaseTests
         WarningTime = Samples.WarningTime,
         ReclaimAt = Samples.WarningTime + TimeSpan.FromSeconds(120),
         Instance = Samples.Instance(id),
-        Config = new Config.GroupConfig { GroupName = "web" },
+        Config = new Model.GroupConfig { GroupName = "web" },
         Resume = resume,
     };
 

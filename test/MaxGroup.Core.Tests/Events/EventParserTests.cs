@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using MaxGroup.Core.Events;
+using MaxGroup.Core.Model;
 
 namespace MaxGroup.Core.Tests.Events;
 

@@ -1,8 +1,9 @@
 using System.Collections.Concurrent;
-using MaxGroup.Core.Config;
 using MaxGroup.Core.Dispatch;
 using MaxGroup.Core.Ledger;
-using MaxGroup.Core.Remediation;
+using MaxGroup.Core.Model;
+using MaxGroup.Core.Runner;
+using MaxGroup.Core.Steps;
 using MaxGroup.Core.Tests.Dispatch;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;

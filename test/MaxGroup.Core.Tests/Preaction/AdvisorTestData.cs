@@ -1,4 +1,5 @@
 using System.Text;
+using MaxGroup.Core.Model;
 using MaxGroup.Core.Preaction;
 
 namespace MaxGroup.Core.Tests.Preaction;

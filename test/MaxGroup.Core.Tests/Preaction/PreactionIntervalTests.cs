@@ -1,7 +1,6 @@
-using MaxGroup.Core.Config;
-using MaxGroup.Core.Instances;
-using MaxGroup.Core.Preaction;
+using MaxGroup.Core.Model;
 using MaxGroup.Core.Ports;
+using MaxGroup.Core.Preaction;
 using MaxGroup.Core.Tests.Replace;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;

@@ -1,5 +1,4 @@
-using MaxGroup.Core.Config;
-using MaxGroup.Core.Instances;
+using MaxGroup.Core.Model;
 using MaxGroup.Core.Ports;
 using MaxGroup.Core.Preaction;
 

@@ -1,7 +1,5 @@
-using MaxGroup.Core.Config;
-using MaxGroup.Core.Dispatch;
-using MaxGroup.Core.Ledger;
-using MaxGroup.Core.Rebalance;
+using MaxGroup.Core.Model;
+using MaxGroup.Core.Steps.Prewarm;
 using MaxGroup.Core.Tests.Dispatch;
 
 namespace MaxGroup.Core.Tests.Rebalance;

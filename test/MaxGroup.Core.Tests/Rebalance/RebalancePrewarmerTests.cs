@@ -1,11 +1,9 @@
-using MaxGroup.Core.Config;
 using MaxGroup.Core.Dispatch;
-using MaxGroup.Core.Instances;
 using MaxGroup.Core.Ledger;
+using MaxGroup.Core.Model;
 using MaxGroup.Core.Ports;
-using MaxGroup.Core.Rebalance;
-using MaxGroup.Core.Remediation;
-using MaxGroup.Core.Replace;
+using MaxGroup.Core.Steps.Prewarm;
+using MaxGroup.Core.Steps.Replace;
 using MaxGroup.Core.Tests.Dispatch;
 using MaxGroup.Core.Tests.Replace;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -1,4 +1,5 @@
 using MaxGroup.Core.Events;
+using MaxGroup.Core.Model;
 
 namespace MaxGroup.Core.Tests.Rebalance;
 

@@ -1,3 +1,4 @@
+using MaxGroup.Core.Model;
 using MaxGroup.Core.Ports;
 
 namespace MaxGroup.Core.Tests.Replace;

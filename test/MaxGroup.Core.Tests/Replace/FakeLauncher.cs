@@ -1,5 +1,5 @@
+using MaxGroup.Core.Model;
 using MaxGroup.Core.Ports;
-using MaxGroup.Core.Replace;
 using MaxGroup.Core.Tests.Dispatch;
 
 namespace MaxGroup.Core.Tests.Replace;

@@ -1,6 +1,6 @@
+using MaxGroup.Core.Model;
 using MaxGroup.Core.Ports;
-using MaxGroup.Core.Remediation;
-using MaxGroup.Core.Replace;
+using MaxGroup.Core.Steps.Replace;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace MaxGroup.Core.Tests.Replace;

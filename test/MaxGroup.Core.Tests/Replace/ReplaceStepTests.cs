@@ -1,9 +1,7 @@
-using MaxGroup.Core.Config;
-using MaxGroup.Core.Instances;
 using MaxGroup.Core.Ledger;
+using MaxGroup.Core.Model;
 using MaxGroup.Core.Ports;
-using MaxGroup.Core.Remediation;
-using MaxGroup.Core.Replace;
+using MaxGroup.Core.Steps.Replace;
 using MaxGroup.Core.Tests.Dispatch;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;

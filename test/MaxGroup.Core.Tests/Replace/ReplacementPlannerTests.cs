@@ -1,6 +1,6 @@
-using MaxGroup.Core.Config;
+using MaxGroup.Core.Model;
 using MaxGroup.Core.Ports;
-using MaxGroup.Core.Replace;
+using MaxGroup.Core.Steps.Capacity;
 using MaxGroup.Core.Tests.Dispatch;
 
 namespace MaxGroup.Core.Tests.Replace;

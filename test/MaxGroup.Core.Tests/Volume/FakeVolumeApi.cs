@@ -1,4 +1,4 @@
-using MaxGroup.Core.Instances;
+using MaxGroup.Core.Model;
 using MaxGroup.Core.Ports;
 
 namespace MaxGroup.Core.Tests.Volume;

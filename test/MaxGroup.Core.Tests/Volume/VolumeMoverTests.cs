@@ -1,7 +1,6 @@
-using MaxGroup.Core.Config;
+using MaxGroup.Core.Model;
 using MaxGroup.Core.Ports;
-using MaxGroup.Core.Remediation;
-using MaxGroup.Core.Volume;
+using MaxGroup.Core.Steps.Volume;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 

@@ -1,9 +1,6 @@
-using MaxGroup.Core.Config;
-using MaxGroup.Core.Dispatch;
-using MaxGroup.Core.Events;
 using MaxGroup.Core.Ledger;
-using MaxGroup.Core.Remediation;
-using MaxGroup.Core.Volume;
+using MaxGroup.Core.Model;
+using MaxGroup.Core.Steps.Volume;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 

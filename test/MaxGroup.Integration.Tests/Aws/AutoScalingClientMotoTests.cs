@@ -1,5 +1,6 @@
 using MaxGroup.Aws;
 using MaxGroup.Aws.AutoScaling;
+using MaxGroup.Core.Model;
 using MaxGroup.Core.Ports;
 using MaxGroup.Integration.Tests.Infrastructure;
 

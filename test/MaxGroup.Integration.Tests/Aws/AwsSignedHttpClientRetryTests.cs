@@ -5,6 +5,7 @@ using MaxGroup.Aws;
 using MaxGroup.Aws.AutoScaling;
 using MaxGroup.Aws.Lambda;
 using MaxGroup.Aws.Signing;
+using MaxGroup.Core.Model;
 using MaxGroup.Core.Ports;
 
 namespace MaxGroup.Integration.Tests.Aws;

@@ -1,9 +1,7 @@
 using System.Text.Json;
 using MaxGroup.Aws;
 using MaxGroup.Aws.Lambda;
-using MaxGroup.Core.Config;
-using MaxGroup.Core.Instances;
-using MaxGroup.Core.Remediation;
+using MaxGroup.Core.Model;
 
 namespace MaxGroup.Integration.Tests.Aws;
 

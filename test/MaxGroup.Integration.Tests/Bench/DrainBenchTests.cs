@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using MaxGroup.Core.Remediation;
+using MaxGroup.Core.Model;
 using MaxGroup.Integration.Tests.Kubernetes;
 using MaxGroup.Simulators.Kubernetes;
 using Xunit.Abstractions;

@@ -3,7 +3,7 @@ using Amazon.EC2.Model;
 using MaxGroup.Aws;
 using MaxGroup.Aws.AutoScaling;
 using MaxGroup.Core.Config;
-using MaxGroup.Core.Ports;
+using MaxGroup.Core.Model;
 using MaxGroup.Integration.Tests.Aws;
 using MaxGroup.Integration.Tests.Configuration;
 using MaxGroup.Integration.Tests.Infrastructure;

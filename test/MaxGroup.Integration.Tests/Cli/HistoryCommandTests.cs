@@ -1,7 +1,7 @@
 using System.Text.Json;
 using MaxGroup.Aws.Ledger;
 using MaxGroup.Cli.Commands;
-using MaxGroup.Core.Ledger;
+using MaxGroup.Core.Model;
 using MaxGroup.Functions.Composition;
 using MaxGroup.Integration.Tests.Infrastructure;
 

@@ -1,6 +1,6 @@
 using Amazon.EC2.Model;
 using MaxGroup.Cli.Commands;
-using MaxGroup.Core.Ports;
+using MaxGroup.Core.Model;
 using MaxGroup.Integration.Tests.Aws;
 using MaxGroup.Integration.Tests.Infrastructure;
 

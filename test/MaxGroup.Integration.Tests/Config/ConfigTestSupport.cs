@@ -1,6 +1,7 @@
 using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
+using MaxGroup.Core.Model;
 using MaxGroup.Core.Ports;
 using Microsoft.Extensions.Logging;
 

@@ -1,6 +1,7 @@
 using Amazon.S3;
 using MaxGroup.Aws.Config;
 using MaxGroup.Core.Config;
+using MaxGroup.Core.Ports;
 using MaxGroup.Integration.Tests.Infrastructure;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;

@@ -1,7 +1,6 @@
 using CsCheck;
 using MaxGroup.Consul;
-using MaxGroup.Core.Config;
-using MaxGroup.Core.Instances;
+using MaxGroup.Core.Model;
 
 namespace MaxGroup.Integration.Tests.Consul;
 

@@ -1,8 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using MaxGroup.Consul;
-using MaxGroup.Core.Config;
-using MaxGroup.Core.Remediation;
+using MaxGroup.Core.Model;
 using MaxGroup.Simulators.Consul;
 using Microsoft.Extensions.Time.Testing;
 using static MaxGroup.Integration.Tests.Consul.ConsulTestData;

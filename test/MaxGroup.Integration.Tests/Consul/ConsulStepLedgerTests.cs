@@ -1,8 +1,8 @@
 using MaxGroup.Consul;
-using MaxGroup.Core.Dispatch;
 using MaxGroup.Core.Ledger;
+using MaxGroup.Core.Model;
 using MaxGroup.Core.Ports;
-using MaxGroup.Core.Remediation;
+using MaxGroup.Core.Runner;
 using MaxGroup.Simulators.Consul;
 using static MaxGroup.Integration.Tests.Consul.ConsulTestData;
 

@@ -1,8 +1,6 @@
 using MaxGroup.Consul;
-using MaxGroup.Core.Config;
-using MaxGroup.Core.Instances;
+using MaxGroup.Core.Model;
 using MaxGroup.Core.Ports;
-using MaxGroup.Core.Remediation;
 
 namespace MaxGroup.Integration.Tests.Consul;
 

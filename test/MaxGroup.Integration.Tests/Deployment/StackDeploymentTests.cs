@@ -1,5 +1,5 @@
 using System.Text.Json;
-using MaxGroup.Core.Remediation;
+using MaxGroup.Core.Model;
 using MaxGroup.Integration.Tests.Infrastructure;
 
 namespace MaxGroup.Integration.Tests.Deployment;

@@ -1,5 +1,5 @@
-using MaxGroup.Core.Config;
-using MaxGroup.Core.Dispatch;
+using MaxGroup.Core.Model;
+using MaxGroup.Core.Ports;
 using MaxGroup.Functions.Runtime;
 
 namespace MaxGroup.Integration.Tests.Dispatch;

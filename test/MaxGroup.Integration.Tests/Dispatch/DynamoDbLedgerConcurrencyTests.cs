@@ -1,8 +1,7 @@
 using Amazon.DynamoDBv2.Model;
 using MaxGroup.Aws;
 using MaxGroup.Aws.Ledger;
-using MaxGroup.Core.Ledger;
-using MaxGroup.Core.Remediation;
+using MaxGroup.Core.Model;
 using MaxGroup.Integration.Tests.Aws;
 using MaxGroup.Integration.Tests.Infrastructure;
 using MaxGroup.Simulators.Aws;

@@ -1,9 +1,7 @@
 using Amazon.Runtime;
 using k8s;
-using MaxGroup.Core.Config;
-using MaxGroup.Core.Instances;
+using MaxGroup.Core.Model;
 using MaxGroup.Core.Ports;
-using MaxGroup.Core.Remediation;
 using MaxGroup.Kubernetes;
 using MaxGroup.Kubernetes.Auth;
 using MaxGroup.Kubernetes.Budget;

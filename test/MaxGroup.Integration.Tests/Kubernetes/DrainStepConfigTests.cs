@@ -1,7 +1,6 @@
 using System.Text;
-using MaxGroup.Core.Config;
+using MaxGroup.Core.Model;
 using MaxGroup.Core.Ports;
-using MaxGroup.Core.Remediation;
 using MaxGroup.Kubernetes;
 using MaxGroup.Kubernetes.Budget;
 using MaxGroup.Kubernetes.Cluster;

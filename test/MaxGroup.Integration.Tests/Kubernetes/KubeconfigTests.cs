@@ -1,5 +1,5 @@
 using k8s;
-using MaxGroup.Core.Config;
+using MaxGroup.Core.Model;
 using MaxGroup.Kubernetes.Budget;
 using MaxGroup.Kubernetes.Cluster;
 using MaxGroup.Simulators.Kubernetes;

@@ -1,7 +1,7 @@
 using k8s;
 using k8s.Authentication;
 using k8s.Models;
-using MaxGroup.Core.Config;
+using MaxGroup.Core.Model;
 using MaxGroup.Kubernetes.Budget;
 using MaxGroup.Kubernetes.Cluster;
 using MaxGroup.Kubernetes.Drain;

@@ -1,12 +1,10 @@
 using Amazon.DynamoDBv2.Model;
 using MaxGroup.Aws;
 using MaxGroup.Aws.Ledger;
-using MaxGroup.Core.Config;
-using MaxGroup.Core.Dispatch;
-using MaxGroup.Core.Instances;
-using MaxGroup.Core.Ledger;
+using MaxGroup.Core.Model;
 using MaxGroup.Core.Ports;
-using MaxGroup.Core.Remediation;
+using MaxGroup.Core.Runner;
+using MaxGroup.Core.Steps;
 using MaxGroup.Integration.Tests.Aws;
 using MaxGroup.Integration.Tests.Infrastructure;
 using MaxGroup.Simulators.Aws;

@@ -1,7 +1,7 @@
 using MaxGroup.Aws;
 using MaxGroup.Aws.Ledger;
 using MaxGroup.Aws.Rebalance;
-using MaxGroup.Core.Rebalance;
+using MaxGroup.Core.Model;
 using MaxGroup.Integration.Tests.Aws;
 using MaxGroup.Integration.Tests.Infrastructure;
 

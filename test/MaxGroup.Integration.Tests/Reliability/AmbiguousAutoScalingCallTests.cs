@@ -1,5 +1,5 @@
 using MaxGroup.Aws;
-using MaxGroup.Core.Ports;
+using MaxGroup.Core.Model;
 using MaxGroup.Integration.Tests.Aws;
 using MaxGroup.Integration.Tests.Infrastructure;
 

@@ -1,6 +1,6 @@
 using System.Text;
 using MaxGroup.Cli.Local;
-using MaxGroup.Core.Ledger;
+using MaxGroup.Core.Model;
 using MaxGroup.Integration.Tests.Infrastructure;
 using Xunit.Abstractions;
 

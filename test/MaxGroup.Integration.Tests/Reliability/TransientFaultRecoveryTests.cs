@@ -1,6 +1,6 @@
 using System.Net;
 using MaxGroup.Consul;
-using MaxGroup.Core.Remediation;
+using MaxGroup.Core.Model;
 using MaxGroup.Integration.Tests.Consul;
 using MaxGroup.Integration.Tests.Infrastructure;
 using MaxGroup.Integration.Tests.Kubernetes;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using MaxGroup.Core.Events;
+using MaxGroup.Core.Model;
 using MaxGroup.Functions.Composition;
 using MaxGroup.Functions.Runtime;
 

@@ -1,8 +1,7 @@
 using System.Text.Json.Nodes;
 using MaxGroup.Cli.Demo;
 using MaxGroup.Cli.Local;
-using MaxGroup.Core.Ledger;
-using MaxGroup.Core.Remediation;
+using MaxGroup.Core.Model;
 using MaxGroup.Functions.Composition;
 using MaxGroup.Functions.Observability;
 using MaxGroup.Functions.Runtime;

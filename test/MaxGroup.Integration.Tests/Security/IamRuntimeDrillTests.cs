@@ -1,4 +1,4 @@
-using MaxGroup.Core.Remediation;
+using MaxGroup.Core.Model;
 using Xunit.Abstractions;
 
 namespace MaxGroup.Integration.Tests.Security;
@@ -66,7 +66,7 @@ public sealed class IamRuntimeDrillTests(IamMotoFixture moto, ITestOutputHelper 
         Assert.All(launches, launch =>
         {
             string[] instanceSpecs = [.. launch.Form!.Where(p => p.Value == "instance" && p.Key.EndsWith(".ResourceType", StringComparison.Ordinal)).Select(p => p.Key[..^".ResourceType".Length])];
-            Assert.Contains(instanceSpecs, spec => launch.FormValues($@"^{System.Text.RegularExpressions.Regex.Escape(spec)}\.Tag\.\d+\.Key$").Contains(Core.Replace.SuccessorTags.Group));
+            Assert.Contains(instanceSpecs, spec => launch.FormValues($@"^{System.Text.RegularExpressions.Regex.Escape(spec)}\.Tag\.\d+\.Key$").Contains(Core.Model.SuccessorTags.Group));
         });
         Assert.DoesNotContain(run.CallsOf("ReplaceFunction"), c => c.Action == "CreateTags");
         // Volume: tags it writes on existing volumes are spotmax:* only (RecordMoveStateOnVolumes: aws:TagKeys).
@@ -99,7 +99,7 @@ public sealed class IamRuntimeDrillTests(IamMotoFixture moto, ITestOutputHelper 
         Assert.Equal(run.Stack.AccessKeyOf(function), refused.AccessKeyId);
         Assert.Equal([refusedAction], refused.IamActions);
         Assert.NotNull(run.Record);
-        Core.Ledger.StepRecord? record = run.Record.FindStep(step);
+        Core.Model.StepRecord? record = run.Record.FindStep(step);
         Assert.NotNull(record);
         Assert.True(record.Status == StepStatus.Failed, report);
         Assert.True(IsAccessDenied(record.Reason), report);

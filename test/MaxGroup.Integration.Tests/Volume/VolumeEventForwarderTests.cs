@@ -1,10 +1,9 @@
 using MaxGroup.Aws;
 using MaxGroup.Aws.Lambda;
-using MaxGroup.Core.Config;
-using MaxGroup.Core.Dispatch;
 using MaxGroup.Core.Events;
 using MaxGroup.Core.Ledger;
-using MaxGroup.Core.Remediation;
+using MaxGroup.Core.Model;
+using MaxGroup.Core.Ports;
 using MaxGroup.Functions.Dispatch;
 using MaxGroup.Integration.Tests.Aws;
 using Microsoft.Extensions.Logging.Abstractions;

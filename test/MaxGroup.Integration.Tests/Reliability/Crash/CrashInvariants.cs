@@ -5,10 +5,8 @@ using Amazon.EC2.Model;
 using MaxGroup.Aws;
 using MaxGroup.Aws.Ledger;
 using MaxGroup.Cli.Demo;
-using MaxGroup.Core.Ledger;
-using MaxGroup.Core.Ports;
-using MaxGroup.Core.Replace;
-using MaxGroup.Core.Volume;
+using MaxGroup.Core.Model;
+using MaxGroup.Core.Steps.Volume;
 
 namespace MaxGroup.Integration.Tests.Reliability.Crash;
 

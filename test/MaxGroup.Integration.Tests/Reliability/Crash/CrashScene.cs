@@ -1,7 +1,7 @@
 using Amazon.EC2.Model;
 using MaxGroup.Aws;
 using MaxGroup.Cli.Demo;
-using MaxGroup.Core.Ports;
+using MaxGroup.Core.Model;
 
 namespace MaxGroup.Integration.Tests.Reliability.Crash;
 

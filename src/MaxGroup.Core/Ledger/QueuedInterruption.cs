@@ -1,4 +1,0 @@
-namespace MaxGroup.Core.Ledger;
-
-/// <summary>An interruption waiting for an in-flight slot.</summary>
-public sealed record QueuedInterruption(string InstanceId, string GroupName, DateTimeOffset QueuedAt);

@@ -1,0 +1,38 @@
+namespace MaxGroup.Core.Model;
+
+/// <summary>An Auto Scaling group as DescribeAutoScalingGroups reports it (the parts MaxGroup reads).</summary>
+public sealed record AutoScalingGroupInfo
+{
+    public required string Name { get; init; }
+    public string? Arn { get; init; }
+    public int MinSize { get; init; }
+    public int MaxSize { get; init; }
+    public int DesiredCapacity { get; init; }
+    public bool CapacityRebalance { get; init; }
+    /// <summary>Launch template of the group, or of its mixed instances policy.</summary>
+    public AsgLaunchTemplate? LaunchTemplate { get; init; }
+    /// <summary>Instance types allowed by a mixed instances policy's overrides, in order (empty when none).</summary>
+    public IReadOnlyList<string> OverrideInstanceTypes { get; init; } = [];
+    public IReadOnlyList<string> AvailabilityZones { get; init; } = [];
+    /// <summary>Comma-separated subnet ids (VPCZoneIdentifier) split.</summary>
+    public IReadOnlyList<string> SubnetIds { get; init; } = [];
+    public IReadOnlyList<AutoScalingInstanceInfo> Instances { get; init; } = [];
+    public IReadOnlyList<AsgTag> Tags { get; init; } = [];
+}
+
+public sealed record AsgLaunchTemplate(string? LaunchTemplateId, string? LaunchTemplateName, string? Version);
+
+public sealed record AsgTag(string Key, string Value, bool PropagateAtLaunch);
+
+/// <summary>An instance in a group: InService, Pending, Terminating, Detaching...</summary>
+public sealed record AutoScalingInstanceInfo
+{
+    public required string InstanceId { get; init; }
+    public string? GroupName { get; init; }
+    public string? AvailabilityZone { get; init; }
+    public string? LifecycleState { get; init; }
+    public string? HealthStatus { get; init; }
+    public string? InstanceType { get; init; }
+}
+
+public sealed record LifecycleHookInfo(string HookName, string GroupName, string LifecycleTransition, int HeartbeatTimeout, string DefaultResult);

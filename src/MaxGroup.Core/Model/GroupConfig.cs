@@ -1,0 +1,109 @@
+namespace MaxGroup.Core.Model;
+
+/// <summary>
+/// The effective configuration of one Auto Scaling group: every key of the original max_group's
+/// `service_config.json` group entry plus MaxGroup's own, with the original's defaults.
+/// JSON names are the snake_case keys users write; see config/maxgroup-group.schema.json.
+/// </summary>
+public sealed record GroupConfig
+{
+    public string GroupName { get; init; } = "";
+
+    // --- MaxGroup's own switches ---
+    /// <summary>`enabled` (default true); `ignore_tag: true` from the original also switches a group off.</summary>
+    public bool Enabled { get; init; } = true;
+    /// <summary>`ignore_tag` from the original max_group: true stops managing the group.</summary>
+    public bool IgnoreTag { get; init; }
+    /// <summary>`dry_run`: compute, log and record the plan; change nothing.</summary>
+    public bool DryRun { get; init; }
+    /// <summary>`replacement_strategy`: auto | detach | launch. Auto = launch when a volume must follow, else detach.</summary>
+    public ReplacementStrategy ReplacementStrategy { get; init; } = ReplacementStrategy.Auto;
+
+    // --- original max_group keys ---
+    /// <summary>`detaching_delay_seconds` (seed spelling `dettaching_delay_seconds`).</summary>
+    public int DetachingDelaySeconds { get; init; } = 20;
+    public int MaxNumOfTerminatedOneTime { get; init; } = 1;
+    public int PreactionTerminationDelaySeconds { get; init; } = 10;
+    public int PreactionDetachDelaySeconds { get; init; } = 10;
+    public bool IsEnablePreaction { get; init; }
+    /// <summary>
+    /// `preaction_snapshot_interval_minutes`: minutes between this group's preaction evaluations (a group key, or the
+    /// legacy file's global one); 0 = no preaction for the group; null = every scheduled run.
+    /// </summary>
+    public int? PreactionSnapshotIntervalMinutes { get; init; }
+    /// <summary>`preaction_k8s_delay_draining_secs`: during preaction, longest wait for the successor node to be Ready before evicting.</summary>
+    public int PreactionK8sDelayDrainingSecs { get; init; }
+    /// <summary>`persistence_dev`: device of the data volume to move, e.g. /dev/sdf.</summary>
+    public string? PersistenceDev { get; init; }
+    /// <summary>`persistence_attach_as`: device the volume gets on the successor.</summary>
+    public string PersistenceAttachAs { get; init; } = "/dev/xvdz";
+    public CrossAzPolicy PersistenceCrossAz { get; init; } = CrossAzPolicy.Snapshot;
+    public bool K8sNodeDrainOption { get; init; }
+    public int K8sNodeDrainGraceSecond { get; init; } = 120;
+    /// <summary>`k8s_delay_draining_secs`: longest wait for the successor node to be Ready before evicting; 0 = evict at once.</summary>
+    public int K8sDelayDrainingSecs { get; init; }
+    /// <summary>`consul_port`: string or number in the file; null when Consul deregistration is off.</summary>
+    public int? ConsulPort { get; init; }
+    public bool IsEnableOdFallback { get; init; } = true;
+    /// <summary>`alt1`..`altN`: alternative instance types, in order.</summary>
+    public IReadOnlyList<string> AlternativeInstanceTypes { get; init; } = [];
+    public bool IsToHandleRebalanceEvent { get; init; }
+    /// <summary>`is_prefer_multiple_types`: true = alternative Spot types before On-Demand; false = On-Demand before the alternatives.</summary>
+    public bool IsPreferMultipleTypes { get; init; } = true;
+    /// <summary>`is_only_od_rep`: successors are On-Demand only (launched by MaxGroup, so `auto` resolves to launch).</summary>
+    public bool IsOnlyOdRep { get; init; }
+    /// <summary>`sd_delay_detach_secs`: delay before Consul deregistration; falls back to detaching_delay_seconds.</summary>
+    public int? SdDelayDetachSecs { get; init; }
+
+    // --- Kubernetes ---
+    public string? K8sClusterName { get; init; }
+    /// <summary>
+    /// `k8s_config_file_path` of the tag generation: a kubeconfig path on the max_group host. Its presence turns the drain
+    /// on (unless k8s_node_drain_option says false); the path itself is not read (a Lambda has no such file).
+    /// </summary>
+    public string? K8sConfigFilePath { get; init; }
+    public string? K8sEndpoint { get; init; }
+    /// <summary>Base64-encoded PEM, exactly as EKS DescribeCluster reports certificateAuthority.data.</summary>
+    public string? K8sCertificateAuthority { get; init; }
+
+    // --- Consul ---
+    public string ConsulScheme { get; init; } = "http";
+    /// <summary>Template with {private_ip}, {private_dns}, {port}; default "{private_ip}:{port}".</summary>
+    public string ConsulAddress { get; init; } = "{private_ip}:{port}";
+    /// <summary>SSM SecureString parameter name holding the ACL token.</summary>
+    public string? ConsulTokenParameter { get; init; }
+    public string? ConsulServerAddress { get; init; }
+    public string? ConsulDatacenter { get; init; }
+
+    /// <summary>The strategy after resolving `auto`: launch when a volume must follow or only On-Demand may replace, else detach.</summary>
+    public ReplacementStrategy EffectiveStrategy =>
+        ReplacementStrategy != ReplacementStrategy.Auto
+            ? ReplacementStrategy
+            : PersistenceDev is null && !IsOnlyOdRep ? ReplacementStrategy.Detach : ReplacementStrategy.Launch;
+
+    /// <summary>False when switched off by `enabled: false` or the original's `ignore_tag: true`.</summary>
+    public bool IsSwitchedOn => Enabled && !IgnoreTag;
+
+    public bool HasVolumeStep => PersistenceDev is not null;
+    public bool HasDrainStep => K8sNodeDrainOption;
+    public bool HasConsulStep => ConsulPort is not null;
+}
+
+/// <summary>How the replace step gets a successor.</summary>
+public enum ReplacementStrategy
+{
+    Auto,
+    /// <summary>DetachInstances without decrement: the group launches the replacement itself.</summary>
+    Detach,
+    /// <summary>Launch a successor from the launch template in the same AZ, attach it, then detach the doomed instance.</summary>
+    Launch,
+}
+
+/// <summary>`persistence_cross_az`: what to do when the successor is in another AZ than the volume.</summary>
+public enum CrossAzPolicy
+{
+    /// <summary>Snapshot the volume and create a copy in the successor's AZ; the original is kept.</summary>
+    Snapshot,
+    /// <summary>Leave the volume pending for the next instance launched into its AZ.</summary>
+    Wait,
+}

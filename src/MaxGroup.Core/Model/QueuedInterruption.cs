@@ -1,0 +1,4 @@
+namespace MaxGroup.Core.Model;
+
+/// <summary>An interruption waiting for an in-flight slot.</summary>
+public sealed record QueuedInterruption(string InstanceId, string GroupName, DateTimeOffset QueuedAt);

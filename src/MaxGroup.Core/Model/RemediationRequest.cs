@@ -1,0 +1,61 @@
+
+namespace MaxGroup.Core.Model;
+
+/// <summary>
+/// The payload the dispatcher sends each remediation function (asynchronously through Lambda, or in-process
+/// with `--inline`): everything the step needs, so it starts without looking anything up again.
+/// </summary>
+public sealed record RemediationRequest
+{
+    /// <summary>One of <see cref="StepNames.Remediations"/>.</summary>
+    public required string Step { get; init; }
+    /// <summary>The EventBridge id of the warning (or other event) that started this interruption.</summary>
+    public required string EventId { get; init; }
+    /// <summary>terminate, stop or hibernate: what AWS will do to the instance.</summary>
+    public string InstanceAction { get; init; } = "terminate";
+    public required DateTimeOffset WarningTime { get; init; }
+    /// <summary>Warning time + 120 s. Steps finish before it or skip and say so.</summary>
+    public required DateTimeOffset ReclaimAt { get; init; }
+    public required InstanceFacts Instance { get; init; }
+    public required GroupConfig Config { get; init; }
+    public bool DryRun { get; init; }
+    /// <summary>Why the step was started: "warning", "state-change", "launch", "sweep", "rebalance".</summary>
+    public string Trigger { get; init; } = "warning";
+    /// <summary>
+    /// The successor, when already known (volume step on later triggers). For the replace step with
+    /// <see cref="SuccessorSearched"/>: what the dispatcher's search for a pre-launched successor found (null = none).
+    /// </summary>
+    public string? SuccessorInstanceId { get; init; }
+
+    /// <summary>
+    /// The dispatcher's begin marked this step Running at this time in the same write that created the interruption:
+    /// the runner does not start it again, and the step knows no earlier run of it exists.
+    /// </summary>
+    public DateTimeOffset? StepClaimedAt { get; init; }
+
+    /// <summary>
+    /// With <see cref="StepClaimedAt"/>, when the step runs in another function (Lambda): the token the begin stored as
+    /// the step's pending claim. The runner consumes it with one conditional write; only the delivery that consumes it
+    /// runs as the first run, a second delivery of the same invocation does not.
+    /// </summary>
+    public string? StepClaim { get; init; }
+
+    /// <summary>The dispatcher searched for a successor tagged spotmax:replaces=<c>Instance.InstanceId</c>; the result is <see cref="SuccessorInstanceId"/>.</summary>
+    public bool SuccessorSearched { get; init; }
+
+    /// <summary>The group as the dispatcher described it a moment ago (replace step only), so the step need not describe it again.</summary>
+    public AutoScalingGroupInfo? Group { get; init; }
+
+    /// <summary>
+    /// A restart of a hand-over already begun (a redelivered warning, a state change, the sweep): the step may be held by
+    /// a run that is alive or one that died. The runner waits out the holder's lease once and takes the step over only
+    /// if it was not renewed; the step itself must not assume it is the first run.
+    /// </summary>
+    public bool Resume { get; init; }
+
+    /// <summary>
+    /// The data volume the dispatcher kept (DeleteOnTermination off) before the begin, from the ledger: the volume step
+    /// finds it by this id even when the instance is gone and no longer lists it.
+    /// </summary>
+    public string? DataVolumeId { get; init; }
+}

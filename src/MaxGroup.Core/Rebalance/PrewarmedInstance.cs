@@ -1,4 +1,0 @@
-namespace MaxGroup.Core.Rebalance;
-
-/// <summary>A pre-warmed successor as EC2 reports it (pending or running), read from its tags.</summary>
-public sealed record PrewarmedInstance(string InstanceId, string ReplacesInstanceId, string? GroupName, DateTimeOffset KeepUntil);

@@ -1,0 +1,288 @@
+using System.Globalization;
+using MaxGroup.Core.Model;
+using MaxGroup.Core.Ports;
+using MaxGroup.Core.Steps.Capacity;
+using Microsoft.Extensions.Logging;
+
+namespace MaxGroup.Core.Steps.Prewarm;
+
+/// <summary>
+/// Pre-warm only: on a rebalance recommendation for an instance of a group with is_to_handle_rebalance_event, launch
+/// its successor early, by the replace step's launch path (same subnet, the group's launch template, the same
+/// capacity fallbacks), tagged spotmax:replaces so a later warning's replace step adopts it instead of launching.
+/// The successor stays OUTSIDE the group until then: no attach, no detach, no drain, no Consul, no capacity change.
+/// The sweep terminates successors no warning claimed.
+/// </summary>
+public sealed class RebalancePrewarmer : IRebalanceHandler
+{
+    private const string StepName = "prewarm";
+
+    private readonly IInstanceInventory _inventory;
+    private readonly IGroupConfigSource _configs;
+    private readonly IAutoScalingApi _autoScaling;
+    private readonly ISuccessorLauncher _launcher;
+    private readonly IPrewarmLedger _prewarms;
+    private readonly IPrewarmFleet _fleet;
+    private readonly ILedger _ledger;
+    private readonly RebalanceOptions _options;
+    private readonly TimeProvider _clock;
+    private readonly IMetrics _metrics;
+    private readonly ILogger _logger;
+
+    public RebalancePrewarmer(
+        IInstanceInventory inventory,
+        IGroupConfigSource configs,
+        IAutoScalingApi autoScaling,
+        ISuccessorLauncher launcher,
+        IPrewarmLedger prewarms,
+        IPrewarmFleet fleet,
+        ILedger ledger,
+        RebalanceOptions options,
+        TimeProvider clock,
+        IMetrics metrics,
+        ILogger logger)
+    {
+        _inventory = inventory;
+        _configs = configs;
+        _autoScaling = autoScaling;
+        _launcher = launcher;
+        _prewarms = prewarms;
+        _fleet = fleet;
+        _ledger = ledger;
+        _options = options;
+        _clock = clock;
+        _metrics = metrics;
+        _logger = logger;
+    }
+
+    /// <summary>
+    /// Claims the pre-warm in the ledger and launches the successor without waiting for it to run: a recommendation has
+    /// no two-minute deadline, but the work must fit the dispatcher's timeout, which the token carries.
+    /// </summary>
+    public async Task<DispatchResult> OnRebalanceAsync(MaxGroupEvent.RebalanceRecommendation rebalance, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(rebalance);
+        string instanceId = rebalance.Event.Detail.InstanceId;
+        _metrics.Record("RebalanceRecommendations", 1, MetricUnit.Count);
+
+        // A replayed recommendation must cost no EC2 call: the ledger answers first.
+        DateTimeOffset now = _clock.GetUtcNow();
+        PrewarmRecord? known = await _prewarms.GetAsync(instanceId, now, cancellationToken);
+        if (known is not null && !PrewarmRules.CanTakeOver(known, now, _options.StaleClaim))
+        {
+            return Duplicate(rebalance, known);
+        }
+
+        if (await _ledger.GetAsync(instanceId, cancellationToken) is { } interruption)
+        {
+            return DispatchResult.NoOp(
+                rebalance, "an interruption warning for this instance came first: the replace step handles it", instanceId, interruption.GroupName);
+        }
+
+        InstanceFacts? facts = await _inventory.DescribeInstanceAsync(instanceId, cancellationToken);
+        if (PrewarmRules.InstanceProblem(facts) is { } instanceProblem)
+        {
+            return DispatchResult.NoOp(rebalance, instanceProblem, instanceId, facts?.GroupName);
+        }
+
+        string groupName = facts!.GroupName!;
+        GroupConfigLookup lookup = await _configs.GetAsync(groupName, cancellationToken);
+        if (PrewarmRules.ConfigProblem(lookup) is { } configProblem)
+        {
+            return DispatchResult.NoOp(rebalance, configProblem, instanceId, groupName);
+        }
+
+        GroupConfig config = lookup.Config!;
+        AutoScalingGroupInfo? group = (await _autoScaling.DescribeAutoScalingGroupsAsync([groupName], cancellationToken))
+            .FirstOrDefault(g => g.Name == groupName);
+        if (group is null)
+        {
+            return DispatchResult.NoOp(rebalance, $"Auto Scaling group {groupName} not found", instanceId, groupName);
+        }
+
+        LaunchTemplateRef? template = ReplacementPlanner.Template(group, facts);
+        if (template is null)
+        {
+            return DispatchResult.NoOp(rebalance, $"group {groupName} has no launch template to launch a successor from", instanceId, groupName);
+        }
+
+        IReadOnlyList<LaunchCandidate> candidates = ReplacementPlanner.Candidates(facts, group, config);
+        if (_options.ForceDryRun || config.DryRun)
+        {
+            string plan = $"dry run: would pre-warm a successor ({string.Join(", ", candidates)}) in {facts.SubnetId ?? facts.AvailabilityZone}"
+                + $" tagged {SuccessorTags.Replaces}={instanceId}, kept outside the group for {(int)_options.KeepFor.TotalMinutes} min; no drain, no detach";
+            return DispatchResult.NoOp(rebalance, plan, instanceId, groupName) with { DryRun = true };
+        }
+
+        var claim = new PrewarmRecord
+        {
+            InstanceId = instanceId,
+            GroupName = groupName,
+            EventId = rebalance.Id,
+            ClaimedAt = now,
+            KeepUntil = now + _options.KeepFor,
+            ExpiresAt = now + _options.KeepFor + _options.RecordLifetime,
+        };
+        if (await _prewarms.TryClaimAsync(claim, now, _options.StaleClaim, cancellationToken) is { } blocking)
+        {
+            return Duplicate(rebalance, blocking);
+        }
+
+        try
+        {
+            return await LaunchAsync(rebalance, claim, facts, group, template, candidates, cancellationToken);
+        }
+        catch (Exception)
+        {
+            // Give the claim up so the retried delivery tries again; a successor launched before the failure is found by its tag.
+            await _prewarms.ReleaseClaimAsync(instanceId, CancellationToken.None);
+            throw;
+        }
+    }
+
+    public async Task<IReadOnlyList<string>> SweepAsync(CancellationToken cancellationToken)
+    {
+        IReadOnlyList<PrewarmedInstance> successors = await _fleet.ListAsync(cancellationToken);
+        var released = new List<string>();
+        var groups = new Dictionary<string, AutoScalingGroupInfo?>(StringComparer.Ordinal);
+        foreach (PrewarmedInstance successor in successors)
+        {
+            try
+            {
+                if (await JudgeAndReleaseAsync(successor, groups, cancellationToken))
+                {
+                    released.Add(successor.InstanceId);
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // One successor must not keep the others from being looked at; the next sweep retries it.
+                _logger.LogWarning(ex, "Could not judge pre-warmed successor {SuccessorId}", successor.InstanceId);
+            }
+        }
+
+        return released;
+    }
+
+    private async Task<DispatchResult> LaunchAsync(
+        MaxGroupEvent.RebalanceRecommendation rebalance,
+        PrewarmRecord claim,
+        InstanceFacts facts,
+        AutoScalingGroupInfo group,
+        LaunchTemplateRef template,
+        IReadOnlyList<LaunchCandidate> candidates,
+        CancellationToken cancellationToken)
+    {
+        string instanceId = claim.InstanceId;
+        var result = new DispatchResult
+        {
+            Status = DispatchStatus.Started,
+            Reason = "",
+            EventId = rebalance.Id,
+            DetailType = rebalance.DetailType,
+            InstanceId = instanceId,
+            GroupName = group.Name,
+            Steps = [StepName],
+        };
+
+        // An earlier invocation that died after RunInstances left its successor tagged: adopt it rather than launch again.
+        if (await _launcher.FindSuccessorAsync(instanceId, cancellationToken) is { } earlier)
+        {
+            await _prewarms.SetSuccessorAsync(instanceId, earlier, cancellationToken);
+            return result with { Reason = $"successor {earlier} was already launched for {instanceId}: recorded as pre-warmed" };
+        }
+
+        var tags = new Dictionary<string, string>(ReplacementPlanner.Tags(group, instanceId), StringComparer.Ordinal)
+        {
+            [PrewarmTags.KeepUntil] = claim.KeepUntil.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
+        };
+        var attempts = new List<string>();
+        for (int index = 0; index < candidates.Count; index++)
+        {
+            LaunchCandidate candidate = candidates[index];
+            var spec = new SuccessorLaunchSpec
+            {
+                LaunchTemplate = template,
+                Candidate = candidate,
+                SubnetId = facts.SubnetId,
+                AvailabilityZone = facts.AvailabilityZone,
+                Tags = tags,
+                // Unlike the replace step's token, this one carries the claim time: a later pre-warm of the same instance
+                // (after a release) must get a new instance, not RunInstances' idempotent answer for the terminated one.
+                ClientToken = string.Create(CultureInfo.InvariantCulture, $"maxgroup-prewarm-{instanceId}-{claim.ClaimedAt.ToUnixTimeSeconds()}-{index}"),
+            };
+            try
+            {
+                string successor = await _launcher.LaunchAsync(spec, cancellationToken);
+                await _prewarms.SetSuccessorAsync(instanceId, successor, cancellationToken);
+                _metrics.Record("PrewarmsStarted", 1, MetricUnit.Count, new Dictionary<string, string>
+                {
+                    ["InstanceType"] = candidate.InstanceType,
+                    ["Market"] = candidate.MarketText,
+                });
+                _logger.LogInformation(
+                    "Pre-warmed successor {SuccessorId} ({Candidate}) for at-risk {InstanceId} in {GroupName}; kept until {KeepUntil:O}",
+                    successor, candidate.ToString(), instanceId, group.Name, claim.KeepUntil);
+                return result with { Reason = $"pre-warmed successor {successor} ({candidate}) for {instanceId}; no drain, no detach" };
+            }
+            catch (RemoteApiException ex) when (CapacityErrors.IsCapacityError(ex.ErrorCode))
+            {
+                _logger.LogWarning("No capacity for {Candidate}: {ErrorCode}; trying the next candidate", candidate.ToString(), ex.ErrorCode);
+                attempts.Add($"{candidate}: {ex.ErrorCode}");
+            }
+        }
+
+        await _prewarms.ReleaseClaimAsync(instanceId, cancellationToken);
+        string tried = attempts.Count == 0 ? "no candidate instance type" : string.Join("; ", attempts);
+        return DispatchResult.NoOp(rebalance, $"no capacity for a pre-warmed successor: {tried}", instanceId, group.Name);
+    }
+
+    private async Task<bool> JudgeAndReleaseAsync(PrewarmedInstance successor, Dictionary<string, AutoScalingGroupInfo?> groups, CancellationToken cancellationToken)
+    {
+        bool isMember = false;
+        if (successor.GroupName is { Length: > 0 } groupName)
+        {
+            if (!groups.TryGetValue(groupName, out AutoScalingGroupInfo? group))
+            {
+                group = (await _autoScaling.DescribeAutoScalingGroupsAsync([groupName], cancellationToken)).FirstOrDefault(g => g.Name == groupName);
+                groups[groupName] = group;
+            }
+
+            isMember = group?.Instances.Any(i => i.InstanceId == successor.InstanceId) == true;
+        }
+
+        InterruptionRecord? interruption = await _ledger.GetAsync(successor.ReplacesInstanceId, cancellationToken);
+        InstanceFacts? atRisk = interruption is null ? await _inventory.DescribeInstanceAsync(successor.ReplacesInstanceId, cancellationToken) : null;
+        (bool release, string reason) = PrewarmRules.Judge(successor, isMember, atRisk, interruption, _clock.GetUtcNow());
+        if (!release)
+        {
+            return false;
+        }
+
+        if (_options.ForceDryRun)
+        {
+            _logger.LogInformation("Dry run: would release pre-warmed successor {SuccessorId} of {InstanceId}: {Reason}", successor.InstanceId, successor.ReplacesInstanceId, reason);
+            return false;
+        }
+
+        await _fleet.TerminateAsync(successor.InstanceId, cancellationToken);
+        await _prewarms.SetStatusAsync(successor.ReplacesInstanceId, PrewarmStatus.Released, reason, cancellationToken);
+        _metrics.Record("PrewarmsReleased", 1, MetricUnit.Count);
+        _logger.LogInformation("Released pre-warmed successor {SuccessorId} of {InstanceId}: {Reason}", successor.InstanceId, successor.ReplacesInstanceId, reason);
+        return true;
+    }
+
+    private DispatchResult Duplicate(MaxGroupEvent.RebalanceRecommendation rebalance, PrewarmRecord record)
+    {
+        _metrics.Record("DuplicateDeliveries", 1, MetricUnit.Count);
+        return new DispatchResult
+        {
+            Status = DispatchStatus.Duplicate,
+            Reason = $"already pre-warmed (status {record.Status.ToString().ToLowerInvariant()}, successor {record.SuccessorInstanceId ?? "pending"}, first event {record.EventId})",
+            EventId = rebalance.Id,
+            DetailType = rebalance.DetailType,
+            InstanceId = record.InstanceId,
+            GroupName = record.GroupName,
+        };
+    }
+}

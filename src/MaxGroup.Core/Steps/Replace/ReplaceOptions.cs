@@ -1,0 +1,13 @@
+namespace MaxGroup.Core.Steps.Replace;
+
+/// <summary>Timing of the replace step; the defaults suit the two-minute notice.</summary>
+public sealed record ReplaceOptions
+{
+    /// <summary>Time kept free before reclaim so the detach call lands while the instance still exists.</summary>
+    public TimeSpan SafetyMargin { get; init; } = TimeSpan.FromSeconds(10);
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(2);
+    /// <summary>How long the detach strategy watches the group for the successor it launches.</summary>
+    public TimeSpan SuccessorWaitLimit { get; init; } = TimeSpan.FromSeconds(60);
+    public TimeSpan FirstBackoff { get; init; } = TimeSpan.FromMilliseconds(500);
+    public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(5);
+}

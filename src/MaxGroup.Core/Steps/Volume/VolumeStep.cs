@@ -1,0 +1,110 @@
+using MaxGroup.Core.Model;
+using MaxGroup.Core.Ports;
+using Microsoft.Extensions.Logging;
+
+namespace MaxGroup.Core.Steps.Volume;
+
+/// <summary>
+/// The "volume" remediation step: moves the persistent data volume to the successor. On the warning it keeps the
+/// volume and records the move; the other triggers resume it through <see cref="VolumeMover"/>.
+/// </summary>
+public sealed class VolumeStep : IRemediationStep
+{
+    private readonly VolumeMover _mover;
+    private readonly ILogger _logger;
+
+    public VolumeStep(VolumeMover mover, ILogger logger)
+    {
+        _mover = mover;
+        _logger = logger;
+    }
+
+    public string Name => StepNames.Volume;
+
+    /// <summary>A volume moves only once its instance is gone: a resumed step keeps going past the reclaim time.</summary>
+    public bool EndsAtReclaim(RemediationRequest request) => false;
+
+    /// <summary>
+    /// By <see cref="RemediationRequest.Trigger"/>: "warning" (and "rebalance") prepares the move; "state-change" resumes
+    /// the moves of <c>Instance</c> (the source or target that changed state); "launch" offers the launched <c>Instance</c>
+    /// to pending volumes of its group; "sweep" resumes every open move.
+    /// </summary>
+    public async Task<StepOutcome> RunAsync(RemediationRequest request, CancellationToken cancellationToken)
+    {
+        if (!request.Config.HasVolumeStep && request.Trigger is "warning" or "rebalance" or "dequeued")
+        {
+            return StepOutcome.NoOp("persistence_dev is not set for this group");
+        }
+
+        try
+        {
+            switch (request.Trigger)
+            {
+                case "warning":
+                case "rebalance":
+                // An interruption queued behind the in-flight caps starts like a warning: its volume must be kept too.
+                case "dequeued":
+                    return await _mover.PrepareAsync(request, cancellationToken);
+                case "launch":
+                    return Summarize(await _mover.OnInstanceLaunchedAsync(request.Config.GroupName, request.Instance.InstanceId, cancellationToken), "no pending volume in this group and zone");
+                case "sweep":
+                    VolumeSweepReport report = await _mover.SweepAsync(cancellationToken);
+                    return Summarize(report.Results, "no open volume moves");
+                default:
+                    if (request.SuccessorInstanceId is not null)
+                    {
+                        return Summarize(await _mover.OnSuccessorRecordedAsync(request.Instance.InstanceId, request.SuccessorInstanceId, cancellationToken), "no open volume move for this instance");
+                    }
+
+                    return Summarize(await _mover.OnInstanceStateChangeAsync(request.Instance.InstanceId, request.Instance.State, cancellationToken), "no open volume move for this instance");
+            }
+        }
+        catch (RemoteApiException ex)
+        {
+            // The volume is untouched or its move stays open on its tags; the ledger gets the reason.
+            _logger.LogError(ex, "Volume step failed for {InstanceId}", request.Instance.InstanceId);
+            return StepOutcome.Failed($"{ex.Service} {ex.ErrorCode}: {ex.Message}");
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return StepOutcome.Waiting("out of time in this invocation; the next trigger or the sweep resumes the move");
+        }
+    }
+
+    /// <summary>One outcome for the ledger from the per-volume results: the worst status wins.</summary>
+    public static StepOutcome Summarize(IReadOnlyList<VolumeMoveResult> results, string noneReason)
+    {
+        if (results.Count == 0)
+        {
+            return StepOutcome.NoOp(noneReason);
+        }
+
+        var details = new Dictionary<string, string>();
+        foreach (VolumeMoveResult result in results)
+        {
+            details[result.VolumeId] = $"{result.Outcome.Status}: {result.Outcome.Reason}";
+            if (result.Outcome.Details.TryGetValue("successor", out string? successor))
+            {
+                details[result.VolumeId + ".successor"] = successor;
+            }
+        }
+
+        StepStatus worst = results.Select(r => r.Outcome.Status).Max(s => Rank(s)) switch
+        {
+            3 => StepStatus.Failed,
+            2 => StepStatus.Waiting,
+            1 => StepStatus.Done,
+            _ => StepStatus.NoOp,
+        };
+        string reason = string.Join("; ", results.Select(r => $"{r.VolumeId}: {r.Outcome.Reason}"));
+        return new StepOutcome { Status = worst, Reason = reason, Details = details };
+    }
+
+    private static int Rank(StepStatus status) => status switch
+    {
+        StepStatus.Failed => 3,
+        StepStatus.Waiting or StepStatus.Skipped or StepStatus.Pending or StepStatus.Running => 2,
+        StepStatus.Done => 1,
+        _ => 0,
+    };
+}
