@@ -361,6 +361,50 @@ public sealed class VolumeMoverTests
     }
 
     [Fact]
+    public async Task Attach_DeviceTakenBetweenCheckAndAttach_FailsWithEc2ReasonAndReopens()
+    {
+        (_, FakeVolume data) = Doomed();
+        _ec2.AddInstance("i-new", ZoneA, launched: Warning.AddSeconds(30));
+        VolumeMover mover = Mover();
+        await mover.PrepareAsync(Request(successor: "i-new"), CancellationToken.None);
+        _ec2.Terminate("i-doomed");
+        string? squatter = null;
+        _ec2.BeforeAttach = (_, _) =>
+        {
+            _ec2.BeforeAttach = null;
+            squatter = _ec2.AddVolume(ZoneA, "i-new", "/dev/xvdz").Id;
+        };
+
+        VolumeMoveResult result = Assert.Single(await mover.OnInstanceStateChangeAsync("i-doomed", "terminated", CancellationToken.None));
+
+        Assert.Equal(StepStatus.Failed, result.Outcome.Status);
+        Assert.StartsWith($"AttachVolume of {data.Id} to i-new as /dev/xvdz failed: InvalidParameterValue: ", result.Outcome.Reason, StringComparison.Ordinal);
+        Assert.Null(data.AttachedTo);
+        Assert.Equal("i-new", _ec2.Volumes[squatter!].AttachedTo);
+        Assert.Equal(VolumeTags.Statuses.Pending, data.Tags[VolumeTags.Status]);
+        Assert.Equal("", data.Tags[VolumeTags.TargetInstance]);
+    }
+
+    [Fact]
+    public async Task RecordedSuccessor_RejectionMessageSaysAlreadyInUse_StillWaitsUnlessTheDeviceIsTaken()
+    {
+        // The decision is the rejection's kind: a group whose name happens to read "already in use" is no taken device.
+        (_, FakeVolume data) = Doomed();
+        _ec2.AddInstance("i-elsewhere", ZoneA, group: "other", launched: Warning.AddSeconds(30));
+        VolumeMover mover = Mover();
+        RemediationRequest request = Request(successor: "i-elsewhere");
+        await mover.PrepareAsync(request with { Config = request.Config with { GroupName = "batch-already in use" } }, CancellationToken.None);
+        _ec2.Terminate("i-doomed");
+
+        VolumeMoveResult result = Assert.Single(await mover.OnInstanceStateChangeAsync("i-doomed", "terminated", CancellationToken.None));
+
+        Assert.Equal(StepStatus.Waiting, result.Outcome.Status);
+        Assert.Equal("no successor yet: i-elsewhere is not in group batch-already in use", result.Outcome.Reason);
+        Assert.Null(data.AttachedTo);
+        Assert.Equal(VolumeTags.Statuses.Pending, data.Tags[VolumeTags.Status]);
+    }
+
+    [Fact]
     public async Task AutoScaling_OnlyInServiceMembersAreCandidates()
     {
         (_, FakeVolume data) = Doomed();
