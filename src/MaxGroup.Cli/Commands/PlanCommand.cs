@@ -10,6 +10,7 @@ using MaxGroup.Core.Dispatch;
 using MaxGroup.Core.Events;
 using MaxGroup.Core.Model;
 using MaxGroup.Core.Ports;
+using MaxGroup.Core.Routing;
 using MaxGroup.Core.Steps.Capacity;
 using MaxGroup.Core.Steps.Volume;
 using MaxGroup.Functions.Composition;
@@ -155,7 +156,7 @@ public static class PlanCommand
                 await plan.LineAsync("deadline", $"reclaim time {Format(deadline.ReclaimAt)} has passed: every step would skip").ConfigureAwait(false);
             }
 
-            IReadOnlyList<string> steps = Dispatcher.PlanSteps(config);
+            IReadOnlyList<string> steps = StepPlan.For(config);
             await plan.LineAsync("steps", string.Join(", ", steps) + " (started in parallel by the dispatcher)").ConfigureAwait(false);
 
             AutoScalingGroupInfo? group = (await autoScaling.DescribeAutoScalingGroupsAsync([facts.GroupName], cancellationToken).ConfigureAwait(false))

@@ -72,8 +72,8 @@ public sealed class HandoverResumer
 
         _logger.LogWarning("Resuming {Steps} of the hand-over of {InstanceId} ({Why})", string.Join(", ", steps), record.InstanceId, why);
         _metrics.Record("HandoversResumed", 1, MetricUnit.Count);
-        // A resumed step starts as on the warning ("warning" makes the volume step prepare the move), marked as a resume.
-        await _starter.StartAsync(record, steps, facts, lookup.Config, "warning", cancellationToken, resume: true);
+        // A resumed step starts as on the warning (the volume step prepares the move), marked as a resume.
+        await _starter.StartAsync(record, steps, facts, lookup.Config, HandoverTrigger.SpotWarning, cancellationToken, resume: true);
         return steps;
     }
 

@@ -1,3 +1,4 @@
+using MaxGroup.Core.Ledger;
 using MaxGroup.Core.Model;
 using MaxGroup.Core.Ports;
 using Microsoft.Extensions.Logging;
@@ -34,7 +35,7 @@ public sealed class StepStarter
         IEnumerable<string> steps,
         InstanceFacts facts,
         GroupConfig config,
-        string trigger,
+        HandoverTrigger trigger,
         CancellationToken cancellationToken,
         PreparedStart? prepared = null,
         bool resume = false)
@@ -102,13 +103,8 @@ public sealed class StepStarter
         await CompleteIfFinishedAsync(updated, cancellationToken);
     }
 
-    private async Task CompleteIfFinishedAsync(InterruptionRecord? record, CancellationToken cancellationToken)
-    {
-        if (record is { Status: InterruptionStatus.Active } && record.Steps.All(s => !s.IsOutstanding))
-        {
-            await _ledger.TryCompleteInterruptionAsync(record.InstanceId, _clock.GetUtcNow(), cancellationToken);
-        }
-    }
+    private Task CompleteIfFinishedAsync(InterruptionRecord? record, CancellationToken cancellationToken) =>
+        _ledger.CompleteIfAllStepsEndedAsync(record, _clock.GetUtcNow(), cancellationToken);
 }
 
 /// <summary>What the dispatcher learnt before the begin, handed to the claimed step's first run so it need not learn it again.</summary>

@@ -22,14 +22,16 @@ public sealed record DispatchResult
     public static DispatchResult NoOp(MaxGroupEvent source, string reason, string? instanceId = null, string? groupName = null)
     {
         ArgumentNullException.ThrowIfNull(source);
-        return new DispatchResult
-        {
-            Status = DispatchStatus.NoOp,
-            Reason = reason,
-            EventId = source.Id,
-            DetailType = source.DetailType,
-            InstanceId = instanceId,
-            GroupName = groupName,
-        };
+        return NoOp(source.Id, source.DetailType, reason, instanceId, groupName);
     }
+
+    public static DispatchResult NoOp(string eventId, string detailType, string reason, string? instanceId = null, string? groupName = null) => new()
+    {
+        Status = DispatchStatus.NoOp,
+        Reason = reason,
+        EventId = eventId,
+        DetailType = detailType,
+        InstanceId = instanceId,
+        GroupName = groupName,
+    };
 }

@@ -16,11 +16,14 @@ public sealed record RemediationRequest
     public required DateTimeOffset WarningTime { get; init; }
     /// <summary>Warning time + 120 s. Steps finish before it or skip and say so.</summary>
     public required DateTimeOffset ReclaimAt { get; init; }
+
+    /// <summary>The hand-over's deadline, as the dispatcher derived it from the trigger's deadline source (not sent: derived from the two above).</summary>
+    public ReclaimDeadline Deadline => new(WarningTime, ReclaimAt);
     public required InstanceFacts Instance { get; init; }
     public required GroupConfig Config { get; init; }
     public bool DryRun { get; init; }
-    /// <summary>Why the step was started: "warning", "state-change", "launch", "sweep", "rebalance".</summary>
-    public string Trigger { get; init; } = "warning";
+    /// <summary>Why the step was started (on the wire: "warning", "dequeued", "preaction"...).</summary>
+    public HandoverTrigger Trigger { get; init; } = HandoverTrigger.SpotWarning;
     /// <summary>
     /// The successor, when already known (volume step on later triggers). For the replace step with
     /// <see cref="SuccessorSearched"/>: what the dispatcher's search for a pre-launched successor found (null = none).

@@ -488,7 +488,7 @@ public sealed class PreactionExecutor
         ReclaimAt = end,
         Instance = old,
         Config = config,
-        Trigger = "preaction",
+        Trigger = HandoverTrigger.Preaction,
         SuccessorInstanceId = successor,
     };
 

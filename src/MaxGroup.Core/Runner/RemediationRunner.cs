@@ -59,7 +59,7 @@ public sealed class RemediationRunner
         ArgumentNullException.ThrowIfNull(step);
         ArgumentNullException.ThrowIfNull(request);
         string instanceId = request.Instance.InstanceId;
-        var deadline = new ReclaimDeadline(request.WarningTime, request.ReclaimAt);
+        ReclaimDeadline deadline = request.Deadline;
         (StepStart start, StepHold? hold, request) = await StartAsync(step, request, deadline, cancellationToken);
         switch (start)
         {
@@ -128,9 +128,7 @@ public sealed class RemediationRunner
         }
 
         _logger.LogInformation("Step {Step} for {InstanceId} ended {Status}: {Reason}", step.Name, instanceId, outcome.Status, outcome.Reason);
-        if (record is { Status: InterruptionStatus.Active } && record.Steps.All(s => !s.IsOutstanding)
-            && await _ledger.TryCompleteInterruptionAsync(instanceId, _clock.GetUtcNow(), CancellationToken.None)
-            && _resumer is not null)
+        if (await _ledger.CompleteIfAllStepsEndedAsync(record, _clock.GetUtcNow(), CancellationToken.None) && _resumer is not null)
         {
             try
             {

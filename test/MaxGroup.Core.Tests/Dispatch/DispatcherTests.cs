@@ -87,7 +87,7 @@ public sealed class DispatcherTests
         Assert.Equal(3, _invoker.Started.Count);
         Assert.True(resumed.Resume);
         Assert.Equal("replace", resumed.Step);
-        Assert.Equal("warning", resumed.Trigger);
+        Assert.Equal(HandoverTrigger.SpotWarning, resumed.Trigger);
         Assert.Null(resumed.StepClaimedAt);
         Assert.Null(resumed.StepClaim);
         Assert.All(_invoker.Started.Take(2), r => Assert.False(r.Resume));
@@ -187,7 +187,7 @@ public sealed class DispatcherTests
         Assert.Equal(InterruptionStatus.Done, (await _ledger.GetAsync("i-00000000000000001", CancellationToken.None))!.Status);
         Assert.Equal(InterruptionStatus.Active, (await _ledger.GetAsync("i-00000000000000002", CancellationToken.None))!.Status);
         Assert.Equal(["i-00000000000000001", "i-00000000000000002"], _invoker.Started.Select(r => r.Instance.InstanceId));
-        Assert.Equal("dequeued", _invoker.Started.Last().Trigger);
+        Assert.Equal(HandoverTrigger.Dequeued, _invoker.Started.Last().Trigger);
         Assert.Empty(await _ledger.ListQueuedAsync(CancellationToken.None));
     }
 
@@ -211,7 +211,7 @@ public sealed class DispatcherTests
         Assert.Equal(["i-00000000000000002"], result.Dequeued);
         // The dequeued interruption starts once, as a first run.
         Assert.Single(_invoker.Started, r => r.Instance.InstanceId == "i-00000000000000002" && !r.Resume);
-        Assert.Equal("dequeued", _invoker.Started.Single(r => r.Instance.InstanceId == "i-00000000000000002").Trigger);
+        Assert.Equal(HandoverTrigger.Dequeued, _invoker.Started.Single(r => r.Instance.InstanceId == "i-00000000000000002").Trigger);
         // The first one's step never reported back: the same sweep resumes it (its run is taken for dead).
         Assert.Equal(2, _invoker.Started.Count(r => r.Instance.InstanceId == "i-00000000000000001"));
         Assert.True(_invoker.Started.Last(r => r.Instance.InstanceId == "i-00000000000000001").Resume);

@@ -30,7 +30,7 @@ public sealed class RemediationJsonTests
                 DetachingDelaySeconds = 45,
             },
             DryRun = true,
-            Trigger = "dequeued",
+            Trigger = HandoverTrigger.Dequeued,
             SuccessorInstanceId = "i-0fedcba9876543210",
         };
 
@@ -49,6 +49,34 @@ public sealed class RemediationJsonTests
         Assert.True(back.DryRun);
     }
 
+    [Theory]
+    [InlineData(HandoverTrigger.SpotWarning, "warning")]
+    [InlineData(HandoverTrigger.Rebalance, "rebalance")]
+    [InlineData(HandoverTrigger.Dequeued, "dequeued")]
+    [InlineData(HandoverTrigger.StateChange, "state-change")]
+    [InlineData(HandoverTrigger.Launch, "launch")]
+    [InlineData(HandoverTrigger.Sweep, "sweep")]
+    [InlineData(HandoverTrigger.Preaction, "preaction")]
+    public void RemediationRequest_Trigger_TravelsUnderTheStringItAlwaysHad(HandoverTrigger trigger, string wire)
+    {
+        RemediationRequest request = Minimal() with { Trigger = trigger };
+
+        string json = JsonSerializer.Serialize(request, RemediationJsonContext.Default.RemediationRequest);
+
+        Assert.Contains($"\"trigger\":\"{wire}\"", json, StringComparison.Ordinal);
+        Assert.Equal(wire, trigger.WireName());
+        Assert.Equal(trigger, JsonSerializer.Deserialize(json, RemediationJsonContext.Default.RemediationRequest)!.Trigger);
+    }
+
+    [Fact]
+    public void RemediationRequest_UnknownTrigger_IsRejected()
+    {
+        string json = JsonSerializer.Serialize(Minimal(), RemediationJsonContext.Default.RemediationRequest)
+            .Replace("\"trigger\":\"warning\"", "\"trigger\":\"lifecycle-hook\"", StringComparison.Ordinal);
+
+        Assert.Throws<JsonException>(() => JsonSerializer.Deserialize(json, RemediationJsonContext.Default.RemediationRequest));
+    }
+
     [Fact]
     public void RemediationRequest_MissingInstance_IsRejected()
     {
@@ -56,4 +84,14 @@ public sealed class RemediationJsonTests
             """{"step":"replace","eventId":"e","warningTime":"2026-11-24T08:14:21Z","reclaimAt":"2026-11-24T08:16:21Z","config":{}}""",
             RemediationJsonContext.Default.RemediationRequest));
     }
+
+    private static RemediationRequest Minimal() => new()
+    {
+        Step = "volume",
+        EventId = "ev-1",
+        WarningTime = Samples.WarningTime,
+        ReclaimAt = Samples.WarningTime.AddSeconds(120),
+        Instance = Samples.Instance("i-0123456789abcdef0"),
+        Config = new GroupConfig { GroupName = "web" },
+    };
 }

@@ -212,7 +212,7 @@ public sealed class PreactionMotoTests : IDisposable
         Assert.Equal(2, drain.Requests.Count);
         Assert.All(drain.Requests, r => Assert.Equal(240, r.Config.K8sDelayDrainingSecs));
         Assert.Equal(5, request.Config.K8sDelayDrainingSecs);
-        Assert.Equal(("preaction", old[0], detached.Batch.Swaps[0].SuccessorInstanceId), (request.Trigger, request.Instance.InstanceId, request.SuccessorInstanceId));
+        Assert.Equal((HandoverTrigger.Preaction, old[0], detached.Batch.Swaps[0].SuccessorInstanceId), (request.Trigger, request.Instance.InstanceId, request.SuccessorInstanceId));
         Assert.True(request.ReclaimAt - request.WarningTime >= TimeSpan.FromSeconds(300), $"hand-over window {request.ReclaimAt - request.WarningTime}");
     }
 

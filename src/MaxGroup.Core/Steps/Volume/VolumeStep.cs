@@ -25,13 +25,13 @@ public sealed class VolumeStep : IRemediationStep
     public bool EndsAtReclaim(RemediationRequest request) => false;
 
     /// <summary>
-    /// By <see cref="RemediationRequest.Trigger"/>: "warning" (and "rebalance") prepares the move; "state-change" resumes
-    /// the moves of <c>Instance</c> (the source or target that changed state); "launch" offers the launched <c>Instance</c>
-    /// to pending volumes of its group; "sweep" resumes every open move.
+    /// By <see cref="RemediationRequest.Trigger"/>: a Spot warning (and a rebalance, a dequeued start) prepares the move; a
+    /// state change resumes the moves of <c>Instance</c> (the source or target that changed state); a launch offers the
+    /// launched <c>Instance</c> to pending volumes of its group; the sweep resumes every open move.
     /// </summary>
     public async Task<StepOutcome> RunAsync(RemediationRequest request, CancellationToken cancellationToken)
     {
-        if (!request.Config.HasVolumeStep && request.Trigger is "warning" or "rebalance" or "dequeued")
+        if (!request.Config.HasVolumeStep && request.Trigger is HandoverTrigger.SpotWarning or HandoverTrigger.Rebalance or HandoverTrigger.Dequeued)
         {
             return StepOutcome.NoOp("persistence_dev is not set for this group");
         }
@@ -40,14 +40,14 @@ public sealed class VolumeStep : IRemediationStep
         {
             switch (request.Trigger)
             {
-                case "warning":
-                case "rebalance":
+                case HandoverTrigger.SpotWarning:
+                case HandoverTrigger.Rebalance:
                 // An interruption queued behind the in-flight caps starts like a warning: its volume must be kept too.
-                case "dequeued":
+                case HandoverTrigger.Dequeued:
                     return await _mover.PrepareAsync(request, cancellationToken);
-                case "launch":
+                case HandoverTrigger.Launch:
                     return Summarize(await _mover.OnInstanceLaunchedAsync(request.Config.GroupName, request.Instance.InstanceId, cancellationToken), "no pending volume in this group and zone");
-                case "sweep":
+                case HandoverTrigger.Sweep:
                     VolumeSweepReport report = await _mover.SweepAsync(cancellationToken);
                     return Summarize(report.Results, "no open volume moves");
                 default:

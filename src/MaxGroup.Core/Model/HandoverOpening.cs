@@ -1,0 +1,15 @@
+namespace MaxGroup.Core.Model;
+
+/// <summary>
+/// An event that opens a hand-over, reduced to what the dispatcher's intake needs: which instance leaves, why
+/// (<see cref="Trigger"/>), what AWS will do to it, and by when (<see cref="Deadline"/>, from the trigger's own deadline
+/// source: a Spot warning's time + 120 s today). Made by the routing rules (<c>Routing/HandoverRoutes</c>); the intake,
+/// the ledger and the runner read only these fields, never the event.
+/// </summary>
+public sealed record HandoverOpening(
+    HandoverTrigger Trigger,
+    string EventId,
+    string DetailType,
+    string InstanceId,
+    string InstanceAction,
+    ReclaimDeadline Deadline);

@@ -1,0 +1,50 @@
+using System.Text.Json.Serialization;
+
+namespace MaxGroup.Core.Model;
+
+/// <summary>
+/// Why a step was started. The runner, the ledger and the deadline logic do not look at it; a step may (the volume step
+/// prepares a move on <see cref="SpotWarning"/> and resumes one on <see cref="StateChange"/>). The JSON names are the
+/// strings the payloads between functions have always carried, so a payload in flight during a deploy still reads.
+/// </summary>
+[JsonConverter(typeof(JsonStringEnumConverter<HandoverTrigger>))]
+public enum HandoverTrigger
+{
+    /// <summary>The Spot two-minute interruption warning (and a resume of the hand-over it opened).</summary>
+    [JsonStringEnumMemberName("warning")]
+    SpotWarning,
+    /// <summary>A rebalance recommendation.</summary>
+    [JsonStringEnumMemberName("rebalance")]
+    Rebalance,
+    /// <summary>A hand-over queued behind the in-flight caps, started once a slot was free.</summary>
+    [JsonStringEnumMemberName("dequeued")]
+    Dequeued,
+    /// <summary>An EC2 instance state change (the instance stopped or terminated).</summary>
+    [JsonStringEnumMemberName("state-change")]
+    StateChange,
+    /// <summary>An Auto Scaling launch: the new member is offered to the group's pending volumes.</summary>
+    [JsonStringEnumMemberName("launch")]
+    Launch,
+    /// <summary>The scheduled sweep.</summary>
+    [JsonStringEnumMemberName("sweep")]
+    Sweep,
+    /// <summary>A scheduled preaction swap.</summary>
+    [JsonStringEnumMemberName("preaction")]
+    Preaction,
+}
+
+/// <summary>The wire names of <see cref="HandoverTrigger"/> for the ledger's timeline and logs (no reflection: Native AOT).</summary>
+public static class HandoverTriggers
+{
+    public static string WireName(this HandoverTrigger trigger) => trigger switch
+    {
+        HandoverTrigger.SpotWarning => "warning",
+        HandoverTrigger.Rebalance => "rebalance",
+        HandoverTrigger.Dequeued => "dequeued",
+        HandoverTrigger.StateChange => "state-change",
+        HandoverTrigger.Launch => "launch",
+        HandoverTrigger.Sweep => "sweep",
+        HandoverTrigger.Preaction => "preaction",
+        _ => throw new ArgumentOutOfRangeException(nameof(trigger), trigger, "no wire name for this trigger"),
+    };
+}
