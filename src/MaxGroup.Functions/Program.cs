@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
-using MaxGroup.Functions.Composition;
 using MaxGroup.Functions.Observability;
 using MaxGroup.Functions.Runtime;
+using MaxGroup.Functions.Wiring;
 using Microsoft.Extensions.Logging;
 
 // The Lambda `bootstrap` of the provided.al2023 runtime: one binary, `_HANDLER` picks the function.
@@ -20,8 +20,8 @@ var logOptions = PowertoolsLoggerOptions.FromEnvironment(environment, time, LogS
 using var loggerFactory = new PowertoolsLoggerFactory(logOptions);
 var metrics = new EmfMetrics(LogSink.StandardOutput, time, logOptions.Service);
 using var client = RuntimeApiClient.Create(runtimeApi);
-var catalog = HandlerCatalog.CreateDefault();
-var services = new HandlerServices(catalog, environment, time, loggerFactory, metrics, InvocationOptions.Lambda);
+var services = new FunctionServices(environment, time, loggerFactory, metrics, InvocationOptions.Lambda);
+var catalog = HandlerCatalog.CreateDefault(services);
 
 using var shutdown = new CancellationTokenSource();
 // Lambda sends SIGTERM before it shuts an environment down (when extensions are registered): finish cleanly.
@@ -31,5 +31,5 @@ using PosixSignalRegistration sigterm = PosixSignalRegistration.Create(PosixSign
     shutdown.Cancel();
 });
 
-var bootstrap = new LambdaBootstrap(client, environment, time, loggerFactory.CreateLogger<LambdaBootstrap>());
-return await bootstrap.RunAsync(catalog, services, shutdown.Token).ConfigureAwait(false);
+var bootstrap = new LambdaBootstrap(catalog.CreateLambdaHandler, client, environment, time, loggerFactory.CreateLogger<LambdaBootstrap>());
+return await bootstrap.RunAsync(shutdown.Token).ConfigureAwait(false);

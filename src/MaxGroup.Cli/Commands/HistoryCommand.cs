@@ -7,7 +7,7 @@ using MaxGroup.Aws.Ledger;
 using MaxGroup.Core.Ledger;
 using MaxGroup.Core.Model;
 using MaxGroup.Core.Ports;
-using MaxGroup.Functions.Composition;
+using MaxGroup.Functions.Wiring;
 using Spectre.Console;
 
 namespace MaxGroup.Cli.Commands;
@@ -109,7 +109,7 @@ public static class HistoryCommand
             return CliErrors.UsageExitCode;
         }
 
-        string table = DispatchComposition.LedgerTableName(getVariable);
+        string table = FunctionServices.LedgerTableName(getVariable);
         using var aws = new AwsClientFactory(new AwsEnvironment(getVariable), time);
         var ledger = new DynamoDbLedger(ReadOnlySdkGuard.Guard(aws.DynamoDb), table);
         List<InterruptionRecord> records;

@@ -1,11 +1,10 @@
 using System.CommandLine;
 using MaxGroup.Cli.Local;
 using MaxGroup.Core.Events;
-using MaxGroup.Core.Model;
-using MaxGroup.Functions.Composition;
 using MaxGroup.Functions.Handlers;
 using MaxGroup.Functions.Observability;
 using MaxGroup.Functions.Runtime;
+using MaxGroup.Functions.Wiring;
 
 namespace MaxGroup.Cli.Commands;
 
@@ -20,8 +19,8 @@ public static class InvokeCommand
     {
         var function = new Argument<string>("function")
         {
-            // The names the bootstrap serves (its catalog), not a list kept by hand: preaction was once missing here.
-            Description = $"the function to run: {string.Join(", ", HandlerCatalog.CreateDefault().Names)}",
+            // The one table of function names the bootstrap's catalog serves, not a list kept by hand: preaction was once missing here.
+            Description = $"the function to run: {string.Join(", ", HandlerNames.All)}",
         };
         var eventFile = new Option<FileInfo>("--event", "-e")
         {
@@ -69,11 +68,12 @@ public static class InvokeCommand
             return CliErrors.UsageExitCode;
         }
 
-        // Before anything that needs AWS settings: a wrong name or a malformed event is reported as such, with no region set.
-        HandlerCatalog catalog = HandlerCatalog.CreateDefault();
-        if (!catalog.Contains(function))
+        // Before anything that needs AWS settings (the host creates its clients on first use): a wrong name or a malformed
+        // event is reported as such, with no region set.
+        using var host = new LocalFunctionHost(options, LogSink.StandardError);
+        if (!host.Catalog.Contains(function))
         {
-            await error.WriteLineAsync(CliErrors.Format(catalog.DescribeUnknown(function))).ConfigureAwait(false);
+            await error.WriteLineAsync(CliErrors.Format(host.Catalog.DescribeUnknown(function))).ConfigureAwait(false);
             return CliErrors.UsageExitCode;
         }
 
@@ -83,7 +83,6 @@ public static class InvokeCommand
             return CliErrors.InvalidEventExitCode;
         }
 
-        using var host = new LocalFunctionHost(options, LogSink.StandardError);
         InvocationResult result;
         try
         {
@@ -115,11 +114,11 @@ public static class InvokeCommand
                 case HandlerNames.Dispatcher:
                     EventParser.Parse(input);
                     break;
-                case PreactionHandler.HandlerName:
+                case HandlerNames.Preaction:
                     PreactionHandler.ReadInput(input);
                     break;
                 // The volume function also takes the events the dispatcher forwards to it (state change, launch, sweep).
-                case StepNames.Volume when VolumeFunctionHandler.IsEvent(input):
+                case HandlerNames.Volume when VolumeFunctionHandler.IsEvent(input):
                     EventParser.Parse(input);
                     break;
                 default:

@@ -13,7 +13,7 @@ using MaxGroup.Core.Ports;
 using MaxGroup.Core.Routing;
 using MaxGroup.Core.Steps.Capacity;
 using MaxGroup.Core.Steps.Volume;
-using MaxGroup.Functions.Composition;
+using MaxGroup.Functions.Wiring;
 using MaxGroup.Kubernetes.Drain;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -185,7 +185,7 @@ public static class PlanCommand
     /// <summary>The instance's ledger record, or why it could not be read (a missing table is normal before the first interruption).</summary>
     private static async Task<string> ReadLedgerAsync(AwsClientFactory aws, Func<string, string?> getVariable, string instanceId, CancellationToken cancellationToken)
     {
-        string table = DispatchComposition.LedgerTableName(getVariable);
+        string table = FunctionServices.LedgerTableName(getVariable);
         try
         {
             var ledger = new DynamoDbLedger(ReadOnlySdkGuard.Guard(aws.DynamoDb), table);

@@ -5,9 +5,9 @@ using MaxGroup.Aws;
 using MaxGroup.Cli.Local;
 using MaxGroup.Core.Model;
 using MaxGroup.Core.Ports;
-using MaxGroup.Functions.Composition;
 using MaxGroup.Functions.Observability;
 using MaxGroup.Functions.Runtime;
+using MaxGroup.Functions.Wiring;
 using Spectre.Console;
 
 namespace MaxGroup.Cli.Demo;
@@ -36,7 +36,7 @@ public sealed class DemoRunner
     public async Task<IReadOnlyList<string>> RunAsync(LogSink logs, CancellationToken cancellationToken)
     {
         using var host = new LocalFunctionHost(new InvocationOptions { Inline = true }, logs, _time);
-        AwsClientFactory aws = host.Root.Aws;
+        AwsClientFactory aws = host.Services.Aws;
 
         Say("scene", $"VPC with subnets in {DemoScene.ZoneA} and {DemoScene.ZoneB}; launch template with a data volume at /dev/sdf; Spot group {DemoScene.GroupName} of 3; config at s3://{DemoScene.ConfigBucket}/groups/{DemoScene.GroupName}.json");
         DemoScene scene = await DemoScene.BuildAsync(aws, _scenario, cancellationToken);
@@ -75,7 +75,7 @@ public sealed class DemoRunner
         Say("aws", $"EC2 Spot Instance Interruption Warning for {doomed.InstanceId} ({action}); reclaim at {reclaimAt:HH:mm:ss} (the warning is dated {120 - _reclaimIn.TotalSeconds:0} s ago so the demo ends sooner)");
 
         using var watching = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        Task watcher = WatchLedgerAsync(host.Root.Dispatch.Ledger, doomed.InstanceId, warningTime, watching.Token);
+        Task watcher = WatchLedgerAsync(host.Services.Ledger, doomed.InstanceId, warningTime, watching.Token);
         await InvokeAsync(host, "dispatcher", warning, "warning", cancellationToken);
         if (_scenario == DemoScenario.Duplicate)
         {
@@ -104,7 +104,7 @@ public sealed class DemoRunner
         await watching.CancelAsync();
         await watcher.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
 
-        InterruptionRecord? record = await host.Root.Dispatch.Ledger.GetAsync(doomed.InstanceId, cancellationToken);
+        InterruptionRecord? record = await host.Services.Ledger.GetAsync(doomed.InstanceId, cancellationToken);
         AutoScalingGroupInfo after = await DemoScene.DescribeGroupAsync(aws, cancellationToken);
         return await SummarizeAsync(aws, before, after, doomed.InstanceId, volumeId, record, peers, cancellationToken);
     }

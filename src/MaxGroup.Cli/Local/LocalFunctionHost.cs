@@ -1,7 +1,7 @@
-using MaxGroup.Functions.Composition;
 using MaxGroup.Functions.Handlers;
 using MaxGroup.Functions.Observability;
 using MaxGroup.Functions.Runtime;
+using MaxGroup.Functions.Wiring;
 
 namespace MaxGroup.Cli.Local;
 
@@ -18,8 +18,6 @@ public sealed class LocalFunctionHost : IDisposable
     private readonly IEnvironmentVariables _environment = SystemEnvironmentVariables.Instance;
     private readonly TimeProvider _time;
     private readonly PowertoolsLoggerFactory _loggerFactory;
-    private readonly HandlerCatalog _catalog = HandlerCatalog.CreateDefault();
-    private readonly HandlerServices _services;
     private readonly Dictionary<string, IFunctionHandler> _handlers = new(StringComparer.Ordinal);
     private bool _ledgerReady;
     private bool _cold = true;
@@ -29,31 +27,35 @@ public sealed class LocalFunctionHost : IDisposable
         _time = time ?? TimeProvider.System;
         var logOptions = PowertoolsLoggerOptions.FromEnvironment(_environment, _time, logs);
         _loggerFactory = new PowertoolsLoggerFactory(logOptions);
-        _services = new HandlerServices(_catalog, _environment, _time, _loggerFactory, new EmfMetrics(logs, _time, logOptions.Service), options);
+        Services = new FunctionServices(_environment, _time, _loggerFactory, new EmfMetrics(logs, _time, logOptions.Service), options);
+        Catalog = HandlerCatalog.CreateDefault(Services);
     }
 
-    /// <summary>The clients and steps this host built (the demo reads the ledger through them).</summary>
-    public MaxGroupRoot Root => MaxGroupRoot.Of(_services);
+    /// <summary>The clients this host built (the demo reads the ledger through them).</summary>
+    public FunctionServices Services { get; }
+
+    /// <summary>The functions this host runs, as the bootstrap serves them.</summary>
+    public HandlerCatalog Catalog { get; }
 
     /// <summary>Runs <paramref name="function"/> on <paramref name="input"/>; an unknown function throws <see cref="UnknownHandlerException"/>.</summary>
     public async Task<InvocationResult> InvokeAsync(string function, string input, CancellationToken cancellationToken)
     {
         if (!_handlers.TryGetValue(function, out IFunctionHandler? handler))
         {
-            handler = _catalog.Create(function, _services);
+            handler = Catalog.Create(function);
             _handlers[function] = handler;
         }
 
         if (!_ledgerReady)
         {
-            await DispatchComposition.EnsureLedgerTableAsync(Root.Aws, _environment.Get, _time, cancellationToken).ConfigureAwait(false);
+            await FunctionServices.EnsureLedgerTableAsync(Services.Aws, _environment.Get, _time, cancellationToken).ConfigureAwait(false);
             _ledgerReady = true;
         }
 
         LambdaContext context = LocalContext(function);
         using (_loggerFactory.CreateLogger("MaxGroup.Cli").BeginScope(new InvocationLogScope(context)))
         {
-            return await FunctionInvocation.RunAsync(handler, input, context, _time, cancellationToken).ConfigureAwait(false);
+            return await FunctionInvocation.RunAsync(function, handler.HandleAsync, input, context, _time, cancellationToken).ConfigureAwait(false);
         }
     }
 

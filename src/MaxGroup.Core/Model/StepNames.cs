@@ -1,9 +1,11 @@
 namespace MaxGroup.Core.Model;
 
-/// <summary>The names of MaxGroup's functions; each is also the `_HANDLER` value that selects it.</summary>
+/// <summary>
+/// The names of the remediation steps, as the ledger and requests carry them. Each step runs in the function of the same
+/// name; the table of function names (with the dispatcher and preaction) is MaxGroup.Functions' HandlerNames.
+/// </summary>
 public static class StepNames
 {
-    public const string Dispatcher = "dispatcher";
     public const string Replace = "replace";
     public const string Volume = "volume";
     public const string Drain = "drain";

@@ -22,7 +22,7 @@ public sealed class DispatcherHandler : IFunctionHandler
         _logger = logger;
     }
 
-    public string Name => StepNames.Dispatcher;
+    public string Name => HandlerNames.Dispatcher;
 
     public async Task<string> HandleAsync(string input, ILambdaContext context, CancellationToken cancellationToken)
     {
@@ -39,11 +39,8 @@ public sealed class DispatcherHandler : IFunctionHandler
             throw;
         }
 
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(Max(context.RemainingTime - ResponseMargin, TimeSpan.FromMilliseconds(1)));
+        using CancellationTokenSource timeout = LambdaDeadline.CancelBefore(context, ResponseMargin, cancellationToken);
         DispatchResult result = await _dispatcher.DispatchAsync(maxGroupEvent, timeout.Token);
         return JsonSerializer.Serialize(result, RemediationJsonContext.Default.DispatchResult);
     }
-
-    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 }

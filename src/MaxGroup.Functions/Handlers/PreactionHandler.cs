@@ -12,9 +12,6 @@ namespace MaxGroup.Functions.Handlers;
 /// </summary>
 public sealed class PreactionHandler : IFunctionHandler
 {
-    /// <summary>The `_HANDLER` value of this function.</summary>
-    public const string HandlerName = "preaction";
-
     private static readonly TimeSpan ResponseMargin = TimeSpan.FromSeconds(1);
 
     private readonly PreactionService _service;
@@ -29,15 +26,13 @@ public sealed class PreactionHandler : IFunctionHandler
         _logger = logger;
     }
 
-    public string Name => HandlerName;
+    public string Name => HandlerNames.Preaction;
 
     public async Task<string> HandleAsync(string input, ILambdaContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
         (bool dryRun, IReadOnlyList<string> groups) = ReadInput(input);
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        TimeSpan left = context.RemainingTime - ResponseMargin;
-        deadline.CancelAfter(left > TimeSpan.Zero ? left : TimeSpan.FromMilliseconds(1));
+        using CancellationTokenSource deadline = LambdaDeadline.CancelBefore(context, ResponseMargin, cancellationToken);
         PreactionRunReport report = await _service.RunAsync(dryRun || _forceDryRun, groups, deadline.Token);
         _logger.LogInformation(
             "preaction run (dry run {DryRun}): {Groups}",

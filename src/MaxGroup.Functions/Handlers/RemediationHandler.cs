@@ -37,9 +37,7 @@ public sealed class RemediationHandler : IFunctionHandler
             throw new InvalidOperationException($"request is for step \"{request.Step}\", this function runs \"{_step.Name}\"");
         }
 
-        using var lambdaDeadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        TimeSpan left = context.RemainingTime - ResponseMargin;
-        lambdaDeadline.CancelAfter(left > TimeSpan.Zero ? left : TimeSpan.FromMilliseconds(1));
+        using CancellationTokenSource lambdaDeadline = LambdaDeadline.CancelBefore(context, ResponseMargin, cancellationToken);
         StepOutcome outcome = await _runner.RunAsync(_step, request, lambdaDeadline.Token);
         _logger.LogInformation("{Step} for {InstanceId}: {Status} {Reason}", _step.Name, request.Instance.InstanceId, outcome.Status, outcome.Reason);
         return JsonSerializer.Serialize(outcome, RemediationJsonContext.Default.StepOutcome);

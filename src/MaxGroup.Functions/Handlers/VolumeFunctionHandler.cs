@@ -27,7 +27,7 @@ public sealed class VolumeFunctionHandler : IFunctionHandler
         _logger = logger;
     }
 
-    public string Name => StepNames.Volume;
+    public string Name => HandlerNames.Volume;
 
     public async Task<string> HandleAsync(string input, ILambdaContext context, CancellationToken cancellationToken)
     {
@@ -38,9 +38,7 @@ public sealed class VolumeFunctionHandler : IFunctionHandler
         }
 
         MaxGroupEvent maxGroupEvent = EventParser.Parse(input);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        TimeSpan left = context.RemainingTime - ResponseMargin;
-        timeout.CancelAfter(left > TimeSpan.Zero ? left : TimeSpan.FromMilliseconds(1));
+        using CancellationTokenSource timeout = LambdaDeadline.CancelBefore(context, ResponseMargin, cancellationToken);
         DispatchResult result = maxGroupEvent switch
         {
             MaxGroupEvent.InstanceStateChange e => await _triggers.OnInstanceStateChangeAsync(e, timeout.Token),

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 using MaxGroup.Core.Ports;
+using MaxGroup.Functions.Runtime;
 
 namespace MaxGroup.Functions.Observability;
 

@@ -1,5 +1,3 @@
-using MaxGroup.Functions.Handlers;
-
 namespace MaxGroup.Functions.Runtime;
 
 /// <summary>
@@ -11,8 +9,15 @@ public static class FunctionInvocation
 {
     public const string DeadlineErrorType = "Runtime.DeadlineExceeded";
 
-    public static async Task<InvocationResult> RunAsync(IFunctionHandler handler, string input, LambdaContext context, TimeProvider time, CancellationToken cancellationToken)
+    /// <param name="name">The handler's name (the `_HANDLER` value), for the deadline error.</param>
+    /// <param name="handler">The handler.</param>
+    /// <param name="input">The event body.</param>
+    /// <param name="context">The invocation's context; its deadline bounds the run.</param>
+    /// <param name="time">The clock the deadline is measured on.</param>
+    /// <param name="cancellationToken">Shutdown of the process.</param>
+    public static async Task<InvocationResult> RunAsync(string name, LambdaHandler handler, string input, LambdaContext context, TimeProvider time, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(handler);
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(context);
@@ -23,14 +28,14 @@ public static class FunctionInvocation
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
         try
         {
-            string body = await handler.HandleAsync(input, context, linked.Token).ConfigureAwait(false);
+            string body = await handler(input, context, linked.Token).ConfigureAwait(false);
             return InvocationResult.Success(body ?? "null");
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             return InvocationResult.Failure(new RuntimeError(
                 DeadlineErrorType,
-                $"{handler.Name} stopped: the Lambda deadline {context.Deadline:O} was about to pass"));
+                $"{name} stopped: the Lambda deadline {context.Deadline:O} was about to pass"));
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {

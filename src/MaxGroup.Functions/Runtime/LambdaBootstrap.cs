@@ -1,31 +1,40 @@
-using MaxGroup.Functions.Composition;
-using MaxGroup.Functions.Handlers;
 using Microsoft.Extensions.Logging;
 
 namespace MaxGroup.Functions.Runtime;
 
 /// <summary>
-/// The custom-runtime loop: pick the handler named by `_HANDLER` (or report an init error), then get the next
-/// invocation, run it, report its response or error, and repeat. One invocation's failure never ends the loop.
+/// The custom-runtime loop: ask the handler factory for the handler named by `_HANDLER` (or report an init error), then
+/// get the next invocation, run it, report its response or error, and repeat. One invocation's failure never ends the
+/// loop. The loop knows no handler: the factory (handler name → <see cref="LambdaHandler"/>, as in
+/// Amazon.Lambda.RuntimeSupport) is the whole contract.
 /// </summary>
 public sealed class LambdaBootstrap
 {
     public const string UnknownHandlerErrorType = "Runtime.UnknownHandler";
     public const string HandlerInitErrorType = "Runtime.HandlerInitFailed";
 
+    private readonly Func<string?, LambdaHandler> _handlerFactory;
     private readonly IRuntimeApiClient _client;
     private readonly IEnvironmentVariables _environment;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly LambdaFunctionInfo _function;
+    private string _handlerName = "";
     private bool _coldStart = true;
 
-    public LambdaBootstrap(IRuntimeApiClient client, IEnvironmentVariables environment, TimeProvider time, ILogger<LambdaBootstrap> logger)
+    /// <param name="handlerFactory">Builds the handler of a `_HANDLER` name (null when unset); throws <see cref="UnknownHandlerException"/> for a name it does not serve.</param>
+    /// <param name="client">The Runtime API.</param>
+    /// <param name="environment">The process environment (`_HANDLER`, the function's facts, the trace id).</param>
+    /// <param name="time">The clock deadlines are measured on.</param>
+    /// <param name="logger">The loop's own log.</param>
+    public LambdaBootstrap(Func<string?, LambdaHandler> handlerFactory, IRuntimeApiClient client, IEnvironmentVariables environment, TimeProvider time, ILogger<LambdaBootstrap> logger)
     {
+        ArgumentNullException.ThrowIfNull(handlerFactory);
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(environment);
         ArgumentNullException.ThrowIfNull(time);
         ArgumentNullException.ThrowIfNull(logger);
+        _handlerFactory = handlerFactory;
         _client = client;
         _environment = environment;
         _time = time;
@@ -34,9 +43,9 @@ public sealed class LambdaBootstrap
     }
 
     /// <summary>Serves invocations until <paramref name="cancellationToken"/> fires. Returns the process exit code.</summary>
-    public async Task<int> RunAsync(HandlerCatalog catalog, HandlerServices services, CancellationToken cancellationToken)
+    public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
-        IFunctionHandler? handler = await InitializeAsync(catalog, services, cancellationToken).ConfigureAwait(false);
+        LambdaHandler? handler = await InitializeAsync(cancellationToken).ConfigureAwait(false);
         if (handler is null)
         {
             return 1;
@@ -65,15 +74,15 @@ public sealed class LambdaBootstrap
     }
 
     /// <summary>Builds the handler named by `_HANDLER`; on failure reports POST init/error and returns null.</summary>
-    public async Task<IFunctionHandler?> InitializeAsync(HandlerCatalog catalog, HandlerServices services, CancellationToken cancellationToken)
+    public async Task<LambdaHandler?> InitializeAsync(CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(catalog);
-        ArgumentNullException.ThrowIfNull(services);
         string? name = _environment.Get(LambdaEnvironment.Handler);
         RuntimeError error;
         try
         {
-            return catalog.Create(name, services);
+            LambdaHandler handler = _handlerFactory(name);
+            _handlerName = name ?? "";
+            return handler;
         }
         catch (UnknownHandlerException ex)
         {
@@ -90,7 +99,7 @@ public sealed class LambdaBootstrap
     }
 
     /// <summary>Waits for one invocation, runs it and reports the outcome.</summary>
-    public async Task InvokeOnceAsync(IFunctionHandler handler, CancellationToken cancellationToken)
+    public async Task InvokeOnceAsync(LambdaHandler handler, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(handler);
         RuntimeInvocation invocation = await _client.GetNextInvocationAsync(cancellationToken).ConfigureAwait(false);
@@ -102,7 +111,7 @@ public sealed class LambdaBootstrap
         _coldStart = false;
 
         using IDisposable? scope = _logger.BeginScope(new InvocationLogScope(context));
-        InvocationResult result = await FunctionInvocation.RunAsync(handler, invocation.Body, context, _time, cancellationToken).ConfigureAwait(false);
+        InvocationResult result = await FunctionInvocation.RunAsync(_handlerName, handler, invocation.Body, context, _time, cancellationToken).ConfigureAwait(false);
         double elapsedMs = _time.GetElapsedTime(started).TotalMilliseconds;
         try
         {

@@ -51,4 +51,18 @@ public static class LambdaDeadline
         // CancellationTokenSource timers accept at most about 49 days; a far-off deadline needs no timer precision.
         return delay > TimeSpan.FromDays(1) ? TimeSpan.FromDays(1) : delay;
     }
+
+    /// <summary>
+    /// The one token a handler runs its work under: it fires <paramref name="margin"/> before the invocation's deadline
+    /// (almost at once when less is left), so the handler still has time to write its result, or with
+    /// <paramref name="cancellationToken"/>. Derived once per invocation, by the handler that knows its margin.
+    /// </summary>
+    public static CancellationTokenSource CancelBefore(ILambdaContext context, TimeSpan margin, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var source = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        TimeSpan left = context.RemainingTime - margin;
+        source.CancelAfter(left > TimeSpan.Zero ? left : TimeSpan.FromMilliseconds(1));
+        return source;
+    }
 }

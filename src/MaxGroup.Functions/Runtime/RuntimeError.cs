@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Text.Json;
-using MaxGroup.Functions.Observability;
 
 namespace MaxGroup.Functions.Runtime;
 

@@ -6,7 +6,7 @@ using Amazon.EC2.Model;
 using MaxGroup.Core.Events;
 using MaxGroup.Core.Model;
 using MaxGroup.Core.Ports;
-using MaxGroup.Functions.Composition;
+using MaxGroup.Functions.Wiring;
 using MaxGroup.Integration.Tests.Aws;
 using MaxGroup.Integration.Tests.Dispatch;
 using MaxGroup.Integration.Tests.Infrastructure;
@@ -58,9 +58,9 @@ public sealed class BurstTests(MotoFixture moto, ITestOutputHelper output)
             [InFlightLimits.GlobalVariable] = (warnings * 2).ToString(CultureInfo.InvariantCulture),
             [InFlightLimits.PerGroupVariable] = (warnings * 2).ToString(CultureInfo.InvariantCulture),
         };
-        await DispatchComposition.EnsureLedgerTableAsync(factory, variables.GetValueOrDefault, TimeProvider.System, CancellationToken.None);
-        DispatchComposition composition = DispatchComposition.Create(
-            factory, configs, variables.GetValueOrDefault, TimeProvider.System, NullLoggerFactory.Instance, NullMetrics.Instance, inline: true);
+        await FunctionServices.EnsureLedgerTableAsync(factory, variables.GetValueOrDefault, TimeProvider.System, CancellationToken.None);
+        DispatcherWiring composition = DispatcherWiring.Create(new FunctionServices(
+            factory, configs, variables.GetValueOrDefault, TimeProvider.System, NullLoggerFactory.Instance, NullMetrics.Instance, new InvocationOptions { Inline = true }));
         await MotoAutoScalingSetup.CreateLaunchTemplateAsync(factory.Ec2, "lt-burst", "m5.large");
         var doomed = new List<string>();
         for (int g = 0; g < groups; g++)

@@ -6,7 +6,7 @@ using MaxGroup.Core.Config;
 using MaxGroup.Core.Events;
 using MaxGroup.Core.Model;
 using MaxGroup.Core.Ports;
-using MaxGroup.Functions.Composition;
+using MaxGroup.Functions.Wiring;
 using MaxGroup.Integration.Tests.Aws;
 using MaxGroup.Integration.Tests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -52,7 +52,7 @@ public sealed class CriticalPathTests(MotoFixture moto, ITestOutputHelper output
         await moto.ResetAsync();
         await using AwsFaultProxy proxy = await AwsFaultProxy.StartAsync(moto.Endpoint);
         using var factory = AwsTestClients.EndpointFactory(proxy.Endpoint, AwsTestClients.FastRetry());
-        DispatchComposition composition = await BuildSceneAsync(factory, proxy.Endpoint, strategy, dataVolume: dataVolume);
+        DispatcherWiring composition = await BuildSceneAsync(factory, proxy.Endpoint, strategy, dataVolume: dataVolume);
         IReadOnlyList<string> members = (await factory.AutoScaling.DescribeAutoScalingGroupsAsync([Group], CancellationToken.None))[0]
             .Instances.Select(i => i.InstanceId).ToList();
 
@@ -100,14 +100,14 @@ public sealed class CriticalPathTests(MotoFixture moto, ITestOutputHelper output
     /// The scene both critical-path counts share: group, launch template, S3 config, ledger table. In-process unless a
     /// Lambda invoker is given, as deployed (LambdaPath.LambdaCriticalPathTests).
     /// </summary>
-    internal static async Task<DispatchComposition> BuildSceneAsync(AwsClientFactory factory, string endpoint, string strategy, IFunctionInvoker? lambdaInvoker = null, bool dataVolume = false)
+    internal static async Task<DispatcherWiring> BuildSceneAsync(AwsClientFactory factory, string endpoint, string strategy, IFunctionInvoker? lambdaInvoker = null, bool dataVolume = false)
     {
         Dictionary<string, string> variables = new()
         {
             ["MAXGROUP_LEDGER_TABLE"] = "maxgroup-ledger",
             ["AWS_ENDPOINT_URL"] = endpoint,
         };
-        await DispatchComposition.EnsureLedgerTableAsync(factory, variables.GetValueOrDefault, TimeProvider.System, CancellationToken.None);
+        await FunctionServices.EnsureLedgerTableAsync(factory, variables.GetValueOrDefault, TimeProvider.System, CancellationToken.None);
         await MotoAutoScalingSetup.CreateLaunchTemplateAsync(factory.Ec2, "lt-web", "m5.large", dataVolume ? "/dev/sdf" : null);
         await MotoAutoScalingSetup.CreateGroupAsync(factory.AutoScaling, Group, "lt-web", min: 1, max: 4, desired: 2, tags: [("team", "blue", true)]);
         string bucket = "maxgroup-config-" + Guid.NewGuid().ToString("N")[..8];
@@ -123,11 +123,11 @@ public sealed class CriticalPathTests(MotoFixture moto, ITestOutputHelper output
         });
         var options = new GroupConfigOptions { Bucket = bucket };
         var configs = new GroupConfigProvider(new S3ConfigObjectStore(factory.S3, bucket), factory.AutoScaling, options, TimeProvider.System, NullLogger.Instance, NullMetrics.Instance);
-        return DispatchComposition.Create(
-            factory, configs, variables.GetValueOrDefault, TimeProvider.System, NullLoggerFactory.Instance, NullMetrics.Instance, inline: lambdaInvoker is null, lambdaInvoker: lambdaInvoker);
+        return DispatcherWiring.Create(new FunctionServices(
+            factory, configs, variables.GetValueOrDefault, TimeProvider.System, NullLoggerFactory.Instance, NullMetrics.Instance, new InvocationOptions { Inline = lambdaInvoker is null }), lambdaInvoker: lambdaInvoker);
     }
 
-    private static async Task<CriticalPath> MeasureAsync(AwsFaultProxy proxy, DispatchComposition composition, string doomed, string eventId, string successorAction)
+    private static async Task<CriticalPath> MeasureAsync(AwsFaultProxy proxy, DispatcherWiring composition, string doomed, string eventId, string successorAction)
     {
         MaxGroupEvent warning = EventParser.Parse(WarningJson(doomed, eventId));
         proxy.ClearCalls();

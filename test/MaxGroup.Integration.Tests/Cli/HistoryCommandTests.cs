@@ -2,7 +2,7 @@ using System.Text.Json;
 using MaxGroup.Aws.Ledger;
 using MaxGroup.Cli.Commands;
 using MaxGroup.Core.Model;
-using MaxGroup.Functions.Composition;
+using MaxGroup.Functions.Wiring;
 using MaxGroup.Integration.Tests.Infrastructure;
 
 namespace MaxGroup.Integration.Tests.Cli;
@@ -146,7 +146,7 @@ public sealed class HistoryCommandTests(MotoFixture moto)
     }
 
     private static Task EnsureTableAsync(CliScene scene) =>
-        DispatchComposition.EnsureLedgerTableAsync(scene.Aws, Environment.GetEnvironmentVariable, TimeProvider.System, CancellationToken.None);
+        FunctionServices.EnsureLedgerTableAsync(scene.Aws, Environment.GetEnvironmentVariable, TimeProvider.System, CancellationToken.None);
 
     private static List<string> Ids(string json)
     {

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using MaxGroup.Functions.Wiring;
 using MaxGroup.Integration.Tests.Infrastructure;
 using MaxGroup.Integration.Tests.Runtime;
 
@@ -82,7 +83,7 @@ public sealed class InvokeCommandTests
         (int exitCode, string output, _) = await RunAsync("invoke", "--help");
 
         Assert.Equal(0, exitCode);
-        foreach (string name in MaxGroup.Functions.Composition.HandlerCatalog.CreateDefault().Names)
+        foreach (string name in HandlerCatalog.CreateDefault(TestFunctionServices.Create()).Names)
         {
             Assert.Contains(name, output, StringComparison.Ordinal);
         }

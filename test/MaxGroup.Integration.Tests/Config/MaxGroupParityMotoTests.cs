@@ -7,7 +7,7 @@ using MaxGroup.Core.Events;
 using MaxGroup.Core.Model;
 using MaxGroup.Core.Ports;
 using MaxGroup.Core.Steps;
-using MaxGroup.Functions.Composition;
+using MaxGroup.Functions.Wiring;
 using MaxGroup.Integration.Tests.Aws;
 using MaxGroup.Integration.Tests.Infrastructure;
 using MaxGroup.Integration.Tests.Kubernetes;
@@ -36,7 +36,7 @@ public sealed class MaxGroupParityMotoTests(MotoFixture moto) : IAsyncLifetime, 
         await moto.ResetAsync();
         _variables["AWS_ENDPOINT_URL"] = moto.Endpoint;
         _bucket = await ConfigTestSupport.NewBucketAsync(_aws.S3);
-        await DispatchComposition.EnsureLedgerTableAsync(_aws, _variables.GetValueOrDefault, TimeProvider.System, CancellationToken.None);
+        await FunctionServices.EnsureLedgerTableAsync(_aws, _variables.GetValueOrDefault, TimeProvider.System, CancellationToken.None);
         await MotoAutoScalingSetup.CreateLaunchTemplateAsync(_aws.Ec2, "lt-legacy", "m5.large");
     }
 
@@ -74,7 +74,7 @@ public sealed class MaxGroupParityMotoTests(MotoFixture moto) : IAsyncLifetime, 
         await MotoAutoScalingSetup.CreateGroupAsync(_aws.AutoScaling, group, "lt-legacy", min: 1, max: 4, desired: 2, tags: [(GroupConfigKeys.ManagedTag, "true", false)]);
         var logger = new ListLogger();
         GroupConfigProvider configs = Provider(logger);
-        DispatchComposition composition = Compose(configs, []);
+        DispatcherWiring composition = Compose(configs, []);
         AutoScalingGroupInfo before = await DescribeGroupAsync(group);
         string doomed = before.Instances[0].InstanceId;
 
@@ -111,7 +111,7 @@ public sealed class MaxGroupParityMotoTests(MotoFixture moto) : IAsyncLifetime, 
         kube.Server.AddPod("app", "web-1", "node-doomed", new Dictionary<string, string> { ["app"] = "web" });
         var drain = new DrainStep(new KubernetesClientFactory(new SimulatorLocator(kube), _ => kube.TokenProvider, kube.Budget), TimeProvider.System);
         GroupConfigProvider configs = Provider(new ListLogger());
-        DispatchComposition composition = Compose(configs, [drain]);
+        DispatcherWiring composition = Compose(configs, [drain]);
 
         ConfigLookup lookup = await configs.GetAsync("web", CancellationToken.None);
         DispatchResult result = await composition.Dispatcher.DispatchAsync(EventParser.Parse(WarningJson(doomed)), CancellationToken.None);
@@ -139,7 +139,7 @@ public sealed class MaxGroupParityMotoTests(MotoFixture moto) : IAsyncLifetime, 
             (GroupConfigKeys.ManagedTag, "true", false),
         ]);
         string doomed = (await DescribeGroupAsync("web")).Instances[0].InstanceId;
-        DispatchComposition composition = Compose(Provider(new ListLogger()), []);
+        DispatcherWiring composition = Compose(Provider(new ListLogger()), []);
 
         DispatchResult result = await composition.Dispatcher.DispatchAsync(EventParser.Parse(WarningJson(doomed)), CancellationToken.None);
 
@@ -156,8 +156,8 @@ public sealed class MaxGroupParityMotoTests(MotoFixture moto) : IAsyncLifetime, 
     private GroupConfigProvider Provider(ListLogger logger) =>
         new(new S3ConfigObjectStore(_aws.S3, _bucket), _aws.AutoScaling, new GroupConfigOptions { Bucket = _bucket }, TimeProvider.System, logger, new ListMetrics());
 
-    private DispatchComposition Compose(IGroupConfigSource configs, IReadOnlyList<IRemediationStep> steps) =>
-        DispatchComposition.Create(_aws, configs, _variables.GetValueOrDefault, TimeProvider.System, NullLoggerFactory.Instance, NullMetrics.Instance, inline: true, otherSteps: steps);
+    private DispatcherWiring Compose(IGroupConfigSource configs, IReadOnlyList<IRemediationStep> steps) =>
+        DispatcherWiring.Create(new FunctionServices(_aws, configs, _variables.GetValueOrDefault, TimeProvider.System, NullLoggerFactory.Instance, NullMetrics.Instance, new InvocationOptions { Inline = true }), otherSteps: steps);
 
     private async Task<AutoScalingGroupInfo> DescribeGroupAsync(string group) =>
         Assert.Single(await _aws.AutoScaling.DescribeAutoScalingGroupsAsync([group], CancellationToken.None));

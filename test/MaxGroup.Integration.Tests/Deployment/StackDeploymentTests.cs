@@ -1,5 +1,5 @@
 using System.Text.Json;
-using MaxGroup.Core.Model;
+using MaxGroup.Functions.Handlers;
 using MaxGroup.Integration.Tests.Infrastructure;
 
 namespace MaxGroup.Integration.Tests.Deployment;
@@ -25,12 +25,12 @@ public sealed class StackDeploymentTests(MotoFixture moto)
 
     private static readonly Dictionary<string, string> Handlers = new()
     {
-        ["DispatcherFunction"] = StepNames.Dispatcher,
-        ["ReplaceFunction"] = StepNames.Replace,
-        ["VolumeFunction"] = StepNames.Volume,
-        ["DrainFunction"] = StepNames.Drain,
-        ["ConsulFunction"] = StepNames.Consul,
-        ["PreactionFunction"] = "preaction",
+        ["DispatcherFunction"] = HandlerNames.Dispatcher,
+        ["ReplaceFunction"] = HandlerNames.Replace,
+        ["VolumeFunction"] = HandlerNames.Volume,
+        ["DrainFunction"] = HandlerNames.Drain,
+        ["ConsulFunction"] = HandlerNames.Consul,
+        ["PreactionFunction"] = HandlerNames.Preaction,
     };
 
     private static readonly string[] CommonVariables =

@@ -5,7 +5,7 @@ using MaxGroup.Aws;
 using MaxGroup.Core.Events;
 using MaxGroup.Core.Model;
 using MaxGroup.Core.Ports;
-using MaxGroup.Functions.Composition;
+using MaxGroup.Functions.Wiring;
 using MaxGroup.Integration.Tests.Aws;
 using MaxGroup.Integration.Tests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -22,7 +22,7 @@ public sealed class DispatchMotoTests(MotoFixture moto) : IAsyncLifetime, IDispo
     private const string Group = "web";
     private readonly AwsClientFactory _factory = AwsTestClients.MotoFactory(moto, AwsTestClients.FastRetry());
     private readonly StaticConfigSource _configs = new();
-    private DispatchComposition _composition = null!;
+    private DispatcherWiring _composition = null!;
 
     public async Task InitializeAsync()
     {
@@ -32,9 +32,9 @@ public sealed class DispatchMotoTests(MotoFixture moto) : IAsyncLifetime, IDispo
             ["MAXGROUP_LEDGER_TABLE"] = "maxgroup-ledger",
             ["AWS_ENDPOINT_URL"] = moto.Endpoint,
         };
-        await DispatchComposition.EnsureLedgerTableAsync(_factory, variables.GetValueOrDefault, TimeProvider.System, CancellationToken.None);
-        _composition = DispatchComposition.Create(
-            _factory, _configs, variables.GetValueOrDefault, TimeProvider.System, NullLoggerFactory.Instance, NullMetrics.Instance, inline: true);
+        await FunctionServices.EnsureLedgerTableAsync(_factory, variables.GetValueOrDefault, TimeProvider.System, CancellationToken.None);
+        _composition = DispatcherWiring.Create(new FunctionServices(
+            _factory, _configs, variables.GetValueOrDefault, TimeProvider.System, NullLoggerFactory.Instance, NullMetrics.Instance, new InvocationOptions { Inline = true }));
         await MotoAutoScalingSetup.CreateLaunchTemplateAsync(_factory.Ec2, "lt-web", "m5.large");
     }
 
@@ -51,7 +51,7 @@ public sealed class DispatchMotoTests(MotoFixture moto) : IAsyncLifetime, IDispo
         string doomed = before.Instances[0].InstanceId;
         Instance doomedInstance = await DescribeInstanceAsync(doomed);
 
-        string output = await _composition.DispatcherHandler().HandleAsync(WarningJson(doomed, "ev-1"), new TestLambdaContext(), CancellationToken.None);
+        string output = await _composition.Handler().HandleAsync(WarningJson(doomed, "ev-1"), new TestLambdaContext(), CancellationToken.None);
 
         using (JsonDocument result = JsonDocument.Parse(output))
         {
@@ -252,7 +252,7 @@ public sealed class DispatchMotoTests(MotoFixture moto) : IAsyncLifetime, IDispo
             Config = config,
         };
         string payload = JsonSerializer.Serialize(request, RemediationJsonContext.Default.RemediationRequest);
-        var handler = _composition.RemediationHandler(_composition.Replace);
+        var handler = _composition.RemediationHandler(_composition.Replace.Step);
 
         string first = await handler.HandleAsync(payload, new TestLambdaContext(), CancellationToken.None);
         string second = await handler.HandleAsync(payload, new TestLambdaContext(), CancellationToken.None);

@@ -4,8 +4,8 @@ using System.Text;
 using MaxGroup.Aws.Lambda;
 using MaxGroup.Core.Events;
 using MaxGroup.Core.Model;
-using MaxGroup.Functions.Composition;
 using MaxGroup.Functions.Handlers;
+using MaxGroup.Functions.Wiring;
 using MaxGroup.Integration.Tests.Aws;
 using MaxGroup.Integration.Tests.Bench;
 using MaxGroup.Integration.Tests.Dispatch;
@@ -56,10 +56,10 @@ public sealed class LambdaCriticalPathTests(MotoFixture moto, ITestOutputHelper 
                 payloads.Enqueue((request.Step, payload));
                 return payload;
             });
-        DispatchComposition composition = await CriticalPathTests.BuildSceneAsync(factory, proxy.Endpoint, strategy, invoker);
+        DispatcherWiring composition = await CriticalPathTests.BuildSceneAsync(factory, proxy.Endpoint, strategy, invoker);
         IReadOnlyList<string> members = (await factory.AutoScaling.DescribeAutoScalingGroupsAsync([Group], CancellationToken.None))[0]
             .Instances.Select(i => i.InstanceId).ToList();
-        RemediationHandler replaceFunction = composition.RemediationHandler(composition.ReplaceRemediation);
+        RemediationHandler replaceFunction = composition.RemediationHandler(composition.Replace.Remediation);
 
         Measured cold = await MeasureAsync(proxy, composition, replaceFunction, payloads, members[0], "ev-cold", successorAction);
         Measured warm = await MeasureAsync(proxy, composition, replaceFunction, payloads, members[1], "ev-warm", successorAction);
@@ -83,7 +83,7 @@ public sealed class LambdaCriticalPathTests(MotoFixture moto, ITestOutputHelper 
 
     private static async Task<Measured> MeasureAsync(
         AwsFaultProxy proxy,
-        DispatchComposition composition,
+        DispatcherWiring composition,
         RemediationHandler replaceFunction,
         ConcurrentQueue<(string Step, byte[] Payload)> payloads,
         string doomed,

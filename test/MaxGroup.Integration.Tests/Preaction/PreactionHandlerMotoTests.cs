@@ -3,9 +3,9 @@ using Amazon.EC2.Model;
 using MaxGroup.Aws;
 using MaxGroup.Aws.Preaction;
 using MaxGroup.Core.Ports;
-using MaxGroup.Functions.Composition;
 using MaxGroup.Functions.Handlers;
 using MaxGroup.Functions.Observability;
+using MaxGroup.Functions.Wiring;
 using MaxGroup.Integration.Tests.Aws;
 using MaxGroup.Integration.Tests.Dispatch;
 using MaxGroup.Integration.Tests.Infrastructure;
@@ -26,7 +26,7 @@ public sealed class PreactionHandlerMotoTests(MotoFixture moto)
     [Fact]
     public void Catalog_Default_ServesPreaction()
     {
-        Assert.Contains(PreactionHandler.HandlerName, HandlerCatalog.CreateDefault().Names);
+        Assert.Contains(HandlerNames.Preaction, HandlerCatalog.CreateDefault(TestFunctionServices.Create()).Names);
     }
 
     [Theory]
@@ -55,9 +55,8 @@ public sealed class PreactionHandlerMotoTests(MotoFixture moto)
             (DynamoDbPreactionBatchStore.TableVariable, "preaction-test"),
             (HttpSpotAdvisorSource.UrlVariable, server.Url.ToString()));
         var logs = new PowertoolsLoggerFactory(new PowertoolsLoggerOptions("maxgroup", LogLevel.Information, TimeProvider.System, new LogSink(Stream.Null)));
-        HandlerCatalog catalog = HandlerCatalog.CreateDefault();
-        var services = new HandlerServices(catalog, environment, TimeProvider.System, logs, NullMetrics.Instance, InvocationOptions.Lambda);
-        IFunctionHandler handler = catalog.Create(PreactionHandler.HandlerName, services);
+        var services = new FunctionServices(environment, TimeProvider.System, logs, NullMetrics.Instance, InvocationOptions.Lambda);
+        IFunctionHandler handler = HandlerCatalog.CreateDefault(services).Create(HandlerNames.Preaction);
 
         using JsonDocument planned = JsonDocument.Parse(await handler.HandleAsync("""{"dryRun": true}""", new TestLambdaContext(), CancellationToken.None));
         JsonElement plannedGroup = Assert.Single(planned.RootElement.GetProperty("groups").EnumerateArray());

@@ -6,7 +6,7 @@ using MaxGroup.Aws;
 using MaxGroup.Core.Events;
 using MaxGroup.Core.Model;
 using MaxGroup.Core.Ports;
-using MaxGroup.Functions.Composition;
+using MaxGroup.Functions.Wiring;
 using MaxGroup.Integration.Tests.Aws;
 using MaxGroup.Integration.Tests.Dispatch;
 using MaxGroup.Integration.Tests.Infrastructure;
@@ -29,7 +29,7 @@ public sealed class RebalanceMotoTests(MotoFixture moto) : IAsyncLifetime
     private readonly RecordingMetrics _metrics = new();
     private AwsFaultProxy _proxy = null!;
     private AwsClientFactory _factory = null!;
-    private DispatchComposition _composition = null!;
+    private DispatcherWiring _composition = null!;
 
     public async Task InitializeAsync()
     {
@@ -41,9 +41,9 @@ public sealed class RebalanceMotoTests(MotoFixture moto) : IAsyncLifetime
             ["MAXGROUP_LEDGER_TABLE"] = Table,
             ["AWS_ENDPOINT_URL"] = _proxy.Endpoint,
         };
-        await DispatchComposition.EnsureLedgerTableAsync(_factory, variables.GetValueOrDefault, TimeProvider.System, CancellationToken.None);
-        _composition = DispatchComposition.Create(
-            _factory, _configs, variables.GetValueOrDefault, TimeProvider.System, NullLoggerFactory.Instance, _metrics, inline: true);
+        await FunctionServices.EnsureLedgerTableAsync(_factory, variables.GetValueOrDefault, TimeProvider.System, CancellationToken.None);
+        _composition = DispatcherWiring.Create(new FunctionServices(
+            _factory, _configs, variables.GetValueOrDefault, TimeProvider.System, NullLoggerFactory.Instance, _metrics, new InvocationOptions { Inline = true }));
         await MotoAutoScalingSetup.CreateLaunchTemplateAsync(_factory.Ec2, "lt-web", "m5.large");
         await MotoAutoScalingSetup.CreateGroupAsync(_factory.AutoScaling, Group, "lt-web", 2, 2, 2, tags: [("team", "blue", true)]);
         _proxy.ClearCalls();
@@ -63,7 +63,7 @@ public sealed class RebalanceMotoTests(MotoFixture moto) : IAsyncLifetime
         string atRisk = before.Instances[0].InstanceId;
         Instance atRiskInstance = await DescribeInstanceAsync(atRisk);
 
-        string output = await _composition.DispatcherHandler().HandleAsync(RebalanceJson(atRisk, "rb-1"), new TestLambdaContext(), CancellationToken.None);
+        string output = await _composition.Handler().HandleAsync(RebalanceJson(atRisk, "rb-1"), new TestLambdaContext(), CancellationToken.None);
 
         using (JsonDocument result = JsonDocument.Parse(output))
         {

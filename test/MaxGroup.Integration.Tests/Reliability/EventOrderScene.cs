@@ -5,9 +5,9 @@ using Amazon.EC2.Model;
 using MaxGroup.Cli.Demo;
 using MaxGroup.Cli.Local;
 using MaxGroup.Core.Model;
-using MaxGroup.Functions.Composition;
 using MaxGroup.Functions.Observability;
 using MaxGroup.Functions.Runtime;
+using MaxGroup.Functions.Wiring;
 using MaxGroup.Integration.Tests.Cli;
 using MaxGroup.Integration.Tests.Infrastructure;
 
@@ -17,7 +17,7 @@ namespace MaxGroup.Integration.Tests.Reliability;
 /// A managed Spot group on moto for the event order and concurrency tests: the CLI scene's group (launch template
 /// with a data volume at /dev/sdf, us-east-1a) with the detach strategy, so that the group itself launches the
 /// successor (the instance an "EC2 Instance Launch Successful" event is really about), and the volume step on.
-/// Events go through the real composition (<see cref="MaxGroupRoot"/> in inline mode, as `maxgroup invoke --inline`).
+/// Events go through the real composition (<see cref="HandlerCatalog"/> in inline mode, as `maxgroup invoke --inline`).
 /// Invariants are read back from moto and the ledger, never from what MaxGroup returned.
 /// </summary>
 internal sealed class EventOrderScene : IDisposable
@@ -101,7 +101,7 @@ internal sealed class EventOrderScene : IDisposable
     public async Task<InterruptionRecord?> RecordAsync(string instanceId)
     {
         using LocalFunctionHost reader = new(new InvocationOptions(), new LogSink(Stream.Null));
-        return await reader.Root.Dispatch.Ledger.GetAsync(instanceId, CancellationToken.None);
+        return await reader.Services.Ledger.GetAsync(instanceId, CancellationToken.None);
     }
 
     /// <summary>Runs the dispatcher on <paramref name="json"/>; an invocation error fails the test (nothing may break).</summary>

@@ -1,20 +1,18 @@
-using MaxGroup.Functions.Composition;
 using MaxGroup.Functions.Handlers;
 using MaxGroup.Functions.Observability;
 using MaxGroup.Functions.Runtime;
+using MaxGroup.Functions.Wiring;
 
 namespace MaxGroup.Integration.Tests.Reliability;
 
 /// <summary>
-/// One warm execution environment of MaxGroup's functions for the drill, built with the production catalog, root and
+/// One warm execution environment of MaxGroup's functions for the drill, built with the production catalog, wiring and
 /// <see cref="FunctionInvocation"/> like `maxgroup invoke --inline`, but reading its variables from a dictionary
 /// (falling back to the process) so that pointing it at the fault proxy changes no process-wide state other tests read.
 /// The IAM drill builds one per function, as deployed (not inline), each signing with its own credentials.
 /// </summary>
 internal sealed class FaultDrillHost : IDisposable
 {
-    private readonly HandlerCatalog _catalog = HandlerCatalog.CreateDefault();
-    private readonly HandlerServices _services;
     private readonly PowertoolsLoggerFactory _loggers;
     private readonly Dictionary<string, IFunctionHandler> _handlers = new(StringComparer.Ordinal);
     private bool _cold = true;
@@ -25,16 +23,19 @@ internal sealed class FaultDrillHost : IDisposable
         var sink = new LogSink(logs);
         var logOptions = PowertoolsLoggerOptions.FromEnvironment(environment, TimeProvider.System, sink);
         _loggers = new PowertoolsLoggerFactory(logOptions);
-        _services = new HandlerServices(_catalog, environment, TimeProvider.System, _loggers, new EmfMetrics(sink, TimeProvider.System, logOptions.Service), options ?? new InvocationOptions { Inline = true });
+        Services = new FunctionServices(environment, TimeProvider.System, _loggers, new EmfMetrics(sink, TimeProvider.System, logOptions.Service), options ?? new InvocationOptions { Inline = true });
+        Catalog = HandlerCatalog.CreateDefault(Services);
     }
 
-    public MaxGroupRoot Root => MaxGroupRoot.Of(_services);
+    public FunctionServices Services { get; }
+
+    public HandlerCatalog Catalog { get; }
 
     public async Task<InvocationResult> InvokeAsync(string function, string input, CancellationToken cancellationToken)
     {
         if (!_handlers.TryGetValue(function, out IFunctionHandler? handler))
         {
-            handler = _catalog.Create(function, _services);
+            handler = Catalog.Create(function);
             _handlers[function] = handler;
         }
 
@@ -48,7 +49,7 @@ internal sealed class FaultDrillHost : IDisposable
         var context = new LambdaContext(invocation, info, DateTimeOffset.UtcNow + LambdaDeadline.MaxFunctionTimeout, cold, TimeProvider.System);
         using (_loggers.CreateLogger("MaxGroup.Drill").BeginScope(new InvocationLogScope(context)))
         {
-            return await FunctionInvocation.RunAsync(handler, input, context, TimeProvider.System, cancellationToken);
+            return await FunctionInvocation.RunAsync(function, handler.HandleAsync, input, context, TimeProvider.System, cancellationToken);
         }
     }
 

@@ -1,9 +1,6 @@
-using MaxGroup.Core.Ports;
-using MaxGroup.Functions.Composition;
 using MaxGroup.Functions.Handlers;
-using MaxGroup.Functions.Observability;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Time.Testing;
+using MaxGroup.Functions.Runtime;
+using MaxGroup.Functions.Wiring;
 
 namespace MaxGroup.Integration.Tests.Runtime;
 
@@ -14,10 +11,10 @@ public sealed class HandlerCatalogTests
     {
         var built = new List<string>();
         var catalog = new HandlerCatalog()
-            .Register("a", _ => Build(built, "a"))
-            .Register("b", _ => Build(built, "b"));
+            .Register("a", () => Build(built, "a"))
+            .Register("b", () => Build(built, "b"));
 
-        Assert.True(catalog.TryCreate("b", Services(catalog), out IFunctionHandler? handler));
+        Assert.True(catalog.TryCreate("b", out IFunctionHandler? handler));
 
         Assert.Equal("b", handler.Name);
         Assert.Equal(["b"], built);
@@ -25,39 +22,59 @@ public sealed class HandlerCatalogTests
     }
 
     [Fact]
-    public void GetShared_CalledFromSeveralFactories_CreatesClientOnce()
+    public void SharedClients_AskedForBySeveralFunctions_AreCreatedOnce()
     {
-        int created = 0;
-        var catalog = new HandlerCatalog();
-        HandlerServices services = Services(catalog);
+        FunctionServices services = TestFunctionServices.Create();
 
-        object first = services.GetShared(_ => new SharedClient(++created));
-        object second = services.GetShared(_ => new SharedClient(++created));
-
-        Assert.Same(first, second);
-        Assert.Equal(1, created);
+        Assert.Same(services.Aws, services.Aws);
+        Assert.Same(services.Ledger, services.Ledger);
+        Assert.Same(services.Inventory, services.Inventory);
     }
 
     [Fact]
     public void Create_UnknownName_NamesValidHandlers()
     {
-        var catalog = new HandlerCatalog().Register("dispatcher", _ => Build([], "dispatcher")).Register("volume", _ => Build([], "volume"));
+        var catalog = new HandlerCatalog().Register("dispatcher", () => Build([], "dispatcher")).Register("volume", () => Build([], "volume"));
 
-        var ex = Assert.Throws<UnknownHandlerException>(() => catalog.Create("dispatch", Services(catalog)));
+        var ex = Assert.Throws<UnknownHandlerException>(() => catalog.Create("dispatch"));
 
         Assert.Equal("handler \"dispatch\" is not a MaxGroup handler; valid handlers: dispatcher, volume", ex.Message);
     }
 
     [Fact]
-    public void TryCreateHandler_FromServices_UsesSameCatalogAndOptions()
+    public void CreateDefault_InlineDryRun_BuildsTheDispatcherWithThoseOptions()
     {
-        HandlerCatalog catalog = HandlerCatalog.CreateDefault();
-        HandlerServices services = Services(catalog, new InvocationOptions { Inline = true, DryRun = true });
+        FunctionServices services = TestFunctionServices.Create(new InvocationOptions { Inline = true, DryRun = true });
+        HandlerCatalog catalog = HandlerCatalog.CreateDefault(services);
 
-        Assert.True(services.TryCreateHandler(HandlerNames.Dispatcher, out IFunctionHandler? handler));
+        Assert.True(catalog.TryCreate(HandlerNames.Dispatcher, out IFunctionHandler? handler));
         Assert.Equal(HandlerNames.Dispatcher, handler.Name);
         Assert.True(services.Options.Inline);
         Assert.True(services.Options.DryRun);
+    }
+
+    [Fact]
+    public void CreateDefault_ServesEveryFunctionName_InTheTableOrder()
+    {
+        HandlerCatalog catalog = HandlerCatalog.CreateDefault(TestFunctionServices.Create());
+
+        Assert.Equal(HandlerNames.All, catalog.Names);
+    }
+
+    [Theory]
+    [InlineData(HandlerNames.Dispatcher)]
+    [InlineData(HandlerNames.Replace)]
+    [InlineData(HandlerNames.Volume)]
+    [InlineData(HandlerNames.Drain)]
+    [InlineData(HandlerNames.Consul)]
+    [InlineData(HandlerNames.Preaction)]
+    public void CreateDefault_EveryFunction_BuildsWithoutCallingAws(string name)
+    {
+        HandlerCatalog catalog = HandlerCatalog.CreateDefault(TestFunctionServices.Create(new InvocationOptions { Inline = true }));
+
+        IFunctionHandler handler = catalog.Create(name);
+
+        Assert.Equal(name, handler.Name);
     }
 
     private static DelegateHandler Build(List<string> built, string name)
@@ -65,14 +82,4 @@ public sealed class HandlerCatalogTests
         built.Add(name);
         return new DelegateHandler(name, (_, _, _) => Task.FromResult("{}"));
     }
-
-    private static HandlerServices Services(HandlerCatalog catalog, InvocationOptions? options = null)
-    {
-        var time = new FakeTimeProvider();
-        var logs = new PowertoolsLoggerFactory(new PowertoolsLoggerOptions("maxgroup", LogLevel.Information, time, new LogSink(Stream.Null)));
-        // Lambda always sets AWS_REGION; the real handlers build their (lazy, credential-free) clients for it.
-        return new HandlerServices(catalog, new FakeEnvironment(("AWS_REGION", "us-east-1")), time, logs, NullMetrics.Instance, options ?? InvocationOptions.Lambda);
-    }
-
-    private sealed record SharedClient(int Serial);
 }

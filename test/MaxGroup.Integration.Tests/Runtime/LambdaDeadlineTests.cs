@@ -67,7 +67,7 @@ public sealed class LambdaDeadlineTests
         });
         var context = new LambdaContext(new RuntimeInvocation("req-1", "{}"), new LambdaFunctionInfo("f", "$LATEST", 128, "", ""), LambdaDeadline.Resolve("5000", time), true, time);
 
-        Task<InvocationResult> run = FunctionInvocation.RunAsync(handler, "{}", context, time, CancellationToken.None);
+        Task<InvocationResult> run = FunctionInvocation.RunAsync(handler.Name, handler.HandleAsync, "{}", context, time, CancellationToken.None);
         await started.Task.WaitAsync(TimeSpan.FromSeconds(10));
         time.Advance(TimeSpan.FromMilliseconds(4499));
         await Task.Delay(50);

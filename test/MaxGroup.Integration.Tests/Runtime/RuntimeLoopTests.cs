@@ -1,8 +1,9 @@
 using System.Text.Json;
 using MaxGroup.Core.Events;
 using MaxGroup.Core.Model;
-using MaxGroup.Functions.Composition;
+using MaxGroup.Functions.Handlers;
 using MaxGroup.Functions.Runtime;
+using MaxGroup.Functions.Wiring;
 
 namespace MaxGroup.Integration.Tests.Runtime;
 
@@ -75,8 +76,8 @@ public sealed class RuntimeLoopTests
     public async Task RunAsync_UnknownHandler_PostsInitErrorNamingValidHandlersAndExitsNonZero(string? name, string expected)
     {
         var catalog = new HandlerCatalog()
-            .Register(HandlerNames.Dispatcher, _ => new DelegateHandler(HandlerNames.Dispatcher, (_, _, _) => Task.FromResult("{}")))
-            .Register(HandlerNames.Replace, _ => new DelegateHandler(HandlerNames.Replace, (_, _, _) => Task.FromResult("{}")));
+            .Register(HandlerNames.Dispatcher, () => new DelegateHandler(HandlerNames.Dispatcher, (_, _, _) => Task.FromResult("{}")))
+            .Register(HandlerNames.Replace, () => new DelegateHandler(HandlerNames.Replace, (_, _, _) => Task.FromResult("{}")));
         using var host = new RuntimeTestHost(name, catalog, new RuntimeInvocation("req-1", SpotWarning));
 
         int exitCode = await host.RunAsync();
@@ -91,7 +92,7 @@ public sealed class RuntimeLoopTests
     [Fact]
     public async Task RunAsync_KnownButUnregisteredHandler_SaysNotAvailableYet()
     {
-        var catalog = new HandlerCatalog().Register(HandlerNames.Dispatcher, _ => new DelegateHandler(HandlerNames.Dispatcher, (_, _, _) => Task.FromResult("{}")));
+        var catalog = new HandlerCatalog().Register(HandlerNames.Dispatcher, () => new DelegateHandler(HandlerNames.Dispatcher, (_, _, _) => Task.FromResult("{}")));
         using var host = new RuntimeTestHost(HandlerNames.Drain, catalog);
 
         int exitCode = await host.RunAsync();
@@ -103,7 +104,7 @@ public sealed class RuntimeLoopTests
     [Fact]
     public async Task RunAsync_HandlerFactoryThrows_PostsInitError()
     {
-        var catalog = new HandlerCatalog().Register("broken", _ => throw new InvalidOperationException("MAXGROUP_CONFIG_BUCKET is not set"));
+        var catalog = new HandlerCatalog().Register("broken", () => throw new InvalidOperationException("MAXGROUP_CONFIG_BUCKET is not set"));
         using var host = new RuntimeTestHost("broken", catalog);
 
         int exitCode = await host.RunAsync();

@@ -1,8 +1,7 @@
-using MaxGroup.Core.Ports;
-using MaxGroup.Functions.Composition;
 using MaxGroup.Functions.Handlers;
 using MaxGroup.Functions.Observability;
 using MaxGroup.Functions.Runtime;
+using MaxGroup.Functions.Wiring;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 
@@ -26,8 +25,7 @@ internal sealed class RuntimeTestHost : IDisposable
         Client = new FakeRuntimeApiClient(invocations);
         Catalog = catalog;
         LoggerFactory = new PowertoolsLoggerFactory(new PowertoolsLoggerOptions("maxgroup", LogLevel.Information, Time, new LogSink(_log)));
-        Services = new HandlerServices(catalog, Environment, Time, LoggerFactory, NullMetrics.Instance, InvocationOptions.Lambda);
-        Bootstrap = new LambdaBootstrap(Client, Environment, Time, LoggerFactory.CreateLogger<LambdaBootstrap>());
+        Bootstrap = new LambdaBootstrap(catalog.CreateLambdaHandler, Client, Environment, Time, LoggerFactory.CreateLogger<LambdaBootstrap>());
     }
 
     public FakeTimeProvider Time { get; } = new(Start);
@@ -35,12 +33,11 @@ internal sealed class RuntimeTestHost : IDisposable
     public FakeRuntimeApiClient Client { get; }
     public HandlerCatalog Catalog { get; }
     public PowertoolsLoggerFactory LoggerFactory { get; }
-    public HandlerServices Services { get; }
     public LambdaBootstrap Bootstrap { get; }
 
-    public static HandlerCatalog CatalogWith(IFunctionHandler handler) => new HandlerCatalog().Register(handler.Name, _ => handler);
+    public static HandlerCatalog CatalogWith(IFunctionHandler handler) => new HandlerCatalog().Register(handler.Name, () => handler);
 
-    public Task<int> RunAsync() => Bootstrap.RunAsync(Catalog, Services, Client.Stop.Token);
+    public Task<int> RunAsync() => Bootstrap.RunAsync(Client.Stop.Token);
 
     /// <summary>The JSON log lines written so far.</summary>
     public IReadOnlyList<System.Text.Json.JsonElement> LogLines() =>

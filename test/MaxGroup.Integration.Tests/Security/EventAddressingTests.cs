@@ -2,12 +2,12 @@ using System.Text.Json.Nodes;
 using MaxGroup.Cli.Demo;
 using MaxGroup.Cli.Local;
 using MaxGroup.Core.Model;
-using MaxGroup.Functions.Composition;
 using MaxGroup.Functions.Observability;
 using MaxGroup.Functions.Runtime;
+using MaxGroup.Functions.Wiring;
 using MaxGroup.Integration.Tests.Cli;
-using MaxGroup.Simulators.Consul;
 using MaxGroup.Integration.Tests.Infrastructure;
+using MaxGroup.Simulators.Consul;
 
 namespace MaxGroup.Integration.Tests.Security;
 
@@ -56,7 +56,7 @@ public sealed class EventAddressingTests(MotoFixture moto)
         using (var host = new LocalFunctionHost(new InvocationOptions { Inline = true }, new LogSink(logs)))
         {
             answer = await host.InvokeAsync("dispatcher", warning.ToJsonString(), CancellationToken.None);
-            record = await host.Root.Dispatch.Ledger.GetAsync(doomed, CancellationToken.None);
+            record = await host.Services.Ledger.GetAsync(doomed, CancellationToken.None);
         }
 
         Assert.True(answer.Succeeded, answer.Error?.ErrorMessage);

@@ -5,12 +5,12 @@ using Amazon.SimpleSystemsManagement.Model;
 using MaxGroup.Cli.Demo;
 using MaxGroup.Cli.Local;
 using MaxGroup.Core.Model;
-using MaxGroup.Functions.Composition;
 using MaxGroup.Functions.Observability;
 using MaxGroup.Functions.Runtime;
+using MaxGroup.Functions.Wiring;
 using MaxGroup.Integration.Tests.Cli;
-using MaxGroup.Simulators.Consul;
 using MaxGroup.Integration.Tests.Infrastructure;
+using MaxGroup.Simulators.Consul;
 
 namespace MaxGroup.Integration.Tests.Security;
 
@@ -54,7 +54,7 @@ public sealed class SecretHandlingTests(MotoFixture moto)
         using (var host = new LocalFunctionHost(new InvocationOptions { Inline = true }, new LogSink(logs)))
         {
             answer = await host.InvokeAsync("dispatcher", DemoScene.WarningJson("sec-warning", doomed, "us-east-1a", "terminate", DateTimeOffset.UtcNow.AddSeconds(120)), CancellationToken.None);
-            record = await host.Root.Dispatch.Ledger.GetAsync(doomed, CancellationToken.None);
+            record = await host.Services.Ledger.GetAsync(doomed, CancellationToken.None);
         }
 
         // The token really went through: read from SSM and sent to the agent.

@@ -4,7 +4,6 @@ using MaxGroup.Core.Events;
 using MaxGroup.Core.Ledger;
 using MaxGroup.Core.Model;
 using MaxGroup.Core.Ports;
-using MaxGroup.Functions.Dispatch;
 using MaxGroup.Integration.Tests.Aws;
 using Microsoft.Extensions.Logging.Abstractions;
 

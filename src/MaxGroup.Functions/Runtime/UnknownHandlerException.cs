@@ -1,4 +1,4 @@
-namespace MaxGroup.Functions.Composition;
+namespace MaxGroup.Functions.Runtime;
 
 /// <summary>A `_HANDLER` (or `maxgroup invoke` function) that this build does not serve; the message names the valid ones.</summary>
 public sealed class UnknownHandlerException : Exception

@@ -1,11 +1,8 @@
-using System.Globalization;
-using System.Text.Json;
-using MaxGroup.Aws.Lambda;
 using MaxGroup.Core.Model;
 using MaxGroup.Core.Ports;
 using Microsoft.Extensions.Logging;
 
-namespace MaxGroup.Functions.Dispatch;
+namespace MaxGroup.Aws.Lambda;
 
 /// <summary>
 /// The dispatcher's volume triggers in Lambda: the events that move a data volume (state change, launch, sweep) are
@@ -41,7 +38,7 @@ public sealed class VolumeEventForwarder : IVolumeTriggers
             return DispatchResult.NoOp(stateChange, "no interruption with a volume step is recorded for this instance", instanceId);
         }
 
-        return await ForwardAsync(stateChange, EventJson.StateChange(stateChange.Event), instanceId, record.GroupName, cancellationToken);
+        return await ForwardAsync(stateChange, EventBridgeJson.StateChange(stateChange.Event), instanceId, record.GroupName, cancellationToken);
     }
 
     public async Task<DispatchResult> OnInstanceLaunchAsync(MaxGroupEvent.AutoScalingLaunch launch, CancellationToken cancellationToken)
@@ -59,13 +56,13 @@ public sealed class VolumeEventForwarder : IVolumeTriggers
             return DispatchResult.NoOp(launch, "the group moves no data volume (not managed, or no persistence_dev)", detail.InstanceId, detail.AutoScalingGroupName);
         }
 
-        return await ForwardAsync(launch, EventJson.Launch(launch.Event, launch.Successful), detail.InstanceId, detail.AutoScalingGroupName, cancellationToken);
+        return await ForwardAsync(launch, EventBridgeJson.Launch(launch.Event, launch.Successful), detail.InstanceId, detail.AutoScalingGroupName, cancellationToken);
     }
 
     public Task<DispatchResult> SweepAsync(MaxGroupEvent.Scheduled scheduled, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(scheduled);
-        return ForwardAsync(scheduled, EventJson.Scheduled(scheduled.Event), null, null, cancellationToken);
+        return ForwardAsync(scheduled, EventBridgeJson.Scheduled(scheduled.Event), null, null, cancellationToken);
     }
 
     private async Task<DispatchResult> ForwardAsync(MaxGroupEvent source, byte[] payload, string? instanceId, string? groupName, CancellationToken cancellationToken)
@@ -82,68 +79,5 @@ public sealed class VolumeEventForwarder : IVolumeTriggers
             GroupName = groupName,
             Steps = [StepNames.Volume],
         };
-    }
-}
-
-/// <summary>Writes parsed events back as EventBridge JSON, in AWS's field names, for the volume function to parse again.</summary>
-internal static class EventJson
-{
-    public static byte[] StateChange(EventBridgeEvent<InstanceStateChangeDetail> e) => Write(e.Id, e.DetailType, e.Source, e.Time, e.Region, e.Resources, w =>
-    {
-        w.WriteString("instance-id", e.Detail.InstanceId);
-        w.WriteString("state", e.Detail.State);
-    });
-
-    public static byte[] Launch(EventBridgeEvent<AutoScalingLaunchDetail> e, bool successful) => Write(e.Id, e.DetailType, e.Source, e.Time, e.Region, e.Resources, w =>
-    {
-        w.WriteString("AutoScalingGroupName", e.Detail.AutoScalingGroupName);
-        w.WriteString("StatusCode", e.Detail.StatusCode.Length > 0 ? e.Detail.StatusCode : successful ? "InProgress" : "Failed");
-        if (e.Detail.InstanceId is not null)
-        {
-            w.WriteString("EC2InstanceId", e.Detail.InstanceId);
-        }
-
-        w.WriteStartObject("Details");
-        if (e.Detail.AvailabilityZone is not null)
-        {
-            w.WriteString("Availability Zone", e.Detail.AvailabilityZone);
-        }
-
-        if (e.Detail.SubnetId is not null)
-        {
-            w.WriteString("Subnet ID", e.Detail.SubnetId);
-        }
-
-        w.WriteEndObject();
-    });
-
-    public static byte[] Scheduled(EventBridgeEvent<ScheduledDetail> e) => Write(e.Id, e.DetailType, e.Source, e.Time, e.Region, e.Resources, _ => { });
-
-    private static byte[] Write(string id, string detailType, string source, DateTimeOffset time, string region, IReadOnlyList<string> resources, Action<Utf8JsonWriter> detail)
-    {
-        using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer))
-        {
-            w.WriteStartObject();
-            w.WriteString("version", "0");
-            w.WriteString("id", id);
-            w.WriteString("detail-type", detailType);
-            w.WriteString("source", source);
-            w.WriteString("time", time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture));
-            w.WriteString("region", region);
-            w.WriteStartArray("resources");
-            foreach (string resource in resources)
-            {
-                w.WriteStringValue(resource);
-            }
-
-            w.WriteEndArray();
-            w.WriteStartObject("detail");
-            detail(w);
-            w.WriteEndObject();
-            w.WriteEndObject();
-        }
-
-        return buffer.ToArray();
     }
 }

@@ -1,10 +1,9 @@
 using System.Text.Json;
 using MaxGroup.Core.Model;
 using MaxGroup.Core.Ports;
-using MaxGroup.Core.Runner;
 using MaxGroup.Core.Steps;
 
-namespace MaxGroup.Functions.Dispatch;
+namespace MaxGroup.Core.Runner;
 
 /// <summary>
 /// `--inline`: runs a remediation step in this process instead of invoking its function. The dispatcher starts its

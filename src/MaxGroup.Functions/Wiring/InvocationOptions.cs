@@ -1,8 +1,8 @@
-namespace MaxGroup.Functions.Composition;
+namespace MaxGroup.Functions.Wiring;
 
 /// <summary>
 /// How the caller runs the functions: Lambda uses the defaults; `maxgroup invoke --inline --dry-run` sets them.
-/// Handlers read them from <see cref="HandlerServices.Options"/>.
+/// Handlers read them from <see cref="FunctionServices.Options"/>.
 /// </summary>
 public sealed record InvocationOptions
 {

@@ -1,7 +1,7 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 
-namespace MaxGroup.Functions.Observability;
+namespace MaxGroup.Functions.Runtime;
 
 /// <summary>Writer settings for log, metric and response JSON.</summary>
 public static class JsonLines
