@@ -11,7 +11,7 @@ using MaxGroup.Core.Events;
 using MaxGroup.Core.Model;
 using MaxGroup.Core.Ports;
 using MaxGroup.Core.Routing;
-using MaxGroup.Core.Steps.Capacity;
+using MaxGroup.Core.Steps.Replace;
 using MaxGroup.Core.Steps.Volume;
 using MaxGroup.Functions.Wiring;
 using MaxGroup.Kubernetes.Drain;
@@ -159,8 +159,7 @@ public static class PlanCommand
             IReadOnlyList<string> steps = StepPlan.For(config);
             await plan.LineAsync("steps", string.Join(", ", steps) + " (started in parallel by the dispatcher)").ConfigureAwait(false);
 
-            AutoScalingGroupInfo? group = (await autoScaling.DescribeAutoScalingGroupsAsync([facts.GroupName], cancellationToken).ConfigureAwait(false))
-                .FirstOrDefault(g => g.Name == facts.GroupName);
+            AutoScalingGroupInfo? group = await autoScaling.DescribeGroupAsync(facts.GroupName, cancellationToken).ConfigureAwait(false);
             await plan.ReplaceAsync(facts, group, config).ConfigureAwait(false);
             await plan.VolumeAsync(facts, config).ConfigureAwait(false);
             await plan.NodeAsync(facts, config).ConfigureAwait(false);
@@ -236,26 +235,26 @@ public static class PlanCommand
             await LineAsync("group size", $"min {group.MinSize}, desired {group.DesiredCapacity}, max {group.MaxSize}, {group.Instances.Count} instances");
             if (group.CapacityRebalance)
             {
-                await LineAsync("warning", "Capacity Rebalance is on: AWS replaces the instance itself and races MaxGroup; turn it off");
+                await LineAsync("warning", ReplacePlan.CapacityRebalanceWarning);
             }
 
-            ReplacementStrategy strategy = config.EffectiveStrategy;
-            await LineAsync("strategy", strategy == ReplacementStrategy.Launch ? "launch" : "detach"
-                + (config.ReplacementStrategy == ReplacementStrategy.Auto ? " (auto: " + (config.PersistenceDev is null ? "no persistence_dev)" : "persistence_dev set)") : ""));
-            if (strategy != ReplacementStrategy.Launch)
+            var replace = ReplacePlan.For(facts, group, config);
+            string autoNote = config.ReplacementStrategy == ReplacementStrategy.Auto
+                ? " (auto: " + (config.PersistenceDev is null ? "no persistence_dev)" : "persistence_dev set)")
+                : "";
+            // The auto note has only ever followed "detach" (operator precedence in the old line); kept so the output does not change.
+            await LineAsync("strategy", replace.Launches ? replace.StrategyText : replace.StrategyText + autoNote);
+            if (!replace.Launches)
             {
                 await LineAsync("successor", $"the group launches it: MaxGroup detaches {facts.InstanceId} without decrement");
                 return;
             }
 
-            LaunchTemplateRef? template = ReplacementPlanner.Template(group, facts);
-            IReadOnlyList<LaunchCandidate> candidates = ReplacementPlanner.Candidates(facts, group, config);
-            await LineAsync("successor", $"in {facts.SubnetId ?? facts.AvailabilityZone} ({facts.AvailabilityZone}, same AZ so the volume can follow)");
-            await LineAsync("", "candidates in order: " + (candidates.Count == 0 ? "(none)" : string.Join(", ", candidates)));
-            await LineAsync("", "launch template: " + (template is null ? "(none: the launch would fail)" : $"{template.Id ?? template.Name} version {template.Version}"));
-            await LineAsync("", "tags: " + string.Join(", ", ReplacementPlanner.Tags(group, facts.InstanceId).Select(t => $"{t.Key}={t.Value}")));
-            bool raiseMax = group.DesiredCapacity + 1 > group.MaxSize;
-            await LineAsync("", raiseMax ? $"MaxSize raised {group.MaxSize} -> {group.MaxSize + 1} to attach it, restored after" : "attached within MaxSize");
+            await LineAsync("successor", $"in {replace.Placement} ({facts.AvailabilityZone}, same AZ so the volume can follow)");
+            await LineAsync("", "candidates in order: " + (replace.Candidates.Count == 0 ? "(none)" : replace.CandidatesText));
+            await LineAsync("", "launch template: " + (replace.TemplateText ?? "(none: the launch would fail)"));
+            await LineAsync("", "tags: " + replace.TagsText);
+            await LineAsync("", replace.RaisesMaxSize ? $"MaxSize raised {replace.MaxSizeChangeText} to attach it, restored after" : "attached within MaxSize");
         }
 
         public async Task VolumeAsync(InstanceFacts facts, GroupConfig config)

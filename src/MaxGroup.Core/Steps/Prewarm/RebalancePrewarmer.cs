@@ -21,6 +21,7 @@ public sealed class RebalancePrewarmer : IRebalanceHandler
     private readonly IGroupConfigSource _configs;
     private readonly IAutoScalingApi _autoScaling;
     private readonly ISuccessorLauncher _launcher;
+    private readonly SuccessorLaunch _successorLaunch;
     private readonly IPrewarmLedger _prewarms;
     private readonly IPrewarmFleet _fleet;
     private readonly ILedger _ledger;
@@ -46,6 +47,7 @@ public sealed class RebalancePrewarmer : IRebalanceHandler
         _configs = configs;
         _autoScaling = autoScaling;
         _launcher = launcher;
+        _successorLaunch = new SuccessorLaunch(launcher, logger);
         _prewarms = prewarms;
         _fleet = fleet;
         _ledger = ledger;
@@ -93,8 +95,7 @@ public sealed class RebalancePrewarmer : IRebalanceHandler
         }
 
         GroupConfig config = lookup.Config!;
-        AutoScalingGroupInfo? group = (await _autoScaling.DescribeAutoScalingGroupsAsync([groupName], cancellationToken))
-            .FirstOrDefault(g => g.Name == groupName);
+        AutoScalingGroupInfo? group = await _autoScaling.DescribeGroupAsync(groupName, cancellationToken);
         if (group is null)
         {
             return DispatchResult.NoOp(rebalance, $"Auto Scaling group {groupName} not found", instanceId, groupName);
@@ -196,45 +197,36 @@ public sealed class RebalancePrewarmer : IRebalanceHandler
         {
             [PrewarmTags.KeepUntil] = claim.KeepUntil.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
         };
-        var attempts = new List<string>();
-        for (int index = 0; index < candidates.Count; index++)
-        {
-            LaunchCandidate candidate = candidates[index];
-            var spec = new SuccessorLaunchSpec
+        SuccessorLaunchResult launched = await _successorLaunch.LaunchAsync(
+            new SuccessorLaunchRequest
             {
                 LaunchTemplate = template,
-                Candidate = candidate,
+                Candidates = candidates,
                 SubnetId = facts.SubnetId,
                 AvailabilityZone = facts.AvailabilityZone,
                 Tags = tags,
                 // Unlike the replace step's token, this one carries the claim time: a later pre-warm of the same instance
                 // (after a release) must get a new instance, not RunInstances' idempotent answer for the terminated one.
-                ClientToken = string.Create(CultureInfo.InvariantCulture, $"maxgroup-prewarm-{instanceId}-{claim.ClaimedAt.ToUnixTimeSeconds()}-{index}"),
-            };
-            try
+                ClientToken = index => string.Create(CultureInfo.InvariantCulture, $"maxgroup-prewarm-{instanceId}-{claim.ClaimedAt.ToUnixTimeSeconds()}-{index}"),
+            },
+            CapacityCalls.Once,
+            cancellationToken);
+        if (launched is { InstanceId: { } successor, Used: { } candidate })
+        {
+            await _prewarms.SetSuccessorAsync(instanceId, successor, cancellationToken);
+            _metrics.Record("PrewarmsStarted", 1, MetricUnit.Count, new Dictionary<string, string>
             {
-                string successor = await _launcher.LaunchAsync(spec, cancellationToken);
-                await _prewarms.SetSuccessorAsync(instanceId, successor, cancellationToken);
-                _metrics.Record("PrewarmsStarted", 1, MetricUnit.Count, new Dictionary<string, string>
-                {
-                    ["InstanceType"] = candidate.InstanceType,
-                    ["Market"] = candidate.MarketText,
-                });
-                _logger.LogInformation(
-                    "Pre-warmed successor {SuccessorId} ({Candidate}) for at-risk {InstanceId} in {GroupName}; kept until {KeepUntil:O}",
-                    successor, candidate.ToString(), instanceId, group.Name, claim.KeepUntil);
-                return result with { Reason = $"pre-warmed successor {successor} ({candidate}) for {instanceId}; no drain, no detach" };
-            }
-            catch (RemoteApiException ex) when (CapacityErrors.IsCapacityError(ex.ErrorCode))
-            {
-                _logger.LogWarning("No capacity for {Candidate}: {ErrorCode}; trying the next candidate", candidate.ToString(), ex.ErrorCode);
-                attempts.Add($"{candidate}: {ex.ErrorCode}");
-            }
+                ["InstanceType"] = candidate.InstanceType,
+                ["Market"] = candidate.MarketText,
+            });
+            _logger.LogInformation(
+                "Pre-warmed successor {SuccessorId} ({Candidate}) for at-risk {InstanceId} in {GroupName}; kept until {KeepUntil:O}",
+                successor, candidate.ToString(), instanceId, group.Name, claim.KeepUntil);
+            return result with { Reason = $"pre-warmed successor {successor} ({candidate}) for {instanceId}; no drain, no detach" };
         }
 
         await _prewarms.ReleaseClaimAsync(instanceId, cancellationToken);
-        string tried = attempts.Count == 0 ? "no candidate instance type" : string.Join("; ", attempts);
-        return DispatchResult.NoOp(rebalance, $"no capacity for a pre-warmed successor: {tried}", instanceId, group.Name);
+        return DispatchResult.NoOp(rebalance, $"no capacity for a pre-warmed successor: {launched.AttemptsText}", instanceId, group.Name);
     }
 
     private async Task<bool> JudgeAndReleaseAsync(PrewarmedInstance successor, Dictionary<string, AutoScalingGroupInfo?> groups, CancellationToken cancellationToken)
@@ -244,7 +236,7 @@ public sealed class RebalancePrewarmer : IRebalanceHandler
         {
             if (!groups.TryGetValue(groupName, out AutoScalingGroupInfo? group))
             {
-                group = (await _autoScaling.DescribeAutoScalingGroupsAsync([groupName], cancellationToken)).FirstOrDefault(g => g.Name == groupName);
+                group = await _autoScaling.DescribeGroupAsync(groupName, cancellationToken);
                 groups[groupName] = group;
             }
 

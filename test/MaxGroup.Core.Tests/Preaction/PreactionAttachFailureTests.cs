@@ -1,0 +1,110 @@
+using MaxGroup.Core.Model;
+using MaxGroup.Core.Ports;
+using MaxGroup.Core.Preaction;
+using MaxGroup.Core.Tests.Dispatch;
+using MaxGroup.Core.Tests.Replace;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace MaxGroup.Core.Tests.Preaction;
+
+/// <summary>The attach of a preaction successor into a full group, through the shared group membership piece.</summary>
+public sealed class PreactionAttachFailureTests
+{
+    private const string Old = "i-0000000000000000d";
+    private const string Successor = "i-0000000000000000e";
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 25, 1, 0, 0, TimeSpan.Zero));
+    private readonly FakeAutoScaling _autoScaling = new();
+    private readonly InMemoryPreactionBatchStore _store = new();
+
+    public PreactionAttachFailureTests()
+    {
+        _autoScaling.AddGroup("web", min: 1, max: 2, ["i-00000000000000001", Old]);
+    }
+
+    [Fact]
+    public async Task Advance_FullGroup_NotesMaxSizeRaisesItAttachesAndRestoresWhenTheBatchCloses()
+    {
+        await StartLaunchedBatchAsync();
+
+        PreactionGroupResult result = await Executor().RunGroupAsync(Config(), dryRun: false, CancellationToken.None);
+
+        Assert.Equal("advanced", result.Status);
+        Assert.Equal(["raised MaxSize to 3 for the successor", $"attached {Successor}"], result.Actions);
+        Assert.Equal(["Update min=- max=3", $"Attach {Successor}"], _autoScaling.Calls);
+        PreactionBatch stored = (await _store.GetAsync("web", CancellationToken.None))!;
+        Assert.Equal(2, stored.MaxSizeRaisedFrom);
+        Assert.Equal(SwapPhase.Attached, Assert.Single(stored.Swaps).Phase);
+    }
+
+    /// <summary>
+    /// A real defect, pinned as it is (behaviour unchanged by the capacity split): the MaxSize note is saved (the batch's
+    /// version moves on inside AttachAsync), then AttachInstances fails; AdvanceAsync saves its own, older copy of the batch,
+    /// the store refuses the stale version, and the run ends in "changed by another run" instead of noting
+    /// "retried next run". The next run recovers (the note and the Launched phase are stored), so no capacity is lost.
+    /// </summary>
+    [Fact]
+    public async Task Advance_AttachFailsAfterTheMaxSizeNote_RunThrowsOnTheStaleBatchVersion()
+    {
+        await StartLaunchedBatchAsync();
+        _autoScaling.Errors["Attach"] = new Queue<RemoteApiException>([new RemoteApiException("autoscaling", "ScalingActivityInProgress", "busy", 400)]);
+
+        InvalidOperationException error = await Assert.ThrowsAsync<InvalidOperationException>(
+            () => Executor().RunGroupAsync(Config(), dryRun: false, CancellationToken.None));
+
+        Assert.Contains("was changed by another run", error.Message, StringComparison.Ordinal);
+        PreactionBatch stored = (await _store.GetAsync("web", CancellationToken.None))!;
+        Assert.Equal(2, stored.MaxSizeRaisedFrom);
+        Assert.Equal(SwapPhase.Launched, Assert.Single(stored.Swaps).Phase);
+
+        PreactionGroupResult next = await Executor().RunGroupAsync(Config(), dryRun: false, CancellationToken.None);
+
+        Assert.Equal($"attached {Successor}", Assert.Single(next.Actions));
+        Assert.Equal(SwapPhase.Attached, Assert.Single((await _store.GetAsync("web", CancellationToken.None))!.Swaps).Phase);
+    }
+
+    private async Task StartLaunchedBatchAsync()
+    {
+        var batch = new PreactionBatch
+        {
+            GroupName = "web",
+            BatchId = "pa1",
+            StartedAt = _clock.GetUtcNow(),
+            Swaps =
+            [
+                new PreactionSwap
+                {
+                    OldInstanceId = Old,
+                    OldType = "m5.large",
+                    NewType = "m5a.large",
+                    AvailabilityZone = "us-east-1a",
+                    SuccessorInstanceId = Successor,
+                    Phase = SwapPhase.Launched,
+                    LaunchedAt = _clock.GetUtcNow(),
+                },
+            ],
+        };
+        Assert.True(await _store.TryStartAsync(batch, CancellationToken.None));
+    }
+
+    private static GroupConfig Config() => new() { GroupName = "web", IsEnablePreaction = true, PreactionDetachDelaySeconds = 600 };
+
+    private PreactionExecutor Executor() => new(
+        _autoScaling, new RunningInstances(), new FakeLauncher(new FakeInventory()), _store, new NoAdvisor(), null, [], _clock,
+        NullMetrics.Instance, NullLogger.Instance, new PreactionOptions { ScheduleInterval = TimeSpan.FromMinutes(20) });
+
+    private sealed class RunningInstances : IPreactionInstanceApi
+    {
+        public Task<IReadOnlyList<InstanceFacts>> DescribeInstancesAsync(IReadOnlyList<string> instanceIds, CancellationToken cancellationToken) =>
+            Task.FromResult<IReadOnlyList<InstanceFacts>>(instanceIds.Select(id => Samples.Instance(id, group: null)).ToList());
+
+        public Task MarkAsync(string instanceId, string batchId, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task TerminateAsync(string instanceId, CancellationToken cancellationToken) => throw new NotSupportedException();
+    }
+
+    private sealed class NoAdvisor : ISpotAdvisorSource
+    {
+        public Task<SpotAdvisorData> GetAsync(CancellationToken cancellationToken) => throw new NotSupportedException("an open batch needs no advisor data");
+    }
+}
