@@ -4,6 +4,7 @@ using MaxGroup.Core.Events;
 using MaxGroup.Core.Ledger;
 using MaxGroup.Core.Model;
 using MaxGroup.Core.Ports;
+using MaxGroup.Core.Routing;
 using MaxGroup.Core.Runner;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -62,7 +63,7 @@ public class DispatcherBenchmarks
 
     /// <summary>Which steps a group's config enables.</summary>
     [Benchmark]
-    public IReadOnlyList<string> PlanSteps() => Dispatcher.PlanSteps(_config);
+    public IReadOnlyList<string> PlanSteps() => StepPlan.For(_config);
 
     /// <summary>The fixed cost inside <see cref="NewWarning"/>: a fresh ledger and dispatcher (subtract it).</summary>
     [Benchmark]

@@ -2,7 +2,7 @@ using MaxGroup.Core.Model;
 
 namespace MaxGroup.Core.Routing;
 
-/// <summary>The template rule: the remediation steps a group's configuration enables for a hand-over.</summary>
+/// <summary>The step plan: the remediation steps a group's configuration enables for a hand-over.</summary>
 public static class StepPlan
 {
     /// <summary>The steps <paramref name="config"/> enables, in the order they are listed to users; replace always comes first.</summary>
