@@ -73,7 +73,7 @@ public sealed class HandoverIntake
         // must not hold back the next call's start.
         Task<InterruptionRecord?> existingTask = Task.Run(() => _ledger.GetAsync(instanceId, cancellationToken), cancellationToken);
         Task<InstanceFacts?> factsTask = Task.Run(() => _inventory.DescribeInstanceAsync(instanceId, cancellationToken), cancellationToken);
-        Task<string?>? successorTask = _successors is null ? null : Task.Run(() => SearchSuccessorAsync(instanceId, cancellationToken), cancellationToken);
+        Task<ReplacePrefetch>? successorTask = _successors is null ? null : Task.Run(() => SearchSuccessorAsync(instanceId, cancellationToken), cancellationToken);
         InterruptionRecord? existing = await AwaitFirstAsync(existingTask, factsTask, successorTask);
         if (existing is not null)
         {
@@ -84,7 +84,7 @@ public sealed class HandoverIntake
         }
 
         InstanceFacts? facts = await factsTask;
-        (bool successorSearched, string? successorId) = successorTask is null ? (false, null) : SuccessorResult(await successorTask);
+        ReplacePrefetch searched = successorTask is null ? new ReplacePrefetch() : await successorTask;
         if (facts is null)
         {
             return DispatchResult.NoOp(opening.EventId, opening.DetailType, "instance not found", instanceId);
@@ -180,9 +180,7 @@ public sealed class HandoverIntake
                         && claimed.PendingClaim == token ? claim : null,
                     now,
                     token,
-                    group,
-                    successorSearched,
-                    successorId);
+                    searched with { Group = group });
                 IReadOnlyDictionary<string, string> errors = await _starter.StartAsync(
                     begin.Record, PendingSteps(begin.Record, prepared.ClaimedStep), facts, config, opening.Trigger, cancellationToken, prepared);
                 return result with
@@ -268,23 +266,20 @@ public sealed class HandoverIntake
         }
     }
 
-    private async Task<string?> SearchSuccessorAsync(string instanceId, CancellationToken cancellationToken)
+    /// <summary>The search for a successor already launched for the instance; a failed search counts as not searched.</summary>
+    private async Task<ReplacePrefetch> SearchSuccessorAsync(string instanceId, CancellationToken cancellationToken)
     {
         try
         {
-            return await _successors!.FindSuccessorAsync(instanceId, cancellationToken) ?? "";
+            return new ReplacePrefetch { SuccessorSearched = true, Successor = await _successors!.FindSuccessorAsync(instanceId, cancellationToken) };
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            // Not fatal: the replace step searches again itself (null = not searched).
+            // Not fatal: the replace step searches again itself.
             _logger.LogWarning(ex, "Could not search for a successor of {InstanceId}; the replace step will", instanceId);
-            return null;
+            return new ReplacePrefetch();
         }
     }
-
-    /// <summary>"" from the search means searched, none found; null means not searched.</summary>
-    private static (bool Searched, string? Id) SuccessorResult(string? found) =>
-        found is null ? (false, null) : (true, found.Length == 0 ? null : found);
 
     private async Task<AutoScalingGroupInfo?> DescribeGroupQuietlyAsync(string groupName, CancellationToken cancellationToken)
     {

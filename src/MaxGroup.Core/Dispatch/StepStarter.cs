@@ -59,9 +59,7 @@ public sealed class StepStarter
                 Trigger = trigger,
                 StepClaimedAt = claimed ? prepared!.ClaimedAt : null,
                 StepClaim = claimed ? prepared!.ClaimToken : null,
-                Group = replace ? prepared!.Group : null,
-                SuccessorSearched = replace && prepared!.SuccessorSearched,
-                SuccessorInstanceId = replace ? prepared!.SuccessorInstanceId : null,
+                Prefetch = replace ? prepared!.Prefetch : null,
                 Resume = resume,
                 DataVolumeId = record.VolumeId,
             };
@@ -108,5 +106,4 @@ public sealed class StepStarter
 }
 
 /// <summary>What the dispatcher learnt before the begin, handed to the claimed step's first run so it need not learn it again.</summary>
-public sealed record PreparedStart(
-    string? ClaimedStep, DateTimeOffset ClaimedAt, string? ClaimToken, AutoScalingGroupInfo? Group, bool SuccessorSearched, string? SuccessorInstanceId);
+public sealed record PreparedStart(string? ClaimedStep, DateTimeOffset ClaimedAt, string? ClaimToken, ReplacePrefetch Prefetch);

@@ -24,10 +24,7 @@ public sealed record RemediationRequest
     public bool DryRun { get; init; }
     /// <summary>Why the step was started (on the wire: "warning", "dequeued", "preaction"...).</summary>
     public HandoverTrigger Trigger { get; init; } = HandoverTrigger.SpotWarning;
-    /// <summary>
-    /// The successor, when already known (volume step on later triggers). For the replace step with
-    /// <see cref="SuccessorSearched"/>: what the dispatcher's search for a pre-launched successor found (null = none).
-    /// </summary>
+    /// <summary>The successor, when already known (the volume step on a preaction swap).</summary>
     public string? SuccessorInstanceId { get; init; }
 
     /// <summary>
@@ -43,11 +40,8 @@ public sealed record RemediationRequest
     /// </summary>
     public string? StepClaim { get; init; }
 
-    /// <summary>The dispatcher searched for a successor tagged spotmax:replaces=<c>Instance.InstanceId</c>; the result is <see cref="SuccessorInstanceId"/>.</summary>
-    public bool SuccessorSearched { get; init; }
-
-    /// <summary>The group as the dispatcher described it a moment ago (replace step only), so the step need not describe it again.</summary>
-    public AutoScalingGroupInfo? Group { get; init; }
+    /// <summary>What the dispatcher learnt for the replace step's first run (replace only; null = nothing, the step asks itself).</summary>
+    public ReplacePrefetch? Prefetch { get; init; }
 
     /// <summary>
     /// A restart of a hand-over already begun (a redelivered warning, a state change, the sweep): the step may be held by

@@ -289,12 +289,12 @@ public sealed class DispatcherTests
         Assert.Equal(DispatchStatus.Started, result.Status);
         RemediationRequest replace = Assert.Single(_invoker.Started, r => r.Step == StepNames.Replace);
         Assert.Equal(_clock.GetUtcNow(), replace.StepClaimedAt);
-        Assert.True(replace.SuccessorSearched);
-        Assert.Equal("i-0000000000000beef", replace.SuccessorInstanceId);
-        Assert.Equal("web", replace.Group!.Name);
+        Assert.True(replace.Prefetch!.SuccessorSearched);
+        Assert.Equal("i-0000000000000beef", replace.Prefetch.Successor);
+        Assert.Equal("web", replace.Prefetch.Group!.Name);
         RemediationRequest drain = Assert.Single(_invoker.Started, r => r.Step == StepNames.Drain);
         Assert.Null(drain.StepClaimedAt);
-        Assert.Null(drain.Group);
+        Assert.Null(drain.Prefetch);
         InterruptionRecord record = (await _ledger.GetAsync("i-0123456789abcdef0", CancellationToken.None))!;
         Assert.Equal(StepStatus.Running, record.FindStep(StepNames.Replace)!.Status);
         Assert.Equal(StepStatus.Pending, record.FindStep(StepNames.Drain)!.Status);

@@ -234,7 +234,7 @@ public sealed class ClaimTokenTests
             Config = new GroupConfig { GroupName = "web" },
             StepClaimedAt = now,
             StepClaim = token,
-            SuccessorSearched = true,
+            Prefetch = new ReplacePrefetch { SuccessorSearched = true },
         };
     }
 

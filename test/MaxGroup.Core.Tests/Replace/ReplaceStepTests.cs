@@ -288,7 +288,7 @@ public sealed partial class ReplaceStepTests
         await BeginAsync();
 
         // Not a first run (no claim): the dispatcher's "nothing found" is not trusted, the step searches itself.
-        StepOutcome outcome = await RunAsync(Request(Launch()) with { SuccessorSearched = true });
+        StepOutcome outcome = await RunAsync(Request(Launch()) with { Prefetch = new ReplacePrefetch { SuccessorSearched = true } });
 
         Assert.Equal(StepStatus.Done, outcome.Status);
         Assert.Equal("i-0000000000000beef", outcome.Details["successor_instance_id"]);
@@ -299,9 +299,7 @@ public sealed partial class ReplaceStepTests
     private RemediationRequest FirstRun(RemediationRequest request, string? successor) => request with
     {
         StepClaimedAt = _clock.GetUtcNow(),
-        SuccessorSearched = true,
-        SuccessorInstanceId = successor,
-        Group = _autoScaling.Snapshot("web"),
+        Prefetch = new ReplacePrefetch { SuccessorSearched = true, Successor = successor, Group = _autoScaling.Snapshot("web") },
     };
 
     private static GroupConfig Launch() => new() { GroupName = "web", ReplacementStrategy = ReplacementStrategy.Launch, DetachingDelaySeconds = 20 };

@@ -292,7 +292,7 @@ public sealed class ClaimTokenLedgerMotoTests(MotoFixture moto) : IAsyncLifetime
         Config = new GroupConfig { GroupName = "web" },
         StepClaimedAt = claimedAt,
         StepClaim = Token,
-        SuccessorSearched = true,
+        Prefetch = new ReplacePrefetch { SuccessorSearched = true },
     };
 
     private async Task<long> VersionAsync()

@@ -30,7 +30,7 @@ public sealed partial class ReplaceStep
         details["successor_instance_id"] = successor;
         await _ledger.SetSuccessorAsync(doomed, successor, _clock.GetUtcNow(), cancellationToken);
         // No deadline left: every call goes once, without the in-window retries.
-        var late = new ReclaimDeadline(request.WarningTime, request.ReclaimAt);
+        ReclaimDeadline late = request.Deadline;
         IReadOnlyDictionary<string, string> progress = record?.Progress ?? new Dictionary<string, string>();
         AutoScalingGroupInfo? group = await DescribeGroupAsync(groupName, late, cancellationToken);
         if (group is null || !IsMember(group, successor))

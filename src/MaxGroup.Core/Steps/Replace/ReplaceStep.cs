@@ -21,6 +21,7 @@ public sealed partial class ReplaceStep : IRemediationStep
     private const string MaxRaisedFrom = "replace.max_raised_from";
     private const string MaxRestored = "replace.max_restored";
     private const string DesiredBefore = "replace.desired_before";
+    private static readonly ReplacePrefetch NoPrefetch = new();
 
     private readonly IAutoScalingApi _autoScaling;
     private readonly ISuccessorLauncher _launcher;
@@ -63,7 +64,7 @@ public sealed partial class ReplaceStep : IRemediationStep
     public async Task<StepOutcome> RunAsync(RemediationRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var deadline = new ReclaimDeadline(request.WarningTime, request.ReclaimAt);
+        ReclaimDeadline deadline = request.Deadline;
         if (deadline.HasPassed(_clock))
         {
             return request.Resume && !request.DryRun && request.Config.EffectiveStrategy == ReplacementStrategy.Launch
@@ -124,12 +125,8 @@ public sealed partial class ReplaceStep : IRemediationStep
         return new StepOutcome { Status = StepStatus.NoOp, Reason = $"dry run: {sentence}", Details = details };
     }
 
-    /// <summary>
-    /// What the dispatcher pre-fetched for this step: the group it described and its search for a pre-launched
-    /// successor. The only place the request's pre-fetch fields are read.
-    /// </summary>
-    private static Prefetch PrefetchOf(RemediationRequest request) =>
-        new(request.Group, request.SuccessorSearched, request.SuccessorSearched ? request.SuccessorInstanceId : null);
+    /// <summary>What the dispatcher pre-fetched for this step (nothing = an empty one: the step describes and searches itself).</summary>
+    private static ReplacePrefetch PrefetchOf(RemediationRequest request) => request.Prefetch ?? NoPrefetch;
 
     /// <summary>The dispatcher created the interruption with this step claimed and searched for a pre-launched successor.</summary>
     private static bool IsFirstRun(RemediationRequest request) => request.StepClaimedAt is not null && PrefetchOf(request).SuccessorSearched;
@@ -156,7 +153,4 @@ public sealed partial class ReplaceStep : IRemediationStep
     private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
 
     private static string Seconds(TimeSpan span) => ((int)span.TotalSeconds).ToString(CultureInfo.InvariantCulture);
-
-    /// <summary>The dispatcher's pre-fetch: <see cref="Successor"/> is what its search found, null when none or no search.</summary>
-    private readonly record struct Prefetch(AutoScalingGroupInfo? Group, bool SuccessorSearched, string? Successor);
 }
