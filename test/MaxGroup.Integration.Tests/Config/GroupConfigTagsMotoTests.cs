@@ -141,7 +141,7 @@ public sealed class GroupConfigTagsMotoTests(MotoFixture moto) : IAsyncLifetime,
         await MotoAutoScalingSetup.CreateGroupAsync(_aws.AutoScaling, "web", "lt-web", min: 0, max: 2, desired: 0, tags: [("spotmax:consul_port", "8500", false)]);
         await ConfigTestSupport.PutAsync(_aws.S3, _bucket, "maxgroup/web.json", """{"dry_run": true}""");
         var variables = new Dictionary<string, string> { [GroupConfigOptions.BucketVariable] = _bucket, [GroupConfigOptions.PrefixVariable] = "maxgroup/" };
-        GroupConfigProvider provider = GroupConfigProviderFactory.Create(_aws, variables.GetValueOrDefault, _time, NullLoggerFactory.Instance, new ListMetrics());
+        GroupConfigProvider provider = GroupConfigProviderFactory.Create(_aws, variables.GetValueOrDefault, _time, NullLoggerFactory.Instance, new RecordingMetrics());
 
         ConfigLookup lookup = await provider.GetAsync("web", CancellationToken.None);
 
@@ -172,5 +172,5 @@ public sealed class GroupConfigTagsMotoTests(MotoFixture moto) : IAsyncLifetime,
     }
 
     private GroupConfigProvider Provider() =>
-        new(new S3ConfigObjectStore(_aws.S3, _bucket), _aws.AutoScaling, new GroupConfigOptions { Bucket = _bucket }, _time, new ListLogger(), new ListMetrics());
+        new(new S3ConfigObjectStore(_aws.S3, _bucket), _aws.AutoScaling, new GroupConfigOptions { Bucket = _bucket }, _time, new RecordingLogger(), new RecordingMetrics());
 }

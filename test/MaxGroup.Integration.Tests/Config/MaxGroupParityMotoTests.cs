@@ -72,7 +72,7 @@ public sealed class MaxGroupParityMotoTests(MotoFixture moto) : IAsyncLifetime, 
         string content = await File.ReadAllTextAsync(Path.Combine(RepositoryPaths.Root, "config", "examples", "legacy", file));
         await ConfigTestSupport.PutAsync(_aws.S3, _bucket, "service_config.json", content);
         await MotoAutoScalingSetup.CreateGroupAsync(_aws.AutoScaling, group, "lt-legacy", min: 1, max: 4, desired: 2, tags: [(GroupConfigKeys.ManagedTag, "true", false)]);
-        var logger = new ListLogger();
+        var logger = new RecordingLogger();
         GroupConfigProvider configs = Provider(logger);
         DispatchComposition composition = Compose(configs, []);
         AutoScalingGroupInfo before = await DescribeGroupAsync(group);
@@ -110,7 +110,7 @@ public sealed class MaxGroupParityMotoTests(MotoFixture moto) : IAsyncLifetime, 
         kube.Server.AddNode("node-doomed", $"aws:///{facts.Zone}/{doomed}", facts.Zone);
         kube.Server.AddPod("app", "web-1", "node-doomed", new Dictionary<string, string> { ["app"] = "web" });
         var drain = new DrainStep(new KubernetesClientFactory(new SimulatorLocator(kube), _ => kube.TokenProvider, kube.Budget), TimeProvider.System);
-        GroupConfigProvider configs = Provider(new ListLogger());
+        GroupConfigProvider configs = Provider(new RecordingLogger());
         DispatchComposition composition = Compose(configs, [drain]);
 
         ConfigLookup lookup = await configs.GetAsync("web", CancellationToken.None);
@@ -139,7 +139,7 @@ public sealed class MaxGroupParityMotoTests(MotoFixture moto) : IAsyncLifetime, 
             (GroupConfigKeys.ManagedTag, "true", false),
         ]);
         string doomed = (await DescribeGroupAsync("web")).Instances[0].InstanceId;
-        DispatchComposition composition = Compose(Provider(new ListLogger()), []);
+        DispatchComposition composition = Compose(Provider(new RecordingLogger()), []);
 
         DispatchResult result = await composition.Dispatcher.DispatchAsync(EventParser.Parse(WarningJson(doomed)), CancellationToken.None);
 
@@ -153,8 +153,8 @@ public sealed class MaxGroupParityMotoTests(MotoFixture moto) : IAsyncLifetime, 
         Assert.Equal(doomed, launched.Tags.Single(t => t.Key == "spotmax:replaces").Value);
     }
 
-    private GroupConfigProvider Provider(ListLogger logger) =>
-        new(new S3ConfigObjectStore(_aws.S3, _bucket), _aws.AutoScaling, new GroupConfigOptions { Bucket = _bucket }, TimeProvider.System, logger, new ListMetrics());
+    private GroupConfigProvider Provider(RecordingLogger logger) =>
+        new(new S3ConfigObjectStore(_aws.S3, _bucket), _aws.AutoScaling, new GroupConfigOptions { Bucket = _bucket }, TimeProvider.System, logger, new RecordingMetrics());
 
     private DispatchComposition Compose(IGroupConfigSource configs, IReadOnlyList<IRemediationStep> steps) =>
         DispatchComposition.Create(_aws, configs, _variables.GetValueOrDefault, TimeProvider.System, NullLoggerFactory.Instance, NullMetrics.Instance, inline: true, otherSteps: steps);

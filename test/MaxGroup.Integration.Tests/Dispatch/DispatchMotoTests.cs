@@ -21,7 +21,7 @@ public sealed class DispatchMotoTests(MotoFixture moto) : IAsyncLifetime, IDispo
 {
     private const string Group = "web";
     private readonly AwsClientFactory _factory = AwsTestClients.MotoFactory(moto, AwsTestClients.FastRetry());
-    private readonly StaticConfigSource _configs = new();
+    private readonly FakeConfigSource _configs = new("no configuration file and no spotmax: tags");
     private DispatchComposition _composition = null!;
 
     public async Task InitializeAsync()
@@ -46,7 +46,7 @@ public sealed class DispatchMotoTests(MotoFixture moto) : IAsyncLifetime, IDispo
     public async Task Launch_ThroughDispatcherHandler_SuccessorInSameAzWithTagsDoomedOutDesiredUnchanged()
     {
         await CreateGroupAsync(min: 1, max: 4, desired: 2);
-        _configs.Set(new GroupConfig { GroupName = Group, ReplacementStrategy = ReplacementStrategy.Launch, DetachingDelaySeconds = 0 });
+        _configs.Add(new GroupConfig { GroupName = Group, ReplacementStrategy = ReplacementStrategy.Launch, DetachingDelaySeconds = 0 });
         AutoScalingGroupInfo before = await DescribeGroupAsync();
         string doomed = before.Instances[0].InstanceId;
         Instance doomedInstance = await DescribeInstanceAsync(doomed);
@@ -81,7 +81,7 @@ public sealed class DispatchMotoTests(MotoFixture moto) : IAsyncLifetime, IDispo
     public async Task Detach_GroupLaunchesReplacement_DoomedOutDesiredUnchangedSuccessorRecorded()
     {
         await CreateGroupAsync(min: 1, max: 4, desired: 2);
-        _configs.Set(new GroupConfig { GroupName = Group, ReplacementStrategy = ReplacementStrategy.Detach, DetachingDelaySeconds = 0 });
+        _configs.Add(new GroupConfig { GroupName = Group, ReplacementStrategy = ReplacementStrategy.Detach, DetachingDelaySeconds = 0 });
         AutoScalingGroupInfo before = await DescribeGroupAsync();
         string doomed = before.Instances[0].InstanceId;
 
@@ -102,7 +102,7 @@ public sealed class DispatchMotoTests(MotoFixture moto) : IAsyncLifetime, IDispo
     public async Task DuplicateWarning_StartsNothingNew()
     {
         await CreateGroupAsync(min: 1, max: 4, desired: 2);
-        _configs.Set(new GroupConfig { GroupName = Group, ReplacementStrategy = ReplacementStrategy.Launch, DetachingDelaySeconds = 0 });
+        _configs.Add(new GroupConfig { GroupName = Group, ReplacementStrategy = ReplacementStrategy.Launch, DetachingDelaySeconds = 0 });
         string doomed = (await DescribeGroupAsync()).Instances[0].InstanceId;
         await DispatchAsync(doomed, "ev-1");
         IReadOnlyList<string> instancesAfterFirst = await AllInstanceIdsAsync();
@@ -123,7 +123,7 @@ public sealed class DispatchMotoTests(MotoFixture moto) : IAsyncLifetime, IDispo
     public async Task ConcurrentDeliveries_OneSuccessorOnly()
     {
         await CreateGroupAsync(min: 1, max: 4, desired: 2);
-        _configs.Set(new GroupConfig { GroupName = Group, ReplacementStrategy = ReplacementStrategy.Launch, DetachingDelaySeconds = 0 });
+        _configs.Add(new GroupConfig { GroupName = Group, ReplacementStrategy = ReplacementStrategy.Launch, DetachingDelaySeconds = 0 });
         string doomed = (await DescribeGroupAsync()).Instances[0].InstanceId;
 
         DispatchResult[] results = await Task.WhenAll(
@@ -144,7 +144,7 @@ public sealed class DispatchMotoTests(MotoFixture moto) : IAsyncLifetime, IDispo
     public async Task MaxSizeReached_RaisedForTheAttachAndRestored()
     {
         await CreateGroupAsync(min: 2, max: 2, desired: 2);
-        _configs.Set(new GroupConfig { GroupName = Group, ReplacementStrategy = ReplacementStrategy.Launch, DetachingDelaySeconds = 0 });
+        _configs.Add(new GroupConfig { GroupName = Group, ReplacementStrategy = ReplacementStrategy.Launch, DetachingDelaySeconds = 0 });
         string doomed = (await DescribeGroupAsync()).Instances[0].InstanceId;
 
         DispatchResult result = await DispatchAsync(doomed, "ev-1");
@@ -163,7 +163,7 @@ public sealed class DispatchMotoTests(MotoFixture moto) : IAsyncLifetime, IDispo
     public async Task DryRun_RecordsPlanAndMutatesNothing()
     {
         await CreateGroupAsync(min: 2, max: 2, desired: 2);
-        _configs.Set(new GroupConfig { GroupName = Group, ReplacementStrategy = ReplacementStrategy.Launch, DryRun = true });
+        _configs.Add(new GroupConfig { GroupName = Group, ReplacementStrategy = ReplacementStrategy.Launch, DryRun = true });
         AutoScalingGroupInfo before = await DescribeGroupAsync();
         IReadOnlyList<string> instancesBefore = await AllInstanceIdsAsync();
         string doomed = before.Instances[0].InstanceId;

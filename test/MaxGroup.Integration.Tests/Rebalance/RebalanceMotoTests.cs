@@ -5,7 +5,6 @@ using Amazon.EC2.Model;
 using MaxGroup.Aws;
 using MaxGroup.Core.Events;
 using MaxGroup.Core.Model;
-using MaxGroup.Core.Ports;
 using MaxGroup.Functions.Composition;
 using MaxGroup.Integration.Tests.Aws;
 using MaxGroup.Integration.Tests.Dispatch;
@@ -25,7 +24,7 @@ public sealed class RebalanceMotoTests(MotoFixture moto) : IAsyncLifetime
     private const string Group = "web";
     private const string Table = "maxgroup-ledger";
     private static readonly string[] GroupChanges = ["AttachInstances", "DetachInstances", "UpdateAutoScalingGroup", "SetDesiredCapacity", "TerminateInstanceInAutoScalingGroup"];
-    private readonly StaticConfigSource _configs = new();
+    private readonly FakeConfigSource _configs = new("no configuration file and no spotmax: tags");
     private readonly RecordingMetrics _metrics = new();
     private AwsFaultProxy _proxy = null!;
     private AwsClientFactory _factory = null!;
@@ -58,7 +57,7 @@ public sealed class RebalanceMotoTests(MotoFixture moto) : IAsyncLifetime
     [Fact]
     public async Task Rebalance_FlaggedGroup_SuccessorLaunchedTaggedRecordedGroupUntouched()
     {
-        _configs.Set(Flagged());
+        _configs.Add(Flagged());
         AutoScalingGroupInfo before = await DescribeGroupAsync();
         string atRisk = before.Instances[0].InstanceId;
         Instance atRiskInstance = await DescribeInstanceAsync(atRisk);
@@ -103,7 +102,7 @@ public sealed class RebalanceMotoTests(MotoFixture moto) : IAsyncLifetime
     [Fact]
     public async Task Rebalance_DuplicateDelivery_OneRunInstances()
     {
-        _configs.Set(Flagged());
+        _configs.Add(Flagged());
         string atRisk = (await DescribeGroupAsync()).Instances[0].InstanceId;
 
         DispatchResult first = await DispatchAsync(RebalanceJson(atRisk, "rb-1"));
@@ -118,7 +117,7 @@ public sealed class RebalanceMotoTests(MotoFixture moto) : IAsyncLifetime
     [Fact]
     public async Task RebalanceThenWarning_ReplaceReusesThePrewarmedSuccessor_OneRunInstancesInTotal()
     {
-        _configs.Set(Flagged());
+        _configs.Add(Flagged());
         AutoScalingGroupInfo before = await DescribeGroupAsync();
         string atRisk = before.Instances[0].InstanceId;
         await DispatchAsync(RebalanceJson(atRisk, "rb-1"));
@@ -147,7 +146,7 @@ public sealed class RebalanceMotoTests(MotoFixture moto) : IAsyncLifetime
     [Fact]
     public async Task Rebalance_GroupWithoutTheFlag_NoOpWithReasonNothingLaunched()
     {
-        _configs.Set(Flagged() with { IsToHandleRebalanceEvent = false });
+        _configs.Add(Flagged() with { IsToHandleRebalanceEvent = false });
         string atRisk = (await DescribeGroupAsync()).Instances[0].InstanceId;
 
         DispatchResult result = await DispatchAsync(RebalanceJson(atRisk, "rb-1"));
@@ -161,7 +160,7 @@ public sealed class RebalanceMotoTests(MotoFixture moto) : IAsyncLifetime
     [Fact]
     public async Task Sweep_AtRiskInstanceGoneWithoutWarning_TerminatesThePrewarmedSuccessor()
     {
-        _configs.Set(Flagged());
+        _configs.Add(Flagged());
         AutoScalingGroupInfo before = await DescribeGroupAsync();
         string atRisk = before.Instances[0].InstanceId;
         await DispatchAsync(RebalanceJson(atRisk, "rb-1"));
@@ -227,27 +226,5 @@ public sealed class RebalanceMotoTests(MotoFixture moto) : IAsyncLifetime
     {
         DescribeInstancesResponse response = await _factory.Ec2.DescribeInstancesAsync(new DescribeInstancesRequest());
         return (response.Reservations ?? []).SelectMany(r => r.Instances ?? []).Select(i => i.InstanceId).ToList();
-    }
-
-    /// <summary>Keeps every metric recorded.</summary>
-    private sealed class RecordingMetrics : IMetrics
-    {
-        private readonly List<string> _names = [];
-
-        public void Record(string name, double value, MetricUnit unit, IReadOnlyDictionary<string, string>? dimensions = null)
-        {
-            lock (_names)
-            {
-                _names.Add(name);
-            }
-        }
-
-        public int Count(string name)
-        {
-            lock (_names)
-            {
-                return _names.Count(n => n == name);
-            }
-        }
     }
 }
