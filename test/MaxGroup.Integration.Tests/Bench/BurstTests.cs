@@ -60,12 +60,12 @@ public sealed class BurstTests(MotoFixture moto, ITestOutputHelper output)
         await DispatchComposition.EnsureLedgerTableAsync(factory, variables.GetValueOrDefault, TimeProvider.System, CancellationToken.None);
         DispatchComposition composition = DispatchComposition.Create(
             factory, configs, variables.GetValueOrDefault, TimeProvider.System, NullLoggerFactory.Instance, NullMetrics.Instance, inline: true);
-        await MotoAutoScalingSetup.CreateLaunchTemplateAsync(factory.Ec2, "lt-burst", "m5.large");
+        await new MotoScene(factory).LaunchTemplateAsync("lt-burst", "m5.large");
         var doomed = new List<string>();
         for (int g = 0; g < groups; g++)
         {
             string name = $"burst-{g:00}";
-            await MotoAutoScalingSetup.CreateGroupAsync(factory.AutoScaling, name, "lt-burst", min: 1, max: (perGroup * 2) + 1, desired: perGroup);
+            await new MotoScene(factory).GroupAsync(name, "lt-burst", min: 1, max: (perGroup * 2) + 1, desired: perGroup);
             configs.Add(new GroupConfig { GroupName = name, ReplacementStrategy = ReplacementStrategy.Launch, DetachingDelaySeconds = 0 });
             doomed.AddRange((await factory.AutoScaling.DescribeAutoScalingGroupsAsync([name], CancellationToken.None))[0].Instances.Select(i => i.InstanceId));
         }

@@ -37,7 +37,7 @@ public sealed class MaxGroupParityMotoTests(MotoFixture moto) : IAsyncLifetime, 
         _variables["AWS_ENDPOINT_URL"] = moto.Endpoint;
         _bucket = await ConfigTestSupport.NewBucketAsync(_aws.S3);
         await DispatchComposition.EnsureLedgerTableAsync(_aws, _variables.GetValueOrDefault, TimeProvider.System, CancellationToken.None);
-        await MotoAutoScalingSetup.CreateLaunchTemplateAsync(_aws.Ec2, "lt-legacy", "m5.large");
+        await new MotoScene(_aws).LaunchTemplateAsync("lt-legacy", "m5.large");
     }
 
     public Task DisposeAsync() => Task.CompletedTask;
@@ -71,7 +71,7 @@ public sealed class MaxGroupParityMotoTests(MotoFixture moto) : IAsyncLifetime, 
     {
         string content = await File.ReadAllTextAsync(Path.Combine(RepositoryPaths.Root, "config", "examples", "legacy", file));
         await ConfigTestSupport.PutAsync(_aws.S3, _bucket, "service_config.json", content);
-        await MotoAutoScalingSetup.CreateGroupAsync(_aws.AutoScaling, group, "lt-legacy", min: 1, max: 4, desired: 2, tags: [(GroupConfigKeys.ManagedTag, "true", false)]);
+        await new MotoScene(_aws).GroupAsync(group, "lt-legacy", min: 1, max: 4, desired: 2, tags: [(GroupConfigKeys.ManagedTag, "true", false)]);
         var logger = new RecordingLogger();
         GroupConfigProvider configs = Provider(logger);
         DispatchComposition composition = Compose(configs, []);
@@ -94,7 +94,7 @@ public sealed class MaxGroupParityMotoTests(MotoFixture moto) : IAsyncLifetime, 
     public async Task Dispatcher_GroupWithOnlyLaterGenerationTagsAndK8sConfigFilePath_IsDrained()
     {
         await using DrainHarness kube = await DrainHarness.StartAsync();
-        await MotoAutoScalingSetup.CreateGroupAsync(_aws.AutoScaling, "web", "lt-legacy", min: 1, max: 4, desired: 2, tags:
+        await new MotoScene(_aws).GroupAsync("web", "lt-legacy", min: 1, max: 4, desired: 2, tags:
         [
             ("spotmax:k8s_config_file_path", "/root/.kube/config", false),
             ("spotmax:detaching_delay_seconds", "0", false),
@@ -132,7 +132,7 @@ public sealed class MaxGroupParityMotoTests(MotoFixture moto) : IAsyncLifetime, 
     [Fact]
     public async Task Dispatcher_TagsOnlyGroupWithIsOnlyOdRep_LaunchesAnOnDemandSuccessor()
     {
-        await MotoAutoScalingSetup.CreateGroupAsync(_aws.AutoScaling, "web", "lt-legacy", min: 1, max: 4, desired: 2, tags:
+        await new MotoScene(_aws).GroupAsync("web", "lt-legacy", min: 1, max: 4, desired: 2, tags:
         [
             ("spotmax:is_only_od_rep", "true", false),
             ("spotmax:detaching_delay_seconds", "0", false),

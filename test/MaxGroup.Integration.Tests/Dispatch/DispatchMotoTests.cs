@@ -35,7 +35,7 @@ public sealed class DispatchMotoTests(MotoFixture moto) : IAsyncLifetime, IDispo
         await DispatchComposition.EnsureLedgerTableAsync(_factory, variables.GetValueOrDefault, TimeProvider.System, CancellationToken.None);
         _composition = DispatchComposition.Create(
             _factory, _configs, variables.GetValueOrDefault, TimeProvider.System, NullLoggerFactory.Instance, NullMetrics.Instance, inline: true);
-        await MotoAutoScalingSetup.CreateLaunchTemplateAsync(_factory.Ec2, "lt-web", "m5.large");
+        await new MotoScene(_factory).LaunchTemplateAsync("lt-web", "m5.large");
     }
 
     public Task DisposeAsync() => Task.CompletedTask;
@@ -275,22 +275,15 @@ public sealed class DispatchMotoTests(MotoFixture moto) : IAsyncLifetime, IDispo
         """;
 
     private Task CreateGroupAsync(int min, int max, int desired) =>
-        MotoAutoScalingSetup.CreateGroupAsync(_factory.AutoScaling, Group, "lt-web", min, max, desired, tags: [("team", "blue", true), ("cost", "1", false)]);
+        new MotoScene(_factory).GroupAsync(Group, "lt-web", min, max, desired, tags: [("team", "blue", true), ("cost", "1", false)]);
 
     private async Task<AutoScalingGroupInfo> DescribeGroupAsync() =>
         Assert.Single(await _factory.AutoScaling.DescribeAutoScalingGroupsAsync([Group], CancellationToken.None));
 
-    private async Task<Instance> DescribeInstanceAsync(string instanceId)
-    {
-        DescribeInstancesResponse response = await _factory.Ec2.DescribeInstancesAsync(new DescribeInstancesRequest { InstanceIds = [instanceId] });
-        return Assert.Single(response.Reservations.SelectMany(r => r.Instances));
-    }
+    private async Task<Instance> DescribeInstanceAsync(string instanceId) =>
+        Assert.Single(await new MotoScene(_factory).InstancesAsync(instanceId));
 
-    private async Task<IReadOnlyList<string>> AllInstanceIdsAsync()
-    {
-        DescribeInstancesResponse response = await _factory.Ec2.DescribeInstancesAsync(new DescribeInstancesRequest());
-        return (response.Reservations ?? []).SelectMany(r => r.Instances ?? []).Select(i => i.InstanceId).Order(StringComparer.Ordinal).ToList();
-    }
+    private Task<IReadOnlyList<string>> AllInstanceIdsAsync() => new MotoScene(_factory).InstanceIdsAsync();
 
     private async Task<string> RunLooseInstanceAsync()
     {

@@ -178,7 +178,7 @@ public sealed class PreactionMotoTests : IDisposable
     public async Task Run_FallbackAdvisorData_PlansButStartsNoBatch()
     {
         await SetUpAsync(risky: 1, min: 1);
-        PreactionExecutor executor = Executor(advisor: new FixedAdvisor(SpotAdvisorSnapshot.Data));
+        PreactionExecutor executor = Executor(advisor: new FakeSpotAdvisor(SpotAdvisorSnapshot.Data));
 
         PreactionGroupResult result = await executor.RunGroupAsync(Config(batch: 1), false, CancellationToken.None);
 
@@ -256,7 +256,7 @@ public sealed class PreactionMotoTests : IDisposable
         new Ec2PreactionInstanceApi(Ec2),
         new Ec2SuccessorLauncher(Ec2),
         Store(),
-        advisor ?? new FixedAdvisor(SpotAdvisorSnapshot.Data.WithOrigin("trimmed snapshot served as a download", isFallback: false)),
+        advisor ?? new FakeSpotAdvisor(SpotAdvisorSnapshot.Data.WithOrigin("trimmed snapshot served as a download", isFallback: false)),
         null,
         handOver ?? [],
         _clock,
@@ -281,9 +281,9 @@ public sealed class PreactionMotoTests : IDisposable
     {
         await _moto.ResetAsync();
         await CreateTableAsync();
-        await MotoAutoScalingSetup.CreateLaunchTemplateAsync(Ec2, Template, "c5.large");
-        string subnet = (await MotoAutoScalingSetup.DefaultSubnetIdsAsync(Ec2))[0];
-        await MotoAutoScalingSetup.CreateGroupAsync(AutoScaling, Group, Template, min: 0, max: 10, desired: 0);
+        await new MotoScene(_factory).LaunchTemplateAsync(Template, "c5.large");
+        string subnet = (await new MotoScene(_factory).DefaultSubnetIdsAsync())[0];
+        await new MotoScene(_factory).GroupAsync(Group, Template, min: 0, max: 10, desired: 0);
         RunInstancesResponse launched = await Ec2.RunInstancesAsync(new RunInstancesRequest
         {
             MinCount = risky,
@@ -339,11 +339,6 @@ public sealed class PreactionMotoTests : IDisposable
             Requests.Add(request);
             return Task.FromResult(Result);
         }
-    }
-
-    private sealed class FixedAdvisor(SpotAdvisorData data) : ISpotAdvisorSource
-    {
-        public Task<SpotAdvisorData> GetAsync(CancellationToken cancellationToken) => Task.FromResult(data);
     }
 
     /// <summary>

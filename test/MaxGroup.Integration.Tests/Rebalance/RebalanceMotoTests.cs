@@ -43,8 +43,8 @@ public sealed class RebalanceMotoTests(MotoFixture moto) : IAsyncLifetime
         await DispatchComposition.EnsureLedgerTableAsync(_factory, variables.GetValueOrDefault, TimeProvider.System, CancellationToken.None);
         _composition = DispatchComposition.Create(
             _factory, _configs, variables.GetValueOrDefault, TimeProvider.System, NullLoggerFactory.Instance, _metrics, inline: true);
-        await MotoAutoScalingSetup.CreateLaunchTemplateAsync(_factory.Ec2, "lt-web", "m5.large");
-        await MotoAutoScalingSetup.CreateGroupAsync(_factory.AutoScaling, Group, "lt-web", 2, 2, 2, tags: [("team", "blue", true)]);
+        await new MotoScene(_factory).LaunchTemplateAsync("lt-web", "m5.large");
+        await new MotoScene(_factory).GroupAsync(Group, "lt-web", 2, 2, 2, tags: [("team", "blue", true)]);
         _proxy.ClearCalls();
     }
 
@@ -216,15 +216,8 @@ public sealed class RebalanceMotoTests(MotoFixture moto) : IAsyncLifetime
     private async Task<AutoScalingGroupInfo> DescribeGroupAsync() =>
         Assert.Single(await _factory.AutoScaling.DescribeAutoScalingGroupsAsync([Group], CancellationToken.None));
 
-    private async Task<Instance> DescribeInstanceAsync(string instanceId)
-    {
-        DescribeInstancesResponse response = await _factory.Ec2.DescribeInstancesAsync(new DescribeInstancesRequest { InstanceIds = [instanceId] });
-        return Assert.Single(response.Reservations.SelectMany(r => r.Instances));
-    }
+    private async Task<Instance> DescribeInstanceAsync(string instanceId) =>
+        Assert.Single(await new MotoScene(_factory).InstancesAsync(instanceId));
 
-    private async Task<IReadOnlyList<string>> AllInstanceIdsAsync()
-    {
-        DescribeInstancesResponse response = await _factory.Ec2.DescribeInstancesAsync(new DescribeInstancesRequest());
-        return (response.Reservations ?? []).SelectMany(r => r.Instances ?? []).Select(i => i.InstanceId).ToList();
-    }
+    private Task<IReadOnlyList<string>> AllInstanceIdsAsync() => new MotoScene(_factory).InstanceIdsAsync();
 }
