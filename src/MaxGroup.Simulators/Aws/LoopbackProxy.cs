@@ -23,8 +23,13 @@ public static class LoopbackProxy
     };
 
     /// <summary>Starts <paramref name="handler"/> on 127.0.0.1 and a free port, HTTPS with <paramref name="certificate"/> when given.</summary>
-    public static async Task<(WebApplication App, Uri Address)> StartAsync(RequestDelegate handler, X509Certificate2? certificate = null)
+    public static Task<(WebApplication App, Uri Address)> StartAsync(RequestDelegate handler, X509Certificate2? certificate = null) =>
+        StartRoutedAsync(app => app.Run(handler), certificate);
+
+    /// <summary>As <see cref="StartAsync"/>, for a server whose endpoints <paramref name="map"/> maps (MapGet, MapPost...).</summary>
+    public static async Task<(WebApplication App, Uri Address)> StartRoutedAsync(Action<WebApplication> map, X509Certificate2? certificate = null)
     {
+        ArgumentNullException.ThrowIfNull(map);
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrel(options => options.Listen(IPAddress.Loopback, 0, listen =>
@@ -35,7 +40,7 @@ public static class LoopbackProxy
             }
         }));
         WebApplication app = builder.Build();
-        app.Run(handler);
+        map(app);
         await app.StartAsync();
         var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
         return (app, new Uri($"{address.Scheme}://127.0.0.1:{address.Port}"));

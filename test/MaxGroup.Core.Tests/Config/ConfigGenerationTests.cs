@@ -101,7 +101,7 @@ public class ConfigGenerationTests
     {
         var store = new InMemoryConfigObjectStore();
         store.Put("groups/web.kubeconfig", KubeconfigReaderTests.UpdateKubeconfigYaml);
-        var autoScaling = new InMemoryAutoScalingApi();
+        var autoScaling = new FakeAutoScaling();
         autoScaling.Tag("web", "spotmax:k8s_config_file_path", "/root/.kube/config");
         autoScaling.Tag("web", "spotmax:managed", "true");
         var provider = new GroupConfigProvider(store, autoScaling, new GroupConfigOptions { Bucket = "cfg" }, new FakeTimeProvider(), new RecordingLogger(), new RecordingMetrics());
@@ -129,7 +129,7 @@ public class ConfigGenerationTests
     [Fact]
     public async Task GetAsync_ConfigFilePathAndNoKubeconfig_ManagedWithTheWarning()
     {
-        var autoScaling = new InMemoryAutoScalingApi();
+        var autoScaling = new FakeAutoScaling();
         autoScaling.Tag("web", "spotmax:k8s_config_file_path", "/root/.kube/config");
         autoScaling.Tag("web", "spotmax:managed", "true");
         var provider = new GroupConfigProvider(new InMemoryConfigObjectStore(), autoScaling, new GroupConfigOptions { Bucket = "cfg" }, new FakeTimeProvider(), new RecordingLogger(), new RecordingMetrics());

@@ -12,7 +12,7 @@ public class GroupConfigProviderTests
     private const string LegacyKey = "service_config.json";
 
     private readonly InMemoryConfigObjectStore _store = new();
-    private readonly InMemoryAutoScalingApi _autoScaling = new();
+    private readonly FakeAutoScaling _autoScaling = new();
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 24, 12, 0, 0, TimeSpan.Zero));
     private readonly RecordingLogger _logger = new();
     private readonly RecordingMetrics _metrics = new();

@@ -23,19 +23,6 @@ internal sealed class FakeInventory : IInstanceInventory
     }
 }
 
-/// <summary>Group configs by name; a group without one is not managed.</summary>
-internal sealed class FakeConfigSource : IGroupConfigSource
-{
-    private readonly ConcurrentDictionary<string, GroupConfig> _configs = new();
-
-    public void Add(GroupConfig config) => _configs[config.GroupName] = config;
-
-    public Task<GroupConfigLookup> GetAsync(string groupName, CancellationToken cancellationToken) =>
-        Task.FromResult(_configs.TryGetValue(groupName, out GroupConfig? config)
-            ? GroupConfigLookup.ManagedBy(config)
-            : GroupConfigLookup.NotManaged("no configuration for the group"));
-}
-
 /// <summary>Records every start; can be told to fail a step's start.</summary>
 internal sealed class RecordingInvoker : IFunctionInvoker
 {
@@ -71,21 +58,6 @@ internal sealed class RecordingVolumeTriggers : IVolumeTriggers
         Received.Add(e);
         return Task.FromResult(new DispatchResult { Status = DispatchStatus.Routed, Reason = "volume", EventId = e.Id, DetailType = e.DetailType });
     }
-}
-
-/// <summary>Keeps every metric recorded.</summary>
-internal sealed class RecordingMetrics : IMetrics
-{
-    public ConcurrentQueue<(string Name, double Value, IReadOnlyDictionary<string, string>? Dimensions)> Records { get; } = new();
-
-    public void Record(string name, double value, MetricUnit unit, IReadOnlyDictionary<string, string>? dimensions = null) =>
-        Records.Enqueue((name, value, dimensions));
-
-    /// <summary>Recorded as "Namespace/Name" so tests tell it from MaxGroup's own metrics.</summary>
-    public void RecordExact(string metricNamespace, string name, double value, MetricUnit unit, IReadOnlyDictionary<string, string> dimensions) =>
-        Records.Enqueue((metricNamespace + "/" + name, value, dimensions));
-
-    public int Count(string name) => Records.Count(r => r.Name == name);
 }
 
 /// <summary>A remediation step that counts its runs and returns a fixed outcome, or waits on the clock.</summary>

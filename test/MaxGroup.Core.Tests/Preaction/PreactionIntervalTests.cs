@@ -13,7 +13,7 @@ public sealed class PreactionIntervalTests
     // 01:00 UTC: the first 20 minutes of an hour-long slot.
     private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 25, 1, 0, 0, TimeSpan.Zero));
     private readonly FakeAutoScaling _autoScaling = new();
-    private readonly CountingAdvisor _advisor = new();
+    private readonly FakeSpotAdvisor _advisor = new(AdvisorTestData.Data());
 
     public PreactionIntervalTests()
     {
@@ -51,17 +51,6 @@ public sealed class PreactionIntervalTests
     private PreactionExecutor Executor() => new(
         _autoScaling, new NoInstances(), new FakeLauncher(new MaxGroup.Core.Tests.Dispatch.FakeInventory()), new InMemoryPreactionBatchStore(), _advisor, null, [], _clock,
         NullMetrics.Instance, NullLogger.Instance, new PreactionOptions { ScheduleInterval = TimeSpan.FromMinutes(20) });
-
-    private sealed class CountingAdvisor : ISpotAdvisorSource
-    {
-        public int Reads { get; private set; }
-
-        public Task<SpotAdvisorData> GetAsync(CancellationToken cancellationToken)
-        {
-            Reads++;
-            return Task.FromResult(AdvisorTestData.Data());
-        }
-    }
 
     private sealed class NoInstances : IPreactionInstanceApi
     {

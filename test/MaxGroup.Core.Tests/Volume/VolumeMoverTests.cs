@@ -410,7 +410,8 @@ public sealed class VolumeMoverTests
         (_, FakeVolume data) = Doomed();
         _ec2.AddInstance("i-detaching", ZoneA, launched: Warning.AddSeconds(90));
         _ec2.AddInstance("i-inservice", ZoneA, launched: Warning.AddSeconds(10));
-        var groups = new FakeAutoScaling(("i-detaching", "Detaching"), ("i-inservice", "InService"));
+        var groups = new FakeAutoScaling();
+        groups.AddMembers("web", ("i-detaching", "Detaching"), ("i-inservice", "InService"));
         VolumeMover mover = Mover(autoScaling: groups);
         await mover.PrepareAsync(Request(), CancellationToken.None);
         _ec2.Terminate("i-doomed");

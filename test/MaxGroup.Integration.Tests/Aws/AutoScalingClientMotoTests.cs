@@ -23,8 +23,8 @@ public sealed class AutoScalingClientMotoTests(MotoFixture moto) : IAsyncLifetim
     [Fact]
     public async Task DescribeAutoScalingGroups_GroupFromLaunchTemplate_MapsEveryField()
     {
-        string templateId = await MotoAutoScalingSetup.CreateLaunchTemplateAsync(_factory.Ec2, "lt-web", "m5.large");
-        await MotoAutoScalingSetup.CreateGroupAsync(Client, "web", "lt-web", min: 1, max: 4, desired: 2,
+        string templateId = await new MotoScene(_factory).LaunchTemplateAsync("lt-web", "m5.large");
+        await new MotoScene(_factory).GroupAsync("web", "lt-web", min: 1, max: 4, desired: 2,
             tags: [("team", "payments", true), ("cost-center", "42", false)]);
 
         AutoScalingGroupInfo group = Assert.Single(await Client.DescribeAutoScalingGroupsAsync(["web"], CancellationToken.None));
@@ -54,9 +54,9 @@ public sealed class AutoScalingClientMotoTests(MotoFixture moto) : IAsyncLifetim
     [Fact]
     public async Task DescribeAutoScalingGroups_MixedInstancesPolicyInSubnets_MapsOverridesSubnetsAndCapacityRebalance()
     {
-        string templateId = await MotoAutoScalingSetup.CreateLaunchTemplateAsync(_factory.Ec2, "lt-mixed");
-        IReadOnlyList<string> subnets = (await MotoAutoScalingSetup.DefaultSubnetIdsAsync(_factory.Ec2)).Take(2).ToList();
-        await MotoAutoScalingSetup.CreateMixedGroupAsync(Client, "mixed", "lt-mixed", ["m5.large", "m5a.large", "m6i.large"], subnets, capacityRebalance: true);
+        string templateId = await new MotoScene(_factory).LaunchTemplateAsync("lt-mixed");
+        IReadOnlyList<string> subnets = (await new MotoScene(_factory).DefaultSubnetIdsAsync()).Take(2).ToList();
+        await new MotoScene(_factory).MixedGroupAsync("mixed", "lt-mixed", ["m5.large", "m5a.large", "m6i.large"], subnets, capacityRebalance: true);
 
         AutoScalingGroupInfo group = Assert.Single(await Client.DescribeAutoScalingGroupsAsync(["mixed"], CancellationToken.None));
 
@@ -69,11 +69,11 @@ public sealed class AutoScalingClientMotoTests(MotoFixture moto) : IAsyncLifetim
     [Fact]
     public async Task DescribeAutoScalingGroups_MoreGroupsThanPageSize_FollowsNextToken()
     {
-        await MotoAutoScalingSetup.CreateLaunchTemplateAsync(_factory.Ec2, "lt-many");
+        await new MotoScene(_factory).LaunchTemplateAsync("lt-many");
         string[] names = ["g1", "g2", "g3", "g4", "g5"];
         foreach (string name in names)
         {
-            await MotoAutoScalingSetup.CreateGroupAsync(Client, name, "lt-many", min: 0, max: 1, desired: 0);
+            await new MotoScene(_factory).GroupAsync(name, "lt-many", min: 0, max: 1, desired: 0);
         }
 
         var paged = new AutoScalingClient(_factory.CreateSignedClient(AwsService.AutoScaling), pageSize: 2);
@@ -195,7 +195,7 @@ public sealed class AutoScalingClientMotoTests(MotoFixture moto) : IAsyncLifetim
     public async Task DescribeLifecycleHooks_AfterPutLifecycleHook_ReturnsHook()
     {
         await CreateGroupAsync("hooked", desired: 0);
-        await MotoAutoScalingSetup.PutLifecycleHookAsync(Client, "hooked", "drain-first", heartbeatTimeout: 90);
+        await new MotoScene(_factory).LifecycleHookAsync("hooked", "drain-first", heartbeatTimeout: 90);
 
         LifecycleHookInfo hook = Assert.Single(await Client.DescribeLifecycleHooksAsync("hooked", CancellationToken.None));
 
@@ -217,8 +217,8 @@ public sealed class AutoScalingClientMotoTests(MotoFixture moto) : IAsyncLifetim
 
     private async Task<AutoScalingGroupInfo> CreateGroupAsync(string name, int desired)
     {
-        await MotoAutoScalingSetup.CreateLaunchTemplateAsync(_factory.Ec2, "lt-" + name);
-        await MotoAutoScalingSetup.CreateGroupAsync(Client, name, "lt-" + name, min: desired == 0 ? 0 : 1, max: 4, desired: desired);
+        await new MotoScene(_factory).LaunchTemplateAsync("lt-" + name);
+        await new MotoScene(_factory).GroupAsync(name, "lt-" + name, min: desired == 0 ? 0 : 1, max: 4, desired: desired);
         return await DescribeAsync(name);
     }
 

@@ -49,7 +49,7 @@ public sealed class LambdaAndEksMotoTests(MotoFixture moto) : IAsyncLifetime, ID
     public async Task DescribeCluster_ExistingCluster_ReturnsEndpointAndCertificateAuthority()
     {
         string role = await MotoLambdaAndEksSetup.CreateRoleAsync(Moto, "maxgroup-eks");
-        string subnet = (await MotoAutoScalingSetup.DefaultSubnetIdsAsync(_factory.Ec2))[0];
+        string subnet = (await new MotoScene(_factory).DefaultSubnetIdsAsync())[0];
         (string endpoint, string authority) = await MotoLambdaAndEksSetup.CreateClusterAsync(Moto, "prod-eks", role, subnet);
 
         EksClusterInfo cluster = await _factory.Eks.DescribeClusterAsync("prod-eks", CancellationToken.None);

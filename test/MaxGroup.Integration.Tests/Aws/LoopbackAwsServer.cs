@@ -1,12 +1,7 @@
 using System.Collections.Concurrent;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
+using MaxGroup.Testing.Http;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace MaxGroup.Integration.Tests.Aws;
 
@@ -26,31 +21,26 @@ public sealed record RecordedRequest(string Method, string Path, string RawTarge
 public sealed record LoopbackAnswer(int StatusCode, string Body, string ContentType = "text/xml", IReadOnlyDictionary<string, string>? Headers = null);
 
 /// <summary>
-/// A Kestrel server on 127.0.0.1, port 0, standing in for an AWS endpoint. It records every request and answers each
-/// with what the test's handler returns; tests use it where moto lacks an operation or to script failures.
+/// A loopback server standing in for an AWS endpoint. It records every request and answers each with what the test's
+/// handler returns; tests use it where moto lacks an operation or to script failures.
 /// </summary>
-public sealed class LoopbackAwsServer : IAsyncDisposable
+public sealed class LoopbackAwsServer : LoopbackServer
 {
-    private readonly WebApplication _app;
     private readonly ConcurrentQueue<RecordedRequest> _requests = new();
 
-    private LoopbackAwsServer(WebApplication app)
+    private LoopbackAwsServer()
     {
-        _app = app;
     }
 
-    public Uri Endpoint { get; private set; } = new("http://127.0.0.1/");
+    /// <summary>http://127.0.0.1:PORT/ to give clients as their endpoint.</summary>
+    public Uri Endpoint => Address;
 
     public IReadOnlyList<RecordedRequest> Requests => [.. _requests];
 
     public static async Task<LoopbackAwsServer> StartAsync(Func<RecordedRequest, int, LoopbackAnswer> handler)
     {
-        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        WebApplication app = builder.Build();
-        var server = new LoopbackAwsServer(app);
-        app.Run(async context =>
+        var server = new LoopbackAwsServer();
+        await server.StartAsync(async context =>
         {
             using var buffer = new MemoryStream();
             await context.Request.Body.CopyToAsync(buffer);
@@ -69,15 +59,6 @@ public sealed class LoopbackAwsServer : IAsyncDisposable
 
             await context.Response.WriteAsync(answer.Body);
         });
-        await app.StartAsync();
-        string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        server.Endpoint = new Uri(address.TrimEnd('/') + "/");
         return server;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
     }
 }

@@ -8,7 +8,6 @@ using MaxGroup.Core.Model;
 using MaxGroup.Core.Ports;
 using MaxGroup.Functions.Wiring;
 using MaxGroup.Integration.Tests.Aws;
-using MaxGroup.Integration.Tests.Dispatch;
 using MaxGroup.Integration.Tests.Infrastructure;
 using MaxGroup.Simulators.Aws;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -49,7 +48,7 @@ public sealed class BurstTests(MotoFixture moto, ITestOutputHelper output)
         await using SerializingDynamoDbProxy proxy = await SerializingDynamoDbProxy.StartAsync(moto.Endpoint);
         string endpoint = rawMoto ? moto.Endpoint : proxy.Endpoint;
         using var factory = AwsTestClients.EndpointFactory(endpoint, AwsTestClients.FastRetry(maxAttempts: 6));
-        var configs = new StaticConfigSource();
+        var configs = new FakeConfigSource("no configuration file and no spotmax: tags");
         // The in-flight caps would queue most of a burst this size; they are their own subject (ledger tests), so lift them here.
         Dictionary<string, string> variables = new()
         {
@@ -61,13 +60,13 @@ public sealed class BurstTests(MotoFixture moto, ITestOutputHelper output)
         await FunctionServices.EnsureLedgerTableAsync(factory, variables.GetValueOrDefault, TimeProvider.System, CancellationToken.None);
         DispatcherWiring composition = DispatcherWiring.Create(new FunctionServices(
             factory, configs, variables.GetValueOrDefault, TimeProvider.System, NullLoggerFactory.Instance, NullMetrics.Instance, new InvocationOptions { Inline = true }));
-        await MotoAutoScalingSetup.CreateLaunchTemplateAsync(factory.Ec2, "lt-burst", "m5.large");
+        await new MotoScene(factory).LaunchTemplateAsync("lt-burst", "m5.large");
         var doomed = new List<string>();
         for (int g = 0; g < groups; g++)
         {
             string name = $"burst-{g:00}";
-            await MotoAutoScalingSetup.CreateGroupAsync(factory.AutoScaling, name, "lt-burst", min: 1, max: (perGroup * 2) + 1, desired: perGroup);
-            configs.Set(new GroupConfig { GroupName = name, ReplacementStrategy = ReplacementStrategy.Launch, DetachingDelaySeconds = 0 });
+            await new MotoScene(factory).GroupAsync(name, "lt-burst", min: 1, max: (perGroup * 2) + 1, desired: perGroup);
+            configs.Add(new GroupConfig { GroupName = name, ReplacementStrategy = ReplacementStrategy.Launch, DetachingDelaySeconds = 0 });
             doomed.AddRange((await factory.AutoScaling.DescribeAutoScalingGroupsAsync([name], CancellationToken.None))[0].Instances.Select(i => i.InstanceId));
         }
 

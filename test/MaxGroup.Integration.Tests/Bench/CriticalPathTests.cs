@@ -108,8 +108,8 @@ public sealed class CriticalPathTests(MotoFixture moto, ITestOutputHelper output
             ["AWS_ENDPOINT_URL"] = endpoint,
         };
         await FunctionServices.EnsureLedgerTableAsync(factory, variables.GetValueOrDefault, TimeProvider.System, CancellationToken.None);
-        await MotoAutoScalingSetup.CreateLaunchTemplateAsync(factory.Ec2, "lt-web", "m5.large", dataVolume ? "/dev/sdf" : null);
-        await MotoAutoScalingSetup.CreateGroupAsync(factory.AutoScaling, Group, "lt-web", min: 1, max: 4, desired: 2, tags: [("team", "blue", true)]);
+        await new MotoScene(factory).LaunchTemplateAsync("lt-web", "m5.large", dataVolume ? "/dev/sdf" : null);
+        await new MotoScene(factory).GroupAsync(Group, "lt-web", min: 1, max: 4, desired: 2, tags: [("team", "blue", true)]);
         string bucket = "maxgroup-config-" + Guid.NewGuid().ToString("N")[..8];
         await factory.S3.PutBucketAsync(bucket);
         await factory.S3.PutObjectAsync(new Amazon.S3.Model.PutObjectRequest

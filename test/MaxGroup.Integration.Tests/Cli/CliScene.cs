@@ -1,7 +1,5 @@
 using Amazon.EC2;
-using Amazon.EC2.Model;
 using MaxGroup.Aws;
-using MaxGroup.Aws.AutoScaling;
 using MaxGroup.Core.Config;
 using MaxGroup.Core.Model;
 using MaxGroup.Integration.Tests.Aws;
@@ -36,36 +34,9 @@ internal sealed class CliScene : IDisposable
     {
         await moto.ResetAsync();
         AwsClientFactory aws = AwsTestClients.MotoFactory(moto, AwsTestClients.FastRetry());
-        await aws.Ec2.CreateLaunchTemplateAsync(new CreateLaunchTemplateRequest
-        {
-            LaunchTemplateName = "web-data",
-            LaunchTemplateData = new RequestLaunchTemplateData
-            {
-                ImageId = "ami-12c6146b",
-                InstanceType = InstanceType.M5Large,
-                BlockDeviceMappings =
-                [
-                    new LaunchTemplateBlockDeviceMappingRequest
-                    {
-                        DeviceName = "/dev/sdf",
-                        Ebs = new LaunchTemplateEbsBlockDeviceRequest { VolumeSize = 10, VolumeType = VolumeType.Gp3, DeleteOnTermination = true },
-                    },
-                ],
-            },
-        });
-        await aws.AutoScaling.CallAsync(
-            AutoScalingClient.NewQuery("CreateAutoScalingGroup")
-                .Add("AutoScalingGroupName", Group)
-                .Add("LaunchTemplate.LaunchTemplateName", "web-data")
-                .Add("LaunchTemplate.Version", "$Default")
-                .Add("MinSize", 1)
-                .Add("MaxSize", maxSize)
-                .Add("DesiredCapacity", 2)
-                .AddList("AvailabilityZones", ["us-east-1a"])
-                .Add("Tags.member.1.Key", "team")
-                .Add("Tags.member.1.Value", "blue")
-                .Add("Tags.member.1.PropagateAtLaunch", true),
-            CancellationToken.None);
+        var groups = new MotoScene(aws);
+        await groups.LaunchTemplateAsync("web-data", InstanceType.M5Large, "/dev/sdf", dataVolumeGiB: 10);
+        await groups.GroupAsync(Group, "web-data", min: 1, max: maxSize, desired: 2, tags: [("team", "blue", true)], zones: ["us-east-1a"]);
         string bucket = await ConfigTestSupport.NewBucketAsync(aws.S3);
         var scene = new CliScene(aws, bucket);
         scene.Set("AWS_ENDPOINT_URL", moto.Endpoint);

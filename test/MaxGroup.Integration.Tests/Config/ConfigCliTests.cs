@@ -102,7 +102,7 @@ public sealed class ConfigCliTests(MotoFixture moto) : IDisposable
         string bucket = await ConfigTestSupport.NewBucketAsync(_s3);
         await ConfigTestSupport.PutAsync(_s3, bucket, "cfg/web.json", """{"detaching_delay_seconds": 30, "alt1": "m5.large"}""");
         await ConfigTestSupport.PutAsync(_s3, bucket, "service_config.json", """{"groups": {"web": {"consul_port": "8500"}}}""");
-        var tags = new TagsOnlyAutoScalingApi();
+        var tags = new FakeAutoScaling();
         tags.Tag("web", "spotmax:dry_run", "true");
         var variables = new Dictionary<string, string> { ["MAXGROUP_CONFIG_BUCKET"] = bucket, ["MAXGROUP_CONFIG_PREFIX"] = "cfg/" };
         Command command = ConfigCommand.Create(new ConfigCommandServices
@@ -129,7 +129,7 @@ public sealed class ConfigCliTests(MotoFixture moto) : IDisposable
     {
         await moto.ResetAsync();
         string bucket = await ConfigTestSupport.NewBucketAsync(_s3);
-        var tags = new TagsOnlyAutoScalingApi();
+        var tags = new FakeAutoScaling();
         tags.Tag("web", "spotmax:consul_port", "8500");
         tags.Tag("web", "spotmax:od_least_live_mins", "15");
         tags.Tag("web", "spotmax:managed", "true");

@@ -13,9 +13,9 @@ namespace MaxGroup.Integration.Tests.Configuration;
 public sealed class GroupConfigProviderS3Tests(MotoFixture moto) : IAsyncLifetime
 {
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 24, 12, 0, 0, TimeSpan.Zero));
-    private readonly ListLogger _logger = new();
-    private readonly ListMetrics _metrics = new();
-    private readonly TagsOnlyAutoScalingApi _tags = new();
+    private readonly RecordingLogger _logger = new();
+    private readonly RecordingMetrics _metrics = new();
+    private readonly FakeAutoScaling _tags = new();
     private AwsFaultProxy _proxy = null!;
     private AmazonS3Client _direct = null!;
     private AmazonS3Client _viaProxy = null!;

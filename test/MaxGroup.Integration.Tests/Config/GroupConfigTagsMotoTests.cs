@@ -25,7 +25,7 @@ public sealed class GroupConfigTagsMotoTests(MotoFixture moto) : IAsyncLifetime,
     {
         await moto.ResetAsync();
         _bucket = await ConfigTestSupport.NewBucketAsync(_aws.S3);
-        await MotoAutoScalingSetup.CreateLaunchTemplateAsync(_aws.Ec2, "lt-web");
+        await new MotoScene(_aws).LaunchTemplateAsync("lt-web");
     }
 
     public Task DisposeAsync() => Task.CompletedTask;
@@ -35,7 +35,7 @@ public sealed class GroupConfigTagsMotoTests(MotoFixture moto) : IAsyncLifetime,
     [Fact]
     public async Task GetAsync_SpotmaxTags_AreParsedAndRankBelowFiles()
     {
-        await MotoAutoScalingSetup.CreateGroupAsync(_aws.AutoScaling, "web", "lt-web", min: 0, max: 2, desired: 0, tags:
+        await new MotoScene(_aws).GroupAsync("web", "lt-web", min: 0, max: 2, desired: 0, tags:
         [
             ("spotmax:consul_port", "8500", false),
             ("spotmax:k8s_node_drain_option", "true", false),
@@ -61,7 +61,7 @@ public sealed class GroupConfigTagsMotoTests(MotoFixture moto) : IAsyncLifetime,
     [Fact]
     public async Task GetAsync_TagsOnlyProStyle_GroupIsManaged()
     {
-        await MotoAutoScalingSetup.CreateGroupAsync(_aws.AutoScaling, "web", "lt-web", min: 0, max: 2, desired: 0, tags:
+        await new MotoScene(_aws).GroupAsync("web", "lt-web", min: 0, max: 2, desired: 0, tags:
         [
             ("spotmax:persistence_dev", "/dev/sdf", false),
             ("spotmax:alt1", "m5.large", false),
@@ -77,7 +77,7 @@ public sealed class GroupConfigTagsMotoTests(MotoFixture moto) : IAsyncLifetime,
     [Fact]
     public async Task GetAsync_GroupWithoutSpotmaxTags_IsNotConfigured()
     {
-        await MotoAutoScalingSetup.CreateGroupAsync(_aws.AutoScaling, "web", "lt-web", min: 0, max: 2, desired: 0, tags: [("team", "payments", true)]);
+        await new MotoScene(_aws).GroupAsync("web", "lt-web", min: 0, max: 2, desired: 0, tags: [("team", "payments", true)]);
 
         ConfigLookup lookup = await Provider().GetAsync("web", CancellationToken.None);
 
@@ -87,7 +87,7 @@ public sealed class GroupConfigTagsMotoTests(MotoFixture moto) : IAsyncLifetime,
     [Fact]
     public async Task DispatcherView_IgnoreTagTrue_IsNotManagedWithReason()
     {
-        await MotoAutoScalingSetup.CreateGroupAsync(_aws.AutoScaling, "web", "lt-web", min: 0, max: 2, desired: 0, tags:
+        await new MotoScene(_aws).GroupAsync("web", "lt-web", min: 0, max: 2, desired: 0, tags:
         [
             ("spotmax:consul_port", "8500", false),
             ("spotmax:ignore_tag", "true", false),
@@ -103,7 +103,7 @@ public sealed class GroupConfigTagsMotoTests(MotoFixture moto) : IAsyncLifetime,
     [Fact]
     public async Task DispatcherView_BadTagValue_IsNotManagedAndNamesTheTag()
     {
-        await MotoAutoScalingSetup.CreateGroupAsync(_aws.AutoScaling, "web", "lt-web", min: 0, max: 2, desired: 0, tags:
+        await new MotoScene(_aws).GroupAsync("web", "lt-web", min: 0, max: 2, desired: 0, tags:
         [
             ("spotmax:consul_port", "eighty-five-hundred", false),
         ]);
@@ -119,7 +119,7 @@ public sealed class GroupConfigTagsMotoTests(MotoFixture moto) : IAsyncLifetime,
     [Fact]
     public async Task Cli_ConfigShow_ReadsTagsThroughTheAutoScalingClient()
     {
-        await MotoAutoScalingSetup.CreateGroupAsync(_aws.AutoScaling, "web", "lt-web", min: 0, max: 2, desired: 0, tags: [("spotmax:dry_run", "true", false)]);
+        await new MotoScene(_aws).GroupAsync("web", "lt-web", min: 0, max: 2, desired: 0, tags: [("spotmax:dry_run", "true", false)]);
         Command command = ConfigCommand.Create(new ConfigCommandServices
         {
             GetVariable = name => name == GroupConfigOptions.BucketVariable ? _bucket : null,
@@ -138,10 +138,10 @@ public sealed class GroupConfigTagsMotoTests(MotoFixture moto) : IAsyncLifetime,
     [Fact]
     public async Task Factory_FromVariables_ReadsPrefixedFileAndTags()
     {
-        await MotoAutoScalingSetup.CreateGroupAsync(_aws.AutoScaling, "web", "lt-web", min: 0, max: 2, desired: 0, tags: [("spotmax:consul_port", "8500", false)]);
+        await new MotoScene(_aws).GroupAsync("web", "lt-web", min: 0, max: 2, desired: 0, tags: [("spotmax:consul_port", "8500", false)]);
         await ConfigTestSupport.PutAsync(_aws.S3, _bucket, "maxgroup/web.json", """{"dry_run": true}""");
         var variables = new Dictionary<string, string> { [GroupConfigOptions.BucketVariable] = _bucket, [GroupConfigOptions.PrefixVariable] = "maxgroup/" };
-        GroupConfigProvider provider = GroupConfigProviderFactory.Create(_aws, variables.GetValueOrDefault, _time, NullLoggerFactory.Instance, new ListMetrics());
+        GroupConfigProvider provider = GroupConfigProviderFactory.Create(_aws, variables.GetValueOrDefault, _time, NullLoggerFactory.Instance, new RecordingMetrics());
 
         ConfigLookup lookup = await provider.GetAsync("web", CancellationToken.None);
 
@@ -172,5 +172,5 @@ public sealed class GroupConfigTagsMotoTests(MotoFixture moto) : IAsyncLifetime,
     }
 
     private GroupConfigProvider Provider() =>
-        new(new S3ConfigObjectStore(_aws.S3, _bucket), _aws.AutoScaling, new GroupConfigOptions { Bucket = _bucket }, _time, new ListLogger(), new ListMetrics());
+        new(new S3ConfigObjectStore(_aws.S3, _bucket), _aws.AutoScaling, new GroupConfigOptions { Bucket = _bucket }, _time, new RecordingLogger(), new RecordingMetrics());
 }

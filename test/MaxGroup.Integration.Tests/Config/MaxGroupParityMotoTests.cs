@@ -37,7 +37,7 @@ public sealed class MaxGroupParityMotoTests(MotoFixture moto) : IAsyncLifetime, 
         _variables["AWS_ENDPOINT_URL"] = moto.Endpoint;
         _bucket = await ConfigTestSupport.NewBucketAsync(_aws.S3);
         await FunctionServices.EnsureLedgerTableAsync(_aws, _variables.GetValueOrDefault, TimeProvider.System, CancellationToken.None);
-        await MotoAutoScalingSetup.CreateLaunchTemplateAsync(_aws.Ec2, "lt-legacy", "m5.large");
+        await new MotoScene(_aws).LaunchTemplateAsync("lt-legacy", "m5.large");
     }
 
     public Task DisposeAsync() => Task.CompletedTask;
@@ -71,8 +71,8 @@ public sealed class MaxGroupParityMotoTests(MotoFixture moto) : IAsyncLifetime, 
     {
         string content = await File.ReadAllTextAsync(Path.Combine(RepositoryPaths.Root, "config", "examples", "legacy", file));
         await ConfigTestSupport.PutAsync(_aws.S3, _bucket, "service_config.json", content);
-        await MotoAutoScalingSetup.CreateGroupAsync(_aws.AutoScaling, group, "lt-legacy", min: 1, max: 4, desired: 2, tags: [(GroupConfigKeys.ManagedTag, "true", false)]);
-        var logger = new ListLogger();
+        await new MotoScene(_aws).GroupAsync(group, "lt-legacy", min: 1, max: 4, desired: 2, tags: [(GroupConfigKeys.ManagedTag, "true", false)]);
+        var logger = new RecordingLogger();
         GroupConfigProvider configs = Provider(logger);
         DispatcherWiring composition = Compose(configs, []);
         AutoScalingGroupInfo before = await DescribeGroupAsync(group);
@@ -94,7 +94,7 @@ public sealed class MaxGroupParityMotoTests(MotoFixture moto) : IAsyncLifetime, 
     public async Task Dispatcher_GroupWithOnlyLaterGenerationTagsAndK8sConfigFilePath_IsDrained()
     {
         await using DrainHarness kube = await DrainHarness.StartAsync();
-        await MotoAutoScalingSetup.CreateGroupAsync(_aws.AutoScaling, "web", "lt-legacy", min: 1, max: 4, desired: 2, tags:
+        await new MotoScene(_aws).GroupAsync("web", "lt-legacy", min: 1, max: 4, desired: 2, tags:
         [
             ("spotmax:k8s_config_file_path", "/root/.kube/config", false),
             ("spotmax:detaching_delay_seconds", "0", false),
@@ -110,7 +110,7 @@ public sealed class MaxGroupParityMotoTests(MotoFixture moto) : IAsyncLifetime, 
         kube.Server.AddNode("node-doomed", $"aws:///{facts.Zone}/{doomed}", facts.Zone);
         kube.Server.AddPod("app", "web-1", "node-doomed", new Dictionary<string, string> { ["app"] = "web" });
         var drain = new DrainStep(new KubernetesClientFactory(new SimulatorLocator(kube), _ => kube.TokenProvider, kube.Budget), TimeProvider.System);
-        GroupConfigProvider configs = Provider(new ListLogger());
+        GroupConfigProvider configs = Provider(new RecordingLogger());
         DispatcherWiring composition = Compose(configs, [drain]);
 
         ConfigLookup lookup = await configs.GetAsync("web", CancellationToken.None);
@@ -132,14 +132,14 @@ public sealed class MaxGroupParityMotoTests(MotoFixture moto) : IAsyncLifetime, 
     [Fact]
     public async Task Dispatcher_TagsOnlyGroupWithIsOnlyOdRep_LaunchesAnOnDemandSuccessor()
     {
-        await MotoAutoScalingSetup.CreateGroupAsync(_aws.AutoScaling, "web", "lt-legacy", min: 1, max: 4, desired: 2, tags:
+        await new MotoScene(_aws).GroupAsync("web", "lt-legacy", min: 1, max: 4, desired: 2, tags:
         [
             ("spotmax:is_only_od_rep", "true", false),
             ("spotmax:detaching_delay_seconds", "0", false),
             (GroupConfigKeys.ManagedTag, "true", false),
         ]);
         string doomed = (await DescribeGroupAsync("web")).Instances[0].InstanceId;
-        DispatcherWiring composition = Compose(Provider(new ListLogger()), []);
+        DispatcherWiring composition = Compose(Provider(new RecordingLogger()), []);
 
         DispatchResult result = await composition.Dispatcher.DispatchAsync(EventParser.Parse(WarningJson(doomed)), CancellationToken.None);
 
@@ -153,8 +153,8 @@ public sealed class MaxGroupParityMotoTests(MotoFixture moto) : IAsyncLifetime, 
         Assert.Equal(doomed, launched.Tags.Single(t => t.Key == "spotmax:replaces").Value);
     }
 
-    private GroupConfigProvider Provider(ListLogger logger) =>
-        new(new S3ConfigObjectStore(_aws.S3, _bucket), _aws.AutoScaling, new GroupConfigOptions { Bucket = _bucket }, TimeProvider.System, logger, new ListMetrics());
+    private GroupConfigProvider Provider(RecordingLogger logger) =>
+        new(new S3ConfigObjectStore(_aws.S3, _bucket), _aws.AutoScaling, new GroupConfigOptions { Bucket = _bucket }, TimeProvider.System, logger, new RecordingMetrics());
 
     private DispatcherWiring Compose(IGroupConfigSource configs, IReadOnlyList<IRemediationStep> steps) =>
         DispatcherWiring.Create(new FunctionServices(_aws, configs, _variables.GetValueOrDefault, TimeProvider.System, NullLoggerFactory.Instance, NullMetrics.Instance, new InvocationOptions { Inline = true }), otherSteps: steps);

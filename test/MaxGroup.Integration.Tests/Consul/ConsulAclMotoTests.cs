@@ -17,7 +17,7 @@ namespace MaxGroup.Integration.Tests.Consul;
 public sealed class ConsulAclMotoTests(MotoFixture moto) : IDisposable
 {
     private const string Parameter = "/maxgroup/web-asg/consul-token";
-    private readonly CapturingLogger<ConsulDeregistrationStep> _logger = new();
+    private readonly RecordingLogger<ConsulDeregistrationStep> _logger = new();
     private readonly AmazonSimpleSystemsManagementClient _ssm = new(
         new BasicAWSCredentials("testing", "testing"),
         new AmazonSimpleSystemsManagementConfig { ServiceURL = moto.Endpoint, AuthenticationRegion = MotoFixture.Region });

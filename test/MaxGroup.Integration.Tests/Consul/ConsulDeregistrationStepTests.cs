@@ -11,7 +11,7 @@ namespace MaxGroup.Integration.Tests.Consul;
 /// <summary>The Consul step against loopback fake Consul agents and servers (no ACL unless a test turns it on).</summary>
 public sealed class ConsulDeregistrationStepTests
 {
-    private readonly CapturingLogger<ConsulDeregistrationStep> _logger = new();
+    private readonly RecordingLogger<ConsulDeregistrationStep> _logger = new();
 
     [Fact]
     public async Task RunAsync_AgentWithServices_DeregistersEachThenLeaves()

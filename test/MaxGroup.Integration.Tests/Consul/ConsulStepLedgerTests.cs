@@ -17,7 +17,7 @@ public sealed class ConsulStepLedgerTests
         await using FakeConsul agent = await FakeConsul.StartAsync();
         agent.AddService("web-1", "web");
         agent.AddService("api-1", "api");
-        var logger = new CapturingLogger<ConsulDeregistrationStep>();
+        var logger = new RecordingLogger<ConsulDeregistrationStep>();
         var ledger = new InMemoryLedger();
         RemediationRequest request = Request(ConsulConfig(agent.Port));
         await ledger.TryBeginInterruptionAsync(

@@ -50,7 +50,7 @@ internal static class ConsulTestData
         };
     }
 
-    public static ConsulDeregistrationStep Step(ISecureParameterReader? secrets, CapturingLogger<ConsulDeregistrationStep> logger, ConsulStepOptions? options = null, TimeProvider? clock = null) =>
+    public static ConsulDeregistrationStep Step(ISecureParameterReader? secrets, RecordingLogger<ConsulDeregistrationStep> logger, ConsulStepOptions? options = null, TimeProvider? clock = null) =>
         new(Http, secrets ?? new InMemorySecrets(), clock ?? TimeProvider.System, logger, options ?? FastOptions);
 }
 

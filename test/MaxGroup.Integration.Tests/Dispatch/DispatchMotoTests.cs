@@ -21,7 +21,7 @@ public sealed class DispatchMotoTests(MotoFixture moto) : IAsyncLifetime, IDispo
 {
     private const string Group = "web";
     private readonly AwsClientFactory _factory = AwsTestClients.MotoFactory(moto, AwsTestClients.FastRetry());
-    private readonly StaticConfigSource _configs = new();
+    private readonly FakeConfigSource _configs = new("no configuration file and no spotmax: tags");
     private DispatcherWiring _composition = null!;
 
     public async Task InitializeAsync()
@@ -35,7 +35,7 @@ public sealed class DispatchMotoTests(MotoFixture moto) : IAsyncLifetime, IDispo
         await FunctionServices.EnsureLedgerTableAsync(_factory, variables.GetValueOrDefault, TimeProvider.System, CancellationToken.None);
         _composition = DispatcherWiring.Create(new FunctionServices(
             _factory, _configs, variables.GetValueOrDefault, TimeProvider.System, NullLoggerFactory.Instance, NullMetrics.Instance, new InvocationOptions { Inline = true }));
-        await MotoAutoScalingSetup.CreateLaunchTemplateAsync(_factory.Ec2, "lt-web", "m5.large");
+        await new MotoScene(_factory).LaunchTemplateAsync("lt-web", "m5.large");
     }
 
     public Task DisposeAsync() => Task.CompletedTask;
@@ -46,7 +46,7 @@ public sealed class DispatchMotoTests(MotoFixture moto) : IAsyncLifetime, IDispo
     public async Task Launch_ThroughDispatcherHandler_SuccessorInSameAzWithTagsDoomedOutDesiredUnchanged()
     {
         await CreateGroupAsync(min: 1, max: 4, desired: 2);
-        _configs.Set(new GroupConfig { GroupName = Group, ReplacementStrategy = ReplacementStrategy.Launch, DetachingDelaySeconds = 0 });
+        _configs.Add(new GroupConfig { GroupName = Group, ReplacementStrategy = ReplacementStrategy.Launch, DetachingDelaySeconds = 0 });
         AutoScalingGroupInfo before = await DescribeGroupAsync();
         string doomed = before.Instances[0].InstanceId;
         Instance doomedInstance = await DescribeInstanceAsync(doomed);
@@ -81,7 +81,7 @@ public sealed class DispatchMotoTests(MotoFixture moto) : IAsyncLifetime, IDispo
     public async Task Detach_GroupLaunchesReplacement_DoomedOutDesiredUnchangedSuccessorRecorded()
     {
         await CreateGroupAsync(min: 1, max: 4, desired: 2);
-        _configs.Set(new GroupConfig { GroupName = Group, ReplacementStrategy = ReplacementStrategy.Detach, DetachingDelaySeconds = 0 });
+        _configs.Add(new GroupConfig { GroupName = Group, ReplacementStrategy = ReplacementStrategy.Detach, DetachingDelaySeconds = 0 });
         AutoScalingGroupInfo before = await DescribeGroupAsync();
         string doomed = before.Instances[0].InstanceId;
 
@@ -102,7 +102,7 @@ public sealed class DispatchMotoTests(MotoFixture moto) : IAsyncLifetime, IDispo
     public async Task DuplicateWarning_StartsNothingNew()
     {
         await CreateGroupAsync(min: 1, max: 4, desired: 2);
-        _configs.Set(new GroupConfig { GroupName = Group, ReplacementStrategy = ReplacementStrategy.Launch, DetachingDelaySeconds = 0 });
+        _configs.Add(new GroupConfig { GroupName = Group, ReplacementStrategy = ReplacementStrategy.Launch, DetachingDelaySeconds = 0 });
         string doomed = (await DescribeGroupAsync()).Instances[0].InstanceId;
         await DispatchAsync(doomed, "ev-1");
         IReadOnlyList<string> instancesAfterFirst = await AllInstanceIdsAsync();
@@ -123,7 +123,7 @@ public sealed class DispatchMotoTests(MotoFixture moto) : IAsyncLifetime, IDispo
     public async Task ConcurrentDeliveries_OneSuccessorOnly()
     {
         await CreateGroupAsync(min: 1, max: 4, desired: 2);
-        _configs.Set(new GroupConfig { GroupName = Group, ReplacementStrategy = ReplacementStrategy.Launch, DetachingDelaySeconds = 0 });
+        _configs.Add(new GroupConfig { GroupName = Group, ReplacementStrategy = ReplacementStrategy.Launch, DetachingDelaySeconds = 0 });
         string doomed = (await DescribeGroupAsync()).Instances[0].InstanceId;
 
         DispatchResult[] results = await Task.WhenAll(
@@ -144,7 +144,7 @@ public sealed class DispatchMotoTests(MotoFixture moto) : IAsyncLifetime, IDispo
     public async Task MaxSizeReached_RaisedForTheAttachAndRestored()
     {
         await CreateGroupAsync(min: 2, max: 2, desired: 2);
-        _configs.Set(new GroupConfig { GroupName = Group, ReplacementStrategy = ReplacementStrategy.Launch, DetachingDelaySeconds = 0 });
+        _configs.Add(new GroupConfig { GroupName = Group, ReplacementStrategy = ReplacementStrategy.Launch, DetachingDelaySeconds = 0 });
         string doomed = (await DescribeGroupAsync()).Instances[0].InstanceId;
 
         DispatchResult result = await DispatchAsync(doomed, "ev-1");
@@ -163,7 +163,7 @@ public sealed class DispatchMotoTests(MotoFixture moto) : IAsyncLifetime, IDispo
     public async Task DryRun_RecordsPlanAndMutatesNothing()
     {
         await CreateGroupAsync(min: 2, max: 2, desired: 2);
-        _configs.Set(new GroupConfig { GroupName = Group, ReplacementStrategy = ReplacementStrategy.Launch, DryRun = true });
+        _configs.Add(new GroupConfig { GroupName = Group, ReplacementStrategy = ReplacementStrategy.Launch, DryRun = true });
         AutoScalingGroupInfo before = await DescribeGroupAsync();
         IReadOnlyList<string> instancesBefore = await AllInstanceIdsAsync();
         string doomed = before.Instances[0].InstanceId;
@@ -275,22 +275,15 @@ public sealed class DispatchMotoTests(MotoFixture moto) : IAsyncLifetime, IDispo
         """;
 
     private Task CreateGroupAsync(int min, int max, int desired) =>
-        MotoAutoScalingSetup.CreateGroupAsync(_factory.AutoScaling, Group, "lt-web", min, max, desired, tags: [("team", "blue", true), ("cost", "1", false)]);
+        new MotoScene(_factory).GroupAsync(Group, "lt-web", min, max, desired, tags: [("team", "blue", true), ("cost", "1", false)]);
 
     private async Task<AutoScalingGroupInfo> DescribeGroupAsync() =>
         Assert.Single(await _factory.AutoScaling.DescribeAutoScalingGroupsAsync([Group], CancellationToken.None));
 
-    private async Task<Instance> DescribeInstanceAsync(string instanceId)
-    {
-        DescribeInstancesResponse response = await _factory.Ec2.DescribeInstancesAsync(new DescribeInstancesRequest { InstanceIds = [instanceId] });
-        return Assert.Single(response.Reservations.SelectMany(r => r.Instances));
-    }
+    private async Task<Instance> DescribeInstanceAsync(string instanceId) =>
+        Assert.Single(await new MotoScene(_factory).InstancesAsync(instanceId));
 
-    private async Task<IReadOnlyList<string>> AllInstanceIdsAsync()
-    {
-        DescribeInstancesResponse response = await _factory.Ec2.DescribeInstancesAsync(new DescribeInstancesRequest());
-        return (response.Reservations ?? []).SelectMany(r => r.Instances ?? []).Select(i => i.InstanceId).Order(StringComparer.Ordinal).ToList();
-    }
+    private Task<IReadOnlyList<string>> AllInstanceIdsAsync() => new MotoScene(_factory).InstanceIdsAsync();
 
     private async Task<string> RunLooseInstanceAsync()
     {

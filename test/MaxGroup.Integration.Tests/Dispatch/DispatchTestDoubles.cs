@@ -1,21 +1,6 @@
-using MaxGroup.Core.Model;
-using MaxGroup.Core.Ports;
 using MaxGroup.Functions.Runtime;
 
 namespace MaxGroup.Integration.Tests.Dispatch;
-
-/// <summary>Group configs held in memory: the config source is another issue's adapter, not under test here.</summary>
-internal sealed class StaticConfigSource : IGroupConfigSource
-{
-    private readonly Dictionary<string, GroupConfig> _configs = [];
-
-    public void Set(GroupConfig config) => _configs[config.GroupName] = config;
-
-    public Task<GroupConfigLookup> GetAsync(string groupName, CancellationToken cancellationToken) =>
-        Task.FromResult(_configs.TryGetValue(groupName, out GroupConfig? config)
-            ? GroupConfigLookup.ManagedBy(config)
-            : GroupConfigLookup.NotManaged("no configuration file and no spotmax: tags"));
-}
 
 /// <summary>A Lambda context with plenty of time left.</summary>
 internal sealed class TestLambdaContext : ILambdaContext

@@ -18,24 +18,18 @@ public sealed class DynamoDbLedgerConcurrencyTests(MotoFixture moto) : IAsyncLif
 {
     private const string Table = "ledger-concurrency";
     private static readonly DateTimeOffset Warning = new(2026, 11, 24, 8, 14, 21, TimeSpan.Zero);
-    private SerializingDynamoDbProxy _proxy = null!;
+    private SerializedLedgerScene _scene = null!;
     private AwsClientFactory _factory = null!;
     private DynamoDbLedger _ledger = null!;
 
     public async Task InitializeAsync()
     {
         await moto.ResetAsync();
-        _proxy = await SerializingDynamoDbProxy.StartAsync(moto.Endpoint);
-        _factory = AwsTestClients.EndpointFactory(_proxy.Endpoint, AwsTestClients.FastRetry());
-        await LedgerTable.CreateIfMissingAsync(_factory.DynamoDb, Table, TimeProvider.System, CancellationToken.None);
-        _ledger = new DynamoDbLedger(_factory.DynamoDb, Table);
+        _scene = await SerializedLedgerScene.StartAsync(moto.Endpoint, Table, endpoint => AwsTestClients.EndpointFactory(endpoint, AwsTestClients.FastRetry()));
+        (_factory, _ledger) = (_scene.Aws, _scene.Ledger);
     }
 
-    public async Task DisposeAsync()
-    {
-        _factory.Dispose();
-        await _proxy.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _scene.DisposeAsync();
 
     [Fact]
     public async Task TryBegin_FiftyConcurrentForOneInstance_ExactlyOneStartedEveryEventIdKept()

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Text;
 using MaxGroup.Simulators.Aws;
-using Microsoft.AspNetCore.Builder;
+using MaxGroup.Testing.Http;
 using Microsoft.AspNetCore.Http;
 
 namespace MaxGroup.Integration.Tests.Infrastructure;
@@ -39,36 +39,27 @@ public sealed record ProxiedCall(string Service, string Action, DateTimeOffset S
 /// injects faults per a <see cref="FaultPlan"/>. The service is read from the SigV4 credential scope, as moto
 /// itself routes; the action from the Query `Action`, the JSON `X-Amz-Target`, or the REST path.
 /// </summary>
-public sealed class AwsFaultProxy : IAsyncDisposable
+public sealed class AwsFaultProxy : LoopbackForwardingProxy
 {
-    private readonly HttpClient _upstream;
-    private readonly string _upstreamBase;
     private readonly FaultDice _dice;
     private readonly ConcurrentQueue<ProxiedCall> _calls = new();
     private readonly ConcurrentDictionary<string, (int Status, string ContentType, byte[] Body)> _runInstancesByToken = new(StringComparer.Ordinal);
 
-    private WebApplication? _app;
-
     private AwsFaultProxy(string upstream, FaultPlan plan)
+        : base(upstream, TimeSpan.FromSeconds(30))
     {
-        _upstreamBase = upstream.TrimEnd('/');
         Plan = plan;
         _dice = new FaultDice(plan.Seed, (action, scripted) => action == scripted);
-        _upstream = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false }) { Timeout = TimeSpan.FromSeconds(30) };
     }
 
     public FaultPlan Plan { get; set; }
-
-    /// <summary>http://127.0.0.1:PORT to give clients as their endpoint.</summary>
-    public string Endpoint { get; private set; } = "";
 
     public IReadOnlyList<ProxiedCall> Calls => _calls.ToArray();
 
     public static async Task<AwsFaultProxy> StartAsync(string upstream, FaultPlan? plan = null)
     {
         var proxy = new AwsFaultProxy(upstream, plan ?? FaultPlan.None);
-        (proxy._app, Uri address) = await LoopbackProxy.StartAsync(proxy.HandleAsync);
-        proxy.Endpoint = address.GetLeftPart(UriPartial.Authority);
+        await proxy.StartAsync(proxy.HandleAsync);
         return proxy;
     }
 
@@ -79,16 +70,6 @@ public sealed class AwsFaultProxy : IAsyncDisposable
     /// (AttachInstances, RunInstances, PutItem...) get <paramref name="fault"/> (throttle, 5xx, drop-before, drop-after, latency).
     /// </summary>
     public void FailNext(string action, string fault, int times = 1) => _dice.Script(action, fault, times);
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_app is not null)
-        {
-            await LoopbackProxy.StopAsync(_app);
-        }
-
-        _upstream.Dispose();
-    }
 
     private async Task HandleAsync(HttpContext context)
     {
@@ -143,8 +124,7 @@ public sealed class AwsFaultProxy : IAsyncDisposable
             return;
         }
 
-        using HttpRequestMessage upstreamRequest = LoopbackProxy.ForwardRequest(context.Request, _upstreamBase, body);
-        using HttpResponseMessage response = await _upstream.SendAsync(upstreamRequest, context.RequestAborted);
+        using HttpResponseMessage response = await ForwardAsync(context, body, context.RequestAborted);
         byte[] responseBody = await response.Content.ReadAsByteArrayAsync(context.RequestAborted);
         if (clientToken is not null && response.IsSuccessStatusCode)
         {

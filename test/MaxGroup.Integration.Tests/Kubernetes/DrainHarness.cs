@@ -1,7 +1,6 @@
 using Amazon.Runtime;
 using k8s;
 using MaxGroup.Core.Model;
-using MaxGroup.Core.Ports;
 using MaxGroup.Kubernetes;
 using MaxGroup.Kubernetes.Auth;
 using MaxGroup.Kubernetes.Budget;
@@ -97,31 +96,6 @@ public sealed class DrainHarness : IAsyncDisposable
     }
 
     public Task<IKubernetes> ClientAsync(GroupConfig? config = null) => Factory.GetClientAsync(config ?? Config(), CancellationToken.None);
-
-    /// <summary>Keeps every metric recorded, for assertions.</summary>
-    public sealed class RecordingMetrics : IMetrics
-    {
-        private readonly List<(string Name, double Value)> _recorded = [];
-
-        public IReadOnlyList<(string Name, double Value)> Recorded
-        {
-            get
-            {
-                lock (_recorded)
-                {
-                    return _recorded.ToList();
-                }
-            }
-        }
-
-        public void Record(string name, double value, MetricUnit unit, IReadOnlyDictionary<string, string>? dimensions = null)
-        {
-            lock (_recorded)
-            {
-                _recorded.Add((name, value));
-            }
-        }
-    }
 
     public async ValueTask DisposeAsync()
     {

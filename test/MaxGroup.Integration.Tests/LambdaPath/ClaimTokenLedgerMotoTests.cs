@@ -26,24 +26,18 @@ public sealed class ClaimTokenLedgerMotoTests(MotoFixture moto) : IAsyncLifetime
     private const string Token = "tok-1";
     private static readonly DateTimeOffset Warning = new(2026, 11, 24, 8, 14, 21, TimeSpan.Zero);
     private static readonly TimeSpan Lease = RemediationRunner.StepLease;
-    private SerializingDynamoDbProxy _proxy = null!;
+    private SerializedLedgerScene _scene = null!;
     private AwsClientFactory _factory = null!;
     private DynamoDbLedger _ledger = null!;
 
     public async Task InitializeAsync()
     {
         await moto.ResetAsync();
-        _proxy = await SerializingDynamoDbProxy.StartAsync(moto.Endpoint);
-        _factory = Factory(_proxy.Endpoint);
-        await LedgerTable.CreateIfMissingAsync(_factory.DynamoDb, Table, TimeProvider.System, CancellationToken.None);
-        _ledger = new DynamoDbLedger(_factory.DynamoDb, Table);
+        _scene = await SerializedLedgerScene.StartAsync(moto.Endpoint, Table, Factory);
+        (_factory, _ledger) = (_scene.Aws, _scene.Ledger);
     }
 
-    public async Task DisposeAsync()
-    {
-        _factory.Dispose();
-        await _proxy.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _scene.DisposeAsync();
 
     [Fact]
     public async Task Begin_WithToken_StoresReplaceRunningWithPendingClaimInOneWrite()
@@ -192,7 +186,7 @@ public sealed class ClaimTokenLedgerMotoTests(MotoFixture moto) : IAsyncLifetime
         // The UpdateItem took effect, its answer was lost and the SDK resent it: the resend fails its condition, and the
         // run must still know the claim is its own (else replace would never run).
         await BeginAsync();
-        await using AwsFaultProxy faults = await AwsFaultProxy.StartAsync(_proxy.Endpoint);
+        await using AwsFaultProxy faults = await AwsFaultProxy.StartAsync(_scene.Endpoint);
         faults.FailNext("UpdateItem", "drop-after");
         using AwsClientFactory faulted = Factory(faults.Endpoint);
         var ledger = new DynamoDbLedger(faulted.DynamoDb, Table);
@@ -251,15 +245,7 @@ public sealed class ClaimTokenLedgerMotoTests(MotoFixture moto) : IAsyncLifetime
         Assert.Null(replace.ClaimConsumedBy);
     }
 
-    private static AwsClientFactory Factory(string endpoint) => new(
-        AwsEnvironment.FromVariables(new Dictionary<string, string>
-        {
-            [AwsEnvironment.GlobalEndpointVariable] = endpoint,
-            [AwsEnvironment.RegionVariable] = MotoFixture.Region,
-        }),
-        TimeProvider.System,
-        AwsTestClients.TestCredentials,
-        AwsTestClients.FastRetry());
+    private static AwsClientFactory Factory(string endpoint) => AwsTestClients.EndpointFactory(endpoint, AwsTestClients.FastRetry());
 
     private RemediationRunner LambdaRunner(TimeProvider clock) =>
         new(_ledger, clock, NullMetrics.Instance, NullLogger.Instance) { HonoursUntokenedClaims = false };

@@ -78,9 +78,9 @@ public sealed class PreactionHandlerMotoTests(MotoFixture moto)
     {
         using AwsClientFactory factory = AwsTestClients.MotoFactory(moto, AwsTestClients.FastRetry());
         await factory.DynamoDb.CreateTableAsync(DynamoDbPreactionBatchStore.Definition("preaction-test"));
-        await MotoAutoScalingSetup.CreateLaunchTemplateAsync(factory.Ec2, "lt-web", "c5.large");
-        string subnet = (await MotoAutoScalingSetup.DefaultSubnetIdsAsync(factory.Ec2))[0];
-        await MotoAutoScalingSetup.CreateGroupAsync(factory.AutoScaling, Group, "lt-web", min: 0, max: 4, desired: 0);
+        await new MotoScene(factory).LaunchTemplateAsync("lt-web", "c5.large");
+        string subnet = (await new MotoScene(factory).DefaultSubnetIdsAsync())[0];
+        await new MotoScene(factory).GroupAsync(Group, "lt-web", min: 0, max: 4, desired: 0);
         RunInstancesResponse launched = await factory.Ec2.RunInstancesAsync(new RunInstancesRequest
         {
             MinCount = 1,

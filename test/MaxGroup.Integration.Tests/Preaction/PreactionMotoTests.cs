@@ -29,7 +29,7 @@ public sealed class PreactionMotoTests : IDisposable
     private readonly MotoFixture _moto;
     private readonly AwsClientFactory _factory;
     private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 25, 1, 0, 0, TimeSpan.Zero));
-    private readonly PreactionRecordingMetrics _metrics = new();
+    private readonly RecordingMetrics _metrics = new();
 
     public PreactionMotoTests(MotoFixture moto)
     {
@@ -119,7 +119,7 @@ public sealed class PreactionMotoTests : IDisposable
         Assert.Equal(SwapPhase.Done, done.Batch!.Swaps[0].Phase);
         Assert.False(done.Batch.IsOpen);
         Assert.Contains(await StateAsync(doomed), new[] { "shutting-down", "terminated" });
-        Assert.Contains(_metrics.Records, r => r.Name == "PreactionSwaps" && r.Dimensions["OldType"] == "c5.large" && r.Dimensions["NewType"] == "m5.large");
+        Assert.Contains(_metrics.Records, r => r.Name == "PreactionSwaps" && r.Dimensions!["OldType"] == "c5.large" && r.Dimensions["NewType"] == "m5.large");
     }
 
     [Fact]
@@ -178,7 +178,7 @@ public sealed class PreactionMotoTests : IDisposable
     public async Task Run_FallbackAdvisorData_PlansButStartsNoBatch()
     {
         await SetUpAsync(risky: 1, min: 1);
-        PreactionExecutor executor = Executor(advisor: new FixedAdvisor(SpotAdvisorSnapshot.Data));
+        PreactionExecutor executor = Executor(advisor: new FakeSpotAdvisor(SpotAdvisorSnapshot.Data));
 
         PreactionGroupResult result = await executor.RunGroupAsync(Config(batch: 1), false, CancellationToken.None);
 
@@ -256,7 +256,7 @@ public sealed class PreactionMotoTests : IDisposable
         new Ec2PreactionInstanceApi(Ec2),
         new Ec2SuccessorLauncher(Ec2),
         Store(),
-        advisor ?? new FixedAdvisor(SpotAdvisorSnapshot.Data.WithOrigin("trimmed snapshot served as a download", isFallback: false)),
+        advisor ?? new FakeSpotAdvisor(SpotAdvisorSnapshot.Data.WithOrigin("trimmed snapshot served as a download", isFallback: false)),
         null,
         handOver ?? [],
         _clock,
@@ -281,9 +281,9 @@ public sealed class PreactionMotoTests : IDisposable
     {
         await _moto.ResetAsync();
         await CreateTableAsync();
-        await MotoAutoScalingSetup.CreateLaunchTemplateAsync(Ec2, Template, "c5.large");
-        string subnet = (await MotoAutoScalingSetup.DefaultSubnetIdsAsync(Ec2))[0];
-        await MotoAutoScalingSetup.CreateGroupAsync(AutoScaling, Group, Template, min: 0, max: 10, desired: 0);
+        await new MotoScene(_factory).LaunchTemplateAsync(Template, "c5.large");
+        string subnet = (await new MotoScene(_factory).DefaultSubnetIdsAsync())[0];
+        await new MotoScene(_factory).GroupAsync(Group, Template, min: 0, max: 10, desired: 0);
         RunInstancesResponse launched = await Ec2.RunInstancesAsync(new RunInstancesRequest
         {
             MinCount = risky,
@@ -341,24 +341,19 @@ public sealed class PreactionMotoTests : IDisposable
         }
     }
 
-    private sealed class FixedAdvisor(SpotAdvisorData data) : ISpotAdvisorSource
-    {
-        public Task<SpotAdvisorData> GetAsync(CancellationToken cancellationToken) => Task.FromResult(data);
-    }
-
     /// <summary>
     /// The real Auto Scaling client, with a check before every detach: the group's InService members minus the one
     /// leaving must still be at least MinSize. Everything is delegated unchanged.
     /// </summary>
-    private sealed class MinSizeGuard(AutoScalingClient inner) : IAutoScalingApi
+    private sealed class MinSizeGuard(AutoScalingClient inner) : DelegatingAutoScalingApi(inner)
     {
         public int Detaches { get; private set; }
 
         public List<string> Violations { get; } = [];
 
-        public async Task DetachInstancesAsync(string groupName, IReadOnlyList<string> instanceIds, bool shouldDecrementDesiredCapacity, CancellationToken cancellationToken)
+        public override async Task DetachInstancesAsync(string groupName, IReadOnlyList<string> instanceIds, bool shouldDecrementDesiredCapacity, CancellationToken cancellationToken)
         {
-            AutoScalingGroupInfo group = (await inner.DescribeAutoScalingGroupsAsync([groupName], cancellationToken)).Single();
+            AutoScalingGroupInfo group = (await Inner.DescribeAutoScalingGroupsAsync([groupName], cancellationToken)).Single();
             int remaining = group.Instances.Count(i => i.LifecycleState == "InService" && !instanceIds.Contains(i.InstanceId));
             if (remaining < group.MinSize)
             {
@@ -366,60 +361,7 @@ public sealed class PreactionMotoTests : IDisposable
             }
 
             Detaches++;
-            await inner.DetachInstancesAsync(groupName, instanceIds, shouldDecrementDesiredCapacity, cancellationToken);
-        }
-
-        public Task<IReadOnlyList<AutoScalingGroupInfo>> DescribeAutoScalingGroupsAsync(IReadOnlyList<string> groupNames, CancellationToken cancellationToken) =>
-            inner.DescribeAutoScalingGroupsAsync(groupNames, cancellationToken);
-
-        public Task<IReadOnlyList<AutoScalingInstanceInfo>> DescribeAutoScalingInstancesAsync(IReadOnlyList<string> instanceIds, CancellationToken cancellationToken) =>
-            inner.DescribeAutoScalingInstancesAsync(instanceIds, cancellationToken);
-
-        public Task AttachInstancesAsync(string groupName, IReadOnlyList<string> instanceIds, CancellationToken cancellationToken) =>
-            inner.AttachInstancesAsync(groupName, instanceIds, cancellationToken);
-
-        public Task SetDesiredCapacityAsync(string groupName, int desiredCapacity, bool honorCooldown, CancellationToken cancellationToken) =>
-            inner.SetDesiredCapacityAsync(groupName, desiredCapacity, honorCooldown, cancellationToken);
-
-        public Task UpdateAutoScalingGroupAsync(string groupName, int? minSize, int? maxSize, CancellationToken cancellationToken) =>
-            inner.UpdateAutoScalingGroupAsync(groupName, minSize, maxSize, cancellationToken);
-
-        public Task TerminateInstanceInAutoScalingGroupAsync(string instanceId, bool shouldDecrementDesiredCapacity, CancellationToken cancellationToken) =>
-            inner.TerminateInstanceInAutoScalingGroupAsync(instanceId, shouldDecrementDesiredCapacity, cancellationToken);
-
-        public Task<IReadOnlyList<LifecycleHookInfo>> DescribeLifecycleHooksAsync(string groupName, CancellationToken cancellationToken) =>
-            inner.DescribeLifecycleHooksAsync(groupName, cancellationToken);
-
-        public Task CompleteLifecycleActionAsync(string groupName, string hookName, string instanceId, string? lifecycleActionToken, string result, CancellationToken cancellationToken) =>
-            inner.CompleteLifecycleActionAsync(groupName, hookName, instanceId, lifecycleActionToken, result, cancellationToken);
-
-        public Task RecordLifecycleActionHeartbeatAsync(string groupName, string hookName, string instanceId, string? lifecycleActionToken, CancellationToken cancellationToken) =>
-            inner.RecordLifecycleActionHeartbeatAsync(groupName, hookName, instanceId, lifecycleActionToken, cancellationToken);
-    }
-}
-
-/// <summary>Keeps every metric recorded, for assertions.</summary>
-internal sealed class PreactionRecordingMetrics : IMetrics
-{
-    private readonly Lock _lock = new();
-    private readonly List<(string Name, double Value, IReadOnlyDictionary<string, string> Dimensions)> _records = [];
-
-    public IReadOnlyList<(string Name, double Value, IReadOnlyDictionary<string, string> Dimensions)> Records
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return [.. _records];
-            }
-        }
-    }
-
-    public void Record(string name, double value, MetricUnit unit, IReadOnlyDictionary<string, string>? dimensions = null)
-    {
-        lock (_lock)
-        {
-            _records.Add((name, value, dimensions ?? new Dictionary<string, string>()));
+            await Inner.DetachInstancesAsync(groupName, instanceIds, shouldDecrementDesiredCapacity, cancellationToken);
         }
     }
 }

@@ -27,25 +27,10 @@ public sealed class PreactionVolumeMotoTests(MotoFixture moto)
         using AwsClientFactory factory = AwsTestClients.MotoFactory(moto, AwsTestClients.FastRetry());
         IAmazonEC2 ec2 = factory.Ec2;
         await factory.DynamoDb.CreateTableAsync(DynamoDbPreactionBatchStore.Definition("preaction-volume"));
-        await ec2.CreateLaunchTemplateAsync(new CreateLaunchTemplateRequest
-        {
-            LaunchTemplateName = "lt-data",
-            LaunchTemplateData = new RequestLaunchTemplateData
-            {
-                ImageId = "ami-12c6146b",
-                InstanceType = InstanceType.C5Large,
-                BlockDeviceMappings =
-                [
-                    new LaunchTemplateBlockDeviceMappingRequest
-                    {
-                        DeviceName = "/dev/sdf",
-                        Ebs = new LaunchTemplateEbsBlockDeviceRequest { VolumeSize = 10, VolumeType = VolumeType.Gp3, DeleteOnTermination = true },
-                    },
-                ],
-            },
-        });
-        string subnet = (await MotoAutoScalingSetup.DefaultSubnetIdsAsync(ec2))[0];
-        await MotoAutoScalingSetup.CreateGroupAsync(factory.AutoScaling, Group, "lt-data", min: 0, max: 3, desired: 0);
+        var scene = new MotoScene(factory);
+        await scene.LaunchTemplateAsync("lt-data", InstanceType.C5Large, "/dev/sdf", dataVolumeGiB: 10);
+        string subnet = (await scene.DefaultSubnetIdsAsync())[0];
+        await scene.GroupAsync(Group, "lt-data", min: 0, max: 3, desired: 0);
         RunInstancesResponse launched = await ec2.RunInstancesAsync(new RunInstancesRequest
         {
             MinCount = 1,
@@ -65,7 +50,7 @@ public sealed class PreactionVolumeMotoTests(MotoFixture moto)
             new Ec2PreactionInstanceApi(ec2),
             new Ec2SuccessorLauncher(ec2),
             new DynamoDbPreactionBatchStore(factory.DynamoDb, "preaction-volume"),
-            new Advisor(SpotAdvisorSnapshot.Data.WithOrigin("test", isFallback: false)),
+            new FakeSpotAdvisor(SpotAdvisorSnapshot.Data.WithOrigin("test", isFallback: false)),
             new VolumeMover(volumes, TimeProvider.System, NullLogger.Instance, autoScaling: factory.AutoScaling,
                 options: new VolumeMoverOptions { MaxWait = TimeSpan.FromSeconds(5), PollInterval = TimeSpan.FromMilliseconds(200) }),
             [],
@@ -92,10 +77,5 @@ public sealed class PreactionVolumeMotoTests(MotoFixture moto)
         VolumeAttachmentInfo attachment = Assert.Single(volume.Attachments);
         Assert.Equal((swap.SuccessorInstanceId, "/dev/xvdz"), (attachment.InstanceId, attachment.Device));
         Assert.Equal("us-east-1a", volume.AvailabilityZone);
-    }
-
-    private sealed class Advisor(SpotAdvisorData data) : ISpotAdvisorSource
-    {
-        public Task<SpotAdvisorData> GetAsync(CancellationToken cancellationToken) => Task.FromResult(data);
     }
 }

@@ -25,7 +25,7 @@ public sealed class RebalanceMotoTests(MotoFixture moto) : IAsyncLifetime
     private const string Group = "web";
     private const string Table = "maxgroup-ledger";
     private static readonly string[] GroupChanges = ["AttachInstances", "DetachInstances", "UpdateAutoScalingGroup", "SetDesiredCapacity", "TerminateInstanceInAutoScalingGroup"];
-    private readonly StaticConfigSource _configs = new();
+    private readonly FakeConfigSource _configs = new("no configuration file and no spotmax: tags");
     private readonly RecordingMetrics _metrics = new();
     private AwsFaultProxy _proxy = null!;
     private AwsClientFactory _factory = null!;
@@ -44,8 +44,8 @@ public sealed class RebalanceMotoTests(MotoFixture moto) : IAsyncLifetime
         await FunctionServices.EnsureLedgerTableAsync(_factory, variables.GetValueOrDefault, TimeProvider.System, CancellationToken.None);
         _composition = DispatcherWiring.Create(new FunctionServices(
             _factory, _configs, variables.GetValueOrDefault, TimeProvider.System, NullLoggerFactory.Instance, _metrics, new InvocationOptions { Inline = true }));
-        await MotoAutoScalingSetup.CreateLaunchTemplateAsync(_factory.Ec2, "lt-web", "m5.large");
-        await MotoAutoScalingSetup.CreateGroupAsync(_factory.AutoScaling, Group, "lt-web", 2, 2, 2, tags: [("team", "blue", true)]);
+        await new MotoScene(_factory).LaunchTemplateAsync("lt-web", "m5.large");
+        await new MotoScene(_factory).GroupAsync(Group, "lt-web", 2, 2, 2, tags: [("team", "blue", true)]);
         _proxy.ClearCalls();
     }
 
@@ -58,7 +58,7 @@ public sealed class RebalanceMotoTests(MotoFixture moto) : IAsyncLifetime
     [Fact]
     public async Task Rebalance_FlaggedGroup_SuccessorLaunchedTaggedRecordedGroupUntouched()
     {
-        _configs.Set(Flagged());
+        _configs.Add(Flagged());
         AutoScalingGroupInfo before = await DescribeGroupAsync();
         string atRisk = before.Instances[0].InstanceId;
         Instance atRiskInstance = await DescribeInstanceAsync(atRisk);
@@ -103,7 +103,7 @@ public sealed class RebalanceMotoTests(MotoFixture moto) : IAsyncLifetime
     [Fact]
     public async Task Rebalance_DuplicateDelivery_OneRunInstances()
     {
-        _configs.Set(Flagged());
+        _configs.Add(Flagged());
         string atRisk = (await DescribeGroupAsync()).Instances[0].InstanceId;
 
         DispatchResult first = await DispatchAsync(RebalanceJson(atRisk, "rb-1"));
@@ -118,7 +118,7 @@ public sealed class RebalanceMotoTests(MotoFixture moto) : IAsyncLifetime
     [Fact]
     public async Task RebalanceThenWarning_ReplaceReusesThePrewarmedSuccessor_OneRunInstancesInTotal()
     {
-        _configs.Set(Flagged());
+        _configs.Add(Flagged());
         AutoScalingGroupInfo before = await DescribeGroupAsync();
         string atRisk = before.Instances[0].InstanceId;
         await DispatchAsync(RebalanceJson(atRisk, "rb-1"));
@@ -147,7 +147,7 @@ public sealed class RebalanceMotoTests(MotoFixture moto) : IAsyncLifetime
     [Fact]
     public async Task Rebalance_GroupWithoutTheFlag_NoOpWithReasonNothingLaunched()
     {
-        _configs.Set(Flagged() with { IsToHandleRebalanceEvent = false });
+        _configs.Add(Flagged() with { IsToHandleRebalanceEvent = false });
         string atRisk = (await DescribeGroupAsync()).Instances[0].InstanceId;
 
         DispatchResult result = await DispatchAsync(RebalanceJson(atRisk, "rb-1"));
@@ -161,7 +161,7 @@ public sealed class RebalanceMotoTests(MotoFixture moto) : IAsyncLifetime
     [Fact]
     public async Task Sweep_AtRiskInstanceGoneWithoutWarning_TerminatesThePrewarmedSuccessor()
     {
-        _configs.Set(Flagged());
+        _configs.Add(Flagged());
         AutoScalingGroupInfo before = await DescribeGroupAsync();
         string atRisk = before.Instances[0].InstanceId;
         await DispatchAsync(RebalanceJson(atRisk, "rb-1"));
@@ -217,37 +217,8 @@ public sealed class RebalanceMotoTests(MotoFixture moto) : IAsyncLifetime
     private async Task<AutoScalingGroupInfo> DescribeGroupAsync() =>
         Assert.Single(await _factory.AutoScaling.DescribeAutoScalingGroupsAsync([Group], CancellationToken.None));
 
-    private async Task<Instance> DescribeInstanceAsync(string instanceId)
-    {
-        DescribeInstancesResponse response = await _factory.Ec2.DescribeInstancesAsync(new DescribeInstancesRequest { InstanceIds = [instanceId] });
-        return Assert.Single(response.Reservations.SelectMany(r => r.Instances));
-    }
+    private async Task<Instance> DescribeInstanceAsync(string instanceId) =>
+        Assert.Single(await new MotoScene(_factory).InstancesAsync(instanceId));
 
-    private async Task<IReadOnlyList<string>> AllInstanceIdsAsync()
-    {
-        DescribeInstancesResponse response = await _factory.Ec2.DescribeInstancesAsync(new DescribeInstancesRequest());
-        return (response.Reservations ?? []).SelectMany(r => r.Instances ?? []).Select(i => i.InstanceId).ToList();
-    }
-
-    /// <summary>Keeps every metric recorded.</summary>
-    private sealed class RecordingMetrics : IMetrics
-    {
-        private readonly List<string> _names = [];
-
-        public void Record(string name, double value, MetricUnit unit, IReadOnlyDictionary<string, string>? dimensions = null)
-        {
-            lock (_names)
-            {
-                _names.Add(name);
-            }
-        }
-
-        public int Count(string name)
-        {
-            lock (_names)
-            {
-                return _names.Count(n => n == name);
-            }
-        }
-    }
+    private Task<IReadOnlyList<string>> AllInstanceIdsAsync() => new MotoScene(_factory).InstanceIdsAsync();
 }

@@ -81,8 +81,8 @@ public sealed class AmbiguousAutoScalingCallTests(MotoFixture moto) : IAsyncLife
 
     private static async Task<AutoScalingGroupInfo> CreateGroupAsync(AwsClientFactory aws, int desired)
     {
-        await MotoAutoScalingSetup.CreateLaunchTemplateAsync(aws.Ec2, "lt-ambiguous");
-        await MotoAutoScalingSetup.CreateGroupAsync(aws.AutoScaling, "ambiguous", "lt-ambiguous", min: 0, max: 4, desired: desired);
+        await new MotoScene(aws).LaunchTemplateAsync("lt-ambiguous");
+        await new MotoScene(aws).GroupAsync("ambiguous", "lt-ambiguous", min: 0, max: 4, desired: desired);
         return Assert.Single(await aws.AutoScaling.DescribeAutoScalingGroupsAsync(["ambiguous"], CancellationToken.None));
     }
 }

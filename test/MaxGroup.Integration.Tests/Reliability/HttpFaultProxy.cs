@@ -3,7 +3,7 @@ using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using MaxGroup.Integration.Tests.Infrastructure;
 using MaxGroup.Simulators.Aws;
-using Microsoft.AspNetCore.Builder;
+using MaxGroup.Testing.Http;
 using Microsoft.AspNetCore.Http;
 
 namespace MaxGroup.Integration.Tests.Reliability;
@@ -14,41 +14,22 @@ namespace MaxGroup.Integration.Tests.Reliability;
 /// Consul rate limits), 500/503, added latency, the connection dropped before forwarding, and dropped after the
 /// peer acted. For HTTPS it presents the peer's own certificate, so the client's CA pinning still applies.
 /// </summary>
-public sealed class HttpFaultProxy : IAsyncDisposable
+public sealed class HttpFaultProxy : LoopbackForwardingProxy
 {
-    private readonly HttpClient _upstream;
-    private readonly string _upstreamBase;
     private readonly string _name;
     private readonly FaultDice _dice;
     private readonly ConcurrentQueue<ProxiedCall> _calls = new();
-    private WebApplication? _app;
 
     private HttpFaultProxy(string name, string upstream, X509Certificate2? upstreamCa, FaultPlan plan)
+        : base(upstream, TimeSpan.FromSeconds(30), Handler(upstreamCa))
     {
         _name = name;
-        _upstreamBase = upstream.TrimEnd('/');
         Plan = plan;
         // A different stream from the AWS proxy's, still fixed by the seed: the same seed replays the same faults.
         _dice = new FaultDice(HashCode.Combine(plan.Seed, name.Length, name[0]), (call, prefix) => call.StartsWith(prefix, StringComparison.Ordinal));
-        var handler = new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false };
-        if (upstreamCa is not null)
-        {
-            // Trust exactly the peer's test CA, as the production client does with k8s_certificate_authority.
-            handler.SslOptions = new SslClientAuthenticationOptions
-            {
-                RemoteCertificateValidationCallback = (_, certificate, _, _) => ChainsTo(certificate, upstreamCa),
-            };
-        }
-
-        _upstream = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(30) };
     }
 
     public FaultPlan Plan { get; set; }
-
-    /// <summary>scheme://127.0.0.1:PORT to give clients.</summary>
-    public string Endpoint { get; private set; } = "";
-
-    public int Port { get; private set; }
 
     public IReadOnlyList<ProxiedCall> Calls => _calls.ToArray();
 
@@ -66,20 +47,23 @@ public sealed class HttpFaultProxy : IAsyncDisposable
     public static async Task<HttpFaultProxy> StartAsync(string name, string upstream, FaultPlan plan, X509Certificate2? serverCertificate = null, X509Certificate2? upstreamCa = null)
     {
         var proxy = new HttpFaultProxy(name, upstream, upstreamCa, plan);
-        (proxy._app, Uri address) = await LoopbackProxy.StartAsync(proxy.HandleAsync, serverCertificate);
-        proxy.Port = address.Port;
-        proxy.Endpoint = address.GetLeftPart(UriPartial.Authority);
+        await proxy.StartAsync(proxy.HandleAsync, serverCertificate);
         return proxy;
     }
 
-    public async ValueTask DisposeAsync()
+    private static SocketsHttpHandler Handler(X509Certificate2? upstreamCa)
     {
-        if (_app is not null)
+        var handler = new SocketsHttpHandler();
+        if (upstreamCa is not null)
         {
-            await LoopbackProxy.StopAsync(_app);
+            // Trust exactly the peer's test CA, as the production client does with k8s_certificate_authority.
+            handler.SslOptions = new SslClientAuthenticationOptions
+            {
+                RemoteCertificateValidationCallback = (_, certificate, _, _) => ChainsTo(certificate, upstreamCa),
+            };
         }
 
-        _upstream.Dispose();
+        return handler;
     }
 
     private async Task HandleAsync(HttpContext context)
@@ -117,8 +101,7 @@ public sealed class HttpFaultProxy : IAsyncDisposable
                 return;
         }
 
-        using HttpRequestMessage upstreamRequest = LoopbackProxy.ForwardRequest(context.Request, _upstreamBase, body);
-        using HttpResponseMessage response = await _upstream.SendAsync(upstreamRequest, context.RequestAborted);
+        using HttpResponseMessage response = await ForwardAsync(context, body, context.RequestAborted);
         byte[] responseBody = await response.Content.ReadAsByteArrayAsync(context.RequestAborted);
         if (fault == "drop-after")
         {

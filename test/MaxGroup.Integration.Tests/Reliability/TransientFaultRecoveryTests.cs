@@ -61,7 +61,7 @@ public sealed class TransientFaultRecoveryTests
         agent.AddService("api-1", "api");
         await using HttpFaultProxy proxy = await HttpFaultProxy.StartAsync("consul", $"http://{agent.Address}", FaultPlan.None);
         proxy.FailNext(action, fault);
-        var logger = new CapturingLogger<ConsulDeregistrationStep>();
+        var logger = new RecordingLogger<ConsulDeregistrationStep>();
 
         StepOutcome outcome = await ConsulTestData.Step(null, logger).RunAsync(ConsulTestData.Request(ConsulTestData.ConsulConfig(proxy.Port)), CancellationToken.None);
 
@@ -81,7 +81,7 @@ public sealed class TransientFaultRecoveryTests
         proxy.FailNext("PUT /v1/agent/service/deregister/web-1", "drop-before");
         proxy.FailNext("PUT /v1/agent/service/deregister/api-1", "drop-before");
         proxy.FailNext("PUT /v1/agent/leave", "drop-before");
-        var logger = new CapturingLogger<ConsulDeregistrationStep>();
+        var logger = new RecordingLogger<ConsulDeregistrationStep>();
 
         StepOutcome outcome = await ConsulTestData.Step(null, logger).RunAsync(ConsulTestData.Request(ConsulTestData.ConsulConfig(proxy.Port)), CancellationToken.None);
 
@@ -94,7 +94,7 @@ public sealed class TransientFaultRecoveryTests
     public async Task Consul_AgentNeverAnswers_FallsBackWithoutRetrying()
     {
         // The retry is for an agent that answered earlier in the run; one that never did is treated as gone at once.
-        var logger = new CapturingLogger<ConsulDeregistrationStep>();
+        var logger = new RecordingLogger<ConsulDeregistrationStep>();
 
         StepOutcome outcome = await ConsulTestData.Step(null, logger).RunAsync(ConsulTestData.Request(ConsulTestData.ConsulConfig(FakeConsul.ClosedPort())), CancellationToken.None);
 

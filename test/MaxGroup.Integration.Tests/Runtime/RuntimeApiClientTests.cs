@@ -1,13 +1,9 @@
 using System.Net;
 using System.Text.Json;
 using MaxGroup.Functions.Runtime;
+using MaxGroup.Simulators.Aws;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace MaxGroup.Integration.Tests.Runtime;
 
@@ -23,30 +19,27 @@ public sealed class RuntimeApiClientTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        _app = builder.Build();
-        _app.MapGet("/2018-06-01/runtime/invocation/next", (HttpContext http) =>
+        (_app, Uri address) = await LoopbackProxy.StartRoutedAsync(app =>
         {
-            http.Response.Headers["Lambda-Runtime-Aws-Request-Id"] = "8476a536-e9f4-11e8-9739-2dfe598c3fcd";
-            http.Response.Headers["Lambda-Runtime-Deadline-Ms"] = "1542409706888";
-            http.Response.Headers["Lambda-Runtime-Invoked-Function-Arn"] = "arn:aws:lambda:us-east-2:123456789012:function:maxgroup-dispatcher";
-            http.Response.Headers["Lambda-Runtime-Trace-Id"] = "Root=1-5bef4de7-ad49b0e87f6ef6c87fc2e700;Parent=9a9197af755a6419;Sampled=1";
-            return Results.Text("{\"detail-type\":\"Scheduled Event\"}", "application/json");
+            app.MapGet("/2018-06-01/runtime/invocation/next", (HttpContext http) =>
+            {
+                http.Response.Headers["Lambda-Runtime-Aws-Request-Id"] = "8476a536-e9f4-11e8-9739-2dfe598c3fcd";
+                http.Response.Headers["Lambda-Runtime-Deadline-Ms"] = "1542409706888";
+                http.Response.Headers["Lambda-Runtime-Invoked-Function-Arn"] = "arn:aws:lambda:us-east-2:123456789012:function:maxgroup-dispatcher";
+                http.Response.Headers["Lambda-Runtime-Trace-Id"] = "Root=1-5bef4de7-ad49b0e87f6ef6c87fc2e700;Parent=9a9197af755a6419;Sampled=1";
+                return Results.Text("{\"detail-type\":\"Scheduled Event\"}", "application/json");
+            });
+            app.MapPost("/2018-06-01/runtime/invocation/{id}/{kind}", async (HttpContext http, string id, string kind) => await RecordAsync(http, id == "too-big" ? 413 : 202));
+            app.MapPost("/2018-06-01/runtime/init/error", async (HttpContext http) => await RecordAsync(http, 202));
         });
-        _app.MapPost("/2018-06-01/runtime/invocation/{id}/{kind}", async (HttpContext http, string id, string kind) => await RecordAsync(http, id == "too-big" ? 413 : 202));
-        _app.MapPost("/2018-06-01/runtime/init/error", async (HttpContext http) => await RecordAsync(http, 202));
-        await _app.StartAsync();
-        string address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        _runtimeApi = new Uri(address).Authority;
+        _runtimeApi = address.Authority;
     }
 
     public async Task DisposeAsync()
     {
         if (_app is not null)
         {
-            await _app.DisposeAsync();
+            await LoopbackProxy.StopAsync(_app);
         }
     }
 

@@ -107,7 +107,7 @@ public sealed class ConfigLimitTests(MotoFixture moto) : IDisposable
         await ConfigTestSupport.PutAsync(s3, bucket, "groups/web.json", content);
         Assert.Equal(content.Length, Encoding.UTF8.GetByteCount(content));
         var provider = new GroupConfigProvider(
-            new S3ConfigObjectStore(s3, bucket), new TagsOnlyAutoScalingApi(), new GroupConfigOptions { Bucket = bucket }, TimeProvider.System, new ListLogger(), new ListMetrics());
+            new S3ConfigObjectStore(s3, bucket), new FakeAutoScaling(), new GroupConfigOptions { Bucket = bucket }, TimeProvider.System, new RecordingLogger(), new RecordingMetrics());
         return (provider, bucket);
     }
 }

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Text;
 using MaxGroup.Integration.Tests.Infrastructure;
 using MaxGroup.Simulators.Aws;
-using Microsoft.AspNetCore.Builder;
+using MaxGroup.Testing.Http;
 using Microsoft.AspNetCore.Http;
 
 namespace MaxGroup.Integration.Tests.Security;
@@ -66,28 +66,24 @@ internal sealed record RecordedInvocation(string FunctionName, string Payload);
 /// which call. Accepted Lambda Invokes are queued with their payload: the drill then plays Lambda and runs the invoked
 /// function's handler with it, under that function's own identity.
 /// </summary>
-internal sealed class SignedCallRecorder : IAsyncDisposable
+internal sealed class SignedCallRecorder : LoopbackForwardingProxy
 {
     private const string InvokePrefix = "/2015-03-31/functions/";
 
-    private readonly HttpClient _upstream = new(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false }) { Timeout = TimeSpan.FromSeconds(60) };
-    private readonly string _upstreamBase;
     private readonly ConcurrentQueue<SignedCall> _calls = new();
     private readonly ConcurrentQueue<RecordedInvocation> _invocations = new();
-    private WebApplication? _app;
 
-    private SignedCallRecorder(string upstream) => _upstreamBase = upstream.TrimEnd('/');
-
-    /// <summary>http://127.0.0.1:PORT to give clients as their endpoint.</summary>
-    public string Endpoint { get; private set; } = "";
+    private SignedCallRecorder(string upstream)
+        : base(upstream, TimeSpan.FromSeconds(60))
+    {
+    }
 
     public IReadOnlyList<SignedCall> Calls => [.. _calls];
 
     public static async Task<SignedCallRecorder> StartAsync(string upstream)
     {
         var recorder = new SignedCallRecorder(upstream);
-        (recorder._app, Uri address) = await LoopbackProxy.StartAsync(recorder.HandleAsync);
-        recorder.Endpoint = address.GetLeftPart(UriPartial.Authority);
+        await recorder.StartAsync(recorder.HandleAsync);
         return recorder;
     }
 
@@ -103,23 +99,12 @@ internal sealed class SignedCallRecorder : IAsyncDisposable
         return taken;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        if (_app is not null)
-        {
-            await LoopbackProxy.StopAsync(_app);
-        }
-
-        _upstream.Dispose();
-    }
-
     private async Task HandleAsync(HttpContext context)
     {
         byte[] body = await LoopbackProxy.ReadBodyAsync(context.Request);
         string service = AwsFaultProxy.ServiceOf(context.Request);
         string action = AwsFaultProxy.ActionOf(context.Request, body);
-        using HttpRequestMessage forward = LoopbackProxy.ForwardRequest(context.Request, _upstreamBase, body);
-        using HttpResponseMessage response = await _upstream.SendAsync(forward, context.RequestAborted);
+        using HttpResponseMessage response = await ForwardAsync(context, body, context.RequestAborted);
         byte[] answer = await response.Content.ReadAsByteArrayAsync(context.RequestAborted);
         int status = (int)response.StatusCode;
         string error = status >= 400 ? Encoding.UTF8.GetString(answer, 0, Math.Min(answer.Length, 300)) : "";

@@ -26,33 +26,9 @@ public sealed class VolumeMoveAutoScalingMotoTests(MotoFixture moto)
         using AwsClientFactory factory = AwsTestClients.MotoFactory(moto);
         IAmazonEC2 ec2 = factory.Ec2;
         AutoScalingClient autoScaling = factory.AutoScaling;
-        await ec2.CreateLaunchTemplateAsync(new CreateLaunchTemplateRequest
-        {
-            LaunchTemplateName = "web-data",
-            LaunchTemplateData = new RequestLaunchTemplateData
-            {
-                ImageId = "ami-12c6146b",
-                InstanceType = InstanceType.T3Micro,
-                BlockDeviceMappings =
-                [
-                    new LaunchTemplateBlockDeviceMappingRequest
-                    {
-                        DeviceName = "/dev/sdf",
-                        Ebs = new LaunchTemplateEbsBlockDeviceRequest { VolumeSize = 10, VolumeType = VolumeType.Gp3, DeleteOnTermination = true },
-                    },
-                ],
-            },
-        });
-        await autoScaling.CallAsync(
-            AutoScalingClient.NewQuery("CreateAutoScalingGroup")
-                .Add("AutoScalingGroupName", Group)
-                .Add("LaunchTemplate.LaunchTemplateName", "web-data")
-                .Add("LaunchTemplate.Version", "$Default")
-                .Add("MinSize", 0)
-                .Add("MaxSize", 3)
-                .Add("DesiredCapacity", 1)
-                .AddList("AvailabilityZones", [Zone]),
-            CancellationToken.None);
+        var scene = new MotoScene(factory);
+        await scene.LaunchTemplateAsync("web-data", InstanceType.T3Micro, "/dev/sdf", dataVolumeGiB: 10);
+        await scene.GroupAsync(Group, "web-data", min: 0, max: 3, desired: 1, zones: [Zone]);
         var api = new Ec2VolumeApi(ec2);
         var mover = new VolumeMover(api, TimeProvider.System, NullLogger.Instance, autoScaling: autoScaling,
             options: new VolumeMoverOptions { MaxWait = TimeSpan.FromSeconds(5), PollInterval = TimeSpan.FromMilliseconds(200) });

@@ -1,36 +1,83 @@
 using MaxGroup.Core.Model;
 using MaxGroup.Core.Ports;
 
-namespace MaxGroup.Core.Tests.Replace;
+namespace MaxGroup.Testing.Ports;
 
 /// <summary>
 /// Auto Scaling groups in memory with the documented rules MaxGroup depends on: AttachInstances raises desired and
 /// fails above MaxSize; DetachInstances with decrement lowers desired and fails below MinSize, without decrement
-/// the group launches a replacement. Errors can be queued per operation.
+/// the group launches a replacement. Errors can be queued per operation ("Describe", "Attach", "Detach",
+/// "SetDesired", "Update"), or <see cref="Failure"/> set to fail every describe. Operations no test needs throw
+/// <see cref="NotSupportedException"/>.
 /// </summary>
-internal sealed class FakeAutoScaling : IAutoScalingApi
+public sealed class FakeAutoScaling : IAutoScalingApi
 {
+    private static readonly AsgLaunchTemplate DefaultTemplate = new("lt-1", null, "3");
     private readonly Lock _lock = new();
-    private readonly Dictionary<string, Group> _groups = [];
+    private readonly Dictionary<string, Group> _groups = new(StringComparer.Ordinal);
     private int _launched;
+    private int _describeCalls;
 
+    /// <summary>Every change, as "Attach i-1", "Detach i-1 decrement=True", "SetDesired 2", "Update min=- max=3".</summary>
     public List<string> Calls { get; } = [];
 
     public Dictionary<string, Queue<RemoteApiException>> Errors { get; } = [];
 
+    /// <summary>When set, every describe throws it (an Auto Scaling outage).</summary>
+    public Exception? Failure { get; set; }
+
+    public int DescribeCalls => Volatile.Read(ref _describeCalls);
+
+    public int MutationCount => Calls.Count;
+
+    /// <summary>A group whose members are all InService in us-east-1a, launched from template lt-1 version 3.</summary>
     public void AddGroup(string name, int min, int max, IEnumerable<string> instances, bool capacityRebalance = false, IReadOnlyList<string>? overrides = null, IReadOnlyList<AsgTag>? tags = null)
     {
-        _groups[name] = new Group
+        List<Member> members = instances.Select(i => new Member(i, "InService")).ToList();
+        lock (_lock)
         {
-            Name = name,
-            Min = min,
-            Max = max,
-            Instances = instances.ToList(),
-            Desired = instances.Count(),
-            CapacityRebalance = capacityRebalance,
-            Overrides = overrides ?? [],
-            Tags = tags ?? [],
-        };
+            _groups[name] = new Group
+            {
+                Name = name,
+                Min = min,
+                Max = max,
+                Members = members,
+                Desired = members.Count,
+                CapacityRebalance = capacityRebalance,
+                LaunchTemplate = DefaultTemplate,
+                Overrides = overrides ?? [],
+                Tags = [.. tags ?? []],
+            };
+        }
+    }
+
+    /// <summary>A group of members in the given lifecycle states, in us-east-1a, sizes and template unset: for code that only reads membership.</summary>
+    public void AddMembers(string name, params (string InstanceId, string LifecycleState)[] members)
+    {
+        lock (_lock)
+        {
+            _groups[name] = new Group
+            {
+                Name = name,
+                Members = members.Select(m => new Member(m.InstanceId, m.LifecycleState)).ToList(),
+                Overrides = [],
+                Tags = [],
+            };
+        }
+    }
+
+    /// <summary>Adds a tag (not propagated) to <paramref name="group"/>, creating an empty group the first time.</summary>
+    public void Tag(string group, string key, string value)
+    {
+        lock (_lock)
+        {
+            if (!_groups.TryGetValue(group, out Group? g))
+            {
+                _groups[group] = g = new Group { Name = group, Members = [], Overrides = [], Tags = [] };
+            }
+
+            g.Tags.Add(new AsgTag(key, value, false));
+        }
     }
 
     public AutoScalingGroupInfo Snapshot(string name)
@@ -45,19 +92,31 @@ internal sealed class FakeAutoScaling : IAutoScalingApi
                 MaxSize = g.Max,
                 DesiredCapacity = g.Desired,
                 CapacityRebalance = g.CapacityRebalance,
-                LaunchTemplate = new AsgLaunchTemplate("lt-1", null, "3"),
+                LaunchTemplate = g.LaunchTemplate,
                 OverrideInstanceTypes = g.Overrides,
-                Instances = g.Instances.Select(i => new AutoScalingInstanceInfo { InstanceId = i, LifecycleState = "InService", AvailabilityZone = "us-east-1a" }).ToList(),
-                Tags = g.Tags,
+                Instances = g.Members.Select(m => new AutoScalingInstanceInfo { InstanceId = m.InstanceId, GroupName = g.Name, LifecycleState = m.LifecycleState, AvailabilityZone = "us-east-1a" }).ToList(),
+                Tags = [.. g.Tags],
             };
         }
     }
 
+    /// <summary>Empty names = every group, as the API answers.</summary>
     public Task<IReadOnlyList<AutoScalingGroupInfo>> DescribeAutoScalingGroupsAsync(IReadOnlyList<string> groupNames, CancellationToken cancellationToken)
     {
+        Interlocked.Increment(ref _describeCalls);
+        if (Failure is not null)
+        {
+            throw Failure;
+        }
+
         ThrowQueued("Describe");
-        IReadOnlyList<AutoScalingGroupInfo> result = groupNames.Where(_groups.ContainsKey).Select(Snapshot).ToList();
-        return Task.FromResult(result);
+        List<string> names;
+        lock (_lock)
+        {
+            names = groupNames.Count == 0 ? [.. _groups.Keys] : groupNames.Where(_groups.ContainsKey).ToList();
+        }
+
+        return Task.FromResult<IReadOnlyList<AutoScalingGroupInfo>>(names.Select(Snapshot).ToList());
     }
 
     public Task AttachInstancesAsync(string groupName, IReadOnlyList<string> instanceIds, CancellationToken cancellationToken)
@@ -71,7 +130,7 @@ internal sealed class FakeAutoScaling : IAutoScalingApi
                 throw new RemoteApiException("autoscaling", "ValidationError", "New SetDesiredCapacity value would exceed the max size of the group", 400);
             }
 
-            g.Instances.AddRange(instanceIds);
+            g.Members.AddRange(instanceIds.Select(i => new Member(i, "InService")));
             g.Desired += instanceIds.Count;
         }
 
@@ -84,7 +143,7 @@ internal sealed class FakeAutoScaling : IAutoScalingApi
         lock (_lock)
         {
             Group g = _groups[groupName];
-            if (instanceIds.Any(i => !g.Instances.Contains(i)))
+            if (instanceIds.Any(i => !g.Members.Exists(m => m.InstanceId == i)))
             {
                 throw new RemoteApiException("autoscaling", "ValidationError", "The instance is not part of Auto Scaling group", 400);
             }
@@ -94,14 +153,14 @@ internal sealed class FakeAutoScaling : IAutoScalingApi
                 throw new RemoteApiException("autoscaling", "ValidationError", "Detaching would result in a desired capacity below the min size of the group", 400);
             }
 
-            g.Instances.RemoveAll(instanceIds.Contains);
+            g.Members.RemoveAll(m => instanceIds.Contains(m.InstanceId));
             if (shouldDecrementDesiredCapacity)
             {
                 g.Desired -= instanceIds.Count;
             }
             else
             {
-                g.Instances.AddRange(instanceIds.Select(_ => $"i-f{Interlocked.Increment(ref _launched):x16}"));
+                g.Members.AddRange(instanceIds.Select(_ => new Member($"i-f{Interlocked.Increment(ref _launched):x16}", "InService")));
             }
         }
 
@@ -152,11 +211,9 @@ internal sealed class FakeAutoScaling : IAutoScalingApi
     {
         lock (_lock)
         {
-            _groups[groupName].Instances.Remove(instanceId);
+            _groups[groupName].Members.RemoveAll(m => m.InstanceId == instanceId);
         }
     }
-
-    public int MutationCount => Calls.Count;
 
     private void Record(string operation, string call)
     {
@@ -178,6 +235,8 @@ internal sealed class FakeAutoScaling : IAutoScalingApi
         }
     }
 
+    private sealed record Member(string InstanceId, string LifecycleState);
+
     private sealed class Group
     {
         public required string Name { get; init; }
@@ -185,8 +244,9 @@ internal sealed class FakeAutoScaling : IAutoScalingApi
         public int Max { get; set; }
         public int Desired { get; set; }
         public bool CapacityRebalance { get; init; }
-        public required List<string> Instances { get; init; }
+        public AsgLaunchTemplate? LaunchTemplate { get; init; }
+        public required List<Member> Members { get; init; }
         public required IReadOnlyList<string> Overrides { get; init; }
-        public required IReadOnlyList<AsgTag> Tags { get; init; }
+        public required List<AsgTag> Tags { get; init; }
     }
 }
