@@ -1,6 +1,5 @@
 using MaxGroup.Core.Model;
 using MaxGroup.Core.Ports;
-using MaxGroup.Core.Tests.Replace;
 
 namespace MaxGroup.Core.Tests.Capacity;
 

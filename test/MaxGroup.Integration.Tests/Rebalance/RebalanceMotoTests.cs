@@ -5,7 +5,6 @@ using Amazon.EC2.Model;
 using MaxGroup.Aws;
 using MaxGroup.Core.Events;
 using MaxGroup.Core.Model;
-using MaxGroup.Core.Ports;
 using MaxGroup.Functions.Wiring;
 using MaxGroup.Integration.Tests.Aws;
 using MaxGroup.Integration.Tests.Dispatch;
