@@ -1,6 +1,7 @@
 using MaxGroup.Aws;
 using MaxGroup.Aws.Config;
 using MaxGroup.Aws.Ec2;
+using MaxGroup.Aws.Eks;
 using MaxGroup.Aws.Lambda;
 using MaxGroup.Aws.Preaction;
 using MaxGroup.Aws.Ssm;
@@ -14,7 +15,6 @@ using MaxGroup.Core.Steps.Volume;
 using MaxGroup.Functions.Dispatch;
 using MaxGroup.Functions.Handlers;
 using MaxGroup.Kubernetes;
-using MaxGroup.Kubernetes.Auth;
 using MaxGroup.Kubernetes.Budget;
 using MaxGroup.Kubernetes.Cluster;
 using Microsoft.Extensions.Logging;

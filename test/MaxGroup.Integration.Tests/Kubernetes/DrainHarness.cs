@@ -3,7 +3,7 @@ using k8s;
 using MaxGroup.Core.Model;
 using MaxGroup.Core.Ports;
 using MaxGroup.Kubernetes;
-using MaxGroup.Kubernetes.Auth;
+using MaxGroup.Aws.Eks;
 using MaxGroup.Kubernetes.Budget;
 using MaxGroup.Kubernetes.Cluster;
 using MaxGroup.Simulators.Kubernetes;

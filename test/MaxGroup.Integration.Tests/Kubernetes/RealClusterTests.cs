@@ -1,7 +1,7 @@
 using k8s;
-using k8s.Authentication;
 using k8s.Models;
 using MaxGroup.Core.Model;
+using MaxGroup.Core.Ports;
 using MaxGroup.Kubernetes.Budget;
 using MaxGroup.Kubernetes.Cluster;
 using MaxGroup.Kubernetes.Drain;
@@ -40,5 +40,5 @@ public sealed class RealClusterTests
     }
 
     // A kubeconfig brings its own credentials (exec plugin, token or certificate); the EKS token provider is not used.
-    private static ITokenProvider NoToken(string clusterName) => throw new InvalidOperationException($"no token provider for {clusterName} in the kubeconfig tier");
+    private static IClusterTokenSource NoToken(string clusterName) => throw new InvalidOperationException($"no token provider for {clusterName} in the kubeconfig tier");
 }
