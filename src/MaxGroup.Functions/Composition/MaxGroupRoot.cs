@@ -11,12 +11,13 @@ using MaxGroup.Core.Model;
 using MaxGroup.Core.Ports;
 using MaxGroup.Core.Preaction;
 using MaxGroup.Core.Steps;
+using MaxGroup.Core.Steps.Drain;
 using MaxGroup.Core.Steps.Volume;
 using MaxGroup.Functions.Dispatch;
 using MaxGroup.Functions.Handlers;
-using MaxGroup.Kubernetes;
 using MaxGroup.Kubernetes.Budget;
 using MaxGroup.Kubernetes.Cluster;
+using MaxGroup.Kubernetes.Drain;
 using Microsoft.Extensions.Logging;
 
 namespace MaxGroup.Functions.Composition;
@@ -56,13 +57,13 @@ public sealed class MaxGroupRoot
             new LedgerSuccessorLookup(Dispatch.Ledger)));
         _volume = new(() => new VolumeStep(_volumeMover.Value, loggers.CreateLogger<VolumeStep>()));
         _drain = new(() => new DrainStep(
-            new KubernetesClientFactory(
+            new KubernetesNodeDrainers(new KubernetesClientFactory(
                 new EksClusterLocator(Aws.Eks),
                 cluster => services.Options.Credentials is { } credentials
                     ? new EksTokenProvider(credentials, Aws.Region, cluster, time)
                     : EksTokenProvider.ForDefaultCredentials(Aws.Region, cluster, time),
                 ApiRateBudget.FromEnvironment(_get, time),
-                _get(KubernetesClientFactory.KubeconfigVariable)),
+                _get(KubernetesClientFactory.KubeconfigVariable))),
             time,
             loggers.CreateLogger<DrainStep>(),
             services.Metrics));

@@ -4,6 +4,7 @@ using MaxGroup.Core.Model;
 using MaxGroup.Core.Ports;
 using MaxGroup.Kubernetes.Budget;
 using MaxGroup.Kubernetes.Cluster;
+using MaxGroup.Core.Steps.Drain;
 using MaxGroup.Kubernetes.Drain;
 
 namespace MaxGroup.Integration.Tests.Kubernetes;
@@ -22,7 +23,7 @@ public sealed class RealClusterTests
         Assert.False(string.IsNullOrEmpty(providerId), "the first node has no providerID");
         string[] parts = providerId!.Split('/', StringSplitOptions.RemoveEmptyEntries);
 
-        var drainer = new NodeDrainer(client, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        var drainer = new NodeDrain(new NodeDrainer(client), TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
         DrainReport report = await drainer.DrainAsync(new DrainRequest
         {
             InstanceId = parts[^1],
