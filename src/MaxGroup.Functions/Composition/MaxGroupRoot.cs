@@ -11,6 +11,7 @@ using MaxGroup.Core.Model;
 using MaxGroup.Core.Ports;
 using MaxGroup.Core.Preaction;
 using MaxGroup.Core.Steps;
+using MaxGroup.Core.Steps.Consul;
 using MaxGroup.Core.Steps.Drain;
 using MaxGroup.Core.Steps.Volume;
 using MaxGroup.Functions.Dispatch;
@@ -68,7 +69,7 @@ public sealed class MaxGroupRoot
             loggers.CreateLogger<DrainStep>(),
             services.Metrics));
         _consul = new(() => new ConsulDeregistrationStep(
-            ConsulApiClient.CreateHttpClient(),
+            new ConsulApiClient(ConsulApiClient.CreateHttpClient(), time),
             new SsmSecureParameterReader(Aws.Ssm),
             time,
             loggers.CreateLogger<ConsulDeregistrationStep>()));
