@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using MaxGroup.Core.Model;
 using MaxGroup.Core.Ports;
 
 namespace MaxGroup.Consul;
@@ -10,12 +11,12 @@ namespace MaxGroup.Consul;
 /// short per-request timeout and by the caller's deadline; errors surface as <see cref="RemoteApiException"/>
 /// (service "consul"; StatusCode 0 with code Unreachable or Timeout when no answer came).
 /// </summary>
-public sealed class ConsulApiClient
+public sealed class ConsulApiClient : IServiceRegistry
 {
     public const string TokenHeader = "X-Consul-Token";
 
     /// <summary>Error code when the caller's deadline, not the peer, cut a request short.</summary>
-    public const string DeadlineReached = "DeadlineReached";
+    public const string DeadlineReached = ServiceRegistryErrors.DeadlineReached;
     private const int MaxErrorBodyChars = 300;
     private readonly HttpClient _http;
     private readonly TimeProvider _clock;
@@ -211,13 +212,13 @@ public sealed class ConsulApiClient
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             // Running out of our own deadline says nothing about the peer: keep it apart from a peer that did not answer.
-            throw new RemoteApiException("consul", boundedByDeadline ? DeadlineReached : "Timeout",
+            throw new RemoteApiException("consul", boundedByDeadline ? DeadlineReached : ServiceRegistryErrors.Timeout,
                 $"{method} {uri.AbsolutePath} on {uri.Authority}: no answer within {timeout.TotalSeconds:0.#} s", 0);
         }
         catch (HttpRequestException ex)
         {
             // Connection refused, no route, DNS or TLS failure: the peer did not answer. Messages carry the URI, never headers.
-            throw new RemoteApiException("consul", "Unreachable", $"{method} {uri.AbsolutePath} on {uri.Authority}: {ex.Message}", 0, ex);
+            throw new RemoteApiException("consul", ServiceRegistryErrors.Unreachable, $"{method} {uri.AbsolutePath} on {uri.Authority}: {ex.Message}", 0, ex);
         }
     }
 
@@ -247,9 +248,6 @@ public sealed class ConsulApiClient
     public static bool IsUnreachable(RemoteApiException error)
     {
         ArgumentNullException.ThrowIfNull(error);
-        return error.Service == "consul" && error.ErrorCode is "Unreachable" or "Timeout";
+        return ServiceRegistryErrors.IsUnreachable(error);
     }
 }
-
-/// <summary>What GET /v1/agent/self tells MaxGroup: the agent's node name and datacenter.</summary>
-public sealed record ConsulAgentSelf(string NodeName, string? Datacenter);

@@ -1,13 +1,15 @@
 using System.Text;
 using Amazon.Runtime;
 using MaxGroup.Core.Ports;
+using Polly;
 
 namespace MaxGroup.Aws.Signing;
 
 /// <summary>
 /// A thin SigV4-signed HTTP client for the AWS APIs whose SDK clients the package feed lacks (AutoScaling, Lambda,
 /// EKS). Signs every attempt afresh with AWSSDK.Core's signer and credentials, retries throttling, 5xx and connection
-/// errors with exponential backoff and full jitter, and never starts a wait that ends after the caller's deadline.
+/// errors with exponential backoff and full jitter (<see cref="AwsRetryPipeline"/>), and never starts a wait that ends
+/// after the caller's deadline.
 /// Errors surface as <see cref="RemoteApiException"/>.
 /// </summary>
 public sealed class AwsSignedHttpClient
@@ -15,7 +17,7 @@ public sealed class AwsSignedHttpClient
     private readonly HttpClient _http;
     private readonly AWSCredentials _credentials;
     private readonly TimeProvider _clock;
-    private readonly Func<double> _random;
+    private readonly ResiliencePipeline<AwsResponse> _pipeline;
 
     /// <param name="http">Shared, long-lived client; its own Timeout should be infinite (attempts are timed here).</param>
     /// <param name="service">Which service: signing name and error labels.</param>
@@ -48,7 +50,7 @@ public sealed class AwsSignedHttpClient
         _credentials = credentials;
         _clock = clock;
         Retry = retry ?? AwsRetryOptions.Default;
-        _random = random ?? Random.Shared.NextDouble;
+        _pipeline = AwsRetryPipeline.Create(Retry, clock, random ?? Random.Shared.NextDouble);
     }
 
     public AwsService Service { get; }
@@ -64,58 +66,17 @@ public sealed class AwsSignedHttpClient
     {
         ArgumentNullException.ThrowIfNull(request);
         Uri uri = BuildUri(request);
-        for (int attempt = 1; ; attempt++)
+        ResilienceContext context = AwsRetryPipeline.Rent(request.Deadline ?? AwsCallDeadline.Current, cancellationToken);
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            RemoteApiException error;
-            try
-            {
-                AwsResponse response = await SendOnceAsync(request, uri, cancellationToken).ConfigureAwait(false);
-                if (response.StatusCode is >= 200 and < 300)
-                {
-                    return response;
-                }
-
-                response.Headers.TryGetValue("x-amzn-errortype", out string? errorType);
-                error = AwsErrorParser.Parse(Service.SigningName, request.Operation, response.StatusCode, response.Body, errorType);
-                if (!ShouldRetry(error))
-                {
-                    throw error;
-                }
-            }
-            catch (HttpRequestException ex)
-            {
-                error = new RemoteApiException(Service.SigningName, "ConnectionError", $"{request.Operation}: {ex.Message}", 0, ex);
-                if (!request.Idempotent && !NeverSent(ex))
-                {
-                    // The request may have taken effect: sending it again could apply it twice. The caller looks first.
-                    throw new RemoteApiException(Service.SigningName, AmbiguousOutcome, $"{request.Operation}: the connection failed after the request was sent; it may or may not have taken effect ({ex.Message})", 0, ex);
-                }
-            }
-            catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
-            {
-                // Our per-attempt timeout fired, not the caller's token: the peer did not answer in time.
-                error = new RemoteApiException(Service.SigningName, "RequestTimeout", $"{request.Operation}: no answer within {Retry.AttemptTimeout}", 0, ex);
-                if (!request.Idempotent)
-                {
-                    throw new RemoteApiException(Service.SigningName, AmbiguousOutcome, $"{request.Operation}: no answer within {Retry.AttemptTimeout}; it may or may not have taken effect", 0, ex);
-                }
-            }
-
-            if (attempt >= Retry.MaxAttempts)
-            {
-                throw error;
-            }
-
-            TimeSpan wait = Retry.BackoffFor(attempt, _random());
-            DateTimeOffset? deadline = request.Deadline ?? AwsCallDeadline.Current;
-            if (deadline is { } end && _clock.GetUtcNow() + wait >= end)
-            {
-                // Waiting would end after the deadline: the caller gets the real error now, while it can still act on it.
-                throw error;
-            }
-
-            await Task.Delay(wait, _clock, cancellationToken).ConfigureAwait(false);
+            return await _pipeline.ExecuteAsync(
+                static (ctx, state) => new ValueTask<AwsResponse>(state.Client.AttemptAsync(state.Request, state.Uri, ctx.CancellationToken)),
+                context,
+                (Client: this, Request: request, Uri: uri)).ConfigureAwait(false);
+        }
+        finally
+        {
+            AwsRetryPipeline.Return(context);
         }
     }
 
@@ -138,6 +99,43 @@ public sealed class AwsSignedHttpClient
     {
         ArgumentNullException.ThrowIfNull(error);
         return error.IsThrottling || error.StatusCode >= 500 || error.StatusCode == 429 || error.StatusCode == 0;
+    }
+
+    /// <summary>One attempt: the 2xx answer, or its failure as a <see cref="RemoteApiException"/> for the retry pipeline to judge.</summary>
+    private async Task<AwsResponse> AttemptAsync(AwsRequest request, Uri uri, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        try
+        {
+            AwsResponse response = await SendOnceAsync(request, uri, cancellationToken).ConfigureAwait(false);
+            if (response.StatusCode is >= 200 and < 300)
+            {
+                return response;
+            }
+
+            response.Headers.TryGetValue("x-amzn-errortype", out string? errorType);
+            throw AwsErrorParser.Parse(Service.SigningName, request.Operation, response.StatusCode, response.Body, errorType);
+        }
+        catch (HttpRequestException ex)
+        {
+            if (!request.Idempotent && !NeverSent(ex))
+            {
+                // The request may have taken effect: sending it again could apply it twice. The caller looks first.
+                throw new RemoteApiException(Service.SigningName, AmbiguousOutcome, $"{request.Operation}: the connection failed after the request was sent; it may or may not have taken effect ({ex.Message})", 0, ex);
+            }
+
+            throw new RemoteApiException(Service.SigningName, "ConnectionError", $"{request.Operation}: {ex.Message}", 0, ex);
+        }
+        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Our per-attempt timeout fired, not the caller's token: the peer did not answer in time.
+            if (!request.Idempotent)
+            {
+                throw new RemoteApiException(Service.SigningName, AmbiguousOutcome, $"{request.Operation}: no answer within {Retry.AttemptTimeout}; it may or may not have taken effect", 0, ex);
+            }
+
+            throw new RemoteApiException(Service.SigningName, "RequestTimeout", $"{request.Operation}: no answer within {Retry.AttemptTimeout}", 0, ex);
+        }
     }
 
     private async Task<AwsResponse> SendOnceAsync(AwsRequest request, Uri uri, CancellationToken cancellationToken)

@@ -4,17 +4,17 @@ using MaxGroup.Aws;
 using MaxGroup.Aws.Config;
 using MaxGroup.Aws.Ec2;
 using MaxGroup.Aws.Ledger;
-using MaxGroup.Consul;
 using MaxGroup.Core.Config;
 using MaxGroup.Core.Dispatch;
 using MaxGroup.Core.Events;
 using MaxGroup.Core.Model;
 using MaxGroup.Core.Ports;
 using MaxGroup.Core.Routing;
+using MaxGroup.Core.Steps.Consul;
+using MaxGroup.Core.Steps.Drain;
 using MaxGroup.Core.Steps.Replace;
 using MaxGroup.Core.Steps.Volume;
 using MaxGroup.Functions.Wiring;
-using MaxGroup.Kubernetes.Drain;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace MaxGroup.Cli.Commands;
@@ -280,7 +280,7 @@ public static class PlanCommand
                 return;
             }
 
-            await LineAsync("node", $"providerID {NodeDrainer.ProviderId(facts.AvailabilityZone, facts.InstanceId)}"
+            await LineAsync("node", $"providerID {NodeDrain.ProviderId(facts.AvailabilityZone, facts.InstanceId)}"
                 + (facts.PrivateDnsName is { Length: > 0 } dns ? $", else the node named {dns}" : ""));
             await LineAsync("", $"cluster {config.K8sClusterName ?? config.K8sEndpoint ?? "(kubeconfig)"}, grace {config.K8sNodeDrainGraceSecond} s, delay {config.K8sDelayDrainingSecs} s");
         }

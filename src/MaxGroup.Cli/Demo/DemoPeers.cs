@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
-using MaxGroup.Kubernetes.Auth;
+using MaxGroup.Aws.Eks;
 using MaxGroup.Simulators.Consul;
 using MaxGroup.Simulators.Kubernetes;
 

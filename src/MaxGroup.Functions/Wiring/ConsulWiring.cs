@@ -1,6 +1,7 @@
 using MaxGroup.Aws.Ssm;
 using MaxGroup.Consul;
 using MaxGroup.Core.Steps;
+using MaxGroup.Core.Steps.Consul;
 using Microsoft.Extensions.Logging;
 
 namespace MaxGroup.Functions.Wiring;
@@ -12,7 +13,7 @@ public static class ConsulWiring
     {
         ArgumentNullException.ThrowIfNull(services);
         return new ConsulDeregistrationStep(
-            ConsulApiClient.CreateHttpClient(),
+            new ConsulApiClient(ConsulApiClient.CreateHttpClient(), services.Time),
             new SsmSecureParameterReader(services.Aws.Ssm),
             services.Time,
             services.Loggers.CreateLogger<ConsulDeregistrationStep>());

@@ -1,8 +1,9 @@
+using MaxGroup.Aws.Eks;
 using MaxGroup.Core.Steps;
-using MaxGroup.Kubernetes;
-using MaxGroup.Kubernetes.Auth;
+using MaxGroup.Core.Steps.Drain;
 using MaxGroup.Kubernetes.Budget;
 using MaxGroup.Kubernetes.Cluster;
+using MaxGroup.Kubernetes.Drain;
 using Microsoft.Extensions.Logging;
 
 namespace MaxGroup.Functions.Wiring;
@@ -15,13 +16,13 @@ public static class DrainWiring
         ArgumentNullException.ThrowIfNull(services);
         TimeProvider time = services.Time;
         return new DrainStep(
-            new KubernetesClientFactory(
+            new KubernetesNodeDrainers(new KubernetesClientFactory(
                 new EksClusterLocator(services.Aws.Eks),
                 cluster => services.Options.Credentials is { } credentials
                     ? new EksTokenProvider(credentials, services.Aws.Region, cluster, time)
                     : EksTokenProvider.ForDefaultCredentials(services.Aws.Region, cluster, time),
                 ApiRateBudget.FromEnvironment(services.Get, time),
-                services.Get(KubernetesClientFactory.KubeconfigVariable)),
+                services.Get(KubernetesClientFactory.KubeconfigVariable))),
             time,
             services.Loggers.CreateLogger<DrainStep>(),
             services.Metrics);

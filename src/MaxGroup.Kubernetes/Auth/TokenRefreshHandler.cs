@@ -1,13 +1,14 @@
 using System.Net;
 using System.Net.Http.Headers;
+using MaxGroup.Core.Ports;
 
 namespace MaxGroup.Kubernetes.Auth;
 
 /// <summary>
-/// On a 401, drops the rejected EKS token, signs a new one and sends the request once more. The client sets the
+/// On a 401, drops the rejected cluster token, signs a new one and sends the request once more. The client sets the
 /// Authorization header before the handler pipeline runs, so this handler replaces it itself.
 /// </summary>
-public sealed class TokenRefreshHandler(EksTokenProvider tokens) : DelegatingHandler
+public sealed class TokenRefreshHandler(IClusterTokenSource tokens) : DelegatingHandler
 {
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {

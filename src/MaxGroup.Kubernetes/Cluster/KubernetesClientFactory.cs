@@ -2,8 +2,8 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using k8s;
-using k8s.Authentication;
 using MaxGroup.Core.Model;
+using MaxGroup.Core.Ports;
 using MaxGroup.Kubernetes.Auth;
 using MaxGroup.Kubernetes.Budget;
 
@@ -20,21 +20,21 @@ public sealed class KubernetesClientFactory : IKubernetesClientSource, IDisposab
     public const string KubeconfigVariable = "KUBECONFIG";
 
     private readonly IClusterLocator? _locator;
-    private readonly Func<string, ITokenProvider> _tokenProviderFor;
+    private readonly Func<string, IClusterTokenSource> _tokenSourceFor;
     private readonly ApiRateBudget _budget;
     private readonly string? _kubeconfigPath;
     private readonly ConcurrentDictionary<string, Lazy<Task<IKubernetes>>> _clients = new(StringComparer.Ordinal);
 
     /// <param name="locator">DescribeCluster for groups that name only their cluster; null when every group carries endpoint and CA.</param>
-    /// <param name="tokenProviderFor">The bearer token source for a cluster name (an <see cref="Auth.EksTokenProvider"/> in Lambda).</param>
+    /// <param name="tokenSourceFor">The bearer token source for a cluster name (MaxGroup.Aws's EKS token provider in Lambda).</param>
     /// <param name="budget">The API call budget shared by all clients of this process.</param>
     /// <param name="kubeconfigPath">A kubeconfig for local runs, used when the group config has no endpoint; null in Lambda.</param>
-    public KubernetesClientFactory(IClusterLocator? locator, Func<string, ITokenProvider> tokenProviderFor, ApiRateBudget budget, string? kubeconfigPath = null)
+    public KubernetesClientFactory(IClusterLocator? locator, Func<string, IClusterTokenSource> tokenSourceFor, ApiRateBudget budget, string? kubeconfigPath = null)
     {
-        ArgumentNullException.ThrowIfNull(tokenProviderFor);
+        ArgumentNullException.ThrowIfNull(tokenSourceFor);
         ArgumentNullException.ThrowIfNull(budget);
         _locator = locator;
-        _tokenProviderFor = tokenProviderFor;
+        _tokenSourceFor = tokenSourceFor;
         _budget = budget;
         _kubeconfigPath = string.IsNullOrWhiteSpace(kubeconfigPath) ? null : kubeconfigPath;
     }
@@ -121,8 +121,8 @@ public sealed class KubernetesClientFactory : IKubernetesClientSource, IDisposab
         // The retry after a 401 goes through the budget too: the refresh handler sits outside it.
         // Transient answers (429 outside evictions, 5xx, a dropped connection) are retried inside the client, each
         // attempt through the budget: one API server hiccup must not fail a whole drain.
-        return clientConfig.TokenProvider is EksTokenProvider eksTokens
-            ? new k8s.Kubernetes(clientConfig, new TokenRefreshHandler(eksTokens), new TransientRetryHandler(_budget.Clock), new RateBudgetHandler(_budget))
+        return clientConfig.TokenProvider is ClusterTokenProvider clusterTokens
+            ? new k8s.Kubernetes(clientConfig, new TokenRefreshHandler(clusterTokens.Source), new TransientRetryHandler(_budget.Clock), new RateBudgetHandler(_budget))
             : new k8s.Kubernetes(clientConfig, new TransientRetryHandler(_budget.Clock), new RateBudgetHandler(_budget));
     }
 
@@ -138,7 +138,7 @@ public sealed class KubernetesClientFactory : IKubernetesClientSource, IDisposab
             Host = uri.ToString(),
             SslCaCerts = ParseCertificateAuthority(caData),
             SkipTlsVerify = false,
-            TokenProvider = _tokenProviderFor(clusterName),
+            TokenProvider = new ClusterTokenProvider(_tokenSourceFor(clusterName)),
         };
     }
 

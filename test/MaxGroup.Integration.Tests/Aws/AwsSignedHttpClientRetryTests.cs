@@ -146,6 +146,78 @@ public sealed class AwsSignedHttpClientRetryTests
         Assert.IsType<HttpRequestException>(error.InnerException);
     }
 
+    [Fact]
+    public async Task SendAsync_NonIdempotentCallUnansweredInTime_NotSentAgain()
+    {
+        // The first attempt reaches the server, which answers only after the attempt timed out: the answer is lost.
+        await using LoopbackAwsServer server = await LoopbackAwsServer.StartAsync((_, n) =>
+        {
+            if (n == 1)
+            {
+                Thread.Sleep(TimeSpan.FromSeconds(1));
+            }
+
+            return new LoopbackAnswer(200, HooksXml);
+        });
+        AwsSignedHttpClient client = AwsTestClients.SignedClient(server.Endpoint, AwsService.AutoScaling, ShortAttempts());
+        AwsRequest request = AutoScalingClient.NewQuery("DescribeLifecycleHooks").Add("AutoScalingGroupName", "web").ToRequest() with { Idempotent = false };
+
+        RemoteApiException error = await Assert.ThrowsAsync<RemoteApiException>(() => client.SendAsync(request, CancellationToken.None));
+
+        Assert.Equal(AwsSignedHttpClient.AmbiguousOutcome, error.ErrorCode);
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.Single(server.Requests);
+    }
+
+    [Fact]
+    public async Task SendAsync_IdempotentCallUnansweredInTime_SentAgain()
+    {
+        await using LoopbackAwsServer server = await LoopbackAwsServer.StartAsync((_, n) =>
+        {
+            if (n == 1)
+            {
+                Thread.Sleep(TimeSpan.FromSeconds(1));
+            }
+
+            return new LoopbackAnswer(200, HooksXml);
+        });
+        AwsSignedHttpClient client = AwsTestClients.SignedClient(server.Endpoint, AwsService.AutoScaling, ShortAttempts());
+        AwsRequest request = AutoScalingClient.NewQuery("DescribeLifecycleHooks").Add("AutoScalingGroupName", "web").ToRequest();
+
+        AwsResponse response = await client.SendAsync(request, CancellationToken.None);
+
+        Assert.Equal(200, response.StatusCode);
+        Assert.Equal(2, server.Requests.Count);
+    }
+
+    [Fact]
+    public async Task SendAsync_NonIdempotentCallGotAnError_RetriedLikeAnyOther()
+    {
+        // An error answer says the call did not take effect: only a lost answer makes a repeat unsafe.
+        await using LoopbackAwsServer server = await LoopbackAwsServer.StartAsync((_, n) => n == 1 ? ThrottlingXml : new LoopbackAnswer(200, HooksXml));
+        AwsSignedHttpClient client = AwsTestClients.SignedClient(server.Endpoint, AwsService.AutoScaling);
+        AwsRequest request = AutoScalingClient.NewQuery("DescribeLifecycleHooks").Add("AutoScalingGroupName", "web").ToRequest() with { Idempotent = false };
+
+        AwsResponse response = await client.SendAsync(request, CancellationToken.None);
+
+        Assert.Equal(200, response.StatusCode);
+        Assert.Equal(2, server.Requests.Count);
+    }
+
+    [Fact]
+    public async Task SendAsync_WaitEndsBeforeDeadline_RetriesInsideIt()
+    {
+        await using LoopbackAwsServer server = await LoopbackAwsServer.StartAsync((_, n) => n == 1 ? Unavailable : new LoopbackAnswer(200, HooksXml));
+        AwsSignedHttpClient client = AwsTestClients.SignedClient(server.Endpoint, AwsService.AutoScaling);
+        AwsRequest request = AutoScalingClient.NewQuery("DescribeLifecycleHooks").Add("AutoScalingGroupName", "web")
+            .ToRequest(deadline: DateTimeOffset.UtcNow.AddSeconds(30));
+
+        AwsResponse response = await client.SendAsync(request, CancellationToken.None);
+
+        Assert.Equal(200, response.StatusCode);
+        Assert.Equal(2, server.Requests.Count);
+    }
+
     [Theory]
     [InlineData(1, 1.0, 100)]
     [InlineData(2, 1.0, 200)]
@@ -164,6 +236,9 @@ public sealed class AwsSignedHttpClientRetryTests
         BaseDelay = TimeSpan.FromSeconds(10),
         MaxDelay = TimeSpan.FromSeconds(10),
     };
+
+    // One attempt may last 200 ms: a server that takes a second has, for the client, not answered.
+    private static AwsRetryOptions ShortAttempts() => AwsTestClients.FastRetry() with { AttemptTimeout = TimeSpan.FromMilliseconds(200) };
 
     private static int ClosedPort()
     {

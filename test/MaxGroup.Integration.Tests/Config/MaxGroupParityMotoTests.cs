@@ -7,13 +7,14 @@ using MaxGroup.Core.Events;
 using MaxGroup.Core.Model;
 using MaxGroup.Core.Ports;
 using MaxGroup.Core.Steps;
+using MaxGroup.Core.Steps.Drain;
 using MaxGroup.Functions.Wiring;
 using MaxGroup.Integration.Tests.Aws;
 using MaxGroup.Integration.Tests.Infrastructure;
 using MaxGroup.Integration.Tests.Kubernetes;
 using MaxGroup.Integration.Tests.Runtime;
-using MaxGroup.Kubernetes;
 using MaxGroup.Kubernetes.Cluster;
+using MaxGroup.Kubernetes.Drain;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace MaxGroup.Integration.Tests.Configuration;
@@ -109,7 +110,7 @@ public sealed class MaxGroupParityMotoTests(MotoFixture moto) : IAsyncLifetime, 
         InstanceFactsView facts = await DescribeAsync(doomed);
         kube.Server.AddNode("node-doomed", $"aws:///{facts.Zone}/{doomed}", facts.Zone);
         kube.Server.AddPod("app", "web-1", "node-doomed", new Dictionary<string, string> { ["app"] = "web" });
-        var drain = new DrainStep(new KubernetesClientFactory(new SimulatorLocator(kube), _ => kube.TokenProvider, kube.Budget), TimeProvider.System);
+        var drain = new DrainStep(new KubernetesNodeDrainers(new KubernetesClientFactory(new SimulatorLocator(kube), _ => kube.TokenProvider, kube.Budget)), TimeProvider.System);
         GroupConfigProvider configs = Provider(new RecordingLogger());
         DispatcherWiring composition = Compose(configs, [drain]);
 

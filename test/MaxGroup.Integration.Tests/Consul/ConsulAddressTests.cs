@@ -1,6 +1,6 @@
 using CsCheck;
-using MaxGroup.Consul;
 using MaxGroup.Core.Model;
+using MaxGroup.Core.Steps.Consul;
 
 namespace MaxGroup.Integration.Tests.Consul;
 

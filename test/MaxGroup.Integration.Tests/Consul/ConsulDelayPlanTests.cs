@@ -1,5 +1,5 @@
 using CsCheck;
-using MaxGroup.Consul;
+using MaxGroup.Core.Steps.Consul;
 
 namespace MaxGroup.Integration.Tests.Consul;
 

@@ -1,6 +1,7 @@
 using MaxGroup.Consul;
 using MaxGroup.Core.Model;
 using MaxGroup.Core.Ports;
+using MaxGroup.Core.Steps.Consul;
 
 namespace MaxGroup.Integration.Tests.Consul;
 
@@ -9,9 +10,11 @@ internal static class ConsulTestData
 {
     public static readonly HttpClient Http = ConsulApiClient.CreateHttpClient();
 
+    /// <summary>The registry client's per-request timeout in these tests (its default).</summary>
+    public static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(5);
+
     public static readonly ConsulStepOptions FastOptions = new()
     {
-        RequestTimeout = TimeSpan.FromSeconds(5),
         WorkReserve = TimeSpan.FromSeconds(3),
         RetryInterval = TimeSpan.FromMilliseconds(100),
     };
@@ -51,7 +54,7 @@ internal static class ConsulTestData
     }
 
     public static ConsulDeregistrationStep Step(ISecureParameterReader? secrets, RecordingLogger<ConsulDeregistrationStep> logger, ConsulStepOptions? options = null, TimeProvider? clock = null) =>
-        new(Http, secrets ?? new InMemorySecrets(), clock ?? TimeProvider.System, logger, options ?? FastOptions);
+        new(new ConsulApiClient(Http, clock ?? TimeProvider.System, RequestTimeout), secrets ?? new InMemorySecrets(), clock ?? TimeProvider.System, logger, options ?? FastOptions);
 }
 
 /// <summary>An in-memory secret store (a fake of the port) that counts reads, for cache and rotation behaviour.</summary>

@@ -1,10 +1,11 @@
 using Amazon.Runtime;
 using k8s;
 using MaxGroup.Core.Model;
-using MaxGroup.Kubernetes;
-using MaxGroup.Kubernetes.Auth;
+using MaxGroup.Aws.Eks;
+using MaxGroup.Core.Steps.Drain;
 using MaxGroup.Kubernetes.Budget;
 using MaxGroup.Kubernetes.Cluster;
+using MaxGroup.Kubernetes.Drain;
 using MaxGroup.Simulators.Kubernetes;
 
 namespace MaxGroup.Integration.Tests.Kubernetes;
@@ -26,7 +27,7 @@ public sealed class DrainHarness : IAsyncDisposable
         TokenProvider = new EksTokenProvider(new BasicAWSCredentials(AccessKey, SecretKey), Region, ClusterName, tokenClock, refreshAfter);
         Budget = budget;
         Factory = new KubernetesClientFactory(null, _ => TokenProvider, budget);
-        Step = new DrainStep(Factory, TimeProvider.System, metrics: Metrics);
+        Step = new DrainStep(new KubernetesNodeDrainers(Factory), TimeProvider.System, metrics: Metrics);
     }
 
     public FakeKubeApiServer Server { get; }

@@ -1,4 +1,5 @@
 using k8s.Models;
+using MaxGroup.Core.Model;
 using MaxGroup.Kubernetes.Budget;
 using MaxGroup.Kubernetes.Drain;
 using Microsoft.Extensions.Time.Testing;

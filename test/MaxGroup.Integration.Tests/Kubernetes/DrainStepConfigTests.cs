@@ -1,9 +1,10 @@
 using System.Text;
 using MaxGroup.Core.Model;
 using MaxGroup.Core.Ports;
-using MaxGroup.Kubernetes;
+using MaxGroup.Core.Steps.Drain;
 using MaxGroup.Kubernetes.Budget;
 using MaxGroup.Kubernetes.Cluster;
+using MaxGroup.Kubernetes.Drain;
 using MaxGroup.Simulators.Kubernetes;
 
 namespace MaxGroup.Integration.Tests.Kubernetes;
@@ -12,7 +13,7 @@ namespace MaxGroup.Integration.Tests.Kubernetes;
 public sealed class DrainStepConfigTests
 {
     private static DrainStep Step(IClusterLocator? locator = null) =>
-        new(new KubernetesClientFactory(locator, _ => throw new InvalidOperationException("no token expected"), new ApiRateBudget(5, 5, TimeProvider.System)), TimeProvider.System);
+        new(new KubernetesNodeDrainers(new KubernetesClientFactory(locator, _ => throw new InvalidOperationException("no token expected"), new ApiRateBudget(5, 5, TimeProvider.System))), TimeProvider.System);
 
     [Fact]
     public async Task DrainStep_DrainOptionOff_ReturnsNoOp()

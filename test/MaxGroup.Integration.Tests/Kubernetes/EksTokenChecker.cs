@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Amazon.Runtime.Internal.Auth;
-using MaxGroup.Kubernetes.Auth;
+using MaxGroup.Aws.Eks;
 
 namespace MaxGroup.Integration.Tests.Kubernetes;
 

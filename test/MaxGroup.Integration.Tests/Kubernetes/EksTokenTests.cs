@@ -1,7 +1,7 @@
 using Amazon.Runtime;
 using k8s;
 using k8s.Autorest;
-using MaxGroup.Kubernetes.Auth;
+using MaxGroup.Aws.Eks;
 using Microsoft.Extensions.Time.Testing;
 
 namespace MaxGroup.Integration.Tests.Kubernetes;

@@ -1,5 +1,6 @@
 using k8s;
 using MaxGroup.Core.Model;
+using MaxGroup.Core.Ports;
 using MaxGroup.Kubernetes.Budget;
 using MaxGroup.Kubernetes.Cluster;
 using MaxGroup.Simulators.Kubernetes;

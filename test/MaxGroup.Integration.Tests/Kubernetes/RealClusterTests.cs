@@ -1,9 +1,10 @@
 using k8s;
-using k8s.Authentication;
 using k8s.Models;
 using MaxGroup.Core.Model;
+using MaxGroup.Core.Ports;
 using MaxGroup.Kubernetes.Budget;
 using MaxGroup.Kubernetes.Cluster;
+using MaxGroup.Core.Steps.Drain;
 using MaxGroup.Kubernetes.Drain;
 
 namespace MaxGroup.Integration.Tests.Kubernetes;
@@ -22,7 +23,7 @@ public sealed class RealClusterTests
         Assert.False(string.IsNullOrEmpty(providerId), "the first node has no providerID");
         string[] parts = providerId!.Split('/', StringSplitOptions.RemoveEmptyEntries);
 
-        var drainer = new NodeDrainer(client, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        var drainer = new NodeDrain(new NodeDrainer(client), TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
         DrainReport report = await drainer.DrainAsync(new DrainRequest
         {
             InstanceId = parts[^1],
@@ -40,5 +41,5 @@ public sealed class RealClusterTests
     }
 
     // A kubeconfig brings its own credentials (exec plugin, token or certificate); the EKS token provider is not used.
-    private static ITokenProvider NoToken(string clusterName) => throw new InvalidOperationException($"no token provider for {clusterName} in the kubeconfig tier");
+    private static IClusterTokenSource NoToken(string clusterName) => throw new InvalidOperationException($"no token provider for {clusterName} in the kubeconfig tier");
 }

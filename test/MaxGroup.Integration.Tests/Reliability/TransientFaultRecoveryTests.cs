@@ -1,6 +1,6 @@
 using System.Net;
-using MaxGroup.Consul;
 using MaxGroup.Core.Model;
+using MaxGroup.Core.Steps.Consul;
 using MaxGroup.Integration.Tests.Consul;
 using MaxGroup.Integration.Tests.Infrastructure;
 using MaxGroup.Integration.Tests.Kubernetes;

@@ -1,7 +1,7 @@
-using MaxGroup.Aws.Eks;
+using MaxGroup.Core.Model;
 using MaxGroup.Core.Ports;
 
-namespace MaxGroup.Kubernetes.Cluster;
+namespace MaxGroup.Aws.Eks;
 
 /// <summary>Finds a cluster's endpoint and CA through EKS DescribeCluster (the signed client).</summary>
 public sealed class EksClusterLocator : IClusterLocator

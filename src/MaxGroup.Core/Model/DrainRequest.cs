@@ -1,4 +1,4 @@
-namespace MaxGroup.Kubernetes.Drain;
+namespace MaxGroup.Core.Model;
 
 /// <summary>Everything the drainer needs to know about one interruption.</summary>
 public sealed record DrainRequest

@@ -6,7 +6,7 @@ using Amazon.Runtime.Internal.Auth;
 using Amazon.SecurityToken;
 using Amazon.SecurityToken.Model;
 
-namespace MaxGroup.Kubernetes.Auth;
+namespace MaxGroup.Aws.Eks;
 
 /// <summary>
 /// Builds the bearer token EKS accepts for an IAM identity: "k8s-aws-v1." + base64url of a presigned STS

@@ -1,4 +1,4 @@
-namespace MaxGroup.Consul;
+namespace MaxGroup.Core.Steps.Consul;
 
 /// <summary>
 /// How long the Consul step waits before deregistering: `sd_delay_detach_secs` when set, else

@@ -1,46 +1,41 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using MaxGroup.Core.Model;
 using MaxGroup.Core.Ports;
-using MaxGroup.Core.Steps;
 using Microsoft.Extensions.Logging;
 
-namespace MaxGroup.Consul;
+namespace MaxGroup.Core.Steps.Consul;
 
 /// <summary>
 /// The "consul" step: after the configured delay, deregisters every service of the doomed instance's Consul agent,
 /// makes the agent leave and verifies it; when the agent cannot be reached, deregisters the node through a Consul
-/// server instead (catalog deregister + force-leave with prune). The ACL token never leaves this class.
+/// server instead (catalog deregister + force-leave with prune). The ACL token never leaves the step and its registry.
 /// </summary>
 public sealed class ConsulDeregistrationStep : IRemediationStep
 {
     /// <summary>Retries in a row after the agent, having answered earlier in the run, drops a connection; then the server fallback.</summary>
     public const int MaxUnreachableRetries = 2;
 
-    private readonly ConsulApiClient _consul;
-    private readonly ISecureParameterReader _secrets;
+    private readonly IServiceRegistry _consul;
+    private readonly ConsulTokenCache _tokens;
     private readonly TimeProvider _clock;
     private readonly ILogger _logger;
     private readonly ConsulStepOptions _options;
 
-    // One step instance lives per execution environment, so this caches each token for the environment's life;
-    // a token Consul no longer accepts is read again once (rotation).
-    private readonly ConcurrentDictionary<string, string> _tokens = new(StringComparer.Ordinal);
-
-    /// <param name="http">The shared client from <see cref="ConsulApiClient.CreateHttpClient"/>.</param>
+    /// <param name="registry">The Consul HTTP API (MaxGroup.Consul's client in Lambda).</param>
     /// <param name="secrets">Reads the ACL token (SSM SecureString named by consul_token_parameter).</param>
     /// <param name="clock">Time source for the delay, the deadline and the retries.</param>
     /// <param name="logger">Logger; never receives the token.</param>
     /// <param name="options">Timing knobs; defaults when null.</param>
-    public ConsulDeregistrationStep(HttpClient http, ISecureParameterReader secrets, TimeProvider clock, ILogger<ConsulDeregistrationStep> logger, ConsulStepOptions? options = null)
+    public ConsulDeregistrationStep(IServiceRegistry registry, ISecureParameterReader secrets, TimeProvider clock, ILogger<ConsulDeregistrationStep> logger, ConsulStepOptions? options = null)
     {
-        ArgumentNullException.ThrowIfNull(http);
+        ArgumentNullException.ThrowIfNull(registry);
         ArgumentNullException.ThrowIfNull(secrets);
         ArgumentNullException.ThrowIfNull(clock);
         ArgumentNullException.ThrowIfNull(logger);
         _options = options ?? new ConsulStepOptions();
-        _consul = new ConsulApiClient(http, clock, _options.RequestTimeout);
-        _secrets = secrets;
+        _consul = registry;
+        // One step instance lives per execution environment, so the cache keeps each token for the environment's life.
+        _tokens = new ConsulTokenCache(secrets);
         _clock = clock;
         _logger = logger;
     }
@@ -71,7 +66,7 @@ public sealed class ConsulDeregistrationStep : IRemediationStep
             return StepOutcome.Failed($"cannot form the Consul server address: {serverError}");
         }
 
-        var run = new Run(request, agent, server, string.IsNullOrWhiteSpace(config.ConsulTokenParameter) ? null : config.ConsulTokenParameter.Trim());
+        var run = new ConsulRun(request, agent, server, string.IsNullOrWhiteSpace(config.ConsulTokenParameter) ? null : config.ConsulTokenParameter.Trim());
         run.Details["agent_address"] = agent.Authority;
         if (_clock.GetUtcNow() >= request.ReclaimAt)
         {
@@ -94,14 +89,14 @@ public sealed class ConsulDeregistrationStep : IRemediationStep
         }
     }
 
-    private async Task<StepOutcome> RunCoreAsync(Run run, CancellationToken cancellationToken)
+    private async Task<StepOutcome> RunCoreAsync(ConsulRun run, CancellationToken cancellationToken)
     {
         RemediationRequest request = run.Request;
         if (run.Parameter is not null)
         {
             try
             {
-                run.Token = await GetTokenAsync(run.Parameter, refresh: false, cancellationToken);
+                run.Token = await _tokens.GetAsync(run.Parameter, refresh: false, cancellationToken);
             }
             catch (RemoteApiException ex)
             {
@@ -151,7 +146,7 @@ public sealed class ConsulDeregistrationStep : IRemediationStep
         return await DeregisterThroughAgentAsync(run, cancellationToken);
     }
 
-    private async Task<StepOutcome> DeregisterThroughAgentAsync(Run run, CancellationToken cancellationToken)
+    private async Task<StepOutcome> DeregisterThroughAgentAsync(ConsulRun run, CancellationToken cancellationToken)
     {
         RemediationRequest request = run.Request;
         while (true)
@@ -213,7 +208,7 @@ public sealed class ConsulDeregistrationStep : IRemediationStep
 
                 return AclFailure(run, ex);
             }
-            catch (RemoteApiException ex) when (ConsulApiClient.IsUnreachable(ex))
+            catch (RemoteApiException ex) when (ServiceRegistryErrors.IsUnreachable(ex))
             {
                 if (run.LeaveDone)
                 {
@@ -240,7 +235,7 @@ public sealed class ConsulDeregistrationStep : IRemediationStep
             {
                 _logger.LogWarning("Consul agent {Agent} answered an error: {Error}", run.Agent.Authority, ex.Message);
                 run.Details["last_error"] = ex.ErrorCode;
-                if (ex.ErrorCode == ConsulApiClient.DeadlineReached)
+                if (ex.ErrorCode == ServiceRegistryErrors.DeadlineReached)
                 {
                     return StepOutcome.Failed("the reclaim deadline was reached before the Consul deregistration was verified", run.FinalDetails());
                 }
@@ -259,7 +254,7 @@ public sealed class ConsulDeregistrationStep : IRemediationStep
         }
     }
 
-    private async Task<StepOutcome> DeregisterThroughServerAsync(Run run, CancellationToken cancellationToken)
+    private async Task<StepOutcome> DeregisterThroughServerAsync(ConsulRun run, CancellationToken cancellationToken)
     {
         RemediationRequest request = run.Request;
         if (run.Server is null)
@@ -337,14 +332,14 @@ public sealed class ConsulDeregistrationStep : IRemediationStep
 
     private bool CanRetry(RemediationRequest request) => _clock.GetUtcNow() + _options.RetryInterval < request.ReclaimAt;
 
-    private StepOutcome Verified(Run run, string reason)
+    private StepOutcome Verified(ConsulRun run, string reason)
     {
         run.Details["attempts"] = run.Attempts.ToString(CultureInfo.InvariantCulture);
         string text = run.Notes.Count == 0 ? reason : reason + "; " + string.Join("; ", run.Notes);
         return StepOutcome.Done(text, run.FinalDetails());
     }
 
-    private StepOutcome AclFailure(Run run, RemoteApiException ex)
+    private StepOutcome AclFailure(ConsulRun run, RemoteApiException ex)
     {
         // Names the parameter so the operator knows where to look; the token itself stays out of every message.
         string reason = run.Parameter is null
@@ -355,7 +350,7 @@ public sealed class ConsulDeregistrationStep : IRemediationStep
         return StepOutcome.Failed(reason, run.FinalDetails());
     }
 
-    private async Task<bool> RefreshTokenAsync(Run run, CancellationToken cancellationToken)
+    private async Task<bool> RefreshTokenAsync(ConsulRun run, CancellationToken cancellationToken)
     {
         if (run.Parameter is null || run.TokenRefreshed)
         {
@@ -366,7 +361,7 @@ public sealed class ConsulDeregistrationStep : IRemediationStep
         string? previous = run.Token;
         try
         {
-            run.Token = await GetTokenAsync(run.Parameter, refresh: true, cancellationToken);
+            run.Token = await _tokens.GetAsync(run.Parameter, refresh: true, cancellationToken);
         }
         catch (RemoteApiException ex)
         {
@@ -378,68 +373,5 @@ public sealed class ConsulDeregistrationStep : IRemediationStep
         return !string.Equals(previous, run.Token, StringComparison.Ordinal);
     }
 
-    private async Task<string> GetTokenAsync(string parameter, bool refresh, CancellationToken cancellationToken)
-    {
-        if (!refresh && _tokens.TryGetValue(parameter, out string? cached))
-        {
-            return cached;
-        }
-
-        string token = await _secrets.GetSecureStringAsync(parameter, cancellationToken);
-        _tokens[parameter] = token;
-        return token;
-    }
-
     private static string Seconds(TimeSpan value) => Math.Round(value.TotalSeconds, 1).ToString(CultureInfo.InvariantCulture);
-
-    /// <summary>The state of one run of the step.</summary>
-    private sealed class Run(RemediationRequest request, Uri agent, Uri? server, string? parameter)
-    {
-        public RemediationRequest Request { get; } = request;
-        public Uri Agent { get; } = agent;
-        public Uri? Server { get; } = server;
-        public string? Parameter { get; } = parameter;
-        public bool DryRun { get; } = request.DryRun || request.Config.DryRun;
-        public string? Token { get; set; }
-        public bool TokenRefreshed { get; set; }
-        public ConsulAgentSelf? Self { get; set; }
-        public bool LeaveDone { get; set; }
-        /// <summary>The agent answered a call in this run: a later silence is more likely a blip than its end.</summary>
-        public bool AgentAnswered { get; set; }
-        public int UnreachableRetries { get; set; }
-        public int Attempts { get; set; }
-        public List<string> Deregistered { get; } = [];
-        public List<string> Notes { get; } = [];
-        public Dictionary<string, string> Details { get; } = new(StringComparer.Ordinal);
-
-        public void Record(string serviceId)
-        {
-            if (!Deregistered.Contains(serviceId, StringComparer.Ordinal))
-            {
-                Deregistered.Add(serviceId);
-            }
-        }
-
-        public Dictionary<string, string> FinalDetails()
-        {
-            var details = new Dictionary<string, string>(Details, StringComparer.Ordinal);
-            if (Deregistered.Count > 0)
-            {
-                details["deregistered_services"] = string.Join(',', Deregistered);
-                details["deregistered_count"] = Deregistered.Count.ToString(CultureInfo.InvariantCulture);
-            }
-
-            if (LeaveDone)
-            {
-                details["agent_left"] = "true";
-            }
-
-            if (Notes.Count > 0)
-            {
-                details["notes"] = string.Join("; ", Notes);
-            }
-
-            return details;
-        }
-    }
 }

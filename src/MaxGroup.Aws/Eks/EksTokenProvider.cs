@@ -1,16 +1,15 @@
-using System.Net.Http.Headers;
 using Amazon.Runtime;
 using Amazon.Runtime.Credentials;
-using k8s.Authentication;
+using MaxGroup.Core.Ports;
 
-namespace MaxGroup.Kubernetes.Auth;
+namespace MaxGroup.Aws.Eks;
 
 /// <summary>
-/// Supplies the EKS bearer token to the Kubernetes client, minting a new one before the cached one ages out.
+/// Supplies the EKS bearer token for one cluster, minting a new one before the cached one ages out.
 /// EKS accepts a token for about 15 minutes after it was signed; the default refresh after 10 minutes leaves
 /// room for clock skew and for a request that is slow to reach the API server.
 /// </summary>
-public sealed class EksTokenProvider : ITokenProvider, IDisposable
+public sealed class EksTokenProvider : IClusterTokenSource, IDisposable
 {
     /// <summary>How long a token is reused before a new one is signed.</summary>
     public static readonly TimeSpan DefaultRefreshAfter = TimeSpan.FromMinutes(10);
@@ -41,11 +40,6 @@ public sealed class EksTokenProvider : ITokenProvider, IDisposable
     /// <summary>A provider signing with the SDK's default credential chain (the function role's environment variables in Lambda).</summary>
     public static EksTokenProvider ForDefaultCredentials(string region, string clusterName, TimeProvider clock) =>
         new(DefaultAWSCredentialsIdentityResolver.GetCredentials(), region, clusterName, clock);
-
-    public async Task<AuthenticationHeaderValue> GetAuthenticationHeaderAsync(CancellationToken cancellationToken)
-    {
-        return new AuthenticationHeaderValue("Bearer", await GetTokenAsync(cancellationToken).ConfigureAwait(false));
-    }
 
     /// <summary>The cached token, or a freshly signed one when the cached one is older than the refresh age.</summary>
     public async Task<string> GetTokenAsync(CancellationToken cancellationToken)

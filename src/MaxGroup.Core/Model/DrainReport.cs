@@ -1,4 +1,4 @@
-namespace MaxGroup.Kubernetes.Drain;
+namespace MaxGroup.Core.Model;
 
 /// <summary>What one drain did: the node, its cordon, the successor wait, and every pod's fate.</summary>
 public sealed class DrainReport
@@ -28,8 +28,8 @@ public sealed class DrainReport
     /// <summary>Dry run: the pods that would be evicted.</summary>
     public List<string> WouldEvict { get; } = [];
 
-    /// <summary>The phase the drain reached: find-node, cordon, successor-wait, list-pods, evict, wait-gone, done.</summary>
-    public string Phase { get; set; } = "find-node";
+    /// <summary>The phase the drain reached; <see cref="DrainPhaseNames.WireName"/> gives the text the ledger and logs carry.</summary>
+    public DrainPhase Phase { get; set; } = DrainPhase.FindNode;
 
     /// <summary>True when the deadline (reclaim time or function deadline) stopped the drain.</summary>
     public bool DeadlineReached { get; set; }

@@ -5,7 +5,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using MaxGroup.Core.Model;
 
-namespace MaxGroup.Consul;
+namespace MaxGroup.Core.Steps.Consul;
 
 /// <summary>
 /// Builds the base URIs of the instance's Consul agent and of the optional Consul server from the group config and

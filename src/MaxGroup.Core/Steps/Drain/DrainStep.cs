@@ -1,16 +1,13 @@
 using System.Globalization;
 using MaxGroup.Core.Model;
 using MaxGroup.Core.Ports;
-using MaxGroup.Core.Steps;
-using MaxGroup.Kubernetes.Cluster;
-using MaxGroup.Kubernetes.Drain;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace MaxGroup.Kubernetes;
+namespace MaxGroup.Core.Steps.Drain;
 
 /// <summary>
-/// The "drain" remediation step (k8s_node_drain_option): cordons and drains the EKS node of the interrupted
+/// The "drain" remediation step (k8s_node_drain_option): cordons and drains the Kubernetes node of the interrupted
 /// instance before AWS reclaims it. Outcome details list the evicted pods, the pods left and why.
 /// </summary>
 public sealed class DrainStep : IRemediationStep
@@ -21,16 +18,16 @@ public sealed class DrainStep : IRemediationStep
     /// <summary>Longest list kept in one detail value; the ledger item must stay small.</summary>
     public const int MaxListedPods = 50;
 
-    private readonly IKubernetesClientSource _clients;
+    private readonly INodeDrainerSource _drainers;
     private readonly TimeProvider _clock;
     private readonly ILogger _logger;
     private readonly IMetrics _metrics;
 
-    public DrainStep(IKubernetesClientSource clients, TimeProvider clock, ILogger<DrainStep>? logger = null, IMetrics? metrics = null)
+    public DrainStep(INodeDrainerSource drainers, TimeProvider clock, ILogger<DrainStep>? logger = null, IMetrics? metrics = null)
     {
-        ArgumentNullException.ThrowIfNull(clients);
+        ArgumentNullException.ThrowIfNull(drainers);
         ArgumentNullException.ThrowIfNull(clock);
-        _clients = clients;
+        _drainers = drainers;
         _clock = clock;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _metrics = metrics ?? NullMetrics.Instance;
@@ -54,10 +51,10 @@ public sealed class DrainStep : IRemediationStep
             return StepOutcome.Skipped("the instance is reclaimed before a drain could start");
         }
 
-        k8s.IKubernetes client;
+        INodeDrainer cluster;
         try
         {
-            client = await _clients.GetClientAsync(request.Config, cancellationToken).ConfigureAwait(false);
+            cluster = await _drainers.GetDrainerAsync(request.Config, cancellationToken).ConfigureAwait(false);
         }
         catch (ClusterConfigurationException ex)
         {
@@ -73,9 +70,9 @@ public sealed class DrainStep : IRemediationStep
             return StepOutcome.Skipped("deadline reached while locating the cluster");
         }
 
-        var drainer = new NodeDrainer(client, _clock, _logger);
+        var drain = new NodeDrain(cluster, _clock, _logger);
         long started = _clock.GetTimestamp();
-        DrainReport report = await drainer.DrainAsync(ToDrainRequest(request), cancellationToken).ConfigureAwait(false);
+        DrainReport report = await drain.DrainAsync(ToDrainRequest(request), cancellationToken).ConfigureAwait(false);
         if (report.NodeName is not null && !report.DryRun)
         {
             var dimensions = new Dictionary<string, string>(StringComparer.Ordinal) { ["Group"] = request.Config.GroupName };
@@ -124,7 +121,7 @@ public sealed class DrainStep : IRemediationStep
         }
 
         details["node"] = report.NodeName;
-        details["phase"] = report.Phase;
+        details["phase"] = report.Phase.WireName();
         details["cordon"] = report.Cordon;
         if (report.Skipped.Count > 0)
         {
@@ -158,9 +155,9 @@ public sealed class DrainStep : IRemediationStep
             return StepOutcome.Failed($"drain of {report.NodeName} stopped: {report.Error}", details);
         }
 
-        if (report.DeadlineReached && report.Phase is "cordon" or "successor-wait" or "list-pods")
+        if (report.DeadlineReached && report.Phase is DrainPhase.Cordon or DrainPhase.SuccessorWait or DrainPhase.ListPods)
         {
-            return StepOutcome.Failed($"deadline reached during {report.Phase} of {report.NodeName}: no pod was evicted", details);
+            return StepOutcome.Failed($"deadline reached during {report.Phase.WireName()} of {report.NodeName}: no pod was evicted", details);
         }
 
         if (report.Remaining.Count > 0)

@@ -1,11 +1,8 @@
-namespace MaxGroup.Consul;
+namespace MaxGroup.Core.Steps.Consul;
 
-/// <summary>Timing knobs of the Consul step; the defaults suit the two-minute Spot window.</summary>
+/// <summary>Timing knobs of the Consul step; the defaults suit the two-minute Spot window. The per-request timeout belongs to the registry client.</summary>
 public sealed record ConsulStepOptions
 {
-    /// <summary>Longest wait for one Consul request (further bounded by the reclaim time).</summary>
-    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(5);
-
     /// <summary>Time kept free after the configured delay for the deregistration and its verification.</summary>
     public TimeSpan WorkReserve { get; init; } = TimeSpan.FromSeconds(15);
 
