@@ -5,6 +5,11 @@ namespace MaxGroup.Kubernetes.Budget;
 /// calls at once, refilled at <see cref="Qps"/> per second. aws-node-termination-handler found the client's
 /// default 5 QPS too slow for many simultaneous interruptions, and an unbounded drainer can swamp the API server.
 /// </summary>
+/// <remarks>
+/// Not System.Threading.RateLimiting's TokenBucketRateLimiter (11.0.0): it refills from Stopwatch time even when
+/// replenished by hand and takes no TimeProvider, so it cannot follow the injected clock the drain's deadline and its
+/// tests run on (tried for issue #17: the refill test timed out). This bucket is the small piece that does.
+/// </remarks>
 public sealed class ApiRateBudget
 {
     public const string QpsVariable = "MAXGROUP_K8S_QPS";
