@@ -54,15 +54,6 @@ public sealed class VolumeEventForwarder(LambdaInvokeClient lambda, string volum
     {
         await lambda.InvokeEventAsync(volumeFunction, payload, cancellationToken);
         logger.LogInformation("Forwarded {DetailType} {EventId} to {Function}", source.DetailType, source.Id, volumeFunction);
-        return new DispatchResult
-        {
-            Status = DispatchStatus.Routed,
-            Reason = $"forwarded to the volume function {volumeFunction}",
-            EventId = source.Id,
-            DetailType = source.DetailType,
-            InstanceId = instanceId,
-            GroupName = groupName,
-            Steps = [StepNames.Volume],
-        };
+        return DispatchResult.Routed(source, $"forwarded to the volume function {volumeFunction}", [StepNames.Volume], instanceId, groupName);
     }
 }

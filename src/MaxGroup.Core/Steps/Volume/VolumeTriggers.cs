@@ -67,15 +67,11 @@ public sealed class VolumeTriggers(VolumeMover mover, TimeProvider clock, ILogge
         }
 
         StepOutcome summary = VolumeStep.Summarize(results, noneReason);
-        return new DispatchResult
-        {
-            Status = DispatchStatus.Routed,
-            Reason = $"volume: {summary.Status}: {summary.Reason}",
-            EventId = source.Id,
-            DetailType = source.DetailType,
-            InstanceId = instanceId,
-            GroupName = groupName ?? results.Select(r => r.GroupName).FirstOrDefault(g => g is not null),
-            Steps = [StepNames.Volume],
-        };
+        return DispatchResult.Routed(
+            source,
+            $"volume: {summary.Status}: {summary.Reason}",
+            [StepNames.Volume],
+            instanceId,
+            groupName ?? results.Select(r => r.GroupName).FirstOrDefault(g => g is not null));
     }
 }
