@@ -10,20 +10,14 @@ namespace MaxGroup.Aws;
 /// environment; resolving them here once keeps SDK clients and our signed clients on the same rule and lets tests
 /// pass an environment without mutating the process.
 /// </remarks>
-public sealed class AwsEnvironment
+public sealed class AwsEnvironment(Func<string, string?> getVariable)
 {
     public const string GlobalEndpointVariable = "AWS_ENDPOINT_URL";
     public const string IgnoreEndpointsVariable = "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS";
     public const string RegionVariable = "AWS_REGION";
     public const string DefaultRegionVariable = "AWS_DEFAULT_REGION";
 
-    private readonly Func<string, string?> _getVariable;
-
-    public AwsEnvironment(Func<string, string?> getVariable)
-    {
-        ArgumentNullException.ThrowIfNull(getVariable);
-        _getVariable = getVariable;
-    }
+    private readonly Func<string, string?> _getVariable = getVariable ?? throw new ArgumentNullException(nameof(getVariable));
 
     /// <summary>Reads the process environment (Lambda and the CLI).</summary>
     public static AwsEnvironment FromProcess() => new(Environment.GetEnvironmentVariable);

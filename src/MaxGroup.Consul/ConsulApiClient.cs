@@ -11,25 +11,16 @@ namespace MaxGroup.Consul;
 /// short per-request timeout and by the caller's deadline; errors surface as <see cref="RemoteApiException"/>
 /// (service "consul"; StatusCode 0 with code Unreachable or Timeout when no answer came).
 /// </summary>
-public sealed class ConsulApiClient : IServiceRegistry
+public sealed class ConsulApiClient(HttpClient http, TimeProvider clock, TimeSpan? requestTimeout = null) : IServiceRegistry
 {
     public const string TokenHeader = "X-Consul-Token";
 
     /// <summary>Error code when the caller's deadline, not the peer, cut a request short.</summary>
     public const string DeadlineReached = ServiceRegistryErrors.DeadlineReached;
     private const int MaxErrorBodyChars = 300;
-    private readonly HttpClient _http;
-    private readonly TimeProvider _clock;
-    private readonly TimeSpan _requestTimeout;
-
-    public ConsulApiClient(HttpClient http, TimeProvider clock, TimeSpan? requestTimeout = null)
-    {
-        ArgumentNullException.ThrowIfNull(http);
-        ArgumentNullException.ThrowIfNull(clock);
-        _http = http;
-        _clock = clock;
-        _requestTimeout = requestTimeout ?? TimeSpan.FromSeconds(5);
-    }
+    private readonly HttpClient _http = http ?? throw new ArgumentNullException(nameof(http));
+    private readonly TimeProvider _clock = clock ?? throw new ArgumentNullException(nameof(clock));
+    private readonly TimeSpan _requestTimeout = requestTimeout ?? TimeSpan.FromSeconds(5);
 
     /// <summary>
     /// The HttpClient for Consul: created once per execution environment. Connect timeout short (an unreachable

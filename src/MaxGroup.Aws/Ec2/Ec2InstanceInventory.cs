@@ -6,25 +6,18 @@ using MaxGroup.Core.Ports;
 namespace MaxGroup.Aws.Ec2;
 
 /// <summary>One DescribeInstances call gives everything the dispatcher and the steps need about an instance.</summary>
-public sealed class Ec2InstanceInventory : IInstanceInventory
+public sealed class Ec2InstanceInventory(IAmazonEC2 ec2) : IInstanceInventory
 {
     private const string GroupTag = "aws:autoscaling:groupName";
     private const string TemplateIdTag = "aws:ec2launchtemplate:id";
     private const string TemplateVersionTag = "aws:ec2launchtemplate:version";
-
-    private readonly IAmazonEC2 _ec2;
-
-    public Ec2InstanceInventory(IAmazonEC2 ec2)
-    {
-        _ec2 = ec2;
-    }
 
     public async Task<InstanceFacts?> DescribeInstanceAsync(string instanceId, CancellationToken cancellationToken)
     {
         DescribeInstancesResponse response;
         try
         {
-            response = await Ec2Errors.Guard(() => _ec2.DescribeInstancesAsync(new DescribeInstancesRequest { InstanceIds = [instanceId] }, cancellationToken));
+            response = await Ec2Errors.Guard(() => ec2.DescribeInstancesAsync(new DescribeInstancesRequest { InstanceIds = [instanceId] }, cancellationToken));
         }
         catch (RemoteApiException ex) when (Ec2Errors.IsNotFound(ex))
         {

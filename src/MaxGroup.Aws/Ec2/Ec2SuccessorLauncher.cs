@@ -7,25 +7,18 @@ using Ec2LaunchTemplate = Amazon.EC2.Model.LaunchTemplateSpecification;
 namespace MaxGroup.Aws.Ec2;
 
 /// <summary>RunInstances from the group's launch template, and the tag lookup that lets a re-run reuse its successor.</summary>
-public sealed class Ec2SuccessorLauncher : ISuccessorLauncher
+public sealed class Ec2SuccessorLauncher(IAmazonEC2 ec2) : ISuccessorLauncher
 {
-    private readonly IAmazonEC2 _ec2;
-
-    public Ec2SuccessorLauncher(IAmazonEC2 ec2)
-    {
-        _ec2 = ec2;
-    }
-
     public async Task<string> LaunchAsync(SuccessorLaunchSpec spec, CancellationToken cancellationToken)
     {
-        RunInstancesResponse response = await Ec2Errors.Guard(() => _ec2.RunInstancesAsync(ToRequest(spec), cancellationToken));
+        RunInstancesResponse response = await Ec2Errors.Guard(() => ec2.RunInstancesAsync(ToRequest(spec), cancellationToken));
         return response.Reservation?.Instances?.FirstOrDefault()?.InstanceId
             ?? throw new Core.Ports.RemoteApiException("ec2", "EmptyReservation", "RunInstances returned no instance", 200);
     }
 
     public async Task<string?> FindSuccessorAsync(string interruptedInstanceId, CancellationToken cancellationToken)
     {
-        DescribeInstancesResponse response = await Ec2Errors.Guard(() => _ec2.DescribeInstancesAsync(new DescribeInstancesRequest
+        DescribeInstancesResponse response = await Ec2Errors.Guard(() => ec2.DescribeInstancesAsync(new DescribeInstancesRequest
         {
             Filters =
             [

@@ -10,21 +10,15 @@ namespace MaxGroup.Aws.Ec2;
 /// <see cref="IVolumeApi"/> on AWSSDK.EC2. Translates requests and answers only; every decision is the domain's.
 /// Like the port, it offers no way to delete a volume or snapshot and never detaches with Force.
 /// </summary>
-public sealed class Ec2VolumeApi : IVolumeApi
+public sealed class Ec2VolumeApi(IAmazonEC2 ec2) : IVolumeApi
 {
     private const string GroupTag = "aws:autoscaling:groupName";
-    private readonly IAmazonEC2 _ec2;
-
-    public Ec2VolumeApi(IAmazonEC2 ec2)
-    {
-        _ec2 = ec2;
-    }
 
     public async Task<InstanceFacts?> DescribeInstanceAsync(string instanceId, CancellationToken cancellationToken)
     {
         try
         {
-            DescribeInstancesResponse response = await _ec2.DescribeInstancesAsync(new DescribeInstancesRequest { InstanceIds = [instanceId] }, cancellationToken);
+            DescribeInstancesResponse response = await ec2.DescribeInstancesAsync(new DescribeInstancesRequest { InstanceIds = [instanceId] }, cancellationToken);
             Instance? instance = (response.Reservations ?? []).SelectMany(r => r.Instances ?? []).FirstOrDefault(i => i.InstanceId == instanceId);
             return instance is null ? null : ToFacts(instance);
         }
@@ -51,7 +45,7 @@ public sealed class Ec2VolumeApi : IVolumeApi
         {
             do
             {
-                DescribeInstancesResponse response = await _ec2.DescribeInstancesAsync(new DescribeInstancesRequest { Filters = filters, NextToken = token }, cancellationToken);
+                DescribeInstancesResponse response = await ec2.DescribeInstancesAsync(new DescribeInstancesRequest { Filters = filters, NextToken = token }, cancellationToken);
                 // The zone is matched here, not by the availability-zone filter: a group spans few zones, and moto
                 // answers that filter with nothing, which would hide every candidate in tests.
                 result.AddRange((response.Reservations ?? []).SelectMany(r => r.Instances ?? [])
@@ -100,7 +94,7 @@ public sealed class Ec2VolumeApi : IVolumeApi
                     request.VolumeIds = [.. filter.VolumeIds];
                 }
 
-                DescribeVolumesResponse response = await _ec2.DescribeVolumesAsync(request, cancellationToken);
+                DescribeVolumesResponse response = await ec2.DescribeVolumesAsync(request, cancellationToken);
                 // The zone is matched here too, for the same reason as in DescribeGroupInstancesAsync.
                 result.AddRange((response.Volumes ?? [])
                     .Where(v => filter.AvailabilityZone is null || v.AvailabilityZone == filter.AvailabilityZone)
@@ -123,7 +117,7 @@ public sealed class Ec2VolumeApi : IVolumeApi
     }
 
     public Task SetDeleteOnTerminationAsync(string instanceId, string deviceName, bool deleteOnTermination, CancellationToken cancellationToken) =>
-        CallAsync(() => _ec2.ModifyInstanceAttributeAsync(
+        CallAsync(() => ec2.ModifyInstanceAttributeAsync(
             new ModifyInstanceAttributeRequest
             {
                 InstanceId = instanceId,
@@ -139,18 +133,18 @@ public sealed class Ec2VolumeApi : IVolumeApi
             cancellationToken));
 
     public Task CreateTagsAsync(string resourceId, IReadOnlyDictionary<string, string> tags, CancellationToken cancellationToken) =>
-        CallAsync(() => _ec2.CreateTagsAsync(
+        CallAsync(() => ec2.CreateTagsAsync(
             new CreateTagsRequest { Resources = [resourceId], Tags = tags.Select(t => new Tag(t.Key, t.Value)).ToList() },
             cancellationToken));
 
     public Task AttachVolumeAsync(string volumeId, string instanceId, string deviceName, CancellationToken cancellationToken) =>
-        CallAsync(() => _ec2.AttachVolumeAsync(
+        CallAsync(() => ec2.AttachVolumeAsync(
             new AttachVolumeRequest { VolumeId = volumeId, InstanceId = instanceId, Device = deviceName },
             cancellationToken));
 
     // Force is never set: the request type allows it, this adapter never does.
     public Task DetachVolumeAsync(string volumeId, string instanceId, CancellationToken cancellationToken) =>
-        CallAsync(() => _ec2.DetachVolumeAsync(
+        CallAsync(() => ec2.DetachVolumeAsync(
             new DetachVolumeRequest { VolumeId = volumeId, InstanceId = instanceId },
             cancellationToken));
 
@@ -158,7 +152,7 @@ public sealed class Ec2VolumeApi : IVolumeApi
     {
         try
         {
-            CreateSnapshotResponse response = await _ec2.CreateSnapshotAsync(
+            CreateSnapshotResponse response = await ec2.CreateSnapshotAsync(
                 new CreateSnapshotRequest
                 {
                     VolumeId = volumeId,
@@ -194,7 +188,7 @@ public sealed class Ec2VolumeApi : IVolumeApi
                     request.SnapshotIds = [.. filter.SnapshotIds];
                 }
 
-                DescribeSnapshotsResponse response = await _ec2.DescribeSnapshotsAsync(request, cancellationToken);
+                DescribeSnapshotsResponse response = await ec2.DescribeSnapshotsAsync(request, cancellationToken);
                 result.AddRange((response.Snapshots ?? []).Select(s => new EbsSnapshotInfo(
                     s.SnapshotId,
                     s.VolumeId ?? "",
@@ -251,7 +245,7 @@ public sealed class Ec2VolumeApi : IVolumeApi
 
         try
         {
-            CreateVolumeResponse response = await _ec2.CreateVolumeAsync(request, cancellationToken);
+            CreateVolumeResponse response = await ec2.CreateVolumeAsync(request, cancellationToken);
             return response.Volume.VolumeId;
         }
         catch (AmazonServiceException ex)

@@ -5,16 +5,10 @@ using MaxGroup.Core.Ports;
 namespace MaxGroup.Aws.Eks;
 
 /// <summary>EKS DescribeCluster (REST-JSON, `GET /clusters/{name}`) through the signed client.</summary>
-public sealed class EksClient
+/// <param name="client">A signed client for <see cref="AwsService.Eks"/>.</param>
+public sealed class EksClient(AwsSignedHttpClient client)
 {
-    private readonly AwsSignedHttpClient _client;
-
-    /// <param name="client">A signed client for <see cref="AwsService.Eks"/>.</param>
-    public EksClient(AwsSignedHttpClient client)
-    {
-        ArgumentNullException.ThrowIfNull(client);
-        _client = client;
-    }
+    private readonly AwsSignedHttpClient _client = client ?? throw new ArgumentNullException(nameof(client));
 
     /// <summary>The cluster's endpoint and certificateAuthority.data; a missing cluster is a RemoteApiException (ResourceNotFoundException).</summary>
     public async Task<EksClusterInfo> DescribeClusterAsync(string clusterName, CancellationToken cancellationToken)

@@ -4,15 +4,9 @@ using MaxGroup.Core.Ports;
 namespace MaxGroup.Aws.Eks;
 
 /// <summary>Finds a cluster's endpoint and CA through EKS DescribeCluster (the signed client).</summary>
-public sealed class EksClusterLocator : IClusterLocator
+public sealed class EksClusterLocator(EksClient eks) : IClusterLocator
 {
-    private readonly EksClient _eks;
-
-    public EksClusterLocator(EksClient eks)
-    {
-        ArgumentNullException.ThrowIfNull(eks);
-        _eks = eks;
-    }
+    private readonly EksClient _eks = eks ?? throw new ArgumentNullException(nameof(eks));
 
     public async Task<ClusterConnection> DescribeAsync(string clusterName, CancellationToken cancellationToken)
     {

@@ -8,23 +8,14 @@ namespace MaxGroup.Aws.Lambda;
 /// <see cref="IFunctionInvoker"/> through Lambda: starts the remediation function of a request's step asynchronously
 /// (Invoke with InvocationType=Event) with the request as its JSON payload.
 /// </summary>
-public sealed class LambdaFunctionInvoker : IFunctionInvoker
+/// <param name="client">The Lambda Invoke client (<see cref="AwsClientFactory.Lambda"/>).</param>
+/// <param name="functionNames">Step name → function name or ARN (<see cref="FunctionNamesFromEnvironment"/>).</param>
+/// <param name="serialize">Payload encoder; null = <see cref="RemediationJsonContext"/>, which the remediation handler reads.</param>
+public sealed class LambdaFunctionInvoker(LambdaInvokeClient client, IReadOnlyDictionary<string, string> functionNames, Func<RemediationRequest, byte[]>? serialize = null) : IFunctionInvoker
 {
-    private readonly LambdaInvokeClient _client;
-    private readonly IReadOnlyDictionary<string, string> _functionNames;
-    private readonly Func<RemediationRequest, byte[]> _serialize;
-
-    /// <param name="client">The Lambda Invoke client (<see cref="AwsClientFactory.Lambda"/>).</param>
-    /// <param name="functionNames">Step name → function name or ARN (<see cref="FunctionNamesFromEnvironment"/>).</param>
-    /// <param name="serialize">Payload encoder; null = <see cref="RemediationJsonContext"/>, which the remediation handler reads.</param>
-    public LambdaFunctionInvoker(LambdaInvokeClient client, IReadOnlyDictionary<string, string> functionNames, Func<RemediationRequest, byte[]>? serialize = null)
-    {
-        ArgumentNullException.ThrowIfNull(client);
-        ArgumentNullException.ThrowIfNull(functionNames);
-        _client = client;
-        _functionNames = functionNames;
-        _serialize = serialize ?? Serialize;
-    }
+    private readonly LambdaInvokeClient _client = client ?? throw new ArgumentNullException(nameof(client));
+    private readonly IReadOnlyDictionary<string, string> _functionNames = functionNames ?? throw new ArgumentNullException(nameof(functionNames));
+    private readonly Func<RemediationRequest, byte[]> _serialize = serialize ?? Serialize;
 
     /// <summary>The variable naming the function of <paramref name="step"/>, e.g. MAXGROUP_FUNCTION_REPLACE.</summary>
     public static string FunctionVariable(string step) => "MAXGROUP_FUNCTION_" + step.ToUpperInvariant();

@@ -6,18 +6,12 @@ namespace MaxGroup.Aws.Lambda;
 /// Lambda Invoke (REST-JSON, API version 2015-03-31) through the signed client, asynchronous only:
 /// `X-Amz-Invocation-Type: Event`, which Lambda answers with 202 once the event is queued.
 /// </summary>
-public sealed class LambdaInvokeClient
+/// <param name="client">A signed client for <see cref="AwsService.Lambda"/>.</param>
+public sealed class LambdaInvokeClient(AwsSignedHttpClient client)
 {
     public const string InvocationTypeHeader = "X-Amz-Invocation-Type";
 
-    private readonly AwsSignedHttpClient _client;
-
-    /// <param name="client">A signed client for <see cref="AwsService.Lambda"/>.</param>
-    public LambdaInvokeClient(AwsSignedHttpClient client)
-    {
-        ArgumentNullException.ThrowIfNull(client);
-        _client = client;
-    }
+    private readonly AwsSignedHttpClient _client = client ?? throw new ArgumentNullException(nameof(client));
 
     /// <summary>
     /// Queues one asynchronous invocation of <paramref name="functionName"/> (a name, a name:qualifier, or a full

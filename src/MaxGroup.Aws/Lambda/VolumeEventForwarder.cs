@@ -11,28 +11,13 @@ namespace MaxGroup.Aws.Lambda;
 /// ledger, a launch into a group without persistence_dev. Volumes whose events were filtered or lost are still found
 /// by the scheduled sweep, which reads the volumes' own tags.
 /// </summary>
-public sealed class VolumeEventForwarder : IVolumeTriggers
+public sealed class VolumeEventForwarder(LambdaInvokeClient lambda, string volumeFunction, ILedger ledger, IGroupConfigSource configs, ILogger logger) : IVolumeTriggers
 {
-    private readonly LambdaInvokeClient _lambda;
-    private readonly string _volumeFunction;
-    private readonly ILedger _ledger;
-    private readonly IGroupConfigSource _configs;
-    private readonly ILogger _logger;
-
-    public VolumeEventForwarder(LambdaInvokeClient lambda, string volumeFunction, ILedger ledger, IGroupConfigSource configs, ILogger logger)
-    {
-        _lambda = lambda;
-        _volumeFunction = volumeFunction;
-        _ledger = ledger;
-        _configs = configs;
-        _logger = logger;
-    }
-
     public async Task<DispatchResult> OnInstanceStateChangeAsync(MaxGroupEvent.InstanceStateChange stateChange, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(stateChange);
         string instanceId = stateChange.Event.Detail.InstanceId;
-        InterruptionRecord? record = await _ledger.GetAsync(instanceId, cancellationToken);
+        InterruptionRecord? record = await ledger.GetAsync(instanceId, cancellationToken);
         if (record?.FindStep(StepNames.Volume) is null)
         {
             return DispatchResult.NoOp(stateChange, "no interruption with a volume step is recorded for this instance", instanceId);
@@ -50,7 +35,7 @@ public sealed class VolumeEventForwarder : IVolumeTriggers
             return DispatchResult.NoOp(launch, "the launch did not succeed: no instance to take a volume", detail.InstanceId, detail.AutoScalingGroupName);
         }
 
-        GroupConfigLookup config = await _configs.GetAsync(detail.AutoScalingGroupName, cancellationToken);
+        GroupConfigLookup config = await configs.GetAsync(detail.AutoScalingGroupName, cancellationToken);
         if (!config.Managed || config.Config?.HasVolumeStep != true)
         {
             return DispatchResult.NoOp(launch, "the group moves no data volume (not managed, or no persistence_dev)", detail.InstanceId, detail.AutoScalingGroupName);
@@ -67,17 +52,8 @@ public sealed class VolumeEventForwarder : IVolumeTriggers
 
     private async Task<DispatchResult> ForwardAsync(MaxGroupEvent source, byte[] payload, string? instanceId, string? groupName, CancellationToken cancellationToken)
     {
-        await _lambda.InvokeEventAsync(_volumeFunction, payload, cancellationToken);
-        _logger.LogInformation("Forwarded {DetailType} {EventId} to {Function}", source.DetailType, source.Id, _volumeFunction);
-        return new DispatchResult
-        {
-            Status = DispatchStatus.Routed,
-            Reason = $"forwarded to the volume function {_volumeFunction}",
-            EventId = source.Id,
-            DetailType = source.DetailType,
-            InstanceId = instanceId,
-            GroupName = groupName,
-            Steps = [StepNames.Volume],
-        };
+        await lambda.InvokeEventAsync(volumeFunction, payload, cancellationToken);
+        logger.LogInformation("Forwarded {DetailType} {EventId} to {Function}", source.DetailType, source.Id, volumeFunction);
+        return DispatchResult.Routed(source, $"forwarded to the volume function {volumeFunction}", [StepNames.Volume], instanceId, groupName);
     }
 }

@@ -11,15 +11,8 @@ namespace MaxGroup.Aws.Ledger;
 /// changed with ADD/DELETE under a size condition, never rewritten from a read, so concurrent begins only conflict and
 /// retry; expired slots are pruned by whoever finds a set full.
 /// </summary>
-internal sealed class LedgerAdmission
+internal sealed class LedgerAdmission(LedgerStore store)
 {
-    private readonly LedgerStore _store;
-
-    public LedgerAdmission(LedgerStore store)
-    {
-        _store = store;
-    }
-
     public async Task<BeginResult> TryBeginAsync(InterruptionRecord record, InFlightLimits limits, DateTimeOffset now, string? claimStep, string? pendingClaim, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(record);
@@ -29,8 +22,8 @@ internal sealed class LedgerAdmission
         for (int attempt = 0; attempt < LedgerStore.MaxAttempts; attempt++)
         {
             await LedgerStore.BackOffAsync(attempt, cancellationToken);
-            LedgerWriteResult taken = await _store.TransactAsync(
-                [_store.PutRecord(active, 0), .. TakeSlot(record.GroupName, slot, limits)], cancellationToken);
+            LedgerWriteResult taken = await store.TransactAsync(
+                [store.PutRecord(active, 0), .. TakeSlot(record.GroupName, slot, limits)], cancellationToken);
             switch (taken)
             {
                 case LedgerWriteResult.Written:
@@ -48,8 +41,8 @@ internal sealed class LedgerAdmission
             }
 
             InterruptionRecord queued = record with { Status = InterruptionStatus.Queued };
-            LedgerWriteResult enqueued = await _store.TransactAsync(
-                [_store.PutRecord(queued, 0), _store.SetChange(LedgerTable.QueueKey, "ADD", LedgerTable.QueueAttribute, LedgerSlots.QueueElement(record.InstanceId, record.GroupName, now), null)],
+            LedgerWriteResult enqueued = await store.TransactAsync(
+                [store.PutRecord(queued, 0), store.SetChange(LedgerTable.QueueKey, "ADD", LedgerTable.QueueAttribute, LedgerSlots.QueueElement(record.InstanceId, record.GroupName, now), null)],
                 cancellationToken);
             switch (enqueued)
             {
@@ -68,7 +61,7 @@ internal sealed class LedgerAdmission
         for (int attempt = 0; attempt < LedgerStore.MaxAttempts; attempt++)
         {
             await LedgerStore.BackOffAsync(attempt, cancellationToken);
-            (InterruptionRecord Record, long Version)? found = await _store.ReadAsync(instanceId, cancellationToken);
+            (InterruptionRecord Record, long Version)? found = await store.ReadAsync(instanceId, cancellationToken);
             if (found is not { Record.Status: InterruptionStatus.Active } current)
             {
                 return false;
@@ -77,13 +70,13 @@ internal sealed class LedgerAdmission
             // The slot's element carries its expiry, so it is looked up rather than recomputed; DELETE of an element
             // that is already gone (pruned) changes nothing.
             string groupKey = LedgerTable.GroupSlotsKey(current.Record.GroupName);
-            Task<IReadOnlySet<string>> globalTask = _store.ReadSetAsync(LedgerTable.CoordinationKey, LedgerTable.SlotsAttribute, cancellationToken);
-            IReadOnlySet<string> groupSlots = await _store.ReadSetAsync(groupKey, LedgerTable.SlotsAttribute, cancellationToken);
+            Task<IReadOnlySet<string>> globalTask = store.ReadSetAsync(LedgerTable.CoordinationKey, LedgerTable.SlotsAttribute, cancellationToken);
+            IReadOnlySet<string> groupSlots = await store.ReadSetAsync(groupKey, LedgerTable.SlotsAttribute, cancellationToken);
             IReadOnlySet<string> globalSlots = await globalTask;
-            var items = new List<TransactWriteItem> { _store.PutRecord(LedgerRules.Complete(current.Record, now), current.Version) };
+            var items = new List<TransactWriteItem> { store.PutRecord(LedgerRules.Complete(current.Record, now), current.Version) };
             items.AddRange(ReleaseSlot(LedgerTable.CoordinationKey, globalSlots, instanceId));
             items.AddRange(ReleaseSlot(groupKey, groupSlots, instanceId));
-            if (await _store.TransactAsync(items, cancellationToken) == LedgerWriteResult.Written)
+            if (await store.TransactAsync(items, cancellationToken) == LedgerWriteResult.Written)
             {
                 return true;
             }
@@ -98,8 +91,8 @@ internal sealed class LedgerAdmission
         for (int attempt = 0; attempt < LedgerStore.MaxAttempts; attempt++)
         {
             await LedgerStore.BackOffAsync(attempt, cancellationToken);
-            Task<IReadOnlySet<string>> queueTask = _store.ReadSetAsync(LedgerTable.QueueKey, LedgerTable.QueueAttribute, cancellationToken);
-            (InterruptionRecord Record, long Version)? found = await _store.ReadAsync(instanceId, cancellationToken);
+            Task<IReadOnlySet<string>> queueTask = store.ReadSetAsync(LedgerTable.QueueKey, LedgerTable.QueueAttribute, cancellationToken);
+            (InterruptionRecord Record, long Version)? found = await store.ReadAsync(instanceId, cancellationToken);
             IReadOnlySet<string> queue = await queueTask;
             if (found is not { Record.Status: InterruptionStatus.Queued } current)
             {
@@ -107,15 +100,15 @@ internal sealed class LedgerAdmission
             }
 
             string slot = LedgerSlots.SlotElement(instanceId, current.Record.ReclaimAt, now);
-            var items = new List<TransactWriteItem> { _store.PutRecord(LedgerRules.Promote(current.Record, now), current.Version) };
+            var items = new List<TransactWriteItem> { store.PutRecord(LedgerRules.Promote(current.Record, now), current.Version) };
             items.AddRange(TakeSlot(current.Record.GroupName, slot, limits));
             List<string> entries = queue.Where(e => LedgerSlots.ParseQueueElement(e)?.InstanceId == instanceId).ToList();
             if (entries.Count > 0)
             {
-                items.Add(_store.SetChange(LedgerTable.QueueKey, "DELETE", LedgerTable.QueueAttribute, entries, null));
+                items.Add(store.SetChange(LedgerTable.QueueKey, "DELETE", LedgerTable.QueueAttribute, entries, null));
             }
 
-            switch (await _store.TransactAsync(items, cancellationToken))
+            switch (await store.TransactAsync(items, cancellationToken))
             {
                 case LedgerWriteResult.Written:
                     return true;
@@ -137,9 +130,9 @@ internal sealed class LedgerAdmission
         {
             try
             {
-                UpdateItemResponse updated = await LedgerStore.Guard(() => _store.Client.UpdateItemAsync(new UpdateItemRequest
+                UpdateItemResponse updated = await LedgerStore.Guard(() => store.Client.UpdateItemAsync(new UpdateItemRequest
                 {
-                    TableName = _store.TableName,
+                    TableName = store.TableName,
                     Key = LedgerItems.Key(record.InstanceId),
                     UpdateExpression = "SET #e = list_append(#e, :ids), #v = #v + :one",
                     ConditionExpression = "attribute_exists(#k) AND NOT contains(#e, :id)",
@@ -160,7 +153,7 @@ internal sealed class LedgerAdmission
             }
         }
 
-        return new BeginResult(BeginOutcome.AlreadyHandled, (await _store.ReadAsync(record.InstanceId, cancellationToken))?.Record ?? record);
+        return new BeginResult(BeginOutcome.AlreadyHandled, (await store.ReadAsync(record.InstanceId, cancellationToken))?.Record ?? record);
     }
 
     /// <summary>
@@ -170,19 +163,19 @@ internal sealed class LedgerAdmission
     private async Task<bool> PruneAndCheckRoomAsync(string groupName, InFlightLimits limits, DateTimeOffset now, CancellationToken cancellationToken)
     {
         string groupKey = LedgerTable.GroupSlotsKey(groupName);
-        Task<IReadOnlySet<string>> globalTask = _store.ReadSetAsync(LedgerTable.CoordinationKey, LedgerTable.SlotsAttribute, cancellationToken);
-        IReadOnlySet<string> group = await _store.ReadSetAsync(groupKey, LedgerTable.SlotsAttribute, cancellationToken);
+        Task<IReadOnlySet<string>> globalTask = store.ReadSetAsync(LedgerTable.CoordinationKey, LedgerTable.SlotsAttribute, cancellationToken);
+        IReadOnlySet<string> group = await store.ReadSetAsync(groupKey, LedgerTable.SlotsAttribute, cancellationToken);
         IReadOnlySet<string> global = await globalTask;
         List<string> expiredGlobal = global.Where(e => LedgerSlots.IsExpired(e, now)).ToList();
         List<string> expiredGroup = group.Where(e => LedgerSlots.IsExpired(e, now)).ToList();
         if (expiredGlobal.Count > 0)
         {
-            await _store.DeleteElementsAsync(LedgerTable.CoordinationKey, expiredGlobal, cancellationToken);
+            await store.DeleteElementsAsync(LedgerTable.CoordinationKey, expiredGlobal, cancellationToken);
         }
 
         if (expiredGroup.Count > 0)
         {
-            await _store.DeleteElementsAsync(groupKey, expiredGroup, cancellationToken);
+            await store.DeleteElementsAsync(groupKey, expiredGroup, cancellationToken);
         }
 
         return global.Count - expiredGlobal.Count < limits.Global && group.Count - expiredGroup.Count < limits.PerGroup;
@@ -191,13 +184,13 @@ internal sealed class LedgerAdmission
     /// <summary>ADD the slot to the global and the group set, each only while below its cap: no read, no overwrite.</summary>
     private IEnumerable<TransactWriteItem> TakeSlot(string groupName, string slot, InFlightLimits limits) =>
     [
-        _store.SetChange(LedgerTable.CoordinationKey, "ADD", LedgerTable.SlotsAttribute, [slot], limits.Global),
-        _store.SetChange(LedgerTable.GroupSlotsKey(groupName), "ADD", LedgerTable.SlotsAttribute, [slot], limits.PerGroup),
+        store.SetChange(LedgerTable.CoordinationKey, "ADD", LedgerTable.SlotsAttribute, [slot], limits.Global),
+        store.SetChange(LedgerTable.GroupSlotsKey(groupName), "ADD", LedgerTable.SlotsAttribute, [slot], limits.PerGroup),
     ];
 
     private IEnumerable<TransactWriteItem> ReleaseSlot(string key, IReadOnlySet<string> slots, string instanceId)
     {
         List<string> mine = slots.Where(e => LedgerSlots.InstanceOf(e) == instanceId).ToList();
-        return mine.Count == 0 ? [] : [_store.SetChange(key, "DELETE", LedgerTable.SlotsAttribute, mine, null)];
+        return mine.Count == 0 ? [] : [store.SetChange(key, "DELETE", LedgerTable.SlotsAttribute, mine, null)];
     }
 }

@@ -4,23 +4,16 @@ using MaxGroup.Core.Model;
 namespace MaxGroup.Aws.Ledger;
 
 /// <summary>The ledger's lists: active interruptions (through the global slot set), the queue, and the recent history (a scan).</summary>
-internal sealed class LedgerQueries
+internal sealed class LedgerQueries(LedgerStore store)
 {
-    private readonly LedgerStore _store;
-
-    public LedgerQueries(LedgerStore store)
-    {
-        _store = store;
-    }
-
     /// <summary>The global slot set names every active interruption: one read, then each record (consistent reads).</summary>
     public async Task<IReadOnlyList<InterruptionRecord>> ListActiveAsync(CancellationToken cancellationToken)
     {
-        IReadOnlySet<string> slots = await _store.ReadSetAsync(LedgerTable.CoordinationKey, LedgerTable.SlotsAttribute, cancellationToken);
+        IReadOnlySet<string> slots = await store.ReadSetAsync(LedgerTable.CoordinationKey, LedgerTable.SlotsAttribute, cancellationToken);
         var records = new List<InterruptionRecord>();
         foreach (string instanceId in slots.Select(LedgerSlots.InstanceOf).OfType<string>().Distinct(StringComparer.Ordinal))
         {
-            if ((await _store.ReadAsync(instanceId, cancellationToken))?.Record is { Status: InterruptionStatus.Active } record)
+            if ((await store.ReadAsync(instanceId, cancellationToken))?.Record is { Status: InterruptionStatus.Active } record)
             {
                 records.Add(record);
             }
@@ -30,7 +23,7 @@ internal sealed class LedgerQueries
     }
 
     public async Task<IReadOnlyList<QueuedInterruption>> ListQueuedAsync(CancellationToken cancellationToken) =>
-        (await _store.ReadSetAsync(LedgerTable.QueueKey, LedgerTable.QueueAttribute, cancellationToken))
+        (await store.ReadSetAsync(LedgerTable.QueueKey, LedgerTable.QueueAttribute, cancellationToken))
             .Select(LedgerSlots.ParseQueueElement)
             .OfType<QueuedInterruption>()
             .OrderBy(q => q.QueuedAt)
@@ -43,7 +36,7 @@ internal sealed class LedgerQueries
         Dictionary<string, AttributeValue>? startKey = null;
         do
         {
-            ScanResponse page = await LedgerStore.Guard(() => _store.Client.ScanAsync(new ScanRequest { TableName = _store.TableName, ExclusiveStartKey = startKey }, cancellationToken));
+            ScanResponse page = await LedgerStore.Guard(() => store.Client.ScanAsync(new ScanRequest { TableName = store.TableName, ExclusiveStartKey = startKey }, cancellationToken));
             records.AddRange((page.Items ?? [])
                 .Where(i => i.TryGetValue(LedgerTable.PartitionKey, out AttributeValue? k) && !LedgerTable.IsCoordinationKey(k.S)
                     && !k.S.StartsWith(Rebalance.DynamoDbPrewarmLedger.KeyPrefix, StringComparison.Ordinal))

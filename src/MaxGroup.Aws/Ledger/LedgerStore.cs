@@ -24,20 +24,14 @@ internal enum LedgerWriteResult
 /// (with its version) and of a coordination set, the versioned put and its read-change-put loop, set changes under a
 /// size condition, transactions, error translation and the jittered back-off between attempts.
 /// </summary>
-internal sealed class LedgerStore
+internal sealed class LedgerStore(IAmazonDynamoDB client, string tableName)
 {
     public const int MaxAttempts = 12;
     private const string ConditionalCheckFailed = "ConditionalCheckFailed";
 
-    public LedgerStore(IAmazonDynamoDB client, string tableName)
-    {
-        Client = client;
-        TableName = tableName;
-    }
+    public IAmazonDynamoDB Client { get; } = client;
 
-    public IAmazonDynamoDB Client { get; }
-
-    public string TableName { get; }
+    public string TableName { get; } = tableName;
 
     /// <summary>
     /// Read, change, put conditioned on the version read; again (with back-off) when another writer came between.

@@ -13,20 +13,13 @@ namespace MaxGroup.Aws.Preaction;
 /// batch as JSON. Kept apart from the interruption ledger so neither's scans and caps see the other's items.
 /// Both writes are conditional: a new batch only over a closed one, a save only over the version it read.
 /// </summary>
-public sealed class DynamoDbPreactionBatchStore : IPreactionBatchStore
+public sealed class DynamoDbPreactionBatchStore(IAmazonDynamoDB client, string tableName) : IPreactionBatchStore
 {
     public const string TableVariable = "MAXGROUP_PREACTION_TABLE";
     public const string DefaultTableName = "maxgroup-preaction";
     public const string PartitionKey = "group_name";
 
-    private readonly IAmazonDynamoDB _client;
-    private readonly string _tableName;
-
-    public DynamoDbPreactionBatchStore(IAmazonDynamoDB client, string tableName)
-    {
-        _client = client;
-        _tableName = tableName;
-    }
+    private readonly string _tableName = tableName;
 
     public static CreateTableRequest Definition(string tableName) => new()
     {
@@ -38,7 +31,7 @@ public sealed class DynamoDbPreactionBatchStore : IPreactionBatchStore
 
     public async Task<PreactionBatch?> GetAsync(string groupName, CancellationToken cancellationToken)
     {
-        GetItemResponse response = await Guard(() => _client.GetItemAsync(
+        GetItemResponse response = await Guard(() => client.GetItemAsync(
             new GetItemRequest { TableName = _tableName, Key = Key(groupName), ConsistentRead = true }, cancellationToken));
         if (response.Item is not { Count: > 0 } item || !item.TryGetValue("batch", out AttributeValue? json) || json.S is null)
         {
@@ -82,7 +75,7 @@ public sealed class DynamoDbPreactionBatchStore : IPreactionBatchStore
         };
         try
         {
-            await Guard(() => _client.PutItemAsync(new PutItemRequest
+            await Guard(() => client.PutItemAsync(new PutItemRequest
             {
                 TableName = _tableName,
                 Item = item,

@@ -7,15 +7,8 @@ using MaxGroup.Core.Ports;
 namespace MaxGroup.Aws.Preaction;
 
 /// <summary>DescribeInstances, CreateTags and TerminateInstances for preaction (EC2 SDK).</summary>
-public sealed class Ec2PreactionInstanceApi : IPreactionInstanceApi
+public sealed class Ec2PreactionInstanceApi(IAmazonEC2 ec2) : IPreactionInstanceApi
 {
-    private readonly IAmazonEC2 _ec2;
-
-    public Ec2PreactionInstanceApi(IAmazonEC2 ec2)
-    {
-        _ec2 = ec2;
-    }
-
     public async Task<IReadOnlyList<InstanceFacts>> DescribeInstancesAsync(IReadOnlyList<string> instanceIds, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(instanceIds);
@@ -26,7 +19,7 @@ public sealed class Ec2PreactionInstanceApi : IPreactionInstanceApi
             string? nextToken = null;
             do
             {
-                DescribeInstancesResponse response = await Guard(() => _ec2.DescribeInstancesAsync(
+                DescribeInstancesResponse response = await Guard(() => ec2.DescribeInstancesAsync(
                     new DescribeInstancesRequest { Filters = [new Filter("instance-id", [.. chunk])], NextToken = nextToken },
                     cancellationToken));
                 facts.AddRange((response.Reservations ?? []).SelectMany(r => r.Instances ?? []).Select(Ec2InstanceInventory.ToFacts));
@@ -39,13 +32,13 @@ public sealed class Ec2PreactionInstanceApi : IPreactionInstanceApi
     }
 
     public Task MarkAsync(string instanceId, string batchId, CancellationToken cancellationToken) =>
-        Guard(() => _ec2.CreateTagsAsync(new CreateTagsRequest { Resources = [instanceId], Tags = [new Tag(PreactionTags.Batch, batchId)] }, cancellationToken));
+        Guard(() => ec2.CreateTagsAsync(new CreateTagsRequest { Resources = [instanceId], Tags = [new Tag(PreactionTags.Batch, batchId)] }, cancellationToken));
 
     public async Task TerminateAsync(string instanceId, CancellationToken cancellationToken)
     {
         try
         {
-            await Guard(() => _ec2.TerminateInstancesAsync(new TerminateInstancesRequest { InstanceIds = [instanceId] }, cancellationToken));
+            await Guard(() => ec2.TerminateInstancesAsync(new TerminateInstancesRequest { InstanceIds = [instanceId] }, cancellationToken));
         }
         catch (RemoteApiException ex) when (ex.ErrorCode == "InvalidInstanceID.NotFound")
         {

@@ -13,30 +13,21 @@ namespace MaxGroup.Aws.Rebalance;
 /// claim is one conditional PutItem; updates are conditional on the item existing, so a record the TTL removed is
 /// never resurrected half-filled.
 /// </summary>
-public sealed class DynamoDbPrewarmLedger : IPrewarmLedger
+public sealed class DynamoDbPrewarmLedger(IAmazonDynamoDB client, string tableName) : IPrewarmLedger
 {
     /// <summary>Key prefix of pre-warm records; interruption records are keyed by the bare instance id.</summary>
     public const string KeyPrefix = "prewarm#";
 
     private const string TimeFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
 
-    private readonly IAmazonDynamoDB _client;
-    private readonly string _tableName;
-
-    public DynamoDbPrewarmLedger(IAmazonDynamoDB client, string tableName)
-    {
-        _client = client;
-        _tableName = tableName;
-    }
-
     public async Task<PrewarmRecord?> TryClaimAsync(PrewarmRecord record, DateTimeOffset now, TimeSpan staleClaim, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(record);
         try
         {
-            await Guard(() => _client.PutItemAsync(new PutItemRequest
+            await Guard(() => client.PutItemAsync(new PutItemRequest
             {
-                TableName = _tableName,
+                TableName = tableName,
                 Item = ToItem(record),
                 ConditionExpression = "attribute_not_exists(#pk) OR #ttl <= :now OR #status = :released"
                     + " OR (#status = :claimed AND attribute_not_exists(successor_id) AND claimed_at_epoch <= :stale)",
@@ -96,9 +87,9 @@ public sealed class DynamoDbPrewarmLedger : IPrewarmLedger
     {
         try
         {
-            await Guard(() => _client.UpdateItemAsync(new UpdateItemRequest
+            await Guard(() => client.UpdateItemAsync(new UpdateItemRequest
             {
-                TableName = _tableName,
+                TableName = tableName,
                 Key = Key(instanceId),
                 UpdateExpression = update,
                 ConditionExpression = extraCondition is null ? "attribute_exists(#pk)" : $"attribute_exists(#pk) AND {extraCondition}",
@@ -114,9 +105,9 @@ public sealed class DynamoDbPrewarmLedger : IPrewarmLedger
 
     private async Task<PrewarmRecord?> ReadAsync(string instanceId, CancellationToken cancellationToken)
     {
-        GetItemResponse response = await Guard(() => _client.GetItemAsync(new GetItemRequest
+        GetItemResponse response = await Guard(() => client.GetItemAsync(new GetItemRequest
         {
-            TableName = _tableName,
+            TableName = tableName,
             Key = Key(instanceId),
             ConsistentRead = true,
         }, cancellationToken));

@@ -7,22 +7,15 @@ using MaxGroup.Core.Ports;
 namespace MaxGroup.Aws.Rebalance;
 
 /// <summary>Finds pre-warmed successors by their spotmax:prewarm-until tag and terminates unused ones (EC2 SDK).</summary>
-public sealed class Ec2PrewarmFleet : IPrewarmFleet
+public sealed class Ec2PrewarmFleet(IAmazonEC2 ec2) : IPrewarmFleet
 {
-    private readonly IAmazonEC2 _ec2;
-
-    public Ec2PrewarmFleet(IAmazonEC2 ec2)
-    {
-        _ec2 = ec2;
-    }
-
     public async Task<IReadOnlyList<PrewarmedInstance>> ListAsync(CancellationToken cancellationToken)
     {
         var found = new List<PrewarmedInstance>();
         string? nextToken = null;
         do
         {
-            DescribeInstancesResponse response = await Guard(() => _ec2.DescribeInstancesAsync(new DescribeInstancesRequest
+            DescribeInstancesResponse response = await Guard(() => ec2.DescribeInstancesAsync(new DescribeInstancesRequest
             {
                 Filters =
                 [
@@ -55,7 +48,7 @@ public sealed class Ec2PrewarmFleet : IPrewarmFleet
     }
 
     public Task TerminateAsync(string instanceId, CancellationToken cancellationToken) =>
-        Guard(() => _ec2.TerminateInstancesAsync(new TerminateInstancesRequest { InstanceIds = [instanceId] }, cancellationToken));
+        Guard(() => ec2.TerminateInstancesAsync(new TerminateInstancesRequest { InstanceIds = [instanceId] }, cancellationToken));
 
     private static Task<T> Guard<T>(Func<Task<T>> call) => AwsSdkErrors.CallAsync("ec2", call);
 }

@@ -6,15 +6,9 @@ using MaxGroup.Core.Ports;
 namespace MaxGroup.Aws.Ssm;
 
 /// <summary>Reads SecureString parameters from SSM Parameter Store (GetParameter with decryption). Client: <see cref="AwsClientFactory.Ssm"/>.</summary>
-public sealed class SsmSecureParameterReader : ISecureParameterReader
+public sealed class SsmSecureParameterReader(IAmazonSimpleSystemsManagement ssm) : ISecureParameterReader
 {
-    private readonly IAmazonSimpleSystemsManagement _ssm;
-
-    public SsmSecureParameterReader(IAmazonSimpleSystemsManagement ssm)
-    {
-        ArgumentNullException.ThrowIfNull(ssm);
-        _ssm = ssm;
-    }
+    private readonly IAmazonSimpleSystemsManagement _ssm = ssm ?? throw new ArgumentNullException(nameof(ssm));
 
     public async Task<string> GetSecureStringAsync(string name, CancellationToken cancellationToken)
     {

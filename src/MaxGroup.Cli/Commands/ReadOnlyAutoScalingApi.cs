@@ -7,15 +7,9 @@ namespace MaxGroup.Cli.Commands;
 /// The AutoScaling port with only its Describe operations: every mutating method throws before any request is sent,
 /// so a read-only command cannot change a group whatever code path it reaches.
 /// </summary>
-public sealed class ReadOnlyAutoScalingApi : IAutoScalingApi
+public sealed class ReadOnlyAutoScalingApi(IAutoScalingApi inner) : IAutoScalingApi
 {
-    private readonly IAutoScalingApi _inner;
-
-    public ReadOnlyAutoScalingApi(IAutoScalingApi inner)
-    {
-        ArgumentNullException.ThrowIfNull(inner);
-        _inner = inner;
-    }
+    private readonly IAutoScalingApi _inner = inner ?? throw new ArgumentNullException(nameof(inner));
 
     public Task<IReadOnlyList<AutoScalingGroupInfo>> DescribeAutoScalingGroupsAsync(IReadOnlyList<string> groupNames, CancellationToken cancellationToken) =>
         _inner.DescribeAutoScalingGroupsAsync(groupNames, cancellationToken);

@@ -18,19 +18,9 @@ namespace MaxGroup.Cli.Demo;
 /// the state-change event), and the live timeline is read from the ledger as it is written. Ends with checks of the
 /// invariants the product promises; any that fails makes the demo fail.
 /// </summary>
-public sealed class DemoRunner
+public sealed class DemoRunner(IAnsiConsole console, DemoScenario scenario, TimeSpan reclaimIn)
 {
-    private readonly IAnsiConsole _console;
-    private readonly DemoScenario _scenario;
-    private readonly TimeSpan _reclaimIn;
     private readonly TimeProvider _time = TimeProvider.System;
-
-    public DemoRunner(IAnsiConsole console, DemoScenario scenario, TimeSpan reclaimIn)
-    {
-        _console = console;
-        _scenario = scenario;
-        _reclaimIn = reclaimIn;
-    }
 
     /// <summary>Runs the scenario against the emulator at AWS_ENDPOINT_URL; returns the failed checks (empty = success).</summary>
     public async Task<IReadOnlyList<string>> RunAsync(LogSink logs, CancellationToken cancellationToken)
@@ -39,7 +29,7 @@ public sealed class DemoRunner
         AwsClientFactory aws = host.Services.Aws;
 
         Say("scene", $"VPC with subnets in {DemoScene.ZoneA} and {DemoScene.ZoneB}; launch template with a data volume at /dev/sdf; Spot group {DemoScene.GroupName} of 3; config at s3://{DemoScene.ConfigBucket}/groups/{DemoScene.GroupName}.json");
-        DemoScene scene = await DemoScene.BuildAsync(aws, _scenario, cancellationToken);
+        DemoScene scene = await DemoScene.BuildAsync(aws, scenario, cancellationToken);
         AutoScalingGroupInfo before = await DemoScene.DescribeGroupAsync(aws, cancellationToken);
         AutoScalingInstanceInfo doomed = before.Instances.OrderBy(i => i.AvailabilityZone, StringComparer.Ordinal).First();
         string zone = doomed.AvailabilityZone ?? DemoScene.ZoneA;
@@ -54,7 +44,7 @@ public sealed class DemoRunner
         // No real cluster or agent is given: the drain and Consul steps talk to loopback simulators seeded with this instance.
         await using DemoPeers peers = await DemoPeers.StartAsync(doomedNode.NodeName.Split('.')[0]);
         peers.Seed(doomedNode, neighbourNode);
-        await DemoScene.PutConfigAsync(aws, _scenario, peers.ConfigFields(), cancellationToken);
+        await DemoScene.PutConfigAsync(aws, scenario, peers.ConfigFields(), cancellationToken);
         Say("drain", $"Kubernetes API simulator on {peers.KubeAddress} (no real cluster given); the group config sets k8s_endpoint and k8s_certificate_authority to it");
         Say("consul", $"Consul agent simulator on {peers.ConsulAddress} (no real agent given); consul_address 127.0.0.1:{{port}} stands in for {{private_ip}}:{{port}}");
         foreach (string line in peers.DescribeSeed())
@@ -62,22 +52,22 @@ public sealed class DemoRunner
             Say("scene", line);
         }
 
-        if (_scenario == DemoScenario.CrossAz)
+        if (scenario == DemoScenario.CrossAz)
         {
             await scene.NarrowToZoneBAsync(aws, cancellationToken);
             Say("scene", $"group narrowed to {DemoScene.ZoneB}: its replacement will land away from the volume");
         }
 
-        DateTimeOffset reclaimAt = _time.GetUtcNow() + _reclaimIn;
+        DateTimeOffset reclaimAt = _time.GetUtcNow() + reclaimIn;
         DateTimeOffset warningTime = reclaimAt.AddSeconds(-120);
-        string action = _scenario == DemoScenario.Stop ? "stop" : "terminate";
+        string action = scenario == DemoScenario.Stop ? "stop" : "terminate";
         string warning = DemoScene.WarningJson("demo-warning-0001", doomed.InstanceId, zone, action, reclaimAt);
-        Say("aws", $"EC2 Spot Instance Interruption Warning for {doomed.InstanceId} ({action}); reclaim at {reclaimAt:HH:mm:ss} (the warning is dated {120 - _reclaimIn.TotalSeconds:0} s ago so the demo ends sooner)");
+        Say("aws", $"EC2 Spot Instance Interruption Warning for {doomed.InstanceId} ({action}); reclaim at {reclaimAt:HH:mm:ss} (the warning is dated {120 - reclaimIn.TotalSeconds:0} s ago so the demo ends sooner)");
 
         using var watching = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         Task watcher = WatchLedgerAsync(host.Services.Ledger, doomed.InstanceId, warningTime, watching.Token);
         await InvokeAsync(host, "dispatcher", warning, "warning", cancellationToken);
-        if (_scenario == DemoScenario.Duplicate)
+        if (scenario == DemoScenario.Duplicate)
         {
             Say("aws", "the same warning is delivered again (EventBridge and Lambda may deliver twice)");
             await InvokeAsync(host, "dispatcher", warning, "duplicate", cancellationToken);
@@ -93,7 +83,7 @@ public sealed class DemoRunner
         string finalState = await ReclaimAsync(aws.Ec2, doomed.InstanceId, cancellationToken);
         Say("aws", $"{doomed.InstanceId} is {finalState}; EC2 Instance State-change Notification sent");
         await InvokeAsync(host, "dispatcher", DemoScene.StateChangeJson("demo-state-0001", doomed.InstanceId, finalState, _time.GetUtcNow()), "state-change", cancellationToken);
-        if (_scenario == DemoScenario.CrossAz)
+        if (scenario == DemoScenario.CrossAz)
         {
             // A snapshot completes asynchronously; the scheduled sweep resumes the move, as it does every few minutes in AWS.
             Say("aws", "scheduled sweep (every 5 minutes in AWS)");
@@ -140,7 +130,7 @@ public sealed class DemoRunner
                         "Skipped" => "yellow",
                         _ => "blue",
                     };
-                    _console.MarkupLine(CultureInfo.InvariantCulture, "[grey]{0,7:+0.0}s of 120s[/]  [bold]{1,-10}[/] [{2}]{3,-8}[/] {4}",
+                    console.MarkupLine(CultureInfo.InvariantCulture, "[grey]{0,7:+0.0}s of 120s[/]  [bold]{1,-10}[/] [{2}]{3,-8}[/] {4}",
                         elapsed, Markup.Escape(entry.Step), colour, Markup.Escape(entry.Status), Markup.Escape(entry.Reason ?? ""));
                 }
 
@@ -180,7 +170,7 @@ public sealed class DemoRunner
         string? movedTo = moved?.Attachments.First(a => a.Device == "/dev/xvdz").InstanceId;
         Check("data volume on the successor at /dev/xvdz", moved is not null && movedTo == successor,
             moved is null ? "not attached" : $"{moved.VolumeId} on {movedTo}{(moved.VolumeId == volumeId ? "" : $" (copy of {volumeId} via snapshot)")}");
-        if (_scenario == DemoScenario.Duplicate)
+        if (scenario == DemoScenario.Duplicate)
         {
             Check("duplicate warning started nothing", record?.EventIds.Count == 1 && newcomers.Count == 1, $"event ids seen: {record?.EventIds.Count ?? 0}");
         }
@@ -190,8 +180,8 @@ public sealed class DemoRunner
             Check(check.Name, check.Ok, check.Detail);
         }
 
-        _console.WriteLine();
-        _console.Write(table);
+        console.WriteLine();
+        console.Write(table);
         if (record is not null)
         {
             var steps = new Table().Border(TableBorder.Rounded).AddColumn("step").AddColumn("status").AddColumn("reason");
@@ -200,11 +190,11 @@ public sealed class DemoRunner
                 steps.AddRow(Markup.Escape(step.Name), Markup.Escape(step.Status.ToString()), Markup.Escape(step.Reason ?? ""));
             }
 
-            _console.Write(steps);
-            _console.MarkupLine(CultureInfo.InvariantCulture, "ledger timeline of [bold]{0}[/] (warning at {1:HH:mm:ss}, reclaim at {2:HH:mm:ss}):", doomedId, record.WarningTime, record.ReclaimAt);
+            console.Write(steps);
+            console.MarkupLine(CultureInfo.InvariantCulture, "ledger timeline of [bold]{0}[/] (warning at {1:HH:mm:ss}, reclaim at {2:HH:mm:ss}):", doomedId, record.WarningTime, record.ReclaimAt);
             foreach (TimelineEntry entry in record.Timeline)
             {
-                _console.MarkupLine(CultureInfo.InvariantCulture, "  {0,7:+0.0}s  {1,-10} {2,-8} {3}", (entry.At - record.WarningTime).TotalSeconds,
+                console.MarkupLine(CultureInfo.InvariantCulture, "  {0,7:+0.0}s  {1,-10} {2,-8} {3}", (entry.At - record.WarningTime).TotalSeconds,
                     Markup.Escape(entry.Step), Markup.Escape(entry.Status), Markup.Escape(entry.Reason ?? ""));
             }
         }
@@ -215,7 +205,7 @@ public sealed class DemoRunner
     /// <summary>AWS's part at the deadline: a stop interruption stops the instance, any other terminates it.</summary>
     private async Task<string> ReclaimAsync(IAmazonEC2 ec2, string instanceId, CancellationToken cancellationToken)
     {
-        if (_scenario == DemoScenario.Stop)
+        if (scenario == DemoScenario.Stop)
         {
             await ec2.StopInstancesAsync(new StopInstancesRequest { InstanceIds = [instanceId] }, cancellationToken);
             return "stopped";
@@ -238,7 +228,7 @@ public sealed class DemoRunner
         + "\",\"region\":\"us-east-1\",\"resources\":[\"arn:aws:events:us-east-1:123456789012:rule/maxgroup-sweep\"],\"detail\":{}}";
 
     private void Say(string who, string text) =>
-        _console.MarkupLine(CultureInfo.InvariantCulture, "[grey]{0:HH:mm:ss}[/] [bold]{1,-10}[/] {2}", _time.GetUtcNow(), Markup.Escape(who), Markup.Escape(text));
+        console.MarkupLine(CultureInfo.InvariantCulture, "[grey]{0:HH:mm:ss}[/] [bold]{1,-10}[/] {2}", _time.GetUtcNow(), Markup.Escape(who), Markup.Escape(text));
 
     private static string Brief(string body) => body.Length <= 240 ? body : string.Concat(body.AsSpan(0, 240), "...");
 }

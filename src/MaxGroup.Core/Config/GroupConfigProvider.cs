@@ -10,41 +10,25 @@ namespace MaxGroup.Core.Config;
 /// (that precedence, key by key). Create one per execution environment: objects are cached and revalidated by ETag at
 /// most once per <see cref="GroupConfigOptions.Ttl"/>; when a source fails, its last good copy is used.
 /// </summary>
-public sealed class GroupConfigProvider : IGroupConfigSource
+/// <param name="store">The config bucket.</param>
+/// <param name="autoScaling">Reads group tags; null when tags are not a source (callers then pass tags themselves or none).</param>
+/// <param name="options">Keys and revalidation interval.</param>
+/// <param name="time">Clock for the revalidation interval.</param>
+/// <param name="logger">Warnings for fallbacks, errors for invalid configs.</param>
+/// <param name="metrics">ConfigInvalid, ConfigSourceFailed and ConfigUnavailable counts.</param>
+public sealed class GroupConfigProvider(IConfigObjectStore store, IAutoScalingApi? autoScaling, GroupConfigOptions options, TimeProvider time, ILogger logger, IMetrics metrics) : IGroupConfigSource
 {
     public const string InvalidMetric = "ConfigInvalid";
     public const string SourceFailedMetric = "ConfigSourceFailed";
     public const string UnavailableMetric = "ConfigUnavailable";
 
-    private readonly IConfigObjectStore _store;
-    private readonly IAutoScalingApi? _autoScaling;
-    private readonly GroupConfigOptions _options;
-    private readonly TimeProvider _time;
-    private readonly ILogger _logger;
-    private readonly IMetrics _metrics;
     private readonly ConcurrentDictionary<string, Cached<GroupConfigSource>> _groupFiles = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Cached<LegacyConfigDocument>> _legacyFiles = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Cached<IReadOnlyList<AsgTag>>> _tags = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Cached<GroupConfigSource>> _kubeconfigs = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _loggedWarnings = new(StringComparer.Ordinal);
 
-    /// <param name="store">The config bucket.</param>
-    /// <param name="autoScaling">Reads group tags; null when tags are not a source (callers then pass tags themselves or none).</param>
-    /// <param name="options">Keys and revalidation interval.</param>
-    /// <param name="time">Clock for the revalidation interval.</param>
-    /// <param name="logger">Warnings for fallbacks, errors for invalid configs.</param>
-    /// <param name="metrics">ConfigInvalid, ConfigSourceFailed and ConfigUnavailable counts.</param>
-    public GroupConfigProvider(IConfigObjectStore store, IAutoScalingApi? autoScaling, GroupConfigOptions options, TimeProvider time, ILogger logger, IMetrics metrics)
-    {
-        _store = store;
-        _autoScaling = autoScaling;
-        _options = options;
-        _time = time;
-        _logger = logger;
-        _metrics = metrics;
-    }
-
-    public GroupConfigOptions Options => _options;
+    public GroupConfigOptions Options => options;
 
     /// <summary>The group's config, reading its tags through DescribeAutoScalingGroups (cached like the objects).</summary>
     public Task<ConfigLookup> GetAsync(string groupName, CancellationToken cancellationToken) => GetAsync(groupName, null, cancellationToken);
@@ -63,11 +47,11 @@ public sealed class GroupConfigProvider : IGroupConfigSource
     public async Task<ConfigLookup> GetAsync(string groupName, IReadOnlyList<AsgTag>? knownTags, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(groupName);
-        string groupKey = _options.GroupKey(groupName);
+        string groupKey = options.GroupKey(groupName);
         Task<Read<GroupConfigSource>> groupFileTask = ReadObjectAsync(_groupFiles, groupKey,
-            bytes => ConfigDocumentParser.ParseGroupFile(bytes, new ConfigSource(ConfigSourceKind.GroupFile, _options.Describe(groupKey))), cancellationToken);
-        Task<Read<LegacyConfigDocument>> legacyTask = ReadObjectAsync(_legacyFiles, _options.LegacyKey,
-            bytes => ConfigDocumentParser.ParseLegacyFile(bytes, _options.Describe(_options.LegacyKey)), cancellationToken);
+            bytes => ConfigDocumentParser.ParseGroupFile(bytes, new ConfigSource(ConfigSourceKind.GroupFile, options.Describe(groupKey))), cancellationToken);
+        Task<Read<LegacyConfigDocument>> legacyTask = ReadObjectAsync(_legacyFiles, options.LegacyKey,
+            bytes => ConfigDocumentParser.ParseLegacyFile(bytes, options.Describe(options.LegacyKey)), cancellationToken);
         Task<Read<IReadOnlyList<AsgTag>>> tagsTask = knownTags is not null
             ? Task.FromResult(new Read<IReadOnlyList<AsgTag>>(true, knownTags, Stale: false))
             : ReadTagsAsync(groupName, cancellationToken);
@@ -79,8 +63,8 @@ public sealed class GroupConfigProvider : IGroupConfigSource
 
         if (!groupFile.Available || !legacy.Available || !tags.Available)
         {
-            _logger.LogError("Config of group {Group} not acted on: a source could not be read and no earlier copy is held", groupName);
-            _metrics.Record(UnavailableMetric, 1, MetricUnit.Count, new Dictionary<string, string> { ["Group"] = groupName });
+            logger.LogError("Config of group {Group} not acted on: a source could not be read and no earlier copy is held", groupName);
+            metrics.Record(UnavailableMetric, 1, MetricUnit.Count, new Dictionary<string, string> { ["Group"] = groupName });
             return new ConfigLookup
             {
                 GroupName = groupName,
@@ -132,7 +116,7 @@ public sealed class GroupConfigProvider : IGroupConfigSource
             : !effective.Config.IsSwitchedOn ? ConfigLookupReason.Disabled
             : ConfigLookupReason.Managed;
         // Only where the group's tags were really read: without an Auto Scaling client the tag set is unknown, not empty.
-        bool tagsRead = knownTags is not null || _autoScaling is not null;
+        bool tagsRead = knownTags is not null || autoScaling is not null;
         if (reason == ConfigLookupReason.Managed && tagsRead && MissingOptIn(tags.Value ?? [], groupName) is { } optIn)
         {
             effective = effective with { Problems = [.. effective.Problems, optIn] };
@@ -152,9 +136,9 @@ public sealed class GroupConfigProvider : IGroupConfigSource
 
         if (reason == ConfigLookupReason.Invalid)
         {
-            _logger.LogError("Config of group {Group} is invalid and is not acted on: {Problems}", groupName,
+            logger.LogError("Config of group {Group} is invalid and is not acted on: {Problems}", groupName,
                 string.Join("; ", effective.Problems.Where(p => p.IsError).Select(p => p.ToLocatedString())));
-            _metrics.Record(InvalidMetric, 1, MetricUnit.Count, new Dictionary<string, string> { ["Group"] = groupName });
+            metrics.Record(InvalidMetric, 1, MetricUnit.Count, new Dictionary<string, string> { ["Group"] = groupName });
         }
         else if (configured && effective.Problems.Count > 0)
         {
@@ -164,7 +148,7 @@ public sealed class GroupConfigProvider : IGroupConfigSource
             if (!_loggedWarnings.TryGetValue(groupName, out string? logged) || logged != warnings)
             {
                 _loggedWarnings[groupName] = warnings;
-                _logger.LogWarning("Config of group {Group} has warnings: {Problems}", groupName, warnings);
+                logger.LogWarning("Config of group {Group} has warnings: {Problems}", groupName, warnings);
             }
         }
 
@@ -200,8 +184,8 @@ public sealed class GroupConfigProvider : IGroupConfigSource
     /// </summary>
     private async Task<GroupConfigSource> ReadKubeconfigAsync(string groupName, CancellationToken cancellationToken)
     {
-        string key = _options.GroupPrefix + groupName + KubeconfigReader.KeySuffix;
-        var source = new ConfigSource(ConfigSourceKind.GroupFile, _options.Describe(key));
+        string key = options.GroupPrefix + groupName + KubeconfigReader.KeySuffix;
+        var source = new ConfigSource(ConfigSourceKind.GroupFile, options.Describe(key));
         Read<GroupConfigSource> read = await ReadObjectAsync(_kubeconfigs, key, bytes =>
         {
             string? cluster = KubeconfigReader.ClusterName(bytes, "cluster", out ConfigProblem? problem);
@@ -219,9 +203,9 @@ public sealed class GroupConfigProvider : IGroupConfigSource
     private async Task<Read<T>> ReadObjectAsync<T>(ConcurrentDictionary<string, Cached<T>> cache, string key, Func<ReadOnlyMemory<byte>, T> parse, CancellationToken cancellationToken)
         where T : class
     {
-        DateTimeOffset now = _time.GetUtcNow();
+        DateTimeOffset now = time.GetUtcNow();
         cache.TryGetValue(key, out Cached<T>? held);
-        if (held is not null && now - held.CheckedAt < _options.Ttl)
+        if (held is not null && now - held.CheckedAt < options.Ttl)
         {
             return new Read<T>(true, held.Value, Stale: false);
         }
@@ -229,20 +213,20 @@ public sealed class GroupConfigProvider : IGroupConfigSource
         ConfigObjectResult result;
         try
         {
-            result = await _store.GetAsync(key, held?.ETag, cancellationToken);
+            result = await store.GetAsync(key, held?.ETag, cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            _metrics.Record(SourceFailedMetric, 1, MetricUnit.Count, new Dictionary<string, string> { ["Source"] = "s3" });
+            metrics.Record(SourceFailedMetric, 1, MetricUnit.Count, new Dictionary<string, string> { ["Source"] = "s3" });
             if (held is null)
             {
-                _logger.LogError(ex, "Reading {Object} failed and no earlier copy is held", _options.Describe(key));
+                logger.LogError(ex, "Reading {Object} failed and no earlier copy is held", options.Describe(key));
                 return new Read<T>(false, null, Stale: false);
             }
 
             // Try again after the TTL rather than on every event while S3 is failing.
             cache[key] = held with { CheckedAt = now };
-            _logger.LogWarning(ex, "Reading {Object} failed; using the copy with ETag {ETag} loaded earlier", _options.Describe(key), held.ETag);
+            logger.LogWarning(ex, "Reading {Object} failed; using the copy with ETag {ETag} loaded earlier", options.Describe(key), held.ETag);
             return new Read<T>(true, held.Value, Stale: true);
         }
 
@@ -259,36 +243,36 @@ public sealed class GroupConfigProvider : IGroupConfigSource
 
     private async Task<Read<IReadOnlyList<AsgTag>>> ReadTagsAsync(string groupName, CancellationToken cancellationToken)
     {
-        if (_autoScaling is null)
+        if (autoScaling is null)
         {
             return new Read<IReadOnlyList<AsgTag>>(true, [], Stale: false);
         }
 
-        DateTimeOffset now = _time.GetUtcNow();
+        DateTimeOffset now = time.GetUtcNow();
         _tags.TryGetValue(groupName, out Cached<IReadOnlyList<AsgTag>>? held);
-        if (held is not null && now - held.CheckedAt < _options.Ttl)
+        if (held is not null && now - held.CheckedAt < options.Ttl)
         {
             return new Read<IReadOnlyList<AsgTag>>(true, held.Value, Stale: false);
         }
 
         try
         {
-            IReadOnlyList<AutoScalingGroupInfo> groups = await _autoScaling.DescribeAutoScalingGroupsAsync([groupName], cancellationToken);
+            IReadOnlyList<AutoScalingGroupInfo> groups = await autoScaling.DescribeAutoScalingGroupsAsync([groupName], cancellationToken);
             IReadOnlyList<AsgTag> tags = groups.FirstOrDefault(g => g.Name == groupName)?.Tags ?? [];
             _tags[groupName] = new Cached<IReadOnlyList<AsgTag>>(tags, null, now);
             return new Read<IReadOnlyList<AsgTag>>(true, tags, Stale: false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            _metrics.Record(SourceFailedMetric, 1, MetricUnit.Count, new Dictionary<string, string> { ["Source"] = "autoscaling" });
+            metrics.Record(SourceFailedMetric, 1, MetricUnit.Count, new Dictionary<string, string> { ["Source"] = "autoscaling" });
             if (held is null)
             {
-                _logger.LogError(ex, "Reading the tags of group {Group} failed and no earlier copy is held", groupName);
+                logger.LogError(ex, "Reading the tags of group {Group} failed and no earlier copy is held", groupName);
                 return new Read<IReadOnlyList<AsgTag>>(false, null, Stale: false);
             }
 
             _tags[groupName] = held with { CheckedAt = now };
-            _logger.LogWarning(ex, "Reading the tags of group {Group} failed; using the copy loaded earlier", groupName);
+            logger.LogWarning(ex, "Reading the tags of group {Group} failed; using the copy loaded earlier", groupName);
             return new Read<IReadOnlyList<AsgTag>>(true, held.Value, Stale: true);
         }
     }

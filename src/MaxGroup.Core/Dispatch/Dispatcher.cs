@@ -12,51 +12,24 @@ namespace MaxGroup.Core.Dispatch;
 /// volume triggers, as do launches and the sweep; rebalance recommendations go to the pre-warmer. Every invocation then
 /// gives queued interruptions a chance (<see cref="ResumeQueuedAsync"/>).
 /// </summary>
-public sealed class Dispatcher : IQueuedInterruptionResumer
+public sealed class Dispatcher(
+    IInstanceInventory inventory,
+    IGroupConfigSource configs,
+    ILedger ledger,
+    IFunctionInvoker invoker,
+    IVolumeTriggers volumeTriggers,
+    DispatcherOptions options,
+    TimeProvider clock,
+    IMetrics metrics,
+    ILogger logger,
+    // Describes the group alongside the config read, for the replace step; null = the step describes it.
+    IAutoScalingApi? autoScaling = null,
+    // Searches for a successor pre-launched on a rebalance recommendation; null = the step searches.
+    ISuccessorLauncher? successors = null) : IQueuedInterruptionResumer
 {
-    private readonly IInstanceInventory _inventory;
-    private readonly IGroupConfigSource _configs;
-    private readonly ILedger _ledger;
-    private readonly IFunctionInvoker _invoker;
-    private readonly IVolumeTriggers _volumeTriggers;
-    private readonly DispatcherOptions _options;
-    private readonly TimeProvider _clock;
-    private readonly IMetrics _metrics;
-    private readonly ILogger _logger;
-    private readonly IAutoScalingApi? _autoScaling;
-    private readonly ISuccessorLauncher? _successors;
-    private readonly StepStarter _starter;
+    private readonly StepStarter _starter = new StepStarter(ledger, invoker, clock, logger);
     private HandoverResumer? _resumer;
     private HandoverIntake? _intake;
-
-    public Dispatcher(
-        IInstanceInventory inventory,
-        IGroupConfigSource configs,
-        ILedger ledger,
-        IFunctionInvoker invoker,
-        IVolumeTriggers volumeTriggers,
-        DispatcherOptions options,
-        TimeProvider clock,
-        IMetrics metrics,
-        ILogger logger,
-        IAutoScalingApi? autoScaling = null,
-        ISuccessorLauncher? successors = null)
-    {
-        // autoScaling: describes the group alongside the config read, for the replace step (null = the step describes it).
-        // successors: searches for a successor pre-launched on a rebalance recommendation (null = the step searches).
-        _autoScaling = autoScaling;
-        _successors = successors;
-        _inventory = inventory;
-        _configs = configs;
-        _ledger = ledger;
-        _invoker = invoker;
-        _volumeTriggers = volumeTriggers;
-        _options = options;
-        _clock = clock;
-        _metrics = metrics;
-        _logger = logger;
-        _starter = new StepStarter(ledger, invoker, clock, logger);
-    }
 
     /// <summary>
     /// Turns DeleteOnTermination off for a group's data volume before the begin (and again on a resume); null = the volume
@@ -65,10 +38,10 @@ public sealed class Dispatcher : IQueuedInterruptionResumer
     public DataVolumeGuard? VolumeGuard { get; init; }
 
     /// <summary>Restarts hand-overs whose run may have died: on a redelivered warning, a state change, the sweep.</summary>
-    public HandoverResumer Resumer => _resumer ??= new HandoverResumer(_inventory, _configs, _ledger, _starter, VolumeGuard, _clock, _metrics, _logger);
+    public HandoverResumer Resumer => _resumer ??= new HandoverResumer(inventory, configs, ledger, _starter, VolumeGuard, clock, metrics, logger);
 
     private HandoverIntake Intake => _intake ??= new HandoverIntake(
-        _inventory, _configs, _ledger, _starter, Resumer, VolumeGuard, _options, _clock, _metrics, _logger, _autoScaling, _successors);
+        inventory, configs, ledger, _starter, Resumer, VolumeGuard, options, clock, metrics, logger, autoScaling, successors);
 
     /// <summary>Pre-warms successors on rebalance recommendations and sweeps unused ones; null = recommendations are a no-op.</summary>
     public IRebalanceHandler? Rebalance { get; init; }
@@ -78,14 +51,14 @@ public sealed class Dispatcher : IQueuedInterruptionResumer
         ArgumentNullException.ThrowIfNull(maxGroupEvent);
         if (maxGroupEvent is MaxGroupEvent.SpotInterruption)
         {
-            _metrics.Record("InterruptionWarnings", 1, MetricUnit.Count);
+            metrics.Record("InterruptionWarnings", 1, MetricUnit.Count);
         }
 
         DispatchResult result = HandoverRoutes.Opening(maxGroupEvent) is { } opening ? await Intake.OpenAsync(opening, cancellationToken) : maxGroupEvent switch
         {
             MaxGroupEvent.InstanceStateChange stateChange => await OnStateChangeAsync(stateChange, cancellationToken),
-            MaxGroupEvent.AutoScalingLaunch launch => await _volumeTriggers.OnInstanceLaunchAsync(launch, cancellationToken),
-            MaxGroupEvent.Scheduled scheduled => await _volumeTriggers.SweepAsync(scheduled, cancellationToken),
+            MaxGroupEvent.AutoScalingLaunch launch => await volumeTriggers.OnInstanceLaunchAsync(launch, cancellationToken),
+            MaxGroupEvent.Scheduled scheduled => await volumeTriggers.SweepAsync(scheduled, cancellationToken),
             MaxGroupEvent.RebalanceRecommendation rebalance when Rebalance is not null => await Rebalance.OnRebalanceAsync(rebalance, cancellationToken),
             MaxGroupEvent.RebalanceRecommendation rebalance => DispatchResult.NoOp(
                 rebalance, "rebalance recommendations are not acted on yet (is_to_handle_rebalance_event belongs to preaction)", rebalance.Event.Detail.InstanceId),
@@ -101,14 +74,14 @@ public sealed class Dispatcher : IQueuedInterruptionResumer
 
         if (maxGroupEvent is MaxGroupEvent.Scheduled)
         {
-            IReadOnlyList<string> resumed = await Resumer.WatchAsync(_options.SweepWatch, _options.SweepWatchInterval, cancellationToken);
+            IReadOnlyList<string> resumed = await Resumer.WatchAsync(options.SweepWatch, options.SweepWatchInterval, cancellationToken);
             result = resumed.Count == 0 ? result : result with { Reason = $"{result.Reason} Resumed stalled hand-overs: {string.Join(", ", resumed)}." };
         }
 
         // Every invocation gives queued interruptions a chance, so a queue drains even when no step reports back.
         IReadOnlyList<string> dequeued = await ResumeQueuedSafelyAsync(cancellationToken);
         result = dequeued.Count > 0 ? result with { Dequeued = dequeued } : result;
-        _logger.LogInformation(
+        logger.LogInformation(
             "Dispatch {Status}: {Reason} (event {EventId}, instance {InstanceId}, group {GroupName})",
             result.Status, result.Reason, result.EventId, result.InstanceId, result.GroupName);
         return result;
@@ -117,25 +90,25 @@ public sealed class Dispatcher : IQueuedInterruptionResumer
     /// <summary>Promotes queued interruptions while slots are free and starts their steps.</summary>
     public async Task<IReadOnlyList<string>> ResumeQueuedAsync(CancellationToken cancellationToken)
     {
-        IReadOnlyList<QueuedInterruption> queued = await _ledger.ListQueuedAsync(cancellationToken);
+        IReadOnlyList<QueuedInterruption> queued = await ledger.ListQueuedAsync(cancellationToken);
         var started = new List<string>();
-        foreach (QueuedInterruption item in queued.Take(_options.MaxDequeuePerInvocation))
+        foreach (QueuedInterruption item in queued.Take(options.MaxDequeuePerInvocation))
         {
             // A full group cap must not block other groups: try every queued item.
-            if (!await _ledger.TryPromoteQueuedAsync(item.InstanceId, _options.Limits, _clock.GetUtcNow(), cancellationToken))
+            if (!await ledger.TryPromoteQueuedAsync(item.InstanceId, options.Limits, clock.GetUtcNow(), cancellationToken))
             {
                 continue;
             }
 
-            InterruptionRecord? record = await _ledger.GetAsync(item.InstanceId, cancellationToken);
+            InterruptionRecord? record = await ledger.GetAsync(item.InstanceId, cancellationToken);
             if (record is null)
             {
                 continue;
             }
 
             started.Add(item.InstanceId);
-            InstanceFacts? facts = await _inventory.DescribeInstanceAsync(item.InstanceId, cancellationToken);
-            GroupConfigLookup lookup = await _configs.GetAsync(record.GroupName, cancellationToken);
+            InstanceFacts? facts = await inventory.DescribeInstanceAsync(item.InstanceId, cancellationToken);
+            GroupConfigLookup lookup = await configs.GetAsync(record.GroupName, cancellationToken);
             if (facts is null || !lookup.Managed || lookup.Config is null)
             {
                 string reason = facts is null
@@ -145,7 +118,7 @@ public sealed class Dispatcher : IQueuedInterruptionResumer
                 continue;
             }
 
-            _logger.LogInformation("Dequeued interruption of {InstanceId} in {GroupName}", item.InstanceId, record.GroupName);
+            logger.LogInformation("Dequeued interruption of {InstanceId} in {GroupName}", item.InstanceId, record.GroupName);
             if (!record.DryRun && VolumeGuard is not null)
             {
                 await VolumeGuard.KeepAsync(facts, lookup.Config, cancellationToken);
@@ -170,17 +143,17 @@ public sealed class Dispatcher : IQueuedInterruptionResumer
         string instanceId = stateChange.Event.Detail.InstanceId;
         try
         {
-            if (await _ledger.GetAsync(instanceId, cancellationToken) is { Status: InterruptionStatus.Active } record)
+            if (await ledger.GetAsync(instanceId, cancellationToken) is { Status: InterruptionStatus.Active } record)
             {
                 await Resumer.ResumeAsync(record, null, stalledOnly: true, $"the instance is {stateChange.Event.Detail.State}", cancellationToken);
             }
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            _logger.LogWarning(ex, "Could not check the hand-over of {InstanceId} for stalled steps; the sweep does", instanceId);
+            logger.LogWarning(ex, "Could not check the hand-over of {InstanceId} for stalled steps; the sweep does", instanceId);
         }
 
-        return await _volumeTriggers.OnInstanceStateChangeAsync(stateChange, cancellationToken);
+        return await volumeTriggers.OnInstanceStateChangeAsync(stateChange, cancellationToken);
     }
 
     private async Task<IReadOnlyList<string>> ResumeQueuedSafelyAsync(CancellationToken cancellationToken)
@@ -192,7 +165,7 @@ public sealed class Dispatcher : IQueuedInterruptionResumer
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // The event itself was handled; the queue is retried on the next invocation.
-            _logger.LogWarning(ex, "Could not resume queued interruptions");
+            logger.LogWarning(ex, "Could not resume queued interruptions");
             return [];
         }
     }
@@ -206,8 +179,7 @@ public sealed class Dispatcher : IQueuedInterruptionResumer
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // The volume sweep already ran; unused pre-warmed successors are released on the next schedule.
-            _logger.LogWarning(ex, "Could not sweep pre-warmed successors");
+            logger.LogWarning(ex, "Could not sweep pre-warmed successors");
         }
     }
-
 }

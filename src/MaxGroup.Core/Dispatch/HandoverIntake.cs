@@ -15,51 +15,22 @@ namespace MaxGroup.Core.Dispatch;
 /// in-flight slot and marks the replace step Running). Then the group's steps start in parallel. An event redelivered for
 /// a hand-over still open resumes its steps (a run that died halfway is taken over).
 /// </summary>
-public sealed class HandoverIntake
-{
-    private readonly IInstanceInventory _inventory;
-    private readonly IGroupConfigSource _configs;
-    private readonly ILedger _ledger;
-    private readonly StepStarter _starter;
-    private readonly HandoverResumer _resumer;
-    private readonly DataVolumeGuard? _guard;
-    private readonly DispatcherOptions _options;
-    private readonly TimeProvider _clock;
-    private readonly IMetrics _metrics;
-    private readonly ILogger _logger;
+public sealed class HandoverIntake(
+    IInstanceInventory inventory,
+    IGroupConfigSource configs,
+    ILedger ledger,
+    StepStarter starter,
+    HandoverResumer resumer,
+    DataVolumeGuard? guard,
+    DispatcherOptions options,
+    TimeProvider clock,
+    IMetrics metrics,
+    ILogger logger,
     // Describes the group alongside the config read, for the replace step; null = the step describes it.
-    private readonly IAutoScalingApi? _autoScaling;
+    IAutoScalingApi? autoScaling,
     // Searches for a successor pre-launched on a rebalance recommendation alongside the instance lookup; null = the step searches.
-    private readonly ISuccessorLauncher? _successors;
-
-    public HandoverIntake(
-        IInstanceInventory inventory,
-        IGroupConfigSource configs,
-        ILedger ledger,
-        StepStarter starter,
-        HandoverResumer resumer,
-        DataVolumeGuard? guard,
-        DispatcherOptions options,
-        TimeProvider clock,
-        IMetrics metrics,
-        ILogger logger,
-        IAutoScalingApi? autoScaling,
-        ISuccessorLauncher? successors)
-    {
-        _inventory = inventory;
-        _configs = configs;
-        _ledger = ledger;
-        _starter = starter;
-        _resumer = resumer;
-        _guard = guard;
-        _options = options;
-        _clock = clock;
-        _metrics = metrics;
-        _logger = logger;
-        _autoScaling = autoScaling;
-        _successors = successors;
-    }
-
+    ISuccessorLauncher? successors)
+{
     /// <summary>Opens the hand-over <paramref name="opening"/> describes (or resumes or ignores it, when the ledger already holds it).</summary>
     public async Task<DispatchResult> OpenAsync(HandoverOpening opening, CancellationToken cancellationToken)
     {
@@ -71,15 +42,15 @@ public sealed class HandoverIntake
         // read; the EC2 reads it also paid for cost no time.
         // Each call starts on its own thread: a client's synchronous first-use work (building and signing the request)
         // must not hold back the next call's start.
-        Task<InterruptionRecord?> existingTask = Task.Run(() => _ledger.GetAsync(instanceId, cancellationToken), cancellationToken);
-        Task<InstanceFacts?> factsTask = Task.Run(() => _inventory.DescribeInstanceAsync(instanceId, cancellationToken), cancellationToken);
-        Task<ReplacePrefetch>? successorTask = _successors is null ? null : Task.Run(() => SearchSuccessorAsync(instanceId, cancellationToken), cancellationToken);
+        Task<InterruptionRecord?> existingTask = Task.Run(() => ledger.GetAsync(instanceId, cancellationToken), cancellationToken);
+        Task<InstanceFacts?> factsTask = Task.Run(() => inventory.DescribeInstanceAsync(instanceId, cancellationToken), cancellationToken);
+        Task<ReplacePrefetch>? successorTask = successors is null ? null : Task.Run(() => SearchSuccessorAsync(instanceId, cancellationToken), cancellationToken);
         InterruptionRecord? existing = await AwaitFirstAsync(existingTask, factsTask, successorTask);
         if (existing is not null)
         {
             Observe(successorTask);
-            BeginResult seen = await _ledger.TryBeginInterruptionAsync(
-                existing with { EventIds = [opening.EventId] }, _options.Limits, _clock.GetUtcNow(), cancellationToken);
+            BeginResult seen = await ledger.TryBeginInterruptionAsync(
+                existing with { EventIds = [opening.EventId] }, options.Limits, clock.GetUtcNow(), cancellationToken);
             return await ResumeOrDuplicateAsync(opening, seen.Record, factsTask, cancellationToken);
         }
 
@@ -103,8 +74,8 @@ public sealed class HandoverIntake
         // Stage 2: the config and the group the replace step needs, at once; as soon as the config is known, the data
         // volume kept (in parallel with the group's description, so it costs no round trip of its own).
         string groupName = facts.GroupName;
-        Task<GroupConfigLookup> lookupTask = Task.Run(() => _configs.GetAsync(groupName, cancellationToken), cancellationToken);
-        Task<AutoScalingGroupInfo?>? groupTask = _autoScaling is null ? null : Task.Run(() => DescribeGroupQuietlyAsync(groupName, cancellationToken), cancellationToken);
+        Task<GroupConfigLookup> lookupTask = Task.Run(() => configs.GetAsync(groupName, cancellationToken), cancellationToken);
+        Task<AutoScalingGroupInfo?>? groupTask = autoScaling is null ? null : Task.Run(() => DescribeGroupQuietlyAsync(groupName, cancellationToken), cancellationToken);
         GroupConfigLookup lookup = await AwaitFirstAsync(lookupTask, groupTask);
         if (!lookup.Managed || lookup.Config is null)
         {
@@ -120,13 +91,13 @@ public sealed class HandoverIntake
         }
 
         IReadOnlyList<string> steps = StepPlan.For(config);
-        bool dryRun = _options.ForceDryRun || config.DryRun;
-        Task<BlockDeviceFact?> keptTask = _guard is null || dryRun || !config.HasVolumeStep
+        bool dryRun = options.ForceDryRun || config.DryRun;
+        Task<BlockDeviceFact?> keptTask = guard is null || dryRun || !config.HasVolumeStep
             ? Task.FromResult(DataVolumeGuard.Find(facts.BlockDevices, config))
-            : Task.Run(() => _guard.KeepAsync(facts, config, cancellationToken), cancellationToken);
+            : Task.Run(() => guard.KeepAsync(facts, config, cancellationToken), cancellationToken);
         BlockDeviceFact? dataVolume = await AwaitFirstAsync(keptTask, groupTask);
         AutoScalingGroupInfo? group = groupTask is null ? null : await groupTask;
-        DateTimeOffset now = _clock.GetUtcNow();
+        DateTimeOffset now = clock.GetUtcNow();
         var record = new InterruptionRecord
         {
             InstanceId = instanceId,
@@ -143,14 +114,14 @@ public sealed class HandoverIntake
             Steps = steps.Select(s => new StepRecord { Name = s }).ToList(),
             Timeline = [new TimelineEntry(now, "interruption", opening.Trigger.WireName(), opening.EventId)],
             CreatedAt = now,
-            ExpiresAt = deadline.WarningTime + _options.RecordLifetime,
+            ExpiresAt = deadline.WarningTime + options.RecordLifetime,
         };
 
         // Stage 3: one conditional write creates the record, takes the slot and claims the replace step for the request sent.
-        string? claim = _options.ClaimFirstStep ? steps[0] : null;
+        string? claim = options.ClaimFirstStep ? steps[0] : null;
         // Through Lambda the claim travels as a token the invoked function consumes once (a second delivery finds it gone).
-        string? token = claim is not null && _options.IssueClaimTokens ? Guid.NewGuid().ToString("N") : null;
-        BeginResult begin = await _ledger.TryBeginInterruptionAsync(record, _options.Limits, now, claim, token, cancellationToken);
+        string? token = claim is not null && options.IssueClaimTokens ? Guid.NewGuid().ToString("N") : null;
+        BeginResult begin = await ledger.TryBeginInterruptionAsync(record, options.Limits, now, claim, token, cancellationToken);
         var result = new DispatchResult
         {
             Status = DispatchStatus.Started,
@@ -168,11 +139,11 @@ public sealed class HandoverIntake
             case BeginOutcome.AlreadyHandled:
                 return Duplicate(opening, begin.Record);
             case BeginOutcome.Queued:
-                _metrics.Record("InterruptionsQueued", 1, MetricUnit.Count);
+                metrics.Record("InterruptionsQueued", 1, MetricUnit.Count);
                 return result with
                 {
                     Status = DispatchStatus.Queued,
-                    Reason = $"in-flight cap reached (global {_options.Limits.Global}, per group {_options.Limits.PerGroup}): queued",
+                    Reason = $"in-flight cap reached (global {options.Limits.Global}, per group {options.Limits.PerGroup}): queued",
                 };
             default:
                 var prepared = new PreparedStart(
@@ -181,7 +152,7 @@ public sealed class HandoverIntake
                     now,
                     token,
                     searched with { Group = group });
-                IReadOnlyDictionary<string, string> errors = await _starter.StartAsync(
+                IReadOnlyDictionary<string, string> errors = await starter.StartAsync(
                     begin.Record, PendingSteps(begin.Record, prepared.ClaimedStep), facts, config, opening.Trigger, cancellationToken, prepared);
                 return result with
                 {
@@ -212,11 +183,11 @@ public sealed class HandoverIntake
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            _logger.LogWarning(ex, "Could not describe {InstanceId} for the resume; the resumer describes it again", record.InstanceId);
+            logger.LogWarning(ex, "Could not describe {InstanceId} for the resume; the resumer describes it again", record.InstanceId);
             facts = null;
         }
 
-        IReadOnlyList<string> resumed = await _resumer.ResumeAsync(record, facts, stalledOnly: false, "the event was delivered again", cancellationToken);
+        IReadOnlyList<string> resumed = await resumer.ResumeAsync(record, facts, stalledOnly: false, "the event was delivered again", cancellationToken);
         return Duplicate(opening, record) with
         {
             Status = resumed.Count > 0 ? DispatchStatus.Resumed : DispatchStatus.Duplicate,
@@ -229,7 +200,7 @@ public sealed class HandoverIntake
 
     private DispatchResult Duplicate(HandoverOpening opening, InterruptionRecord record)
     {
-        _metrics.Record("DuplicateDeliveries", 1, MetricUnit.Count);
+        metrics.Record("DuplicateDeliveries", 1, MetricUnit.Count);
         return new DispatchResult
         {
             Status = DispatchStatus.Duplicate,
@@ -271,12 +242,12 @@ public sealed class HandoverIntake
     {
         try
         {
-            return new ReplacePrefetch { SuccessorSearched = true, Successor = await _successors!.FindSuccessorAsync(instanceId, cancellationToken) };
+            return new ReplacePrefetch { SuccessorSearched = true, Successor = await successors!.FindSuccessorAsync(instanceId, cancellationToken) };
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // Not fatal: the replace step searches again itself.
-            _logger.LogWarning(ex, "Could not search for a successor of {InstanceId}; the replace step will", instanceId);
+            logger.LogWarning(ex, "Could not search for a successor of {InstanceId}; the replace step will", instanceId);
             return new ReplacePrefetch();
         }
     }
@@ -285,13 +256,13 @@ public sealed class HandoverIntake
     {
         try
         {
-            IReadOnlyList<AutoScalingGroupInfo> groups = await _autoScaling!.DescribeAutoScalingGroupsAsync([groupName], cancellationToken);
+            IReadOnlyList<AutoScalingGroupInfo> groups = await autoScaling!.DescribeAutoScalingGroupsAsync([groupName], cancellationToken);
             return groups.FirstOrDefault(g => g.Name == groupName);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // Not fatal: the replace step describes the group itself.
-            _logger.LogWarning(ex, "Could not describe group {GroupName}; the replace step will", groupName);
+            logger.LogWarning(ex, "Could not describe group {GroupName}; the replace step will", groupName);
             return null;
         }
     }

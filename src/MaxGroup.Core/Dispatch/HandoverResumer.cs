@@ -12,30 +12,9 @@ namespace MaxGroup.Core.Dispatch;
 /// once and takes over only from a dead run); a state change and the sweep restart only stalled steps (Pending for
 /// longer than a lease, or Running with a lapsed lease). The data volume is kept again first.
 /// </summary>
-public sealed class HandoverResumer
+public sealed class HandoverResumer(
+    IInstanceInventory inventory, IGroupConfigSource configs, ILedger ledger, StepStarter starter, DataVolumeGuard? guard, TimeProvider clock, IMetrics metrics, ILogger logger)
 {
-    private readonly IInstanceInventory _inventory;
-    private readonly IGroupConfigSource _configs;
-    private readonly ILedger _ledger;
-    private readonly StepStarter _starter;
-    private readonly DataVolumeGuard? _guard;
-    private readonly TimeProvider _clock;
-    private readonly IMetrics _metrics;
-    private readonly ILogger _logger;
-
-    public HandoverResumer(
-        IInstanceInventory inventory, IGroupConfigSource configs, ILedger ledger, StepStarter starter, DataVolumeGuard? guard, TimeProvider clock, IMetrics metrics, ILogger logger)
-    {
-        _inventory = inventory;
-        _configs = configs;
-        _ledger = ledger;
-        _starter = starter;
-        _guard = guard;
-        _clock = clock;
-        _metrics = metrics;
-        _logger = logger;
-    }
-
     /// <summary>
     /// Restarts <paramref name="record"/>'s outstanding steps (only the stalled ones with <paramref name="stalledOnly"/>);
     /// returns the steps started. <paramref name="facts"/>: the instance as just described, when the caller has it.
@@ -49,31 +28,31 @@ public sealed class HandoverResumer
         }
 
         List<string> steps = (stalledOnly
-            ? LedgerRules.StalledSteps(record, _clock.GetUtcNow(), StepLeases.Lease)
+            ? LedgerRules.StalledSteps(record, clock.GetUtcNow(), StepLeases.Lease)
             : record.Steps.Where(s => s.IsOutstanding)).Select(s => s.Name).ToList();
         if (steps.Count == 0)
         {
             return [];
         }
 
-        facts ??= await _inventory.DescribeInstanceAsync(record.InstanceId, cancellationToken) ?? Vanished(record);
-        GroupConfigLookup lookup = await _configs.GetAsync(record.GroupName, cancellationToken);
+        facts ??= await inventory.DescribeInstanceAsync(record.InstanceId, cancellationToken) ?? Vanished(record);
+        GroupConfigLookup lookup = await configs.GetAsync(record.GroupName, cancellationToken);
         if (!lookup.Managed || lookup.Config is null)
         {
-            await _starter.SkipAllAsync(record, $"group is no longer managed: {lookup.Reason}", cancellationToken);
+            await starter.SkipAllAsync(record, $"group is no longer managed: {lookup.Reason}", cancellationToken);
             return [];
         }
 
-        if (_guard is not null && !record.DryRun && steps.Contains(StepNames.Volume))
+        if (guard is not null && !record.DryRun && steps.Contains(StepNames.Volume))
         {
             // The run that died may have died before the dispatcher's own guard call took effect.
-            await _guard.KeepAsync(facts, lookup.Config, cancellationToken);
+            await guard.KeepAsync(facts, lookup.Config, cancellationToken);
         }
 
-        _logger.LogWarning("Resuming {Steps} of the hand-over of {InstanceId} ({Why})", string.Join(", ", steps), record.InstanceId, why);
-        _metrics.Record("HandoversResumed", 1, MetricUnit.Count);
+        logger.LogWarning("Resuming {Steps} of the hand-over of {InstanceId} ({Why})", string.Join(", ", steps), record.InstanceId, why);
+        metrics.Record("HandoversResumed", 1, MetricUnit.Count);
         // A resumed step starts as on the warning (the volume step prepares the move), marked as a resume.
-        await _starter.StartAsync(record, steps, facts, lookup.Config, HandoverTrigger.SpotWarning, cancellationToken, resume: true);
+        await starter.StartAsync(record, steps, facts, lookup.Config, HandoverTrigger.SpotWarning, cancellationToken, resume: true);
         return steps;
     }
 
@@ -85,8 +64,8 @@ public sealed class HandoverResumer
     {
         var resumed = new List<string>();
         bool open = false;
-        DateTimeOffset now = _clock.GetUtcNow();
-        foreach (InterruptionRecord record in await _ledger.ListActiveAsync(cancellationToken))
+        DateTimeOffset now = clock.GetUtcNow();
+        foreach (InterruptionRecord record in await ledger.ListActiveAsync(cancellationToken))
         {
             open |= record.ReclaimAt > now && record.Steps.Any(s => s.IsOutstanding);
             if (skip?.Invoke(record.InstanceId) == true)
@@ -104,7 +83,7 @@ public sealed class HandoverResumer
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 // One hand-over's trouble must not keep the sweep from the others; the next pass tries again.
-                _logger.LogError(ex, "Could not resume the hand-over of {InstanceId}", record.InstanceId);
+                logger.LogError(ex, "Could not resume the hand-over of {InstanceId}", record.InstanceId);
             }
         }
 
@@ -122,28 +101,28 @@ public sealed class HandoverResumer
         // A resume just sent needs a moment to start (an asynchronous Invoke, a cold start): the same hand-over is not
         // resumed again by this watch until a lease has passed.
         var resumedAt = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
-        DateTimeOffset watchUntil = _clock.GetUtcNow() + watch;
+        DateTimeOffset watchUntil = clock.GetUtcNow() + watch;
         try
         {
             while (true)
             {
                 (IReadOnlyList<string> now, bool open) = await ResumeStalledAsync(
-                    cancellationToken, id => resumedAt.TryGetValue(id, out DateTimeOffset at) && at + StepLeases.Lease > _clock.GetUtcNow());
+                    cancellationToken, id => resumedAt.TryGetValue(id, out DateTimeOffset at) && at + StepLeases.Lease > clock.GetUtcNow());
                 foreach (string id in now)
                 {
-                    resumedAt[id] = _clock.GetUtcNow();
+                    resumedAt[id] = clock.GetUtcNow();
                     if (!resumed.Contains(id))
                     {
                         resumed.Add(id);
                     }
                 }
 
-                if (!open || _clock.GetUtcNow() + interval > watchUntil)
+                if (!open || clock.GetUtcNow() + interval > watchUntil)
                 {
                     return resumed;
                 }
 
-                await Task.Delay(interval, _clock, cancellationToken);
+                await Task.Delay(interval, clock, cancellationToken);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -152,7 +131,7 @@ public sealed class HandoverResumer
         }
         catch (Exception ex)
         {
-            _logger.LogWarning(ex, "Could not resume stalled hand-overs; the next sweep tries again");
+            logger.LogWarning(ex, "Could not resume stalled hand-overs; the next sweep tries again");
             return resumed;
         }
     }

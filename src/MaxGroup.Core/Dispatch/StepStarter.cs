@@ -10,21 +10,8 @@ namespace MaxGroup.Core.Dispatch;
 /// request from the ledger record, the instance facts and the group's config, and marks a step whose start failed
 /// Failed in the ledger. Used for a new hand-over, a dequeued one and a resumed one alike.
 /// </summary>
-public sealed class StepStarter
+public sealed class StepStarter(ILedger ledger, IFunctionInvoker invoker, TimeProvider clock, ILogger logger)
 {
-    private readonly ILedger _ledger;
-    private readonly IFunctionInvoker _invoker;
-    private readonly TimeProvider _clock;
-    private readonly ILogger _logger;
-
-    public StepStarter(ILedger ledger, IFunctionInvoker invoker, TimeProvider clock, ILogger logger)
-    {
-        _ledger = ledger;
-        _invoker = invoker;
-        _clock = clock;
-        _logger = logger;
-    }
-
     /// <summary>
     /// Starts <paramref name="steps"/> of <paramref name="record"/>; returns the steps whose start failed, with the error.
     /// <paramref name="prepared"/> is what the dispatcher learnt for the first run of the claimed step (replace);
@@ -65,11 +52,11 @@ public sealed class StepStarter
             };
             try
             {
-                await _invoker.StartAsync(request, cancellationToken);
+                await invoker.StartAsync(request, cancellationToken);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                _logger.LogError(ex, "Could not start step {Step} for {InstanceId}", step, record.InstanceId);
+                logger.LogError(ex, "Could not start step {Step} for {InstanceId}", step, record.InstanceId);
                 lock (errors)
                 {
                     errors[step] = ex.Message;
@@ -80,8 +67,8 @@ public sealed class StepStarter
 
         foreach ((string step, string error) in errors)
         {
-            InterruptionRecord? updated = await _ledger.RecordStepAsync(
-                record.InstanceId, step, StepOutcome.Failed($"could not start: {error}"), _clock.GetUtcNow(), cancellationToken);
+            InterruptionRecord? updated = await ledger.RecordStepAsync(
+                record.InstanceId, step, StepOutcome.Failed($"could not start: {error}"), clock.GetUtcNow(), cancellationToken);
             await CompleteIfFinishedAsync(updated, cancellationToken);
         }
 
@@ -95,14 +82,14 @@ public sealed class StepStarter
         InterruptionRecord? updated = record;
         foreach (StepRecord step in record.Steps.Where(s => s.IsOutstanding))
         {
-            updated = await _ledger.RecordStepAsync(record.InstanceId, step.Name, StepOutcome.Skipped(reason), _clock.GetUtcNow(), cancellationToken);
+            updated = await ledger.RecordStepAsync(record.InstanceId, step.Name, StepOutcome.Skipped(reason), clock.GetUtcNow(), cancellationToken);
         }
 
         await CompleteIfFinishedAsync(updated, cancellationToken);
     }
 
     private Task CompleteIfFinishedAsync(InterruptionRecord? record, CancellationToken cancellationToken) =>
-        _ledger.CompleteIfAllStepsEndedAsync(record, _clock.GetUtcNow(), cancellationToken);
+        ledger.CompleteIfAllStepsEndedAsync(record, clock.GetUtcNow(), cancellationToken);
 }
 
 /// <summary>What the dispatcher learnt before the begin, handed to the claimed step's first run so it need not learn it again.</summary>

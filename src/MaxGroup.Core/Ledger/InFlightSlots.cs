@@ -6,16 +6,10 @@ namespace MaxGroup.Core.Ledger;
 /// The set of interruptions holding an in-flight slot and the queue of those waiting, as one value: every ledger
 /// implementation applies the same rules (prune expired slots, check both caps) and stores the result atomically.
 /// </summary>
-public sealed class InFlightSlots
+public sealed class InFlightSlots(IEnumerable<KeyValuePair<string, ActiveSlot>>? active = null, IEnumerable<QueuedInterruption>? queued = null)
 {
-    private readonly Dictionary<string, ActiveSlot> _active;
-    private readonly Dictionary<string, QueuedInterruption> _queued;
-
-    public InFlightSlots(IEnumerable<KeyValuePair<string, ActiveSlot>>? active = null, IEnumerable<QueuedInterruption>? queued = null)
-    {
-        _active = new Dictionary<string, ActiveSlot>(active ?? [], StringComparer.Ordinal);
-        _queued = (queued ?? []).ToDictionary(q => q.InstanceId, StringComparer.Ordinal);
-    }
+    private readonly Dictionary<string, ActiveSlot> _active = new Dictionary<string, ActiveSlot>(active ?? [], StringComparer.Ordinal);
+    private readonly Dictionary<string, QueuedInterruption> _queued = (queued ?? []).ToDictionary(q => q.InstanceId, StringComparer.Ordinal);
 
     public IReadOnlyDictionary<string, ActiveSlot> Active => _active;
 

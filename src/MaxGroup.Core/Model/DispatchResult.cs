@@ -34,4 +34,20 @@ public sealed record DispatchResult
         InstanceId = instanceId,
         GroupName = groupName,
     };
+
+    /// <summary>The event was handed to <paramref name="steps"/> (started or forwarded to the function that runs them).</summary>
+    public static DispatchResult Routed(MaxGroupEvent source, string reason, IReadOnlyList<string> steps, string? instanceId = null, string? groupName = null)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        return new()
+        {
+            Status = DispatchStatus.Routed,
+            Reason = reason,
+            EventId = source.Id,
+            DetailType = source.DetailType,
+            InstanceId = instanceId,
+            GroupName = groupName,
+            Steps = steps,
+        };
+    }
 }

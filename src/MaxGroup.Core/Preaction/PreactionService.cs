@@ -8,30 +8,17 @@ namespace MaxGroup.Core.Preaction;
 /// One scheduled preaction run: every Auto Scaling group MaxGroup manages with is_enable_preaction gets its batch
 /// advanced or planned. A failure in one group is reported and does not stop the others.
 /// </summary>
-public sealed class PreactionService
+public sealed class PreactionService(IAutoScalingApi autoScaling, IGroupConfigSource configs, PreactionExecutor executor, ILogger logger)
 {
-    private readonly IAutoScalingApi _autoScaling;
-    private readonly IGroupConfigSource _configs;
-    private readonly PreactionExecutor _executor;
-    private readonly ILogger _logger;
-
-    public PreactionService(IAutoScalingApi autoScaling, IGroupConfigSource configs, PreactionExecutor executor, ILogger logger)
-    {
-        _autoScaling = autoScaling;
-        _configs = configs;
-        _executor = executor;
-        _logger = logger;
-    }
-
     /// <summary>Runs every enabled group; <paramref name="dryRun"/> plans only; <paramref name="onlyGroups"/> empty = every group.</summary>
     public async Task<PreactionRunReport> RunAsync(bool dryRun, IReadOnlyList<string> onlyGroups, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(onlyGroups);
-        IReadOnlyList<AutoScalingGroupInfo> groups = await _autoScaling.DescribeAutoScalingGroupsAsync(onlyGroups, cancellationToken);
+        IReadOnlyList<AutoScalingGroupInfo> groups = await autoScaling.DescribeAutoScalingGroupsAsync(onlyGroups, cancellationToken);
         var results = new List<PreactionGroupResult>();
         foreach (AutoScalingGroupInfo group in groups.OrderBy(g => g.Name, StringComparer.Ordinal))
         {
-            GroupConfigLookup lookup = await _configs.GetAsync(group.Name, cancellationToken);
+            GroupConfigLookup lookup = await configs.GetAsync(group.Name, cancellationToken);
             if (!lookup.Managed || lookup.Config is null || !lookup.Config.IsEnablePreaction)
             {
                 continue;
@@ -39,13 +26,13 @@ public sealed class PreactionService
 
             try
             {
-                PreactionGroupResult result = await _executor.RunGroupAsync(lookup.Config with { GroupName = group.Name }, dryRun, cancellationToken);
-                _logger.LogInformation("Preaction for {GroupName}: {Status} {Reason}", group.Name, result.Status, result.Reason ?? string.Join("; ", result.Actions));
+                PreactionGroupResult result = await executor.RunGroupAsync(lookup.Config with { GroupName = group.Name }, dryRun, cancellationToken);
+                logger.LogInformation("Preaction for {GroupName}: {Status} {Reason}", group.Name, result.Status, result.Reason ?? string.Join("; ", result.Actions));
                 results.Add(result);
             }
             catch (Exception ex) when (ex is RemoteApiException or InvalidOperationException or FormatException)
             {
-                _logger.LogError(ex, "Preaction for {GroupName} failed", group.Name);
+                logger.LogError(ex, "Preaction for {GroupName} failed", group.Name);
                 results.Add(new PreactionGroupResult { GroupName = group.Name, Status = "failed", Reason = ex.Message, DryRun = dryRun });
             }
         }

@@ -10,18 +10,11 @@ namespace MaxGroup.Core.Runner;
 /// steps concurrently and awaits them, so the whole interruption is handled when the dispatch returns. The request
 /// goes through the same JSON as in Lambda, so a payload that would not survive the trip fails here too.
 /// </summary>
-public sealed class InProcessFunctionInvoker : IFunctionInvoker
+/// <param name="steps">The steps by name; a missing one fails its start (recorded as such in the ledger).</param>
+/// <param name="runner">The runner; a factory because the runner's queue resumer is the dispatcher that uses this invoker.</param>
+public sealed class InProcessFunctionInvoker(IEnumerable<IRemediationStep> steps, Func<RemediationRunner> runner) : IFunctionInvoker
 {
-    private readonly IReadOnlyDictionary<string, IRemediationStep> _steps;
-    private readonly Func<RemediationRunner> _runner;
-
-    /// <param name="steps">The steps by name; a missing one fails its start (recorded as such in the ledger).</param>
-    /// <param name="runner">The runner; a factory because the runner's queue resumer is the dispatcher that uses this invoker.</param>
-    public InProcessFunctionInvoker(IEnumerable<IRemediationStep> steps, Func<RemediationRunner> runner)
-    {
-        _steps = steps.ToDictionary(s => s.Name, StringComparer.Ordinal);
-        _runner = runner;
-    }
+    private readonly IReadOnlyDictionary<string, IRemediationStep> _steps = steps.ToDictionary(s => s.Name, StringComparer.Ordinal);
 
     public async Task StartAsync(RemediationRequest request, CancellationToken cancellationToken)
     {
@@ -33,6 +26,6 @@ public sealed class InProcessFunctionInvoker : IFunctionInvoker
 
         string payload = JsonSerializer.Serialize(request, RemediationJsonContext.Default.RemediationRequest);
         RemediationRequest received = JsonSerializer.Deserialize(payload, RemediationJsonContext.Default.RemediationRequest)!;
-        await _runner().RunAsync(step, received, cancellationToken);
+        await runner().RunAsync(step, received, cancellationToken);
     }
 }

@@ -12,7 +12,7 @@ namespace MaxGroup.Core.Runner;
 /// step running elsewhere is not started twice, the outcome is recorded, and the interruption's slot is released
 /// (and queued interruptions resumed) when its last step ends.
 /// </summary>
-public sealed class RemediationRunner
+public sealed class RemediationRunner(ILedger ledger, TimeProvider clock, IMetrics metrics, ILogger logger, IQueuedInterruptionResumer? resumer = null)
 {
     /// <summary>
     /// A Running step whose lease has not been renewed for this long is taken over by a redelivery, a retry or the
@@ -26,11 +26,6 @@ public sealed class RemediationRunner
     /// <summary>A resumed request waits this long past the holder's lease before it looks again (renewal jitter).</summary>
     private static readonly TimeSpan StandByMargin = TimeSpan.FromSeconds(1);
 
-    private readonly ILedger _ledger;
-    private readonly TimeProvider _clock;
-    private readonly IMetrics _metrics;
-    private readonly ILogger _logger;
-    private readonly IQueuedInterruptionResumer? _resumer;
     private readonly ConcurrentDictionary<(string InstanceId, string Step, DateTimeOffset ClaimedAt), byte> _honouredClaims = new();
 
     /// <summary>
@@ -39,15 +34,6 @@ public sealed class RemediationRunner
     /// the first run only by consuming a token in the ledger.
     /// </summary>
     public bool HonoursUntokenedClaims { get; init; } = true;
-
-    public RemediationRunner(ILedger ledger, TimeProvider clock, IMetrics metrics, ILogger logger, IQueuedInterruptionResumer? resumer = null)
-    {
-        _ledger = ledger;
-        _clock = clock;
-        _metrics = metrics;
-        _logger = logger;
-        _resumer = resumer;
-    }
 
     /// <summary>
     /// Runs <paramref name="step"/>. <paramref name="cancellationToken"/> is the caller's own deadline (the Lambda
@@ -64,20 +50,20 @@ public sealed class RemediationRunner
         switch (start)
         {
             case StepStart.AlreadyComplete:
-                _logger.LogInformation("Step {Step} for {InstanceId} is already complete: not redone", step.Name, instanceId);
+                logger.LogInformation("Step {Step} for {InstanceId} is already complete: not redone", step.Name, instanceId);
                 return StepOutcome.NoOp("already complete for this interruption");
             case StepStart.AlreadyRunning:
-                _logger.LogInformation("Step {Step} for {InstanceId} is running elsewhere: not started twice", step.Name, instanceId);
+                logger.LogInformation("Step {Step} for {InstanceId} is running elsewhere: not started twice", step.Name, instanceId);
                 return StepOutcome.NoOp("already running for this interruption");
             case StepStart.NoInterruption:
-                _logger.LogWarning("No ledger record for {InstanceId}: step {Step} not run", instanceId, step.Name);
+                logger.LogWarning("No ledger record for {InstanceId}: step {Step} not run", instanceId, step.Name);
                 return StepOutcome.Skipped("no interruption recorded in the ledger for this instance");
         }
 
         StepOutcome outcome;
         // The reclaim timer runs on the injected clock (tests drive it); the caller's token is linked to it.
-        TimeSpan? left = step.EndsAtReclaim(request) ? deadline.Remaining(_clock) : null;
-        using (var reclaimToken = new CancellationTokenSource(left is { } until && until > TimeSpan.Zero ? until : Timeout.InfiniteTimeSpan, _clock))
+        TimeSpan? left = step.EndsAtReclaim(request) ? deadline.Remaining(clock) : null;
+        using (var reclaimToken = new CancellationTokenSource(left is { } until && until > TimeSpan.Zero ? until : Timeout.InfiniteTimeSpan, clock))
         using (var leaseLost = new CancellationTokenSource())
         using (var stepToken = CancellationTokenSource.CreateLinkedTokenSource(reclaimToken.Token, leaseLost.Token, cancellationToken))
         using (var renewing = new CancellationTokenSource())
@@ -102,7 +88,7 @@ public sealed class RemediationRunner
             }
             catch (Exception ex)
             {
-                _logger.LogError(ex, "Step {Step} for {InstanceId} failed", step.Name, instanceId);
+                logger.LogError(ex, "Step {Step} for {InstanceId} failed", step.Name, instanceId);
                 outcome = StepOutcome.Failed($"{ex.GetType().Name}: {ex.Message}");
             }
             finally
@@ -112,31 +98,31 @@ public sealed class RemediationRunner
             }
         }
 
-        if (outcome.Status == StepStatus.Skipped && deadline.HasPassed(_clock))
+        if (outcome.Status == StepStatus.Skipped && deadline.HasPassed(clock))
         {
-            _metrics.Record("DeadlineMisses", 1, MetricUnit.Count, new Dictionary<string, string> { ["Step"] = step.Name });
+            metrics.Record("DeadlineMisses", 1, MetricUnit.Count, new Dictionary<string, string> { ["Step"] = step.Name });
         }
 
         // The outcome is recorded even when the caller's token fired: the ledger write must not be lost. Only while this
         // run still holds the step: a run that took it over records its own outcome, and this one must not overwrite it.
-        (bool recorded, InterruptionRecord? record) = await _ledger.RecordHeldStepAsync(instanceId, step.Name, outcome, _clock.GetUtcNow(), hold!, CancellationToken.None);
+        (bool recorded, InterruptionRecord? record) = await ledger.RecordHeldStepAsync(instanceId, step.Name, outcome, clock.GetUtcNow(), hold!, CancellationToken.None);
         if (!recorded)
         {
-            _logger.LogWarning("Step {Step} for {InstanceId} was taken over by another run: its outcome stands, not this run's ({Status}: {Reason})",
+            logger.LogWarning("Step {Step} for {InstanceId} was taken over by another run: its outcome stands, not this run's ({Status}: {Reason})",
                 step.Name, instanceId, outcome.Status, outcome.Reason);
             return StepOutcome.NoOp($"taken over by another run; this run ended {LedgerText.Status(outcome.Status)}: {outcome.Reason}");
         }
 
-        _logger.LogInformation("Step {Step} for {InstanceId} ended {Status}: {Reason}", step.Name, instanceId, outcome.Status, outcome.Reason);
-        if (await _ledger.CompleteIfAllStepsEndedAsync(record, _clock.GetUtcNow(), CancellationToken.None) && _resumer is not null)
+        logger.LogInformation("Step {Step} for {InstanceId} ended {Status}: {Reason}", step.Name, instanceId, outcome.Status, outcome.Reason);
+        if (await ledger.CompleteIfAllStepsEndedAsync(record, clock.GetUtcNow(), CancellationToken.None) && resumer is not null)
         {
             try
             {
-                await _resumer.ResumeQueuedAsync(cancellationToken);
+                await resumer.ResumeQueuedAsync(cancellationToken);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                _logger.LogWarning(ex, "Could not resume queued interruptions after {InstanceId} finished", instanceId);
+                logger.LogWarning(ex, "Could not resume queued interruptions after {InstanceId} finished", instanceId);
             }
         }
 
@@ -151,7 +137,7 @@ public sealed class RemediationRunner
         IRemediationStep step, RemediationRequest request, ReclaimDeadline deadline, CancellationToken cancellationToken)
     {
         string instanceId = request.Instance.InstanceId;
-        if (request.StepClaimedAt is { } claimedAt && claimedAt + StepLease > _clock.GetUtcNow()
+        if (request.StepClaimedAt is { } claimedAt && claimedAt + StepLease > clock.GetUtcNow()
             && await TakeBeginClaimAsync(step.Name, request, cancellationToken) is { } beginHold)
         {
             // The dispatcher's begin created the interruption with this step Running for this very request, and this
@@ -164,7 +150,7 @@ public sealed class RemediationRunner
         // A fresh token per run: a retried write recognises itself, while a second delivery of the same request
         // (Lambda's at-least-once) holds another token and finds the step running.
         string claim = Guid.NewGuid().ToString("N");
-        StepStart start = await _ledger.TryStartStepAsync(instanceId, step.Name, _clock.GetUtcNow(), StepLease, claim, cancellationToken);
+        StepStart start = await ledger.TryStartStepAsync(instanceId, step.Name, clock.GetUtcNow(), StepLease, claim, cancellationToken);
         if (start == StepStart.AlreadyRunning && request.Resume)
         {
             start = await StandByAsync(step, request, claim, deadline, cancellationToken);
@@ -181,30 +167,30 @@ public sealed class RemediationRunner
     private async Task<StepStart> StandByAsync(IRemediationStep step, RemediationRequest request, string claim, ReclaimDeadline deadline, CancellationToken cancellationToken)
     {
         string instanceId = request.Instance.InstanceId;
-        StepRecord? current = (await _ledger.GetAsync(instanceId, cancellationToken))?.FindStep(step.Name);
+        StepRecord? current = (await ledger.GetAsync(instanceId, cancellationToken))?.FindStep(step.Name);
         if (current is not { Status: StepStatus.Running } || current.LeaseEnd(StepLease) is not { } leaseEnd)
         {
-            return await _ledger.TryStartStepAsync(instanceId, step.Name, _clock.GetUtcNow(), StepLease, claim, cancellationToken);
+            return await ledger.TryStartStepAsync(instanceId, step.Name, clock.GetUtcNow(), StepLease, claim, cancellationToken);
         }
 
         DateTimeOffset wakeAt = leaseEnd + StandByMargin;
-        TimeSpan wait = wakeAt - _clock.GetUtcNow();
+        TimeSpan wait = wakeAt - clock.GetUtcNow();
         if (wait > StepLease + StandByMargin || (step.EndsAtReclaim(request) && wakeAt >= deadline.ReclaimAt))
         {
             return StepStart.AlreadyRunning;
         }
 
-        _logger.LogInformation("Step {Step} for {InstanceId} is held until {LeaseEnd:O}: standing by to take it over if that run is dead", step.Name, instanceId, leaseEnd);
+        logger.LogInformation("Step {Step} for {InstanceId} is held until {LeaseEnd:O}: standing by to take it over if that run is dead", step.Name, instanceId, leaseEnd);
         if (wait > TimeSpan.Zero)
         {
-            await Task.Delay(wait, _clock, cancellationToken);
+            await Task.Delay(wait, clock, cancellationToken);
         }
 
-        StepStart again = await _ledger.TryStartStepAsync(instanceId, step.Name, _clock.GetUtcNow(), StepLease, claim, cancellationToken);
+        StepStart again = await ledger.TryStartStepAsync(instanceId, step.Name, clock.GetUtcNow(), StepLease, claim, cancellationToken);
         if (again == StepStart.Started)
         {
-            _metrics.Record("StepsTakenOver", 1, MetricUnit.Count, new Dictionary<string, string> { ["Step"] = step.Name });
-            _logger.LogWarning("Step {Step} for {InstanceId} taken over: the run that held it stopped renewing its lease", step.Name, instanceId);
+            metrics.Record("StepsTakenOver", 1, MetricUnit.Count, new Dictionary<string, string> { ["Step"] = step.Name });
+            logger.LogWarning("Step {Step} for {InstanceId} taken over: the run that held it stopped renewing its lease", step.Name, instanceId);
         }
 
         return again;
@@ -221,10 +207,10 @@ public sealed class RemediationRunner
         {
             try
             {
-                await Task.Delay(LeaseRenewInterval, _clock, stop);
-                if (!await _ledger.TryRenewStepLeaseAsync(instanceId, step, hold, _clock.GetUtcNow() + StepLease, stop))
+                await Task.Delay(LeaseRenewInterval, clock, stop);
+                if (!await ledger.TryRenewStepLeaseAsync(instanceId, step, hold, clock.GetUtcNow() + StepLease, stop))
                 {
-                    _logger.LogWarning("Step {Step} for {InstanceId}: the lease is no longer this run's; stopping", step, instanceId);
+                    logger.LogWarning("Step {Step} for {InstanceId}: the lease is no longer this run's; stopping", step, instanceId);
                     await lost.CancelAsync();
                     return;
                 }
@@ -235,7 +221,7 @@ public sealed class RemediationRunner
             }
             catch (Exception ex)
             {
-                _logger.LogWarning(ex, "Could not renew the lease of step {Step} for {InstanceId}; trying again", step, instanceId);
+                logger.LogWarning(ex, "Could not renew the lease of step {Step} for {InstanceId}; trying again", step, instanceId);
             }
         }
     }
@@ -252,7 +238,7 @@ public sealed class RemediationRunner
         {
             // A fresh id per run: the SDK's retry of this one write, whose first answer was lost, recognises it as its own.
             string runId = Guid.NewGuid().ToString("N");
-            return await _ledger.TryConsumeStepClaimAsync(instanceId, stepName, token, runId, cancellationToken) ? StepHold.ForConsumer(runId) : null;
+            return await ledger.TryConsumeStepClaimAsync(instanceId, stepName, token, runId, cancellationToken) ? StepHold.ForConsumer(runId) : null;
         }
 
         return HonoursUntokenedClaims && HonourOnce(instanceId, stepName, request.StepClaimedAt!.Value) ? StepHold.Begin : null;
@@ -264,7 +250,7 @@ public sealed class RemediationRunner
     /// </summary>
     private bool HonourOnce(string instanceId, string step, DateTimeOffset claimedAt)
     {
-        DateTimeOffset now = _clock.GetUtcNow();
+        DateTimeOffset now = clock.GetUtcNow();
         if (_honouredClaims.Count > 1024)
         {
             foreach ((string, string, DateTimeOffset) stale in _honouredClaims.Keys.Where(k => k.Item3 + StepLease <= now).ToList())

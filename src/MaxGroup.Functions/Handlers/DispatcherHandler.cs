@@ -8,19 +8,10 @@ using Microsoft.Extensions.Logging;
 namespace MaxGroup.Functions.Handlers;
 
 /// <summary>The `dispatcher` function: parses the EventBridge event, dispatches it, returns the result as JSON.</summary>
-public sealed class DispatcherHandler : IFunctionHandler
+public sealed class DispatcherHandler(Dispatcher dispatcher, ILogger logger) : IFunctionHandler
 {
     /// <summary>Kept free before Lambda's own deadline so the result is still written.</summary>
     private static readonly TimeSpan ResponseMargin = TimeSpan.FromMilliseconds(500);
-
-    private readonly Dispatcher _dispatcher;
-    private readonly ILogger _logger;
-
-    public DispatcherHandler(Dispatcher dispatcher, ILogger logger)
-    {
-        _dispatcher = dispatcher;
-        _logger = logger;
-    }
 
     public string Name => HandlerNames.Dispatcher;
 
@@ -35,12 +26,12 @@ public sealed class DispatcherHandler : IFunctionHandler
         catch (EventParseException ex)
         {
             // A malformed event never gets better on retry: fail the invocation so it shows in errors and the DLQ.
-            _logger.LogError("Event rejected: {Problem}", ex.Message);
+            logger.LogError("Event rejected: {Problem}", ex.Message);
             throw;
         }
 
         using CancellationTokenSource timeout = LambdaDeadline.CancelBefore(context, ResponseMargin, cancellationToken);
-        DispatchResult result = await _dispatcher.DispatchAsync(maxGroupEvent, timeout.Token);
+        DispatchResult result = await dispatcher.DispatchAsync(maxGroupEvent, timeout.Token);
         return JsonSerializer.Serialize(result, RemediationJsonContext.Default.DispatchResult);
     }
 }

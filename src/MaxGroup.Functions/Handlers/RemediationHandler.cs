@@ -11,35 +11,24 @@ namespace MaxGroup.Functions.Handlers;
 /// One remediation function (replace, volume, drain, consul): deserializes the request, runs the step through the
 /// <see cref="RemediationRunner"/> (ledger, reclaim deadline) under the Lambda deadline, returns the outcome as JSON.
 /// </summary>
-public sealed class RemediationHandler : IFunctionHandler
+public sealed class RemediationHandler(IRemediationStep step, RemediationRunner runner, ILogger logger) : IFunctionHandler
 {
     private static readonly TimeSpan ResponseMargin = TimeSpan.FromSeconds(1);
 
-    private readonly IRemediationStep _step;
-    private readonly RemediationRunner _runner;
-    private readonly ILogger _logger;
-
-    public RemediationHandler(IRemediationStep step, RemediationRunner runner, ILogger logger)
-    {
-        _step = step;
-        _runner = runner;
-        _logger = logger;
-    }
-
-    public string Name => _step.Name;
+    public string Name => step.Name;
 
     public async Task<string> HandleAsync(string input, ILambdaContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
         RemediationRequest request = Deserialize(input);
-        if (request.Step != _step.Name)
+        if (request.Step != step.Name)
         {
-            throw new InvalidOperationException($"request is for step \"{request.Step}\", this function runs \"{_step.Name}\"");
+            throw new InvalidOperationException($"request is for step \"{request.Step}\", this function runs \"{step.Name}\"");
         }
 
         using CancellationTokenSource lambdaDeadline = LambdaDeadline.CancelBefore(context, ResponseMargin, cancellationToken);
-        StepOutcome outcome = await _runner.RunAsync(_step, request, lambdaDeadline.Token);
-        _logger.LogInformation("{Step} for {InstanceId}: {Status} {Reason}", _step.Name, request.Instance.InstanceId, outcome.Status, outcome.Reason);
+        StepOutcome outcome = await runner.RunAsync(step, request, lambdaDeadline.Token);
+        logger.LogInformation("{Step} for {InstanceId}: {Status} {Reason}", step.Name, request.Instance.InstanceId, outcome.Status, outcome.Reason);
         return JsonSerializer.Serialize(outcome, RemediationJsonContext.Default.StepOutcome);
     }
 

@@ -12,20 +12,9 @@ namespace MaxGroup.Functions.Handlers;
 /// the EventBridge events the dispatcher forwards (state change, launch, sweep) that complete moves in progress.
 /// An input with a "detail-type" is an event; anything else is a remediation request.
 /// </summary>
-public sealed class VolumeFunctionHandler : IFunctionHandler
+public sealed class VolumeFunctionHandler(RemediationHandler request, IVolumeTriggers triggers, ILogger logger) : IFunctionHandler
 {
     private static readonly TimeSpan ResponseMargin = TimeSpan.FromMilliseconds(500);
-
-    private readonly RemediationHandler _request;
-    private readonly IVolumeTriggers _triggers;
-    private readonly ILogger _logger;
-
-    public VolumeFunctionHandler(RemediationHandler request, IVolumeTriggers triggers, ILogger logger)
-    {
-        _request = request;
-        _triggers = triggers;
-        _logger = logger;
-    }
 
     public string Name => HandlerNames.Volume;
 
@@ -34,19 +23,19 @@ public sealed class VolumeFunctionHandler : IFunctionHandler
         ArgumentNullException.ThrowIfNull(context);
         if (!IsEvent(input))
         {
-            return await _request.HandleAsync(input, context, cancellationToken);
+            return await request.HandleAsync(input, context, cancellationToken);
         }
 
         MaxGroupEvent maxGroupEvent = EventParser.Parse(input);
         using CancellationTokenSource timeout = LambdaDeadline.CancelBefore(context, ResponseMargin, cancellationToken);
         DispatchResult result = maxGroupEvent switch
         {
-            MaxGroupEvent.InstanceStateChange e => await _triggers.OnInstanceStateChangeAsync(e, timeout.Token),
-            MaxGroupEvent.AutoScalingLaunch e => await _triggers.OnInstanceLaunchAsync(e, timeout.Token),
-            MaxGroupEvent.Scheduled e => await _triggers.SweepAsync(e, timeout.Token),
+            MaxGroupEvent.InstanceStateChange e => await triggers.OnInstanceStateChangeAsync(e, timeout.Token),
+            MaxGroupEvent.AutoScalingLaunch e => await triggers.OnInstanceLaunchAsync(e, timeout.Token),
+            MaxGroupEvent.Scheduled e => await triggers.SweepAsync(e, timeout.Token),
             _ => DispatchResult.NoOp(maxGroupEvent, $"the volume function does not handle \"{maxGroupEvent.DetailType}\""),
         };
-        _logger.LogInformation("volume trigger {DetailType} {EventId}: {Status} {Reason}", maxGroupEvent.DetailType, maxGroupEvent.Id, result.Status, result.Reason);
+        logger.LogInformation("volume trigger {DetailType} {EventId}: {Status} {Reason}", maxGroupEvent.DetailType, maxGroupEvent.Id, result.Status, result.Reason);
         return JsonSerializer.Serialize(result, RemediationJsonContext.Default.DispatchResult);
     }
 

@@ -4,18 +4,12 @@ namespace MaxGroup.Functions.Observability;
 /// Where JSON log and metric lines go (stdout in Lambda, where the platform ships them to CloudWatch Logs). Writes
 /// whole lines under a lock so concurrent writers never interleave.
 /// </summary>
-public sealed class LogSink
+public sealed class LogSink(Stream stream)
 {
     private static readonly Lazy<LogSink> Stdout = new(() => new LogSink(Console.OpenStandardOutput()));
     private static readonly Lazy<LogSink> Stderr = new(() => new LogSink(Console.OpenStandardError()));
-    private readonly Stream _stream;
+    private readonly Stream _stream = stream ?? throw new ArgumentNullException(nameof(stream));
     private readonly Lock _gate = new();
-
-    public LogSink(Stream stream)
-    {
-        ArgumentNullException.ThrowIfNull(stream);
-        _stream = stream;
-    }
 
     public static LogSink StandardOutput => Stdout.Value;
 

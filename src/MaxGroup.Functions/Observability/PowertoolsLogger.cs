@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging;
 namespace MaxGroup.Functions.Observability;
 
 /// <summary>One category's logger of <see cref="PowertoolsLoggerProvider"/>.</summary>
-internal sealed class PowertoolsLogger : ILogger
+internal sealed class PowertoolsLogger(string category, PowertoolsLoggerProvider provider) : ILogger
 {
     private const string OriginalFormatKey = "{OriginalFormat}";
 
@@ -17,19 +17,10 @@ internal sealed class PowertoolsLogger : ILogger
         InvocationLogScope.ColdStartKey, InvocationLogScope.RequestIdKey, InvocationLogScope.TraceIdKey,
     };
 
-    private readonly string _category;
-    private readonly PowertoolsLoggerProvider _provider;
-
-    public PowertoolsLogger(string category, PowertoolsLoggerProvider provider)
-    {
-        _category = category;
-        _provider = provider;
-    }
-
     public IDisposable? BeginScope<TState>(TState state)
-        where TState : notnull => _provider.Scopes.Push(state);
+        where TState : notnull => provider.Scopes.Push(state);
 
-    public bool IsEnabled(LogLevel logLevel) => logLevel != LogLevel.None && logLevel >= _provider.Options.MinimumLevel;
+    public bool IsEnabled(LogLevel logLevel) => logLevel != LogLevel.None && logLevel >= provider.Options.MinimumLevel;
 
     public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
     {
@@ -43,10 +34,10 @@ internal sealed class PowertoolsLogger : ILogger
 
         // Scopes first, outermost to innermost, then the entry's own template values: the most specific value wins.
         var properties = new Dictionary<string, object?>(StringComparer.Ordinal);
-        _provider.Scopes.ForEachScope(static (scope, props) => Collect(scope, props), properties);
+        provider.Scopes.ForEachScope(static (scope, props) => Collect(scope, props), properties);
         Collect(state, properties);
 
-        PowertoolsLoggerOptions options = _provider.Options;
+        PowertoolsLoggerOptions options = provider.Options;
         var buffer = new ArrayBufferWriter<byte>(512);
         using (var writer = new Utf8JsonWriter(buffer, JsonLines.WriterOptions))
         {
@@ -58,7 +49,7 @@ internal sealed class PowertoolsLogger : ILogger
             WriteIfPresent(writer, properties, InvocationLogScope.ColdStartKey);
             WriteIfPresent(writer, properties, InvocationLogScope.RequestIdKey);
             WriteIfPresent(writer, properties, InvocationLogScope.TraceIdKey);
-            writer.WriteString("logger", _category);
+            writer.WriteString("logger", category);
             foreach (KeyValuePair<string, object?> property in properties)
             {
                 if (!ReservedKeys.Contains(property.Key) && property.Key != "logger")

@@ -6,14 +6,9 @@ namespace MaxGroup.Functions.Observability;
 /// A minimal <see cref="ILoggerFactory"/> over one <see cref="PowertoolsLoggerProvider"/>: the bootstrap needs no
 /// more than that, and Microsoft.Extensions.Logging's full factory would add startup work and size.
 /// </summary>
-public sealed class PowertoolsLoggerFactory : ILoggerFactory
+public sealed class PowertoolsLoggerFactory(PowertoolsLoggerOptions options) : ILoggerFactory
 {
-    private readonly PowertoolsLoggerProvider _provider;
-
-    public PowertoolsLoggerFactory(PowertoolsLoggerOptions options)
-    {
-        _provider = new PowertoolsLoggerProvider(options);
-    }
+    private readonly PowertoolsLoggerProvider _provider = new PowertoolsLoggerProvider(options);
 
     public PowertoolsLoggerOptions Options => _provider.Options;
 

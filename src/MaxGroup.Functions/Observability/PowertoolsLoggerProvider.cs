@@ -7,17 +7,12 @@ namespace MaxGroup.Functions.Observability;
 /// service, cold_start, function_request_id, xray_trace_id, then structured keys). Scopes are shared by all its
 /// loggers and flow with the async context, so the runtime loop's invocation scope reaches the handlers' lines.
 /// </summary>
-public sealed class PowertoolsLoggerProvider : ILoggerProvider, ISupportExternalScope
+public sealed class PowertoolsLoggerProvider(PowertoolsLoggerOptions options) : ILoggerProvider, ISupportExternalScope
 {
     private IExternalScopeProvider _scopes = new LoggerExternalScopeProvider();
 
-    public PowertoolsLoggerProvider(PowertoolsLoggerOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        Options = options;
-    }
 
-    public PowertoolsLoggerOptions Options { get; }
+    public PowertoolsLoggerOptions Options { get; } = options ?? throw new ArgumentNullException(nameof(options));
 
     internal IExternalScopeProvider Scopes => _scopes;
 

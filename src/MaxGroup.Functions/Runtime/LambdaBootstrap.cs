@@ -8,39 +8,24 @@ namespace MaxGroup.Functions.Runtime;
 /// loop. The loop knows no handler: the factory (handler name → <see cref="LambdaHandler"/>, as in
 /// Amazon.Lambda.RuntimeSupport) is the whole contract.
 /// </summary>
-public sealed class LambdaBootstrap
+/// <param name="handlerFactory">Builds the handler of a `_HANDLER` name (null when unset); throws <see cref="UnknownHandlerException"/> for a name it does not serve.</param>
+/// <param name="client">The Runtime API.</param>
+/// <param name="environment">The process environment (`_HANDLER`, the function's facts, the trace id).</param>
+/// <param name="time">The clock deadlines are measured on.</param>
+/// <param name="logger">The loop's own log.</param>
+public sealed class LambdaBootstrap(Func<string?, LambdaHandler> handlerFactory, IRuntimeApiClient client, IEnvironmentVariables environment, TimeProvider time, ILogger<LambdaBootstrap> logger)
 {
     public const string UnknownHandlerErrorType = "Runtime.UnknownHandler";
     public const string HandlerInitErrorType = "Runtime.HandlerInitFailed";
 
-    private readonly Func<string?, LambdaHandler> _handlerFactory;
-    private readonly IRuntimeApiClient _client;
-    private readonly IEnvironmentVariables _environment;
-    private readonly TimeProvider _time;
-    private readonly ILogger _logger;
-    private readonly LambdaFunctionInfo _function;
+    private readonly Func<string?, LambdaHandler> _handlerFactory = handlerFactory ?? throw new ArgumentNullException(nameof(handlerFactory));
+    private readonly IRuntimeApiClient _client = client ?? throw new ArgumentNullException(nameof(client));
+    private readonly IEnvironmentVariables _environment = environment ?? throw new ArgumentNullException(nameof(environment));
+    private readonly TimeProvider _time = time ?? throw new ArgumentNullException(nameof(time));
+    private readonly ILogger _logger = logger ?? throw new ArgumentNullException(nameof(logger));
+    private readonly LambdaFunctionInfo _function = LambdaFunctionInfo.FromEnvironment(environment);
     private string _handlerName = "";
     private bool _coldStart = true;
-
-    /// <param name="handlerFactory">Builds the handler of a `_HANDLER` name (null when unset); throws <see cref="UnknownHandlerException"/> for a name it does not serve.</param>
-    /// <param name="client">The Runtime API.</param>
-    /// <param name="environment">The process environment (`_HANDLER`, the function's facts, the trace id).</param>
-    /// <param name="time">The clock deadlines are measured on.</param>
-    /// <param name="logger">The loop's own log.</param>
-    public LambdaBootstrap(Func<string?, LambdaHandler> handlerFactory, IRuntimeApiClient client, IEnvironmentVariables environment, TimeProvider time, ILogger<LambdaBootstrap> logger)
-    {
-        ArgumentNullException.ThrowIfNull(handlerFactory);
-        ArgumentNullException.ThrowIfNull(client);
-        ArgumentNullException.ThrowIfNull(environment);
-        ArgumentNullException.ThrowIfNull(time);
-        ArgumentNullException.ThrowIfNull(logger);
-        _handlerFactory = handlerFactory;
-        _client = client;
-        _environment = environment;
-        _time = time;
-        _logger = logger;
-        _function = LambdaFunctionInfo.FromEnvironment(environment);
-    }
 
     /// <summary>Serves invocations until <paramref name="cancellationToken"/> fires. Returns the process exit code.</summary>
     public async Task<int> RunAsync(CancellationToken cancellationToken)

@@ -14,30 +14,19 @@ namespace MaxGroup.Kubernetes.Cluster;
 /// The endpoint and CA come from the group config, else from a kubeconfig file (local runs), else from
 /// <see cref="IClusterLocator"/> (EKS DescribeCluster). TLS is always validated against the cluster's own CA.
 /// </summary>
-public sealed class KubernetesClientFactory : IKubernetesClientSource, IDisposable
+/// <param name="locator">DescribeCluster for groups that name only their cluster; null when every group carries endpoint and CA.</param>
+/// <param name="tokenSourceFor">The bearer token source for a cluster name (MaxGroup.Aws's EKS token provider in Lambda).</param>
+/// <param name="budget">The API call budget shared by all clients of this process.</param>
+/// <param name="kubeconfigPath">A kubeconfig for local runs, used when the group config has no endpoint; null in Lambda.</param>
+public sealed class KubernetesClientFactory(IClusterLocator? locator, Func<string, IClusterTokenSource> tokenSourceFor, ApiRateBudget budget, string? kubeconfigPath = null) : IKubernetesClientSource, IDisposable
 {
     /// <summary>The kubeconfig variable honoured for local runs (the CLI); not set in Lambda.</summary>
     public const string KubeconfigVariable = "KUBECONFIG";
 
-    private readonly IClusterLocator? _locator;
-    private readonly Func<string, IClusterTokenSource> _tokenSourceFor;
-    private readonly ApiRateBudget _budget;
-    private readonly string? _kubeconfigPath;
+    private readonly Func<string, IClusterTokenSource> _tokenSourceFor = tokenSourceFor ?? throw new ArgumentNullException(nameof(tokenSourceFor));
+    private readonly ApiRateBudget _budget = budget ?? throw new ArgumentNullException(nameof(budget));
+    private readonly string? _kubeconfigPath = string.IsNullOrWhiteSpace(kubeconfigPath) ? null : kubeconfigPath;
     private readonly ConcurrentDictionary<string, Lazy<Task<IKubernetes>>> _clients = new(StringComparer.Ordinal);
-
-    /// <param name="locator">DescribeCluster for groups that name only their cluster; null when every group carries endpoint and CA.</param>
-    /// <param name="tokenSourceFor">The bearer token source for a cluster name (MaxGroup.Aws's EKS token provider in Lambda).</param>
-    /// <param name="budget">The API call budget shared by all clients of this process.</param>
-    /// <param name="kubeconfigPath">A kubeconfig for local runs, used when the group config has no endpoint; null in Lambda.</param>
-    public KubernetesClientFactory(IClusterLocator? locator, Func<string, IClusterTokenSource> tokenSourceFor, ApiRateBudget budget, string? kubeconfigPath = null)
-    {
-        ArgumentNullException.ThrowIfNull(tokenSourceFor);
-        ArgumentNullException.ThrowIfNull(budget);
-        _locator = locator;
-        _tokenSourceFor = tokenSourceFor;
-        _budget = budget;
-        _kubeconfigPath = string.IsNullOrWhiteSpace(kubeconfigPath) ? null : kubeconfigPath;
-    }
 
     public Task<IKubernetes> GetClientAsync(GroupConfig config, CancellationToken cancellationToken)
     {
@@ -105,9 +94,9 @@ public sealed class KubernetesClientFactory : IKubernetesClientSource, IDisposab
                 throw new ClusterConfigurationException($"the kubeconfig {_kubeconfigPath} disables TLS verification; MaxGroup never does");
             }
         }
-        else if (!string.IsNullOrEmpty(config.K8sClusterName) && _locator is not null)
+        else if (!string.IsNullOrEmpty(config.K8sClusterName) && locator is not null)
         {
-            ClusterConnection connection = await _locator.DescribeAsync(config.K8sClusterName, cancellationToken).ConfigureAwait(false);
+            ClusterConnection connection = await locator.DescribeAsync(config.K8sClusterName, cancellationToken).ConfigureAwait(false);
             clientConfig = ForEks(connection.Endpoint, connection.CertificateAuthorityBase64, config.K8sClusterName);
         }
         else

@@ -6,15 +6,9 @@ using MaxGroup.Kubernetes.Cluster;
 namespace MaxGroup.Kubernetes.Drain;
 
 /// <summary>The drain step's <see cref="INodeDrainerSource"/>: a <see cref="NodeDrainer"/> per drain on the cluster's shared client.</summary>
-public sealed class KubernetesNodeDrainers : INodeDrainerSource
+public sealed class KubernetesNodeDrainers(IKubernetesClientSource clients) : INodeDrainerSource
 {
-    private readonly IKubernetesClientSource _clients;
-
-    public KubernetesNodeDrainers(IKubernetesClientSource clients)
-    {
-        ArgumentNullException.ThrowIfNull(clients);
-        _clients = clients;
-    }
+    private readonly IKubernetesClientSource _clients = clients ?? throw new ArgumentNullException(nameof(clients));
 
     public async Task<INodeDrainer> GetDrainerAsync(GroupConfig config, CancellationToken cancellationToken)
     {

@@ -15,23 +15,16 @@ namespace MaxGroup.Kubernetes.Drain;
 /// One instance serves one drain: it keeps the node it found so the cordon patch carries that node's resourceVersion.
 /// An error answer becomes a <see cref="ClusterApiException"/>; an eviction's answer a <see cref="PodEviction"/>.
 /// </summary>
-public sealed class NodeDrainer : INodeDrainer
+public sealed class NodeDrainer(IKubernetes client) : INodeDrainer
 {
     /// <summary>The taint aws-node-termination-handler puts on a node with a Spot interruption notice.</summary>
     public const string SpotInterruptionTaint = "aws-node-termination-handler/spot-itn";
     public const string ExcludeFromLoadBalancersLabel = "node.kubernetes.io/exclude-from-external-load-balancers";
     public const string ZoneLabel = "topology.kubernetes.io/zone";
 
-    private readonly IKubernetes _client;
-    private readonly PodEvictor _evictor;
+    private readonly IKubernetes _client = client ?? throw new ArgumentNullException(nameof(client));
+    private readonly PodEvictor _evictor = new PodEvictor(client);
     private V1Node? _found;
-
-    public NodeDrainer(IKubernetes client)
-    {
-        ArgumentNullException.ThrowIfNull(client);
-        _client = client;
-        _evictor = new PodEvictor(client);
-    }
 
     public async Task<DrainNode?> FindNodeAsync(DrainRequest request, CancellationToken cancellationToken)
     {

@@ -14,15 +14,9 @@ namespace MaxGroup.Kubernetes.Drain;
 /// PodDisruptionBudget (429), worth retrying (5xx, dropped connection, timeout) or refused for good. Also turns the
 /// Status body of an error answer into the text the drain reports.
 /// </summary>
-public sealed class PodEvictor
+public sealed class PodEvictor(IKubernetes client)
 {
-    private readonly IKubernetes _client;
-
-    public PodEvictor(IKubernetes client)
-    {
-        ArgumentNullException.ThrowIfNull(client);
-        _client = client;
-    }
+    private readonly IKubernetes _client = client ?? throw new ArgumentNullException(nameof(client));
 
     public async Task<PodEviction> EvictAsync(DrainPod pod, long gracePeriodSeconds, CancellationToken cancellationToken)
     {

@@ -8,17 +8,8 @@ namespace MaxGroup.Core.Steps.Capacity;
 /// Moving instances in and out of a group without changing its capacity, for replace and preaction: MaxSize raised
 /// by one for an attach to a full group and restored after, attach, detach with or without decrement.
 /// </summary>
-public sealed class GroupMembership
+public sealed class GroupMembership(IAutoScalingApi autoScaling, ILogger logger)
 {
-    private readonly IAutoScalingApi _autoScaling;
-    private readonly ILogger _logger;
-
-    public GroupMembership(IAutoScalingApi autoScaling, ILogger logger)
-    {
-        _autoScaling = autoScaling;
-        _logger = logger;
-    }
-
     /// <summary>
     /// When the group is full (desired + 1 above MaxSize), raises MaxSize by one so a successor can be attached. The
     /// original is handed to <paramref name="noteOriginalMaxSize"/> before the change, so a crash between the two still
@@ -36,7 +27,7 @@ public sealed class GroupMembership
         }
 
         await noteOriginalMaxSize(group.MaxSize, cancellationToken);
-        await calls.RunAsync(ct => _autoScaling.UpdateAutoScalingGroupAsync(group.Name, null, group.MaxSize + 1, ct), cancellationToken);
+        await calls.RunAsync(ct => autoScaling.UpdateAutoScalingGroupAsync(group.Name, null, group.MaxSize + 1, ct), cancellationToken);
         return group.MaxSize;
     }
 
@@ -44,7 +35,7 @@ public sealed class GroupMembership
     public Task AttachAsync(string groupName, string instanceId, CapacityCalls calls, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(calls);
-        return calls.RunAsync(ct => _autoScaling.AttachInstancesAsync(groupName, [instanceId], ct), cancellationToken);
+        return calls.RunAsync(ct => autoScaling.AttachInstancesAsync(groupName, [instanceId], ct), cancellationToken);
     }
 
     /// <summary>
@@ -54,13 +45,13 @@ public sealed class GroupMembership
     public async Task<bool> RestoreMaxSizeAsync(string groupName, int originalMaxSize, CapacityCalls calls, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(calls);
-        AutoScalingGroupInfo? group = await calls.RunAsync(ct => _autoScaling.DescribeGroupAsync(groupName, ct), cancellationToken);
+        AutoScalingGroupInfo? group = await calls.RunAsync(ct => autoScaling.DescribeGroupAsync(groupName, ct), cancellationToken);
         if (group is null || group.MaxSize <= originalMaxSize || group.DesiredCapacity > originalMaxSize)
         {
             return false;
         }
 
-        await calls.RunAsync(ct => _autoScaling.UpdateAutoScalingGroupAsync(groupName, null, originalMaxSize, ct), cancellationToken);
+        await calls.RunAsync(ct => autoScaling.UpdateAutoScalingGroupAsync(groupName, null, originalMaxSize, ct), cancellationToken);
         return true;
     }
 
@@ -71,7 +62,7 @@ public sealed class GroupMembership
     public Task DetachAsync(string groupName, string instanceId, bool decrementDesired, CapacityCalls calls, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(calls);
-        return calls.RunAsync(ct => _autoScaling.DetachInstancesAsync(groupName, [instanceId], decrementDesired, ct), cancellationToken);
+        return calls.RunAsync(ct => autoScaling.DetachInstancesAsync(groupName, [instanceId], decrementDesired, ct), cancellationToken);
     }
 
     /// <summary>
@@ -90,8 +81,8 @@ public sealed class GroupMembership
         }
         catch (RemoteApiException ex) when (IsBelowMinSize(ex))
         {
-            _logger.LogWarning("Detaching {InstanceId} would go below MinSize {MinSize}: lowering it for the detach", instanceId, group.MinSize);
-            await calls.RunAsync(ct => _autoScaling.UpdateAutoScalingGroupAsync(group.Name, group.MinSize - 1, null, ct), cancellationToken);
+            logger.LogWarning("Detaching {InstanceId} would go below MinSize {MinSize}: lowering it for the detach", instanceId, group.MinSize);
+            await calls.RunAsync(ct => autoScaling.UpdateAutoScalingGroupAsync(group.Name, group.MinSize - 1, null, ct), cancellationToken);
             try
             {
                 await DetachAsync(group.Name, instanceId, true, calls, cancellationToken);
@@ -99,7 +90,7 @@ public sealed class GroupMembership
             finally
             {
                 // Put back even when the run is being cancelled: a lowered MinSize must not outlive the detach.
-                await calls.RunAsync(ct => _autoScaling.UpdateAutoScalingGroupAsync(group.Name, group.MinSize, null, ct), CancellationToken.None);
+                await calls.RunAsync(ct => autoScaling.UpdateAutoScalingGroupAsync(group.Name, group.MinSize, null, ct), CancellationToken.None);
             }
 
             return group.MinSize;

@@ -7,17 +7,8 @@ namespace MaxGroup.Core.Steps.Capacity;
 /// "Launch the first candidate with capacity", for replace, preaction and pre-warm: each candidate in order, the next
 /// one on a capacity error (<see cref="CapacityErrors"/>); any other error reaches the caller.
 /// </summary>
-public sealed class SuccessorLaunch
+public sealed class SuccessorLaunch(ISuccessorLauncher launcher, ILogger logger)
 {
-    private readonly ISuccessorLauncher _launcher;
-    private readonly ILogger _logger;
-
-    public SuccessorLaunch(ISuccessorLauncher launcher, ILogger logger)
-    {
-        _launcher = launcher;
-        _logger = logger;
-    }
-
     public async Task<SuccessorLaunchResult> LaunchAsync(SuccessorLaunchRequest request, CapacityCalls calls, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -37,13 +28,13 @@ public sealed class SuccessorLaunch
             };
             try
             {
-                string id = await calls.RunAsync(ct => _launcher.LaunchAsync(spec, ct), cancellationToken);
+                string id = await calls.RunAsync(ct => launcher.LaunchAsync(spec, ct), cancellationToken);
                 attempts.Add(new LaunchAttempt(candidate, id, null));
                 return new SuccessorLaunchResult { InstanceId = id, Used = candidate, Attempts = attempts };
             }
             catch (RemoteApiException ex) when (CapacityErrors.IsCapacityError(ex.ErrorCode))
             {
-                _logger.LogWarning("No capacity for {Candidate}: {ErrorCode}; trying the next candidate", candidate.ToString(), ex.ErrorCode);
+                logger.LogWarning("No capacity for {Candidate}: {ErrorCode}; trying the next candidate", candidate.ToString(), ex.ErrorCode);
                 attempts.Add(new LaunchAttempt(candidate, null, ex.ErrorCode));
             }
         }

@@ -10,7 +10,7 @@ namespace MaxGroup.Core.Steps.Drain;
 /// The "drain" remediation step (k8s_node_drain_option): cordons and drains the Kubernetes node of the interrupted
 /// instance before AWS reclaims it. Outcome details list the evicted pods, the pods left and why.
 /// </summary>
-public sealed class DrainStep : IRemediationStep
+public sealed class DrainStep(INodeDrainerSource drainers, TimeProvider clock, ILogger<DrainStep>? logger = null, IMetrics? metrics = null) : IRemediationStep
 {
     /// <summary>Stop this long before reclaim so the outcome is recorded while the function still runs.</summary>
     public static readonly TimeSpan ReportMargin = TimeSpan.FromSeconds(2);
@@ -18,20 +18,10 @@ public sealed class DrainStep : IRemediationStep
     /// <summary>Longest list kept in one detail value; the ledger item must stay small.</summary>
     public const int MaxListedPods = 50;
 
-    private readonly INodeDrainerSource _drainers;
-    private readonly TimeProvider _clock;
-    private readonly ILogger _logger;
-    private readonly IMetrics _metrics;
-
-    public DrainStep(INodeDrainerSource drainers, TimeProvider clock, ILogger<DrainStep>? logger = null, IMetrics? metrics = null)
-    {
-        ArgumentNullException.ThrowIfNull(drainers);
-        ArgumentNullException.ThrowIfNull(clock);
-        _drainers = drainers;
-        _clock = clock;
-        _logger = (ILogger?)logger ?? NullLogger.Instance;
-        _metrics = metrics ?? NullMetrics.Instance;
-    }
+    private readonly INodeDrainerSource _drainers = drainers ?? throw new ArgumentNullException(nameof(drainers));
+    private readonly TimeProvider _clock = clock ?? throw new ArgumentNullException(nameof(clock));
+    private readonly ILogger _logger = (ILogger?)logger ?? NullLogger.Instance;
+    private readonly IMetrics _metrics = metrics ?? NullMetrics.Instance;
 
     public string Name => StepNames.Drain;
 

@@ -11,7 +11,7 @@ namespace MaxGroup.Core.Steps.Drain;
 /// Eviction API in parallel (PodDisruptionBudgets respected, 429 retried with backoff), then wait for the
 /// pods to leave. Whatever the deadline cuts short is reported, never thrown.
 /// </summary>
-public sealed class NodeDrain
+public sealed class NodeDrain(INodeDrainer cluster, TimeProvider clock, ILogger logger)
 {
     /// <summary>Time kept for evictions when deciding how long the successor may be waited for.</summary>
     public static readonly TimeSpan EvictionReserve = TimeSpan.FromSeconds(10);
@@ -19,19 +19,9 @@ public sealed class NodeDrain
     private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(4);
 
-    private readonly INodeDrainer _cluster;
-    private readonly TimeProvider _clock;
-    private readonly ILogger _logger;
-
-    public NodeDrain(INodeDrainer cluster, TimeProvider clock, ILogger logger)
-    {
-        ArgumentNullException.ThrowIfNull(cluster);
-        ArgumentNullException.ThrowIfNull(clock);
-        ArgumentNullException.ThrowIfNull(logger);
-        _cluster = cluster;
-        _clock = clock;
-        _logger = logger;
-    }
+    private readonly INodeDrainer _cluster = cluster ?? throw new ArgumentNullException(nameof(cluster));
+    private readonly TimeProvider _clock = clock ?? throw new ArgumentNullException(nameof(clock));
+    private readonly ILogger _logger = logger ?? throw new ArgumentNullException(nameof(logger));
 
     /// <summary>The providerID the AWS cloud provider gives an instance's node.</summary>
     public static string ProviderId(string availabilityZone, string instanceId) => $"aws:///{availabilityZone}/{instanceId}";

@@ -13,49 +13,22 @@ namespace MaxGroup.Core.Steps.Prewarm;
 /// The successor stays OUTSIDE the group until then: no attach, no detach, no drain, no Consul, no capacity change.
 /// The sweep terminates successors no warning claimed.
 /// </summary>
-public sealed class RebalancePrewarmer : IRebalanceHandler
+public sealed class RebalancePrewarmer(
+    IInstanceInventory inventory,
+    IGroupConfigSource configs,
+    IAutoScalingApi autoScaling,
+    ISuccessorLauncher launcher,
+    IPrewarmLedger prewarms,
+    IPrewarmFleet fleet,
+    ILedger ledger,
+    RebalanceOptions options,
+    TimeProvider clock,
+    IMetrics metrics,
+    ILogger logger) : IRebalanceHandler
 {
     private const string StepName = "prewarm";
 
-    private readonly IInstanceInventory _inventory;
-    private readonly IGroupConfigSource _configs;
-    private readonly IAutoScalingApi _autoScaling;
-    private readonly ISuccessorLauncher _launcher;
-    private readonly SuccessorLaunch _successorLaunch;
-    private readonly IPrewarmLedger _prewarms;
-    private readonly IPrewarmFleet _fleet;
-    private readonly ILedger _ledger;
-    private readonly RebalanceOptions _options;
-    private readonly TimeProvider _clock;
-    private readonly IMetrics _metrics;
-    private readonly ILogger _logger;
-
-    public RebalancePrewarmer(
-        IInstanceInventory inventory,
-        IGroupConfigSource configs,
-        IAutoScalingApi autoScaling,
-        ISuccessorLauncher launcher,
-        IPrewarmLedger prewarms,
-        IPrewarmFleet fleet,
-        ILedger ledger,
-        RebalanceOptions options,
-        TimeProvider clock,
-        IMetrics metrics,
-        ILogger logger)
-    {
-        _inventory = inventory;
-        _configs = configs;
-        _autoScaling = autoScaling;
-        _launcher = launcher;
-        _successorLaunch = new SuccessorLaunch(launcher, logger);
-        _prewarms = prewarms;
-        _fleet = fleet;
-        _ledger = ledger;
-        _options = options;
-        _clock = clock;
-        _metrics = metrics;
-        _logger = logger;
-    }
+    private readonly SuccessorLaunch _successorLaunch = new SuccessorLaunch(launcher, logger);
 
     /// <summary>
     /// Claims the pre-warm in the ledger and launches the successor without waiting for it to run: a recommendation has
@@ -65,37 +38,37 @@ public sealed class RebalancePrewarmer : IRebalanceHandler
     {
         ArgumentNullException.ThrowIfNull(rebalance);
         string instanceId = rebalance.Event.Detail.InstanceId;
-        _metrics.Record("RebalanceRecommendations", 1, MetricUnit.Count);
+        metrics.Record("RebalanceRecommendations", 1, MetricUnit.Count);
 
         // A replayed recommendation must cost no EC2 call: the ledger answers first.
-        DateTimeOffset now = _clock.GetUtcNow();
-        PrewarmRecord? known = await _prewarms.GetAsync(instanceId, now, cancellationToken);
-        if (known is not null && !PrewarmRules.CanTakeOver(known, now, _options.StaleClaim))
+        DateTimeOffset now = clock.GetUtcNow();
+        PrewarmRecord? known = await prewarms.GetAsync(instanceId, now, cancellationToken);
+        if (known is not null && !PrewarmRules.CanTakeOver(known, now, options.StaleClaim))
         {
             return Duplicate(rebalance, known);
         }
 
-        if (await _ledger.GetAsync(instanceId, cancellationToken) is { } interruption)
+        if (await ledger.GetAsync(instanceId, cancellationToken) is { } interruption)
         {
             return DispatchResult.NoOp(
                 rebalance, "an interruption warning for this instance came first: the replace step handles it", instanceId, interruption.GroupName);
         }
 
-        InstanceFacts? facts = await _inventory.DescribeInstanceAsync(instanceId, cancellationToken);
+        InstanceFacts? facts = await inventory.DescribeInstanceAsync(instanceId, cancellationToken);
         if (PrewarmRules.InstanceProblem(facts) is { } instanceProblem)
         {
             return DispatchResult.NoOp(rebalance, instanceProblem, instanceId, facts?.GroupName);
         }
 
         string groupName = facts!.GroupName!;
-        GroupConfigLookup lookup = await _configs.GetAsync(groupName, cancellationToken);
+        GroupConfigLookup lookup = await configs.GetAsync(groupName, cancellationToken);
         if (PrewarmRules.ConfigProblem(lookup) is { } configProblem)
         {
             return DispatchResult.NoOp(rebalance, configProblem, instanceId, groupName);
         }
 
         GroupConfig config = lookup.Config!;
-        AutoScalingGroupInfo? group = await _autoScaling.DescribeGroupAsync(groupName, cancellationToken);
+        AutoScalingGroupInfo? group = await autoScaling.DescribeGroupAsync(groupName, cancellationToken);
         if (group is null)
         {
             return DispatchResult.NoOp(rebalance, $"Auto Scaling group {groupName} not found", instanceId, groupName);
@@ -108,10 +81,10 @@ public sealed class RebalancePrewarmer : IRebalanceHandler
         }
 
         IReadOnlyList<LaunchCandidate> candidates = ReplacementPlanner.Candidates(facts, group, config);
-        if (_options.ForceDryRun || config.DryRun)
+        if (options.ForceDryRun || config.DryRun)
         {
             string plan = $"dry run: would pre-warm a successor ({string.Join(", ", candidates)}) in {facts.SubnetId ?? facts.AvailabilityZone}"
-                + $" tagged {SuccessorTags.Replaces}={instanceId}, kept outside the group for {(int)_options.KeepFor.TotalMinutes} min; no drain, no detach";
+                + $" tagged {SuccessorTags.Replaces}={instanceId}, kept outside the group for {(int)options.KeepFor.TotalMinutes} min; no drain, no detach";
             return DispatchResult.NoOp(rebalance, plan, instanceId, groupName) with { DryRun = true };
         }
 
@@ -121,10 +94,10 @@ public sealed class RebalancePrewarmer : IRebalanceHandler
             GroupName = groupName,
             EventId = rebalance.Id,
             ClaimedAt = now,
-            KeepUntil = now + _options.KeepFor,
-            ExpiresAt = now + _options.KeepFor + _options.RecordLifetime,
+            KeepUntil = now + options.KeepFor,
+            ExpiresAt = now + options.KeepFor + options.RecordLifetime,
         };
-        if (await _prewarms.TryClaimAsync(claim, now, _options.StaleClaim, cancellationToken) is { } blocking)
+        if (await prewarms.TryClaimAsync(claim, now, options.StaleClaim, cancellationToken) is { } blocking)
         {
             return Duplicate(rebalance, blocking);
         }
@@ -136,14 +109,14 @@ public sealed class RebalancePrewarmer : IRebalanceHandler
         catch (Exception)
         {
             // Give the claim up so the retried delivery tries again; a successor launched before the failure is found by its tag.
-            await _prewarms.ReleaseClaimAsync(instanceId, CancellationToken.None);
+            await prewarms.ReleaseClaimAsync(instanceId, CancellationToken.None);
             throw;
         }
     }
 
     public async Task<IReadOnlyList<string>> SweepAsync(CancellationToken cancellationToken)
     {
-        IReadOnlyList<PrewarmedInstance> successors = await _fleet.ListAsync(cancellationToken);
+        IReadOnlyList<PrewarmedInstance> successors = await fleet.ListAsync(cancellationToken);
         var released = new List<string>();
         var groups = new Dictionary<string, AutoScalingGroupInfo?>(StringComparer.Ordinal);
         foreach (PrewarmedInstance successor in successors)
@@ -158,7 +131,7 @@ public sealed class RebalancePrewarmer : IRebalanceHandler
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 // One successor must not keep the others from being looked at; the next sweep retries it.
-                _logger.LogWarning(ex, "Could not judge pre-warmed successor {SuccessorId}", successor.InstanceId);
+                logger.LogWarning(ex, "Could not judge pre-warmed successor {SuccessorId}", successor.InstanceId);
             }
         }
 
@@ -187,9 +160,9 @@ public sealed class RebalancePrewarmer : IRebalanceHandler
         };
 
         // An earlier invocation that died after RunInstances left its successor tagged: adopt it rather than launch again.
-        if (await _launcher.FindSuccessorAsync(instanceId, cancellationToken) is { } earlier)
+        if (await launcher.FindSuccessorAsync(instanceId, cancellationToken) is { } earlier)
         {
-            await _prewarms.SetSuccessorAsync(instanceId, earlier, cancellationToken);
+            await prewarms.SetSuccessorAsync(instanceId, earlier, cancellationToken);
             return result with { Reason = $"successor {earlier} was already launched for {instanceId}: recorded as pre-warmed" };
         }
 
@@ -213,19 +186,19 @@ public sealed class RebalancePrewarmer : IRebalanceHandler
             cancellationToken);
         if (launched is { InstanceId: { } successor, Used: { } candidate })
         {
-            await _prewarms.SetSuccessorAsync(instanceId, successor, cancellationToken);
-            _metrics.Record("PrewarmsStarted", 1, MetricUnit.Count, new Dictionary<string, string>
+            await prewarms.SetSuccessorAsync(instanceId, successor, cancellationToken);
+            metrics.Record("PrewarmsStarted", 1, MetricUnit.Count, new Dictionary<string, string>
             {
                 ["InstanceType"] = candidate.InstanceType,
                 ["Market"] = candidate.MarketText,
             });
-            _logger.LogInformation(
+            logger.LogInformation(
                 "Pre-warmed successor {SuccessorId} ({Candidate}) for at-risk {InstanceId} in {GroupName}; kept until {KeepUntil:O}",
                 successor, candidate.ToString(), instanceId, group.Name, claim.KeepUntil);
             return result with { Reason = $"pre-warmed successor {successor} ({candidate}) for {instanceId}; no drain, no detach" };
         }
 
-        await _prewarms.ReleaseClaimAsync(instanceId, cancellationToken);
+        await prewarms.ReleaseClaimAsync(instanceId, cancellationToken);
         return DispatchResult.NoOp(rebalance, $"no capacity for a pre-warmed successor: {launched.AttemptsText}", instanceId, group.Name);
     }
 
@@ -236,37 +209,37 @@ public sealed class RebalancePrewarmer : IRebalanceHandler
         {
             if (!groups.TryGetValue(groupName, out AutoScalingGroupInfo? group))
             {
-                group = await _autoScaling.DescribeGroupAsync(groupName, cancellationToken);
+                group = await autoScaling.DescribeGroupAsync(groupName, cancellationToken);
                 groups[groupName] = group;
             }
 
             isMember = group?.Instances.Any(i => i.InstanceId == successor.InstanceId) == true;
         }
 
-        InterruptionRecord? interruption = await _ledger.GetAsync(successor.ReplacesInstanceId, cancellationToken);
-        InstanceFacts? atRisk = interruption is null ? await _inventory.DescribeInstanceAsync(successor.ReplacesInstanceId, cancellationToken) : null;
-        (bool release, string reason) = PrewarmRules.Judge(successor, isMember, atRisk, interruption, _clock.GetUtcNow());
+        InterruptionRecord? interruption = await ledger.GetAsync(successor.ReplacesInstanceId, cancellationToken);
+        InstanceFacts? atRisk = interruption is null ? await inventory.DescribeInstanceAsync(successor.ReplacesInstanceId, cancellationToken) : null;
+        (bool release, string reason) = PrewarmRules.Judge(successor, isMember, atRisk, interruption, clock.GetUtcNow());
         if (!release)
         {
             return false;
         }
 
-        if (_options.ForceDryRun)
+        if (options.ForceDryRun)
         {
-            _logger.LogInformation("Dry run: would release pre-warmed successor {SuccessorId} of {InstanceId}: {Reason}", successor.InstanceId, successor.ReplacesInstanceId, reason);
+            logger.LogInformation("Dry run: would release pre-warmed successor {SuccessorId} of {InstanceId}: {Reason}", successor.InstanceId, successor.ReplacesInstanceId, reason);
             return false;
         }
 
-        await _fleet.TerminateAsync(successor.InstanceId, cancellationToken);
-        await _prewarms.SetStatusAsync(successor.ReplacesInstanceId, PrewarmStatus.Released, reason, cancellationToken);
-        _metrics.Record("PrewarmsReleased", 1, MetricUnit.Count);
-        _logger.LogInformation("Released pre-warmed successor {SuccessorId} of {InstanceId}: {Reason}", successor.InstanceId, successor.ReplacesInstanceId, reason);
+        await fleet.TerminateAsync(successor.InstanceId, cancellationToken);
+        await prewarms.SetStatusAsync(successor.ReplacesInstanceId, PrewarmStatus.Released, reason, cancellationToken);
+        metrics.Record("PrewarmsReleased", 1, MetricUnit.Count);
+        logger.LogInformation("Released pre-warmed successor {SuccessorId} of {InstanceId}: {Reason}", successor.InstanceId, successor.ReplacesInstanceId, reason);
         return true;
     }
 
     private DispatchResult Duplicate(MaxGroupEvent.RebalanceRecommendation rebalance, PrewarmRecord record)
     {
-        _metrics.Record("DuplicateDeliveries", 1, MetricUnit.Count);
+        metrics.Record("DuplicateDeliveries", 1, MetricUnit.Count);
         return new DispatchResult
         {
             Status = DispatchStatus.Duplicate,

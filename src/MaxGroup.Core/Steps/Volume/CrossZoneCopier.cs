@@ -10,22 +10,9 @@ namespace MaxGroup.Core.Steps.Volume;
 /// source-kept, for the user to remove: MaxGroup never deletes it. Each stage is recorded in the original's tags
 /// (snapshot, copy volume), or found again by its own tags, so a trigger that dies between stages is resumed.
 /// </summary>
-internal sealed class CrossZoneCopier
+internal sealed class CrossZoneCopier(IVolumeApi ec2, VolumeReader reader, VolumeTagWriter tags, SuccessorChooser chooser, ILogger logger)
 {
-    private readonly IVolumeApi _ec2;
-    private readonly VolumeReader _reader;
-    private readonly VolumeTagWriter _tags;
-    private readonly SuccessorChooser _chooser;
-    private readonly ILogger _logger;
-
-    public CrossZoneCopier(IVolumeApi ec2, VolumeReader reader, VolumeTagWriter tags, SuccessorChooser chooser, ILogger logger)
-    {
-        _ec2 = ec2;
-        _reader = reader;
-        _tags = tags;
-        _chooser = chooser;
-        _logger = logger;
-    }
+    private readonly VolumeTagWriter _tags = tags;
 
     public async Task<StepOutcome> CopyAsync(VolumeInfo volume, VolumeMigration migration, InstanceFacts target, IReadOnlyList<AutoScalingInstanceInfo>? members, Dictionary<string, string> details, CancellationToken cancellationToken)
     {
@@ -40,7 +27,7 @@ internal sealed class CrossZoneCopier
         // The snapshot: recorded, else found by its tags (a trigger may have died after creating it), else made.
         string snapshotId = migration.SnapshotId ?? await FindOrCreateSnapshotAsync(volume, migration, target, cancellationToken);
         details["snapshot"] = snapshotId;
-        EbsSnapshotInfo? snapshot = await _reader.WaitForSnapshotAsync(snapshotId, cancellationToken);
+        EbsSnapshotInfo? snapshot = await reader.WaitForSnapshotAsync(snapshotId, cancellationToken);
         if (snapshot is null || snapshot.State == "error")
         {
             await _tags.RecordAsync(volume.VolumeId, VolumeTags.Snapshot, "", cancellationToken);
@@ -56,7 +43,7 @@ internal sealed class CrossZoneCopier
         string? copyId = migration.CopyVolumeId;
         if (copyId is null)
         {
-            IReadOnlyList<VolumeInfo> copies = await _ec2.DescribeVolumesAsync(
+            IReadOnlyList<VolumeInfo> copies = await ec2.DescribeVolumesAsync(
                 new VolumeFilter
                 {
                     SnapshotId = snapshotId,
@@ -64,12 +51,12 @@ internal sealed class CrossZoneCopier
                     Tags = new Dictionary<string, IReadOnlyList<string>> { [VolumeTags.SourceVolume] = [volume.VolumeId] },
                 },
                 cancellationToken);
-            copyId = copies.FirstOrDefault()?.VolumeId ?? await _ec2.CreateVolumeAsync(CopySpec(volume, migration, snapshotId, target), cancellationToken);
+            copyId = copies.FirstOrDefault()?.VolumeId ?? await ec2.CreateVolumeAsync(CopySpec(volume, migration, snapshotId, target), cancellationToken);
             await _tags.RecordAsync(volume.VolumeId, VolumeTags.CopyVolume, copyId, cancellationToken);
         }
 
         details["copy_volume"] = copyId;
-        VolumeInfo? copy = await _reader.WaitForVolumeAsync(copyId, v => v.State != "creating", cancellationToken);
+        VolumeInfo? copy = await reader.WaitForVolumeAsync(copyId, v => v.State != "creating", cancellationToken);
         if (copy is null)
         {
             return StepOutcome.Failed($"copy {copyId} of {volume.VolumeId} not found", details);
@@ -82,20 +69,20 @@ internal sealed class CrossZoneCopier
                 return StepOutcome.Waiting($"copy {copyId} is {copy.State}", details);
             }
 
-            SuccessorRejection? why = await _chooser.RecheckAfterClaimAsync(target, volume, migration with { CopyVolumeId = copyId }, members, cancellationToken);
+            SuccessorRejection? why = await chooser.RecheckAfterClaimAsync(target, volume, migration with { CopyVolumeId = copyId }, members, cancellationToken);
             if (why is not null)
             {
                 await _tags.ReopenAsync(volume.VolumeId, cancellationToken);
                 return why.NeedsOperator ? StepOutcome.Failed(why.Message, details) : StepOutcome.Waiting(why.Message, details);
             }
 
-            await _ec2.AttachVolumeAsync(copyId, target.InstanceId, migration.AttachAs, cancellationToken);
+            await ec2.AttachVolumeAsync(copyId, target.InstanceId, migration.AttachAs, cancellationToken);
         }
 
         // The copy becomes the live volume of the move; the original stays, tagged as its source, for the user to remove.
         await _tags.MarkCopyAttachedAsync(copyId, volume, migration, target.InstanceId, cancellationToken);
         await _tags.SetStatusAsync(volume.VolumeId, VolumeTags.Statuses.SourceKept, target.InstanceId, null, cancellationToken);
-        _logger.LogInformation("Persistent volume {VolumeId} copied to {CopyId} in {Zone} and attached to {InstanceId} as {Device}; original kept",
+        logger.LogInformation("Persistent volume {VolumeId} copied to {CopyId} in {Zone} and attached to {InstanceId} as {Device}; original kept",
             volume.VolumeId, copyId, target.AvailabilityZone, target.InstanceId, migration.AttachAs);
         return StepOutcome.Done($"{volume.VolumeId} copied to {copyId} in {target.AvailabilityZone} and attached to {target.InstanceId} as {migration.AttachAs}; original kept", details);
     }
@@ -103,13 +90,13 @@ internal sealed class CrossZoneCopier
     private async Task<string> FindOrCreateSnapshotAsync(VolumeInfo volume, VolumeMigration migration, InstanceFacts target, CancellationToken cancellationToken)
     {
         string interruption = migration.InterruptionId ?? migration.SourceInstanceId;
-        IReadOnlyList<EbsSnapshotInfo> existing = await _ec2.DescribeSnapshotsAsync(
+        IReadOnlyList<EbsSnapshotInfo> existing = await ec2.DescribeSnapshotsAsync(
             new SnapshotFilter { Tags = new Dictionary<string, IReadOnlyList<string>> { [VolumeTags.SourceVolume] = [volume.VolumeId], [VolumeTags.InterruptionId] = [interruption] } },
             cancellationToken);
         string? snapshotId = existing.FirstOrDefault(s => s.State != "error")?.SnapshotId;
         if (snapshotId is null)
         {
-            snapshotId = await _ec2.CreateSnapshotAsync(
+            snapshotId = await ec2.CreateSnapshotAsync(
                 volume.VolumeId,
                 $"MaxGroup: {volume.VolumeId} of {migration.SourceInstanceId} for {target.InstanceId} in {target.AvailabilityZone}",
                 new Dictionary<string, string>
@@ -119,7 +106,7 @@ internal sealed class CrossZoneCopier
                     [VolumeTags.InterruptionId] = interruption,
                 },
                 cancellationToken);
-            _logger.LogInformation("Snapshot {SnapshotId} of {VolumeId} started for a successor in {Zone}", snapshotId, volume.VolumeId, target.AvailabilityZone);
+            logger.LogInformation("Snapshot {SnapshotId} of {VolumeId} started for a successor in {Zone}", snapshotId, volume.VolumeId, target.AvailabilityZone);
         }
 
         await _tags.RecordAsync(volume.VolumeId, VolumeTags.Snapshot, snapshotId, cancellationToken);

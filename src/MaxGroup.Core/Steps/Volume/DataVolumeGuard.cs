@@ -9,17 +9,8 @@ namespace MaxGroup.Core.Steps.Volume;
 /// next (a function killed halfway, a step that never starts). The dispatcher calls it before the ledger begin, so no
 /// crash point of the hand-over precedes it; the volume step repeats it and reads it back. Safe to repeat.
 /// </summary>
-public sealed class DataVolumeGuard
+public sealed class DataVolumeGuard(IVolumeApi ec2, ILogger logger)
 {
-    private readonly IVolumeApi _ec2;
-    private readonly ILogger _logger;
-
-    public DataVolumeGuard(IVolumeApi ec2, ILogger logger)
-    {
-        _ec2 = ec2;
-        _logger = logger;
-    }
-
     /// <summary>
     /// The data volume: a volume already moved here (at persistence_attach_as) carries the user's data onward;
     /// otherwise the one at persistence_dev. Null when the group has none or the instance lists neither.
@@ -50,12 +41,12 @@ public sealed class DataVolumeGuard
 
         try
         {
-            await _ec2.SetDeleteOnTerminationAsync(instance.InstanceId, device.DeviceName, false, cancellationToken);
-            _logger.LogInformation("Data volume {VolumeId} ({Device}) of {InstanceId} kept: DeleteOnTermination=false", device.VolumeId, device.DeviceName, instance.InstanceId);
+            await ec2.SetDeleteOnTerminationAsync(instance.InstanceId, device.DeviceName, false, cancellationToken);
+            logger.LogInformation("Data volume {VolumeId} ({Device}) of {InstanceId} kept: DeleteOnTermination=false", device.VolumeId, device.DeviceName, instance.InstanceId);
         }
         catch (RemoteApiException ex)
         {
-            _logger.LogWarning(ex, "Could not turn DeleteOnTermination off for {VolumeId} of {InstanceId} yet ({ErrorCode}); the volume step repeats it", device.VolumeId, instance.InstanceId, ex.ErrorCode);
+            logger.LogWarning(ex, "Could not turn DeleteOnTermination off for {VolumeId} of {InstanceId} yet ({ErrorCode}); the volume step repeats it", device.VolumeId, instance.InstanceId, ex.ErrorCode);
         }
 
         return device;

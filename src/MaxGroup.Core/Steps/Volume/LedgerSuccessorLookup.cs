@@ -4,18 +4,11 @@ using MaxGroup.Core.Ports;
 namespace MaxGroup.Core.Steps.Volume;
 
 /// <summary>Reads the successor the replace step recorded (<see cref="ILedger.SetSuccessorAsync"/>) from the ledger.</summary>
-public sealed class LedgerSuccessorLookup : ISuccessorLookup
+public sealed class LedgerSuccessorLookup(ILedger ledger) : ISuccessorLookup
 {
-    private readonly ILedger _ledger;
-
-    public LedgerSuccessorLookup(ILedger ledger)
-    {
-        _ledger = ledger;
-    }
-
     public async Task<string?> FindSuccessorAsync(string groupName, string interruptedInstanceId, CancellationToken cancellationToken)
     {
-        InterruptionRecord? record = await _ledger.GetAsync(interruptedInstanceId, cancellationToken);
+        InterruptionRecord? record = await ledger.GetAsync(interruptedInstanceId, cancellationToken);
         return record?.SuccessorInstanceId;
     }
 }

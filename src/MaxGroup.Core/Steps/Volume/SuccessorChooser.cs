@@ -7,20 +7,9 @@ namespace MaxGroup.Core.Steps.Volume;
 /// The successor policy of a volume move: the instance the replace step recorded (or an earlier trigger claimed), else
 /// the newest running group instance in the volume's zone; and why any other candidate is rejected.
 /// </summary>
-internal sealed class SuccessorChooser
+internal sealed class SuccessorChooser(IVolumeApi ec2, IAutoScalingApi? autoScaling, ISuccessorLookup? successors)
 {
     private static readonly string[] s_pendingLifecycleStates = ["InService", "Pending", "Pending:Wait", "Pending:Proceed"];
-
-    private readonly IVolumeApi _ec2;
-    private readonly IAutoScalingApi? _autoScaling;
-    private readonly ISuccessorLookup? _successors;
-
-    public SuccessorChooser(IVolumeApi ec2, IAutoScalingApi? autoScaling, ISuccessorLookup? successors)
-    {
-        _ec2 = ec2;
-        _autoScaling = autoScaling;
-        _successors = successors;
-    }
 
     public async Task<SuccessorChoice> ChooseAsync(VolumeInfo volume, VolumeMigration migration, string? recordedSuccessor, string? launchedInstance, CancellationToken cancellationToken)
     {
@@ -29,9 +18,9 @@ internal sealed class SuccessorChooser
         IReadOnlyList<AutoScalingInstanceInfo>? members = await GroupMembersAsync(migration.GroupName, cancellationToken);
 
         string? recorded = recordedSuccessor ?? migration.Successor;
-        if (recorded is null && _successors is not null)
+        if (recorded is null && successors is not null)
         {
-            recorded = await _successors.FindSuccessorAsync(migration.GroupName, migration.SourceInstanceId, cancellationToken);
+            recorded = await successors.FindSuccessorAsync(migration.GroupName, migration.SourceInstanceId, cancellationToken);
         }
 
         // A claim from an interrupted earlier trigger is honoured first, so two triggers converge on one target.
@@ -48,7 +37,7 @@ internal sealed class SuccessorChooser
 
         foreach (string candidateId in explicitCandidates)
         {
-            InstanceFacts? candidate = await _ec2.DescribeInstanceAsync(candidateId, cancellationToken);
+            InstanceFacts? candidate = await ec2.DescribeInstanceAsync(candidateId, cancellationToken);
             if (candidate is null)
             {
                 rejections.Add(new SuccessorRejection(SuccessorRejectionKind.NotFound, $"{candidateId} not found"));
@@ -76,14 +65,14 @@ internal sealed class SuccessorChooser
         var fallback = new List<InstanceFacts>();
         if (launchedInstance is not null && !explicitCandidates.Contains(launchedInstance))
         {
-            InstanceFacts? launched = await _ec2.DescribeInstanceAsync(launchedInstance, cancellationToken);
+            InstanceFacts? launched = await ec2.DescribeInstanceAsync(launchedInstance, cancellationToken);
             if (launched is not null && launched.AvailabilityZone == volume.AvailabilityZone)
             {
                 fallback.Add(launched);
             }
         }
 
-        IReadOnlyList<InstanceFacts> inZone = await _ec2.DescribeGroupInstancesAsync(migration.GroupName, volume.AvailabilityZone, cancellationToken);
+        IReadOnlyList<InstanceFacts> inZone = await ec2.DescribeGroupInstancesAsync(migration.GroupName, volume.AvailabilityZone, cancellationToken);
         fallback.AddRange(inZone
             .Where(i => !explicitCandidates.Contains(i.InstanceId) && i.InstanceId != launchedInstance)
             .OrderByDescending(i => i.LaunchTime ?? DateTimeOffset.MinValue)
@@ -94,7 +83,7 @@ internal sealed class SuccessorChooser
             foreach (AutoScalingInstanceInfo member in members.Where(m => m.AvailabilityZone == volume.AvailabilityZone && m.LifecycleState == "InService"))
             {
                 if (!explicitCandidates.Contains(member.InstanceId) && fallback.All(f => f.InstanceId != member.InstanceId)
-                    && await _ec2.DescribeInstanceAsync(member.InstanceId, cancellationToken) is { } facts)
+                    && await ec2.DescribeInstanceAsync(member.InstanceId, cancellationToken) is { } facts)
                 {
                     fallback.Add(facts);
                 }
@@ -123,7 +112,7 @@ internal sealed class SuccessorChooser
     /// </summary>
     public async Task<SuccessorRejection?> RecheckAfterClaimAsync(InstanceFacts target, VolumeInfo volume, VolumeMigration migration, IReadOnlyList<AutoScalingInstanceInfo>? members, CancellationToken cancellationToken)
     {
-        InstanceFacts? fresh = await _ec2.DescribeInstanceAsync(target.InstanceId, cancellationToken);
+        InstanceFacts? fresh = await ec2.DescribeInstanceAsync(target.InstanceId, cancellationToken);
         return fresh is null
             ? new SuccessorRejection(SuccessorRejectionKind.NotFound, $"{target.InstanceId} vanished")
             : await RejectAsync(fresh, volume, migration, members, allowPendingLifecycle: true, cancellationToken, afterClaim: true);
@@ -170,7 +159,7 @@ internal sealed class SuccessorChooser
         }
 
         // One migrated volume per successor: anything else already attached to it or claimed for it wins.
-        IReadOnlyList<VolumeInfo> held = await _ec2.DescribeVolumesAsync(
+        IReadOnlyList<VolumeInfo> held = await ec2.DescribeVolumesAsync(
             new VolumeFilter { Tags = new Dictionary<string, IReadOnlyList<string>> { [VolumeTags.TargetInstance] = [id] } },
             cancellationToken);
         // After our own claim, two volumes that claimed the same instance at once settle it by volume id, so exactly one goes on.
@@ -190,12 +179,12 @@ internal sealed class SuccessorChooser
 
     private async Task<IReadOnlyList<AutoScalingInstanceInfo>?> GroupMembersAsync(string groupName, CancellationToken cancellationToken)
     {
-        if (_autoScaling is null)
+        if (autoScaling is null)
         {
             return null;
         }
 
-        IReadOnlyList<AutoScalingGroupInfo> groups = await _autoScaling.DescribeAutoScalingGroupsAsync([groupName], cancellationToken);
+        IReadOnlyList<AutoScalingGroupInfo> groups = await autoScaling.DescribeAutoScalingGroupsAsync([groupName], cancellationToken);
         return groups.FirstOrDefault(g => g.Name == groupName)?.Instances ?? [];
     }
 }

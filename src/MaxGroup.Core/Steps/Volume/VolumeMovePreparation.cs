@@ -8,23 +8,8 @@ namespace MaxGroup.Core.Steps.Volume;
 /// The interruption warning's part of a move: find the data volume (in the facts, a fresh look, or the one the
 /// dispatcher kept and recorded), turn DeleteOnTermination off and read it back, tag the move, then look once.
 /// </summary>
-internal sealed class VolumeMovePreparation
+internal sealed class VolumeMovePreparation(IVolumeApi ec2, VolumeReader reader, VolumeTagWriter tags, VolumeMoveStateMachine moves, ILogger logger)
 {
-    private readonly IVolumeApi _ec2;
-    private readonly VolumeReader _reader;
-    private readonly VolumeTagWriter _tags;
-    private readonly VolumeMoveStateMachine _moves;
-    private readonly ILogger _logger;
-
-    public VolumeMovePreparation(IVolumeApi ec2, VolumeReader reader, VolumeTagWriter tags, VolumeMoveStateMachine moves, ILogger logger)
-    {
-        _ec2 = ec2;
-        _reader = reader;
-        _tags = tags;
-        _moves = moves;
-        _logger = logger;
-    }
-
     public async Task<StepOutcome> PrepareAsync(RemediationRequest request, CancellationToken cancellationToken)
     {
         GroupConfig config = request.Config;
@@ -39,7 +24,7 @@ internal sealed class VolumeMovePreparation
         if (device is null)
         {
             // The facts may predate an attach; one fresh look before declaring the device missing.
-            InstanceFacts? fresh = await _ec2.DescribeInstanceAsync(instance.InstanceId, cancellationToken);
+            InstanceFacts? fresh = await ec2.DescribeInstanceAsync(instance.InstanceId, cancellationToken);
             device = fresh is null ? null : DataVolumeGuard.Find(fresh.BlockDevices, config);
         }
 
@@ -67,7 +52,7 @@ internal sealed class VolumeMovePreparation
 
         if (request.DryRun || config.DryRun)
         {
-            _logger.LogInformation(
+            logger.LogInformation(
                 "Dry run: would set DeleteOnTermination=false on {VolumeId} ({Device}) of {InstanceId}, tag it {Status} and move it to the successor as {AttachAs}",
                 device.VolumeId, device.DeviceName, instance.InstanceId, VolumeTags.Statuses.Pending, config.PersistenceAttachAs);
             return new StepOutcome
@@ -83,7 +68,7 @@ internal sealed class VolumeMovePreparation
         RemoteApiException? modifyError = null;
         try
         {
-            await _ec2.SetDeleteOnTerminationAsync(instance.InstanceId, device.DeviceName, false, cancellationToken);
+            await ec2.SetDeleteOnTerminationAsync(instance.InstanceId, device.DeviceName, false, cancellationToken);
         }
         catch (RemoteApiException ex)
         {
@@ -91,11 +76,11 @@ internal sealed class VolumeMovePreparation
             modifyError = ex;
         }
 
-        InstanceFacts? after = await _ec2.DescribeInstanceAsync(instance.InstanceId, cancellationToken);
+        InstanceFacts? after = await ec2.DescribeInstanceAsync(instance.InstanceId, cancellationToken);
         BlockDeviceFact? check = after?.BlockDevices.FirstOrDefault(b => b.VolumeId == device.VolumeId);
         if (check is null)
         {
-            VolumeInfo? survivor = await _reader.DescribeVolumeAsync(device.VolumeId, cancellationToken);
+            VolumeInfo? survivor = await reader.DescribeVolumeAsync(device.VolumeId, cancellationToken);
             if (survivor is null || survivor.State is "deleting" or "deleted")
             {
                 return StepOutcome.Failed($"{device.VolumeId} is gone: the instance was reclaimed before DeleteOnTermination could be turned off ({modifyError?.Message ?? "no error"})", details);
@@ -106,11 +91,11 @@ internal sealed class VolumeMovePreparation
             return StepOutcome.Failed($"DeleteOnTermination of {device.VolumeId} is still true after ModifyInstanceAttribute ({modifyError?.Message ?? "no error"})", details);
         }
 
-        await _tags.TagForMoveAsync(request, groupName, device, cancellationToken);
-        _logger.LogInformation("Has persistence volume. {VolumeId} kept (DeleteOnTermination=false) and tagged {Status}", device.VolumeId, VolumeTags.Statuses.Pending);
+        await tags.TagForMoveAsync(request, groupName, device, cancellationToken);
+        logger.LogInformation("Has persistence volume. {VolumeId} kept (DeleteOnTermination=false) and tagged {Status}", device.VolumeId, VolumeTags.Statuses.Pending);
 
         // One look now: a late warning may find the instance already gone and the successor running.
-        VolumeMoveResult result = await _moves.AdvanceAsync(device.VolumeId, request.SuccessorInstanceId, null, cancellationToken);
+        VolumeMoveResult result = await moves.AdvanceAsync(device.VolumeId, request.SuccessorInstanceId, null, cancellationToken);
         var merged = new Dictionary<string, string>(details);
         foreach (KeyValuePair<string, string> pair in result.Outcome.Details)
         {
@@ -130,7 +115,7 @@ internal sealed class VolumeMovePreparation
     /// </summary>
     private async Task<BlockDeviceFact?> RecordedDataVolumeAsync(string? volumeId, GroupConfig config, string instanceId, CancellationToken cancellationToken)
     {
-        if (volumeId is null || await _reader.DescribeVolumeAsync(volumeId, cancellationToken) is not { } volume || volume.State is "deleting" or "deleted")
+        if (volumeId is null || await reader.DescribeVolumeAsync(volumeId, cancellationToken) is not { } volume || volume.State is "deleting" or "deleted")
         {
             return null;
         }

@@ -11,26 +11,9 @@ namespace MaxGroup.Core.Steps.Volume;
 /// so duplicated, reordered or interrupted triggers converge on one target; a volume attached to an instance that
 /// is neither its source nor a successor MaxGroup chose is left alone.
 /// </summary>
-internal sealed class VolumeMoveStateMachine
+internal sealed class VolumeMoveStateMachine(IVolumeApi ec2, VolumeReader reader, VolumeTagWriter tags, SuccessorChooser chooser, CrossZoneCopier copier, ILogger logger)
 {
     private const string OutOfTime = "out of time in this invocation; the next trigger or the sweep resumes the move";
-
-    private readonly IVolumeApi _ec2;
-    private readonly VolumeReader _reader;
-    private readonly VolumeTagWriter _tags;
-    private readonly SuccessorChooser _chooser;
-    private readonly CrossZoneCopier _copier;
-    private readonly ILogger _logger;
-
-    public VolumeMoveStateMachine(IVolumeApi ec2, VolumeReader reader, VolumeTagWriter tags, SuccessorChooser chooser, CrossZoneCopier copier, ILogger logger)
-    {
-        _ec2 = ec2;
-        _reader = reader;
-        _tags = tags;
-        _chooser = chooser;
-        _copier = copier;
-        _logger = logger;
-    }
 
     /// <summary>Advances one move; an EC2 error or the end of the invocation's time leaves it open (and says so) rather than throwing.</summary>
     public async Task<VolumeMoveResult> AdvanceAsync(string volumeId, string? recordedSuccessor, string? launchedInstance, CancellationToken cancellationToken)
@@ -38,7 +21,7 @@ internal sealed class VolumeMoveStateMachine
         VolumeInfo? volume;
         try
         {
-            volume = await _reader.DescribeVolumeAsync(volumeId, cancellationToken);
+            volume = await reader.DescribeVolumeAsync(volumeId, cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -61,7 +44,7 @@ internal sealed class VolumeMoveStateMachine
             StepOutcome outcome = await AdvanceCoreAsync(volume, migration, recordedSuccessor, launchedInstance, cancellationToken);
             if (outcome.Status == StepStatus.Failed)
             {
-                await _tags.TryRecordLastErrorAsync(volumeId, outcome.Reason ?? "failed", cancellationToken);
+                await tags.TryRecordLastErrorAsync(volumeId, outcome.Reason ?? "failed", cancellationToken);
             }
 
             return new VolumeMoveResult(volumeId, migration.GroupName, outcome) { SourceInstanceId = migration.SourceInstanceId };
@@ -72,8 +55,8 @@ internal sealed class VolumeMoveStateMachine
         }
         catch (RemoteApiException ex)
         {
-            _logger.LogError(ex, "Volume move of {VolumeId} stopped on an EC2 error", volumeId);
-            await _tags.TryRecordLastErrorAsync(volumeId, ex.ErrorCode + ": " + ex.Message, cancellationToken);
+            logger.LogError(ex, "Volume move of {VolumeId} stopped on an EC2 error", volumeId);
+            await tags.TryRecordLastErrorAsync(volumeId, ex.ErrorCode + ": " + ex.Message, cancellationToken);
             return new VolumeMoveResult(volumeId, migration.GroupName, StepOutcome.Failed($"{ex.ErrorCode}: {ex.Message}; the move stays open and resumes on the next trigger")) { SourceInstanceId = migration.SourceInstanceId };
         }
     }
@@ -106,7 +89,7 @@ internal sealed class VolumeMoveStateMachine
                 }
 
                 // Marked attached but free again: the attach did not hold. Reopen rather than lose track of it.
-                await _tags.ReopenAsync(volume.VolumeId, cancellationToken);
+                await tags.ReopenAsync(volume.VolumeId, cancellationToken);
                 migration = migration with { Status = VolumeTags.Statuses.Pending, TargetInstance = null, Claim = null };
                 break;
         }
@@ -117,16 +100,16 @@ internal sealed class VolumeMoveStateMachine
         {
             if (attachment.InstanceId == migration.TargetInstance && DeviceNames.Same(attachment.Device, migration.AttachAs))
             {
-                await _tags.SetStatusAsync(volume.VolumeId, VolumeTags.Statuses.Attached, migration.TargetInstance, migration.Claim ?? "", cancellationToken);
+                await tags.SetStatusAsync(volume.VolumeId, VolumeTags.Statuses.Attached, migration.TargetInstance, migration.Claim ?? "", cancellationToken);
                 details["successor"] = attachment.InstanceId;
                 return StepOutcome.Done($"{volume.VolumeId} is attached to {attachment.InstanceId} as {migration.AttachAs}", details);
             }
 
             if (attachment.InstanceId != migration.SourceInstanceId && DeviceNames.Same(attachment.Device, migration.AttachAs)
-                && await _ec2.DescribeInstanceAsync(attachment.InstanceId, cancellationToken) is { } holder && holder.GroupName == migration.GroupName)
+                && await ec2.DescribeInstanceAsync(attachment.InstanceId, cancellationToken) is { } holder && holder.GroupName == migration.GroupName)
             {
                 // Two racing triggers (tags are eventually consistent): the other one's attach won. Adopt it.
-                await _tags.SetStatusAsync(volume.VolumeId, VolumeTags.Statuses.Attached, attachment.InstanceId, "", cancellationToken);
+                await tags.SetStatusAsync(volume.VolumeId, VolumeTags.Statuses.Attached, attachment.InstanceId, "", cancellationToken);
                 details["successor"] = attachment.InstanceId;
                 return StepOutcome.Done($"{volume.VolumeId} is attached to {attachment.InstanceId} as {migration.AttachAs}", details);
             }
@@ -139,7 +122,7 @@ internal sealed class VolumeMoveStateMachine
             VolumeInfo? released = await ReleaseFromSourceAsync(volume, migration, attachment, cancellationToken);
             if (released is null || released.State != "available")
             {
-                InstanceFacts? source = await _ec2.DescribeInstanceAsync(migration.SourceInstanceId, cancellationToken);
+                InstanceFacts? source = await ec2.DescribeInstanceAsync(migration.SourceInstanceId, cancellationToken);
                 return StepOutcome.Waiting($"{volume.VolumeId} is still attached to {migration.SourceInstanceId} ({source?.State ?? "unknown"}); waiting for it to be released", details);
             }
 
@@ -151,7 +134,7 @@ internal sealed class VolumeMoveStateMachine
         }
 
         // 2. A successor: recorded by the replace step, else a running group instance in the volume's AZ.
-        SuccessorChoice choice = await _chooser.ChooseAsync(volume, migration, recordedSuccessor, launchedInstance, cancellationToken);
+        SuccessorChoice choice = await chooser.ChooseAsync(volume, migration, recordedSuccessor, launchedInstance, cancellationToken);
         if (choice.Target is null)
         {
             string reason = choice.Rejections.Count == 0
@@ -163,67 +146,67 @@ internal sealed class VolumeMoveStateMachine
         details["successor"] = choice.Target.InstanceId;
         return choice.Target.AvailabilityZone == volume.AvailabilityZone
             ? await AttachSameZoneAsync(volume, migration, choice.Target, choice.Members, details, cancellationToken)
-            : await _copier.CopyAsync(volume, migration, choice.Target, choice.Members, details, cancellationToken);
+            : await copier.CopyAsync(volume, migration, choice.Target, choice.Members, details, cancellationToken);
     }
 
     private async Task<VolumeInfo?> ReleaseFromSourceAsync(VolumeInfo volume, VolumeMigration migration, VolumeAttachmentInfo attachment, CancellationToken cancellationToken)
     {
-        InstanceFacts? source = await _ec2.DescribeInstanceAsync(migration.SourceInstanceId, cancellationToken);
+        InstanceFacts? source = await ec2.DescribeInstanceAsync(migration.SourceInstanceId, cancellationToken);
         if (source is not null && source.State == "stopped" && attachment.State == "attached")
         {
             // A stopped (or hibernated) instance keeps its volumes; detach it, never with Force: the file system
             // was cleanly unmounted by the stop, and Force risks the very data this step exists to keep.
-            _logger.LogInformation("Detaching {VolumeId} from stopped {InstanceId}", volume.VolumeId, source.InstanceId);
-            await _ec2.DetachVolumeAsync(volume.VolumeId, source.InstanceId, cancellationToken);
+            logger.LogInformation("Detaching {VolumeId} from stopped {InstanceId}", volume.VolumeId, source.InstanceId);
+            await ec2.DetachVolumeAsync(volume.VolumeId, source.InstanceId, cancellationToken);
         }
         else if (source is not null && source.State != "stopped" && !source.IsGone)
         {
             return volume;
         }
 
-        return await _reader.WaitForVolumeAsync(volume.VolumeId, v => v.State == "available", cancellationToken);
+        return await reader.WaitForVolumeAsync(volume.VolumeId, v => v.State == "available", cancellationToken);
     }
 
     private async Task<StepOutcome> AttachSameZoneAsync(VolumeInfo volume, VolumeMigration migration, InstanceFacts target, IReadOnlyList<AutoScalingInstanceInfo>? members, Dictionary<string, string> details, CancellationToken cancellationToken)
     {
-        if (!await _tags.ClaimAsync(volume.VolumeId, VolumeTags.Statuses.Attaching, target.InstanceId, cancellationToken))
+        if (!await tags.ClaimAsync(volume.VolumeId, VolumeTags.Statuses.Attaching, target.InstanceId, cancellationToken))
         {
             return StepOutcome.Waiting($"another trigger claimed {volume.VolumeId}; it completes the move", details);
         }
 
         // Re-check after the claim: the target may have been taken by another volume in the meantime.
-        SuccessorRejection? why = await _chooser.RecheckAfterClaimAsync(target, volume, migration, members, cancellationToken);
+        SuccessorRejection? why = await chooser.RecheckAfterClaimAsync(target, volume, migration, members, cancellationToken);
         if (why is not null)
         {
-            await _tags.ReopenAsync(volume.VolumeId, cancellationToken);
+            await tags.ReopenAsync(volume.VolumeId, cancellationToken);
             return why.NeedsOperator ? StepOutcome.Failed(why.Message, details) : StepOutcome.Waiting(why.Message, details);
         }
 
-        _logger.LogInformation("Attaching {VolumeId} to successor {InstanceId} as {Device}", volume.VolumeId, target.InstanceId, migration.AttachAs);
+        logger.LogInformation("Attaching {VolumeId} to successor {InstanceId} as {Device}", volume.VolumeId, target.InstanceId, migration.AttachAs);
         try
         {
-            await _ec2.AttachVolumeAsync(volume.VolumeId, target.InstanceId, migration.AttachAs, cancellationToken);
+            await ec2.AttachVolumeAsync(volume.VolumeId, target.InstanceId, migration.AttachAs, cancellationToken);
         }
         catch (RemoteApiException ex)
         {
             // The read-back decides, not the error: an attach whose answer was lost may have been applied.
-            VolumeInfo? now = await _reader.DescribeVolumeAsync(volume.VolumeId, cancellationToken);
+            VolumeInfo? now = await reader.DescribeVolumeAsync(volume.VolumeId, cancellationToken);
             if (now?.Attachments.Any(a => a.InstanceId == target.InstanceId) != true)
             {
                 // Reopen only a volume that is still free: one attached elsewhere belongs to whoever attached it.
                 if (now is { State: "available" })
                 {
-                    await _tags.ReopenAsync(volume.VolumeId, cancellationToken);
+                    await tags.ReopenAsync(volume.VolumeId, cancellationToken);
                 }
 
                 SuccessorRejection refused = AttachErrors.ToRejection(ex, volume.VolumeId, target.InstanceId, migration.AttachAs);
-                _logger.LogWarning("EC2 refused to attach {VolumeId} to {InstanceId}: {Refusal} ({ErrorCode})", volume.VolumeId, target.InstanceId, refused.Kind, ex.ErrorCode);
+                logger.LogWarning("EC2 refused to attach {VolumeId} to {InstanceId}: {Refusal} ({ErrorCode})", volume.VolumeId, target.InstanceId, refused.Kind, ex.ErrorCode);
                 return StepOutcome.Failed(refused.Message, details);
             }
         }
 
-        await _tags.SetStatusAsync(volume.VolumeId, VolumeTags.Statuses.Attached, target.InstanceId, null, cancellationToken);
-        _logger.LogInformation("Persistent volume {VolumeId} moved to {InstanceId} as {Device}", volume.VolumeId, target.InstanceId, migration.AttachAs);
+        await tags.SetStatusAsync(volume.VolumeId, VolumeTags.Statuses.Attached, target.InstanceId, null, cancellationToken);
+        logger.LogInformation("Persistent volume {VolumeId} moved to {InstanceId} as {Device}", volume.VolumeId, target.InstanceId, migration.AttachAs);
         return StepOutcome.Done($"{volume.VolumeId} attached to {target.InstanceId} as {migration.AttachAs}", details);
     }
 }

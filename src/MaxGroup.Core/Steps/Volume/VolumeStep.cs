@@ -8,17 +8,8 @@ namespace MaxGroup.Core.Steps.Volume;
 /// The "volume" remediation step: moves the persistent data volume to the successor. On the warning it keeps the
 /// volume and records the move; the other triggers resume it through <see cref="VolumeMover"/>.
 /// </summary>
-public sealed class VolumeStep : IRemediationStep
+public sealed class VolumeStep(VolumeMover mover, ILogger logger) : IRemediationStep
 {
-    private readonly VolumeMover _mover;
-    private readonly ILogger _logger;
-
-    public VolumeStep(VolumeMover mover, ILogger logger)
-    {
-        _mover = mover;
-        _logger = logger;
-    }
-
     public string Name => StepNames.Volume;
 
     /// <summary>A volume moves only once its instance is gone: a resumed step keeps going past the reclaim time.</summary>
@@ -44,25 +35,25 @@ public sealed class VolumeStep : IRemediationStep
                 case HandoverTrigger.Rebalance:
                 // An interruption queued behind the in-flight caps starts like a warning: its volume must be kept too.
                 case HandoverTrigger.Dequeued:
-                    return await _mover.PrepareAsync(request, cancellationToken);
+                    return await mover.PrepareAsync(request, cancellationToken);
                 case HandoverTrigger.Launch:
-                    return Summarize(await _mover.OnInstanceLaunchedAsync(request.Config.GroupName, request.Instance.InstanceId, cancellationToken), "no pending volume in this group and zone");
+                    return Summarize(await mover.OnInstanceLaunchedAsync(request.Config.GroupName, request.Instance.InstanceId, cancellationToken), "no pending volume in this group and zone");
                 case HandoverTrigger.Sweep:
-                    VolumeSweepReport report = await _mover.SweepAsync(cancellationToken);
+                    VolumeSweepReport report = await mover.SweepAsync(cancellationToken);
                     return Summarize(report.Results, "no open volume moves");
                 default:
                     if (request.SuccessorInstanceId is not null)
                     {
-                        return Summarize(await _mover.OnSuccessorRecordedAsync(request.Instance.InstanceId, request.SuccessorInstanceId, cancellationToken), "no open volume move for this instance");
+                        return Summarize(await mover.OnSuccessorRecordedAsync(request.Instance.InstanceId, request.SuccessorInstanceId, cancellationToken), "no open volume move for this instance");
                     }
 
-                    return Summarize(await _mover.OnInstanceStateChangeAsync(request.Instance.InstanceId, request.Instance.State, cancellationToken), "no open volume move for this instance");
+                    return Summarize(await mover.OnInstanceStateChangeAsync(request.Instance.InstanceId, request.Instance.State, cancellationToken), "no open volume move for this instance");
             }
         }
         catch (RemoteApiException ex)
         {
             // The volume is untouched or its move stays open on its tags; the ledger gets the reason.
-            _logger.LogError(ex, "Volume step failed for {InstanceId}", request.Instance.InstanceId);
+            logger.LogError(ex, "Volume step failed for {InstanceId}", request.Instance.InstanceId);
             return StepOutcome.Failed($"{ex.Service} {ex.ErrorCode}: {ex.Message}");
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

@@ -8,28 +8,15 @@ namespace MaxGroup.Core.Steps.Volume;
 /// Writes a move's state into the volume's tags (<see cref="VolumeTags"/>) and takes claims on it. Every write is a
 /// CreateTags, which overwrites: the tags are the move's only record, so each trigger can resume from them.
 /// </summary>
-internal sealed class VolumeTagWriter
+internal sealed class VolumeTagWriter(IVolumeApi ec2, VolumeReader reader, TimeProvider clock, ILogger logger)
 {
     // EC2 tag values hold at most 256 characters.
     private const int MaxTagValue = 256;
 
-    private readonly IVolumeApi _ec2;
-    private readonly VolumeReader _reader;
-    private readonly TimeProvider _clock;
-    private readonly ILogger _logger;
-
-    public VolumeTagWriter(IVolumeApi ec2, VolumeReader reader, TimeProvider clock, ILogger logger)
-    {
-        _ec2 = ec2;
-        _reader = reader;
-        _clock = clock;
-        _logger = logger;
-    }
-
     /// <summary>Tags the volume with a new move of <paramref name="request"/>'s instance, or, for a move already open, only learns a new successor.</summary>
     public async Task TagForMoveAsync(RemediationRequest request, string groupName, BlockDeviceFact device, CancellationToken cancellationToken)
     {
-        VolumeInfo? volume = await _reader.DescribeVolumeAsync(device.VolumeId, cancellationToken);
+        VolumeInfo? volume = await reader.DescribeVolumeAsync(device.VolumeId, cancellationToken);
         VolumeMigration? existing = volume is null ? null : VolumeMigration.FromVolume(volume);
         if (existing is not null && existing.SourceInstanceId == request.Instance.InstanceId && existing.IsOpen)
         {
@@ -61,18 +48,18 @@ internal sealed class VolumeTagWriter
             [VolumeTags.Snapshot] = "",
             [VolumeTags.CopyVolume] = "",
             [VolumeTags.LastError] = "",
-            [VolumeTags.UpdatedAt] = VolumeMigration.FormatTime(_clock.GetUtcNow()),
+            [VolumeTags.UpdatedAt] = VolumeMigration.FormatTime(clock.GetUtcNow()),
         };
-        await _ec2.CreateTagsAsync(device.VolumeId, tags, cancellationToken);
+        await ec2.CreateTagsAsync(device.VolumeId, tags, cancellationToken);
     }
 
     /// <summary>One tag of the move (successor, snapshot, copy volume).</summary>
     public Task RecordAsync(string volumeId, string key, string value, CancellationToken cancellationToken) =>
-        _ec2.CreateTagsAsync(volumeId, new Dictionary<string, string> { [key] = value }, cancellationToken);
+        ec2.CreateTagsAsync(volumeId, new Dictionary<string, string> { [key] = value }, cancellationToken);
 
     /// <summary>The move's status (with its target and claim when given); null leaves a tag as it is, "" empties it.</summary>
     public Task SetStatusAsync(string volumeId, string status, string? targetInstanceId, string? claim, CancellationToken cancellationToken) =>
-        _ec2.CreateTagsAsync(volumeId, StatusTags(status, targetInstanceId, claim), cancellationToken);
+        ec2.CreateTagsAsync(volumeId, StatusTags(status, targetInstanceId, claim), cancellationToken);
 
     /// <summary>The move goes back to pending: no target, no claim.</summary>
     public Task ReopenAsync(string volumeId, CancellationToken cancellationToken) =>
@@ -83,7 +70,7 @@ internal sealed class VolumeTagWriter
     {
         string token = Guid.NewGuid().ToString("N");
         await SetStatusAsync(volumeId, status, targetInstanceId, token, cancellationToken);
-        VolumeInfo? back = await _reader.DescribeVolumeAsync(volumeId, cancellationToken);
+        VolumeInfo? back = await reader.DescribeVolumeAsync(volumeId, cancellationToken);
         return back is not null && back.Tags.TryGetValue(VolumeTags.Claim, out string? seen) && seen == token;
     }
 
@@ -98,9 +85,9 @@ internal sealed class VolumeTagWriter
             [VolumeTags.SourceVolume] = original.VolumeId,
             [VolumeTags.Status] = VolumeTags.Statuses.Attached,
             [VolumeTags.TargetInstance] = targetInstanceId,
-            [VolumeTags.UpdatedAt] = VolumeMigration.FormatTime(_clock.GetUtcNow()),
+            [VolumeTags.UpdatedAt] = VolumeMigration.FormatTime(clock.GetUtcNow()),
         };
-        return _ec2.CreateTagsAsync(copyId, copyTags, cancellationToken);
+        return ec2.CreateTagsAsync(copyId, copyTags, cancellationToken);
     }
 
     /// <summary>Records why the move could not progress; a failure to record it is logged, never thrown.</summary>
@@ -108,11 +95,11 @@ internal sealed class VolumeTagWriter
     {
         try
         {
-            await _ec2.CreateTagsAsync(volumeId, new Dictionary<string, string> { [VolumeTags.LastError] = Truncate(error) }, cancellationToken);
+            await ec2.CreateTagsAsync(volumeId, new Dictionary<string, string> { [VolumeTags.LastError] = Truncate(error) }, cancellationToken);
         }
         catch (RemoteApiException ex)
         {
-            _logger.LogWarning(ex, "Could not record the last error on {VolumeId}", volumeId);
+            logger.LogWarning(ex, "Could not record the last error on {VolumeId}", volumeId);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -124,7 +111,7 @@ internal sealed class VolumeTagWriter
         var tags = new Dictionary<string, string>
         {
             [VolumeTags.Status] = status,
-            [VolumeTags.UpdatedAt] = VolumeMigration.FormatTime(_clock.GetUtcNow()),
+            [VolumeTags.UpdatedAt] = VolumeMigration.FormatTime(clock.GetUtcNow()),
         };
         if (targetInstanceId is not null)
         {

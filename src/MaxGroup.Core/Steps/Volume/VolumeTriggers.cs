@@ -9,26 +9,13 @@ namespace MaxGroup.Core.Steps.Volume;
 /// moves recorded on volume tags. When a ledger is given, each move's outcome is also written to the interruption's
 /// "volume" step, so its timeline shows when the volume arrived.
 /// </summary>
-public sealed class VolumeTriggers : IVolumeTriggers
+public sealed class VolumeTriggers(VolumeMover mover, TimeProvider clock, ILogger logger, ILedger? ledger = null) : IVolumeTriggers
 {
-    private readonly VolumeMover _mover;
-    private readonly TimeProvider _clock;
-    private readonly ILogger _logger;
-    private readonly ILedger? _ledger;
-
-    public VolumeTriggers(VolumeMover mover, TimeProvider clock, ILogger logger, ILedger? ledger = null)
-    {
-        _mover = mover;
-        _clock = clock;
-        _logger = logger;
-        _ledger = ledger;
-    }
-
     public async Task<DispatchResult> OnInstanceStateChangeAsync(MaxGroupEvent.InstanceStateChange stateChange, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(stateChange);
         InstanceStateChangeDetail detail = stateChange.Event.Detail;
-        IReadOnlyList<VolumeMoveResult> results = await _mover.OnInstanceStateChangeAsync(detail.InstanceId, detail.State, cancellationToken);
+        IReadOnlyList<VolumeMoveResult> results = await mover.OnInstanceStateChangeAsync(detail.InstanceId, detail.State, cancellationToken);
         return await ResultAsync(stateChange, results, detail.InstanceId, null, "no volume move involves this instance", cancellationToken);
     }
 
@@ -41,14 +28,14 @@ public sealed class VolumeTriggers : IVolumeTriggers
             return DispatchResult.NoOp(launch, "the launch did not succeed: no instance to take a volume", detail.InstanceId, detail.AutoScalingGroupName);
         }
 
-        IReadOnlyList<VolumeMoveResult> results = await _mover.OnInstanceLaunchedAsync(detail.AutoScalingGroupName, detail.InstanceId, cancellationToken);
+        IReadOnlyList<VolumeMoveResult> results = await mover.OnInstanceLaunchedAsync(detail.AutoScalingGroupName, detail.InstanceId, cancellationToken);
         return await ResultAsync(launch, results, detail.InstanceId, detail.AutoScalingGroupName, "no pending volume of this group in the instance's zone", cancellationToken);
     }
 
     public async Task<DispatchResult> SweepAsync(MaxGroupEvent.Scheduled scheduled, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(scheduled);
-        VolumeSweepReport report = await _mover.SweepAsync(cancellationToken);
+        VolumeSweepReport report = await mover.SweepAsync(cancellationToken);
         DispatchResult result = await ResultAsync(scheduled, report.Results, null, null, "no open volume moves", cancellationToken);
         return result with
         {
@@ -63,32 +50,28 @@ public sealed class VolumeTriggers : IVolumeTriggers
             return DispatchResult.NoOp(source, noneReason, instanceId, groupName);
         }
 
-        if (_ledger is not null)
+        if (ledger is not null)
         {
             foreach (VolumeMoveResult result in results.Where(r => r.SourceInstanceId is not null))
             {
                 try
                 {
-                    await _ledger.RecordStepAsync(result.SourceInstanceId!, StepNames.Volume, result.Outcome, _clock.GetUtcNow(), cancellationToken);
+                    await ledger.RecordStepAsync(result.SourceInstanceId!, StepNames.Volume, result.Outcome, clock.GetUtcNow(), cancellationToken);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
                     // The volume's tags hold the truth; a ledger outage must not undo a move that happened.
-                    _logger.LogWarning(ex, "Could not record the volume outcome of {InstanceId} in the ledger", result.SourceInstanceId);
+                    logger.LogWarning(ex, "Could not record the volume outcome of {InstanceId} in the ledger", result.SourceInstanceId);
                 }
             }
         }
 
         StepOutcome summary = VolumeStep.Summarize(results, noneReason);
-        return new DispatchResult
-        {
-            Status = DispatchStatus.Routed,
-            Reason = $"volume: {summary.Status}: {summary.Reason}",
-            EventId = source.Id,
-            DetailType = source.DetailType,
-            InstanceId = instanceId,
-            GroupName = groupName ?? results.Select(r => r.GroupName).FirstOrDefault(g => g is not null),
-            Steps = [StepNames.Volume],
-        };
+        return DispatchResult.Routed(
+            source,
+            $"volume: {summary.Status}: {summary.Reason}",
+            [StepNames.Volume],
+            instanceId,
+            groupName ?? results.Select(r => r.GroupName).FirstOrDefault(g => g is not null));
     }
 }
