@@ -257,8 +257,7 @@ public sealed class GroupConfigProvider(IConfigObjectStore store, IAutoScalingAp
 
         try
         {
-            IReadOnlyList<AutoScalingGroupInfo> groups = await autoScaling.DescribeAutoScalingGroupsAsync([groupName], cancellationToken);
-            IReadOnlyList<AsgTag> tags = groups.FirstOrDefault(g => g.Name == groupName)?.Tags ?? [];
+            IReadOnlyList<AsgTag> tags = (await autoScaling.DescribeGroupAsync(groupName, cancellationToken))?.Tags ?? [];
             _tags[groupName] = new Cached<IReadOnlyList<AsgTag>>(tags, null, now);
             return new Read<IReadOnlyList<AsgTag>>(true, tags, Stale: false);
         }

@@ -256,8 +256,7 @@ public sealed class HandoverIntake(
     {
         try
         {
-            IReadOnlyList<AutoScalingGroupInfo> groups = await autoScaling!.DescribeAutoScalingGroupsAsync([groupName], cancellationToken);
-            return groups.FirstOrDefault(g => g.Name == groupName);
+            return await autoScaling!.DescribeGroupAsync(groupName, cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

@@ -184,8 +184,7 @@ internal sealed class SuccessorChooser(IVolumeApi ec2, IAutoScalingApi? autoScal
             return null;
         }
 
-        IReadOnlyList<AutoScalingGroupInfo> groups = await autoScaling.DescribeAutoScalingGroupsAsync([groupName], cancellationToken);
-        return groups.FirstOrDefault(g => g.Name == groupName)?.Instances ?? [];
+        return (await autoScaling.DescribeGroupAsync(groupName, cancellationToken))?.Instances ?? [];
     }
 }
 
