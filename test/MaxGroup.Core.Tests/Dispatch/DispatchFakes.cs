@@ -1,7 +1,4 @@
 using System.Collections.Concurrent;
-using MaxGroup.Core.Events;
-using MaxGroup.Core.Model;
-using MaxGroup.Core.Ports;
 using MaxGroup.Core.Steps;
 
 namespace MaxGroup.Core.Tests.Dispatch;

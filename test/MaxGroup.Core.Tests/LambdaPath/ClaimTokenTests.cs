@@ -1,12 +1,7 @@
 using System.Collections.Concurrent;
 using MaxGroup.Core.Dispatch;
-using MaxGroup.Core.Ledger;
-using MaxGroup.Core.Model;
 using MaxGroup.Core.Runner;
 using MaxGroup.Core.Steps;
-using MaxGroup.Core.Tests.Dispatch;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Time.Testing;
 
 namespace MaxGroup.Core.Tests.LambdaPath;
 

@@ -1,13 +1,7 @@
 using MaxGroup.Core.Dispatch;
-using MaxGroup.Core.Ledger;
-using MaxGroup.Core.Model;
-using MaxGroup.Core.Ports;
 using MaxGroup.Core.Steps.Prewarm;
 using MaxGroup.Core.Steps.Replace;
-using MaxGroup.Core.Tests.Dispatch;
 using MaxGroup.Core.Tests.Replace;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Time.Testing;
 
 namespace MaxGroup.Core.Tests.Rebalance;
 
