@@ -1,8 +1,4 @@
-using MaxGroup.Aws;
 using MaxGroup.Aws.AutoScaling;
-using MaxGroup.Core.Model;
-using MaxGroup.Core.Ports;
-using MaxGroup.Integration.Tests.Infrastructure;
 
 namespace MaxGroup.Integration.Tests.Aws;
 

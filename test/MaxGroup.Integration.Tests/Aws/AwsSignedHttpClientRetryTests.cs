@@ -1,12 +1,9 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using MaxGroup.Aws;
 using MaxGroup.Aws.AutoScaling;
 using MaxGroup.Aws.Lambda;
 using MaxGroup.Aws.Signing;
-using MaxGroup.Core.Model;
-using MaxGroup.Core.Ports;
 
 namespace MaxGroup.Integration.Tests.Aws;
 

@@ -1,10 +1,6 @@
 using System.Diagnostics;
-using System.Globalization;
-using System.Text;
-using MaxGroup.Core.Model;
 using MaxGroup.Integration.Tests.Kubernetes;
 using MaxGroup.Simulators.Kubernetes;
-using Xunit.Abstractions;
 
 namespace MaxGroup.Integration.Tests.Bench;
 

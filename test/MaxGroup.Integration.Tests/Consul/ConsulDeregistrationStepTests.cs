@@ -1,9 +1,5 @@
 using System.Diagnostics;
-using System.Text.Json;
-using MaxGroup.Core.Model;
 using MaxGroup.Core.Steps.Consul;
-using MaxGroup.Simulators.Consul;
-using Microsoft.Extensions.Time.Testing;
 using static MaxGroup.Integration.Tests.Consul.ConsulTestData;
 
 namespace MaxGroup.Integration.Tests.Consul;

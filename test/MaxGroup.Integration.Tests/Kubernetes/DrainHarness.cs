@@ -1,6 +1,5 @@
 using Amazon.Runtime;
 using k8s;
-using MaxGroup.Core.Model;
 using MaxGroup.Aws.Eks;
 using MaxGroup.Core.Steps.Drain;
 using MaxGroup.Kubernetes.Budget;

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using k8s;
-using MaxGroup.Core.Model;
 using MaxGroup.Kubernetes.Drain;
 using MaxGroup.Simulators.Kubernetes;
 

@@ -1,6 +1,5 @@
 using System.Net;
 using MaxGroup.Kubernetes.Budget;
-using Microsoft.Extensions.Time.Testing;
 
 namespace MaxGroup.Integration.Tests.Kubernetes;
 

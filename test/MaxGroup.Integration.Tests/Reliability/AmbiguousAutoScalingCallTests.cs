@@ -1,8 +1,3 @@
-using MaxGroup.Aws;
-using MaxGroup.Core.Model;
-using MaxGroup.Integration.Tests.Aws;
-using MaxGroup.Integration.Tests.Infrastructure;
-
 namespace MaxGroup.Integration.Tests.Reliability;
 
 /// <summary>
