@@ -156,16 +156,7 @@ public sealed class RemediationRunnerTests
 
     private async Task<RemediationRequest> BeginAsync(string? claimStep = null)
     {
-        var record = new InterruptionRecord
-        {
-            InstanceId = Id,
-            EventIds = ["ev-1"],
-            GroupName = "web",
-            WarningTime = Samples.WarningTime,
-            ReclaimAt = Samples.WarningTime.AddSeconds(120),
-            Steps = [new StepRecord { Name = "replace" }],
-            Timeline = [new TimelineEntry(Samples.WarningTime, "interruption", "warning")],
-        };
+        InterruptionRecord record = Samples.ReplaceInterruption(Id, withTimeline: true);
         await _ledger.TryBeginInterruptionAsync(record, new InFlightLimits(), _clock.GetUtcNow(), claimStep, CancellationToken.None);
         return Request();
     }

@@ -207,16 +207,7 @@ public sealed class ClaimTokenTests
     private async Task<RemediationRequest> BeginAsync(string token)
     {
         DateTimeOffset now = _clock.GetUtcNow();
-        var record = new InterruptionRecord
-        {
-            InstanceId = Id,
-            EventIds = ["ev-1"],
-            GroupName = "web",
-            WarningTime = Samples.WarningTime,
-            ReclaimAt = Samples.WarningTime.AddSeconds(120),
-            Steps = [new StepRecord { Name = "replace" }],
-            Timeline = [new TimelineEntry(Samples.WarningTime, "interruption", "warning")],
-        };
+        InterruptionRecord record = Samples.ReplaceInterruption(Id, withTimeline: true);
         BeginResult begin = await _ledger.TryBeginInterruptionAsync(record, new InFlightLimits(), now, "replace", token, CancellationToken.None);
         Assert.Equal(BeginOutcome.Started, begin.Outcome);
         return new RemediationRequest

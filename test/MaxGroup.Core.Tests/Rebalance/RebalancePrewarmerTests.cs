@@ -274,15 +274,7 @@ public sealed class RebalancePrewarmerTests
     };
 
     private Task BeginInterruptionAsync() => _ledger.TryBeginInterruptionAsync(
-        new InterruptionRecord
-        {
-            InstanceId = AtRisk,
-            EventIds = ["ev-1"],
-            GroupName = "web",
-            WarningTime = _clock.GetUtcNow(),
-            ReclaimAt = _clock.GetUtcNow().AddSeconds(120),
-            Steps = [new StepRecord { Name = "replace" }],
-        },
+        Samples.ReplaceInterruption(AtRisk, _clock.GetUtcNow()),
         new InFlightLimits(),
         _clock.GetUtcNow(),
         CancellationToken.None);

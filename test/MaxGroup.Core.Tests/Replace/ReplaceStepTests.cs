@@ -309,15 +309,7 @@ public sealed partial class ReplaceStepTests
     };
 
     private Task BeginAsync(bool claim = false) => _ledger.TryBeginInterruptionAsync(
-        new InterruptionRecord
-        {
-            InstanceId = Doomed,
-            EventIds = ["ev-1"],
-            GroupName = "web",
-            WarningTime = Samples.WarningTime,
-            ReclaimAt = Samples.WarningTime.AddSeconds(120),
-            Steps = [new StepRecord { Name = "replace" }],
-        },
+        Samples.ReplaceInterruption(Doomed),
         new InFlightLimits(),
         _clock.GetUtcNow(),
         claim ? "replace" : null,
