@@ -1,9 +1,4 @@
-using MaxGroup.Core.Model;
-using MaxGroup.Core.Ports;
 using MaxGroup.Core.Steps.Capacity;
-using MaxGroup.Core.Tests.Dispatch;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Time.Testing;
 
 namespace MaxGroup.Core.Tests.Capacity;
 
@@ -14,18 +9,12 @@ public sealed class CapacityCallsTests
     [Fact]
     public async Task Once_RetryableError_ReachesTheCaller()
     {
-        int calls = 0;
+        var call = new FailingCall(Throttled());
 
-        RemoteApiException error = await Assert.ThrowsAsync<RemoteApiException>(() => CapacityCalls.Once.RunAsync<int>(
-            _ =>
-            {
-                calls++;
-                throw Throttled();
-            },
-            CancellationToken.None));
+        RemoteApiException error = await Assert.ThrowsAsync<RemoteApiException>(() => CapacityCalls.Once.RunAsync<int>(call.AnswerAsync, CancellationToken.None));
 
         Assert.Equal("Throttling", error.ErrorCode);
-        Assert.Equal(1, calls);
+        Assert.Equal(1, call.Calls);
     }
 
     [Fact]
@@ -45,43 +34,51 @@ public sealed class CapacityCallsTests
     [Fact]
     public async Task WithinDeadline_CapacityError_NotRetried()
     {
-        int calls = 0;
+        var call = new FailingCall(new RemoteApiException("ec2", "InsufficientInstanceCapacity", "no capacity", 500));
         CapacityCalls within = Within(ReclaimDeadline.FromWarning(Samples.WarningTime));
 
-        RemoteApiException error = await Assert.ThrowsAsync<RemoteApiException>(() => within.RunAsync(
-            _ =>
-            {
-                calls++;
-                throw new RemoteApiException("ec2", "InsufficientInstanceCapacity", "no capacity", 500);
-            },
-            CancellationToken.None));
+        RemoteApiException error = await Assert.ThrowsAsync<RemoteApiException>(() => within.RunAsync(call.RunAsync, CancellationToken.None));
 
         Assert.Equal("InsufficientInstanceCapacity", error.ErrorCode);
-        Assert.Equal(1, calls);
+        Assert.Equal(1, call.Calls);
     }
 
     [Fact]
     public async Task WithinDeadline_BackoffPastTheDeadline_ErrorReachesTheCaller()
     {
-        int calls = 0;
+        var call = new FailingCall(Throttled());
         // 300 ms left: the first 500 ms back-off does not fit.
         CapacityCalls within = Within(new ReclaimDeadline(Samples.WarningTime, _clock.GetUtcNow() + TimeSpan.FromMilliseconds(300)));
 
-        await Assert.ThrowsAsync<RemoteApiException>(() => within.RunAsync(
-            _ =>
-            {
-                calls++;
-                throw Throttled();
-            },
-            CancellationToken.None));
+        await Assert.ThrowsAsync<RemoteApiException>(() => within.RunAsync(call.RunAsync, CancellationToken.None));
 
-        Assert.Equal(1, calls);
+        Assert.Equal(1, call.Calls);
     }
 
     private CapacityCalls Within(ReclaimDeadline deadline) =>
         CapacityCalls.WithinDeadline(deadline, _clock, NullLogger.Instance, TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(5));
 
     private static RemoteApiException Throttled() => new("autoscaling", "Throttling", "Rate exceeded", 400);
+
+    /// <summary>A call that fails every time with one error (thrown as the call is made), counting how often it was made.</summary>
+    private sealed class FailingCall(RemoteApiException error)
+    {
+        public int Calls { get; private set; }
+
+        /// <summary>The call as one that would answer a value.</summary>
+        public Task<int> AnswerAsync(CancellationToken _)
+        {
+            Calls++;
+            throw error;
+        }
+
+        /// <summary>The call as one that answers nothing.</summary>
+        public Task RunAsync(CancellationToken _)
+        {
+            Calls++;
+            throw error;
+        }
+    }
 
     private async Task<T> DriveAsync<T>(Task<T> run)
     {

@@ -1,7 +1,4 @@
-using MaxGroup.Core.Model;
-using MaxGroup.Core.Ports;
 using MaxGroup.Core.Steps.Capacity;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace MaxGroup.Core.Tests.Capacity;
 

@@ -1,6 +1,4 @@
-using MaxGroup.Core.Model;
 using MaxGroup.Core.Steps.Replace;
-using MaxGroup.Core.Tests.Dispatch;
 
 namespace MaxGroup.Core.Tests.Capacity;
 

@@ -1,9 +1,5 @@
-using MaxGroup.Core.Model;
-using MaxGroup.Core.Ports;
 using MaxGroup.Core.Steps.Capacity;
-using MaxGroup.Core.Tests.Dispatch;
 using MaxGroup.Core.Tests.Replace;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace MaxGroup.Core.Tests.Capacity;
 

@@ -1,8 +1,3 @@
-using System.Text;
-using MaxGroup.Core.Config;
-using MaxGroup.Core.Model;
-using Microsoft.Extensions.Time.Testing;
-
 namespace MaxGroup.Core.Tests.Configuration;
 
 /// <summary>Defaults per documented generation, and k8s_config_file_path turning the drain on as it did in the tag generation.</summary>

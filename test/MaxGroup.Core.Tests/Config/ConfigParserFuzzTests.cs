@@ -1,8 +1,5 @@
-using System.Text;
 using System.Text.Json.Nodes;
 using CsCheck;
-using MaxGroup.Core.Config;
-using MaxGroup.Core.Model;
 
 namespace MaxGroup.Core.Tests.Configuration;
 

@@ -1,5 +1,3 @@
-using MaxGroup.Core.Config;
-
 namespace MaxGroup.Core.Tests.Configuration;
 
 public class GroupConfigOptionsTests

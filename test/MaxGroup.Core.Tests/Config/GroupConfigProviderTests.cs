@@ -1,8 +1,4 @@
-using MaxGroup.Core.Config;
-using MaxGroup.Core.Model;
-using MaxGroup.Core.Ports;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Time.Testing;
 
 namespace MaxGroup.Core.Tests.Configuration;
 

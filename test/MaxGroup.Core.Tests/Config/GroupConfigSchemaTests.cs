@@ -1,6 +1,4 @@
 using System.Text.Json;
-using MaxGroup.Core.Config;
-using MaxGroup.Core.Model;
 
 namespace MaxGroup.Core.Tests.Configuration;
 

@@ -1,6 +1,3 @@
-using MaxGroup.Core.Config;
-using MaxGroup.Core.Model;
-
 namespace MaxGroup.Core.Tests.Configuration;
 
 public class GroupConfigTagTests

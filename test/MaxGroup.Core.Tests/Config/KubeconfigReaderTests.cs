@@ -1,6 +1,3 @@
-using System.Text;
-using MaxGroup.Core.Config;
-
 namespace MaxGroup.Core.Tests.Configuration;
 
 public class KubeconfigReaderTests

@@ -1,7 +1,4 @@
-using MaxGroup.Core.Config;
-using MaxGroup.Core.Model;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Time.Testing;
 
 namespace MaxGroup.Core.Tests.Configuration;
 

@@ -1,7 +1,3 @@
-using System.Text;
-using MaxGroup.Core.Config;
-using MaxGroup.Core.Model;
-
 namespace MaxGroup.Core.Tests.Configuration;
 
 /// <summary>Every key of the later (2020-2023) spotmax:&lt;key&gt; tag list, as a tag and in a file: implemented, or one "recognised" warning.</summary>

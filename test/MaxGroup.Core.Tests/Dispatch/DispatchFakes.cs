@@ -1,7 +1,4 @@
 using System.Collections.Concurrent;
-using MaxGroup.Core.Events;
-using MaxGroup.Core.Model;
-using MaxGroup.Core.Ports;
 using MaxGroup.Core.Steps;
 
 namespace MaxGroup.Core.Tests.Dispatch;
@@ -95,6 +92,26 @@ internal static class Samples
              "resources":["arn:aws:ec2:us-east-1a:instance/{{{instanceId}}}"],
              "detail":{"instance-id":"{{{instanceId}}}","instance-action":"{{{action}}}"}}
             """);
+
+    /// <summary>
+    /// The ledger record the dispatcher begins for one warning (ev-1) of an instance of group web whose one step is
+    /// replace, reclaimed 120 s after <paramref name="warningTime"/> (default <see cref="WarningTime"/>); with
+    /// <paramref name="withTimeline"/>, the warning is on its timeline too.
+    /// </summary>
+    public static InterruptionRecord ReplaceInterruption(string instanceId, DateTimeOffset? warningTime = null, bool withTimeline = false)
+    {
+        DateTimeOffset warning = warningTime ?? WarningTime;
+        var record = new InterruptionRecord
+        {
+            InstanceId = instanceId,
+            EventIds = ["ev-1"],
+            GroupName = "web",
+            WarningTime = warning,
+            ReclaimAt = warning.AddSeconds(120),
+            Steps = [new StepRecord { Name = "replace" }],
+        };
+        return withTimeline ? record with { Timeline = [new TimelineEntry(warning, "interruption", "warning")] } : record;
+    }
 
     public static InstanceFacts Instance(string instanceId, string? group = "web", string state = "running", string type = "m5.large") => new()
     {

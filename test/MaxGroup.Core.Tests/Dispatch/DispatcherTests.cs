@@ -1,11 +1,6 @@
 using MaxGroup.Core.Dispatch;
-using MaxGroup.Core.Events;
-using MaxGroup.Core.Ledger;
-using MaxGroup.Core.Model;
 using MaxGroup.Core.Runner;
 using MaxGroup.Core.Tests.Replace;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Time.Testing;
 
 namespace MaxGroup.Core.Tests.Dispatch;
 

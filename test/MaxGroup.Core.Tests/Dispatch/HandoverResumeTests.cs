@@ -1,12 +1,6 @@
 using MaxGroup.Core.Dispatch;
-using MaxGroup.Core.Events;
-using MaxGroup.Core.Ledger;
-using MaxGroup.Core.Model;
-using MaxGroup.Core.Ports;
 using MaxGroup.Core.Steps.Volume;
 using MaxGroup.Core.Tests.Volume;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Time.Testing;
 
 namespace MaxGroup.Core.Tests.Dispatch;
 

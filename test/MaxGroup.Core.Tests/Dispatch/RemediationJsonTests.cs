@@ -1,5 +1,4 @@
 using System.Text.Json;
-using MaxGroup.Core.Model;
 
 namespace MaxGroup.Core.Tests.Dispatch;
 

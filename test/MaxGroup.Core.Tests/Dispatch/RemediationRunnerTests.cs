@@ -1,8 +1,4 @@
-using MaxGroup.Core.Ledger;
-using MaxGroup.Core.Model;
 using MaxGroup.Core.Runner;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Time.Testing;
 
 namespace MaxGroup.Core.Tests.Dispatch;
 
@@ -17,16 +13,12 @@ public sealed class RemediationRunnerTests
     public async Task Run_StepAlreadyDone_IsNotRedone()
     {
         RemediationRequest request = await BeginAsync();
-        var runner = new RemediationRunner(_ledger, _clock, _metrics, NullLogger.Instance);
-        var step = new CountingStep("replace", _clock);
 
-        StepOutcome first = await runner.RunAsync(step, request, CancellationToken.None);
-        StepOutcome second = await runner.RunAsync(step, request, CancellationToken.None);
+        (StepOutcome first, StepOutcome second, int runs, InterruptionRecord record) = await RunTwiceAsync(request);
 
         Assert.Equal(StepStatus.Done, first.Status);
         Assert.Equal(StepStatus.NoOp, second.Status);
-        Assert.Equal(1, step.Runs);
-        InterruptionRecord record = (await _ledger.GetAsync(Id, CancellationToken.None))!;
+        Assert.Equal(1, runs);
         Assert.Equal(StepStatus.Done, record.FindStep("replace")!.Status);
         Assert.Equal(InterruptionStatus.Done, record.Status);
         Assert.Equal(["warning", "running", "done", "done"], record.Timeline.Select(t => t.Status));
@@ -39,7 +31,7 @@ public sealed class RemediationRunnerTests
         await _ledger.TryStartStepAsync(Id, "replace", _clock.GetUtcNow(), RemediationRunner.StepLease, CancellationToken.None);
         var step = new CountingStep("replace", _clock);
 
-        StepOutcome outcome = await new RemediationRunner(_ledger, _clock, _metrics, NullLogger.Instance).RunAsync(step, request, CancellationToken.None);
+        StepOutcome outcome = await Runner().RunAsync(step, request, CancellationToken.None);
 
         Assert.Equal(StepStatus.NoOp, outcome.Status);
         Assert.Equal(0, step.Runs);
@@ -82,7 +74,7 @@ public sealed class RemediationRunnerTests
         // Each run claims with its own token, so a duplicate delivery of one request never passes for the first.
         RemediationRequest request = await BeginAsync();
         var step = new CountingStep("replace", _clock, runFor: TimeSpan.FromSeconds(30));
-        var runner = new RemediationRunner(_ledger, _clock, _metrics, NullLogger.Instance);
+        RemediationRunner runner = Runner();
         Task<StepOutcome> first = runner.RunAsync(step, request, CancellationToken.None);
 
         StepOutcome second = await runner.RunAsync(step, request, CancellationToken.None);
@@ -98,7 +90,7 @@ public sealed class RemediationRunnerTests
     {
         RemediationRequest request = await BeginAsync();
         var step = new CountingStep("replace", _clock, runFor: TimeSpan.FromMinutes(5));
-        Task<StepOutcome> run = new RemediationRunner(_ledger, _clock, _metrics, NullLogger.Instance).RunAsync(step, request, CancellationToken.None);
+        Task<StepOutcome> run = Runner().RunAsync(step, request, CancellationToken.None);
 
         while (!run.IsCompleted)
         {
@@ -119,7 +111,7 @@ public sealed class RemediationRunnerTests
         var step = new CountingStep("replace", _clock);
         RemediationRequest request = Request();
 
-        StepOutcome outcome = await new RemediationRunner(_ledger, _clock, _metrics, NullLogger.Instance).RunAsync(step, request, CancellationToken.None);
+        StepOutcome outcome = await Runner().RunAsync(step, request, CancellationToken.None);
 
         Assert.Equal(StepStatus.Skipped, outcome.Status);
         Assert.Equal(0, step.Runs);
@@ -131,17 +123,13 @@ public sealed class RemediationRunnerTests
         DateTimeOffset claimedAt = _clock.GetUtcNow();
         await BeginAsync(claimStep: "replace");
         RemediationRequest request = Request() with { StepClaimedAt = claimedAt };
-        var runner = new RemediationRunner(_ledger, _clock, _metrics, NullLogger.Instance);
-        var step = new CountingStep("replace", _clock);
 
-        StepOutcome first = await runner.RunAsync(step, request, CancellationToken.None);
-        // The same request again (not possible in-process, but the claim must not outlive the step): not redone.
-        StepOutcome again = await runner.RunAsync(step, request, CancellationToken.None);
+        // The same request twice (not possible in-process, but the claim must not outlive the step): not redone.
+        (StepOutcome first, StepOutcome again, int runs, InterruptionRecord record) = await RunTwiceAsync(request);
 
         Assert.Equal(StepStatus.Done, first.Status);
         Assert.Equal(StepStatus.NoOp, again.Status);
-        Assert.Equal(1, step.Runs);
-        InterruptionRecord record = (await _ledger.GetAsync(Id, CancellationToken.None))!;
+        Assert.Equal(1, runs);
         Assert.Equal(StepStatus.Done, record.FindStep("replace")!.Status);
         Assert.Equal(["warning", "running", "done", "done"], record.Timeline.Select(t => t.Status));
     }
@@ -152,24 +140,28 @@ public sealed class RemediationRunnerTests
         await BeginAsync(claimStep: "replace");
         var step = new CountingStep("replace", _clock);
 
-        StepOutcome outcome = await new RemediationRunner(_ledger, _clock, _metrics, NullLogger.Instance).RunAsync(step, Request(), CancellationToken.None);
+        StepOutcome outcome = await Runner().RunAsync(step, Request(), CancellationToken.None);
 
         Assert.Equal(StepStatus.NoOp, outcome.Status);
         Assert.Equal(0, step.Runs);
     }
 
+    private RemediationRunner Runner() => new(_ledger, _clock, _metrics, NullLogger.Instance);
+
+    /// <summary>Runs one counting replace step with <paramref name="request"/> twice on one runner; answers both outcomes, the step's runs and the ledger record after.</summary>
+    private async Task<(StepOutcome First, StepOutcome Again, int Runs, InterruptionRecord Record)> RunTwiceAsync(RemediationRequest request)
+    {
+        RemediationRunner runner = Runner();
+        var step = new CountingStep("replace", _clock);
+
+        StepOutcome first = await runner.RunAsync(step, request, CancellationToken.None);
+        StepOutcome again = await runner.RunAsync(step, request, CancellationToken.None);
+        return (first, again, step.Runs, (await _ledger.GetAsync(Id, CancellationToken.None))!);
+    }
+
     private async Task<RemediationRequest> BeginAsync(string? claimStep = null)
     {
-        var record = new InterruptionRecord
-        {
-            InstanceId = Id,
-            EventIds = ["ev-1"],
-            GroupName = "web",
-            WarningTime = Samples.WarningTime,
-            ReclaimAt = Samples.WarningTime.AddSeconds(120),
-            Steps = [new StepRecord { Name = "replace" }],
-            Timeline = [new TimelineEntry(Samples.WarningTime, "interruption", "warning")],
-        };
+        InterruptionRecord record = Samples.ReplaceInterruption(Id, withTimeline: true);
         await _ledger.TryBeginInterruptionAsync(record, new InFlightLimits(), _clock.GetUtcNow(), claimStep, CancellationToken.None);
         return Request();
     }

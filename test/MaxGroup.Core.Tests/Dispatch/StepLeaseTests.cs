@@ -1,9 +1,5 @@
-using MaxGroup.Core.Ledger;
-using MaxGroup.Core.Model;
 using MaxGroup.Core.Runner;
 using MaxGroup.Core.Steps;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Time.Testing;
 
 namespace MaxGroup.Core.Tests.Dispatch;
 

@@ -1,6 +1,4 @@
 using System.Text.Json.Nodes;
-using MaxGroup.Core.Events;
-using MaxGroup.Core.Model;
 
 namespace MaxGroup.Core.Tests.Events;
 

@@ -1,7 +1,5 @@
-using System.Text;
 using System.Text.Json.Nodes;
 using CsCheck;
-using MaxGroup.Core.Events;
 
 namespace MaxGroup.Core.Tests.Fuzz;
 

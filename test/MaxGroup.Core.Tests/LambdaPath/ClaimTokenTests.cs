@@ -1,12 +1,7 @@
 using System.Collections.Concurrent;
 using MaxGroup.Core.Dispatch;
-using MaxGroup.Core.Ledger;
-using MaxGroup.Core.Model;
 using MaxGroup.Core.Runner;
 using MaxGroup.Core.Steps;
-using MaxGroup.Core.Tests.Dispatch;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Time.Testing;
 
 namespace MaxGroup.Core.Tests.LambdaPath;
 
@@ -212,16 +207,7 @@ public sealed class ClaimTokenTests
     private async Task<RemediationRequest> BeginAsync(string token)
     {
         DateTimeOffset now = _clock.GetUtcNow();
-        var record = new InterruptionRecord
-        {
-            InstanceId = Id,
-            EventIds = ["ev-1"],
-            GroupName = "web",
-            WarningTime = Samples.WarningTime,
-            ReclaimAt = Samples.WarningTime.AddSeconds(120),
-            Steps = [new StepRecord { Name = "replace" }],
-            Timeline = [new TimelineEntry(Samples.WarningTime, "interruption", "warning")],
-        };
+        InterruptionRecord record = Samples.ReplaceInterruption(Id, withTimeline: true);
         BeginResult begin = await _ledger.TryBeginInterruptionAsync(record, new InFlightLimits(), now, "replace", token, CancellationToken.None);
         Assert.Equal(BeginOutcome.Started, begin.Outcome);
         return new RemediationRequest

@@ -1,10 +1,5 @@
-using MaxGroup.Core.Model;
-using MaxGroup.Core.Ports;
 using MaxGroup.Core.Preaction;
-using MaxGroup.Core.Tests.Dispatch;
 using MaxGroup.Core.Tests.Replace;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Time.Testing;
 
 namespace MaxGroup.Core.Tests.Preaction;
 

@@ -1,5 +1,3 @@
-using MaxGroup.Core.Model;
-using MaxGroup.Core.Ports;
 using MaxGroup.Core.Preaction;
 
 namespace MaxGroup.Core.Tests.Preaction;

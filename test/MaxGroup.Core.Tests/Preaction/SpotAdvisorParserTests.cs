@@ -1,5 +1,3 @@
-using System.Text;
-using MaxGroup.Core.Model;
 using MaxGroup.Core.Preaction;
 
 namespace MaxGroup.Core.Tests.Preaction;

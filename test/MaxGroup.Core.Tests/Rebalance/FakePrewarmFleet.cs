@@ -1,6 +1,3 @@
-using MaxGroup.Core.Model;
-using MaxGroup.Core.Ports;
-
 namespace MaxGroup.Core.Tests.Rebalance;
 
 /// <summary>Pre-warmed instances as EC2 would list them by tag; records terminations and drops terminated ones from the list.</summary>

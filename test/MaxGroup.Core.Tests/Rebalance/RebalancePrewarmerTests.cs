@@ -1,13 +1,7 @@
 using MaxGroup.Core.Dispatch;
-using MaxGroup.Core.Ledger;
-using MaxGroup.Core.Model;
-using MaxGroup.Core.Ports;
 using MaxGroup.Core.Steps.Prewarm;
 using MaxGroup.Core.Steps.Replace;
-using MaxGroup.Core.Tests.Dispatch;
 using MaxGroup.Core.Tests.Replace;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Time.Testing;
 
 namespace MaxGroup.Core.Tests.Rebalance;
 
@@ -280,15 +274,7 @@ public sealed class RebalancePrewarmerTests
     };
 
     private Task BeginInterruptionAsync() => _ledger.TryBeginInterruptionAsync(
-        new InterruptionRecord
-        {
-            InstanceId = AtRisk,
-            EventIds = ["ev-1"],
-            GroupName = "web",
-            WarningTime = _clock.GetUtcNow(),
-            ReclaimAt = _clock.GetUtcNow().AddSeconds(120),
-            Steps = [new StepRecord { Name = "replace" }],
-        },
+        Samples.ReplaceInterruption(AtRisk, _clock.GetUtcNow()),
         new InFlightLimits(),
         _clock.GetUtcNow(),
         CancellationToken.None);

@@ -1,6 +1,3 @@
-using MaxGroup.Core.Events;
-using MaxGroup.Core.Model;
-
 namespace MaxGroup.Core.Tests.Rebalance;
 
 /// <summary>Rebalance recommendation events as EventBridge delivers them.</summary>

@@ -1,7 +1,3 @@
-using MaxGroup.Core.Model;
-using MaxGroup.Core.Ports;
-using MaxGroup.Core.Tests.Dispatch;
-
 namespace MaxGroup.Core.Tests.Replace;
 
 /// <summary>RunInstances in memory: fails the (type, market) pairs it is told to with EC2's code, registers launched instances as running.</summary>

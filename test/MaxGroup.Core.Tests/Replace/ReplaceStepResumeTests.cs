@@ -1,7 +1,4 @@
-using MaxGroup.Core.Model;
-using MaxGroup.Core.Ports;
 using MaxGroup.Core.Steps.Replace;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace MaxGroup.Core.Tests.Replace;
 

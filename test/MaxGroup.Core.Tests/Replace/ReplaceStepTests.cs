@@ -1,10 +1,4 @@
-using MaxGroup.Core.Ledger;
-using MaxGroup.Core.Model;
-using MaxGroup.Core.Ports;
 using MaxGroup.Core.Steps.Replace;
-using MaxGroup.Core.Tests.Dispatch;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Time.Testing;
 
 namespace MaxGroup.Core.Tests.Replace;
 
@@ -315,15 +309,7 @@ public sealed partial class ReplaceStepTests
     };
 
     private Task BeginAsync(bool claim = false) => _ledger.TryBeginInterruptionAsync(
-        new InterruptionRecord
-        {
-            InstanceId = Doomed,
-            EventIds = ["ev-1"],
-            GroupName = "web",
-            WarningTime = Samples.WarningTime,
-            ReclaimAt = Samples.WarningTime.AddSeconds(120),
-            Steps = [new StepRecord { Name = "replace" }],
-        },
+        Samples.ReplaceInterruption(Doomed),
         new InFlightLimits(),
         _clock.GetUtcNow(),
         claim ? "replace" : null,

@@ -1,7 +1,4 @@
-using MaxGroup.Core.Model;
-using MaxGroup.Core.Ports;
 using MaxGroup.Core.Steps.Capacity;
-using MaxGroup.Core.Tests.Dispatch;
 
 namespace MaxGroup.Core.Tests.Replace;
 

@@ -1,4 +1,3 @@
-using MaxGroup.Core.Ports;
 using MaxGroup.Core.Steps.Volume;
 
 namespace MaxGroup.Core.Tests.Volume;

@@ -1,6 +1,3 @@
-using MaxGroup.Core.Model;
-using MaxGroup.Core.Ports;
-
 namespace MaxGroup.Core.Tests.Volume;
 
 /// <summary>

@@ -1,8 +1,4 @@
-using MaxGroup.Core.Model;
-using MaxGroup.Core.Ports;
 using MaxGroup.Core.Steps.Volume;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Time.Testing;
 
 namespace MaxGroup.Core.Tests.Volume;
 
@@ -40,6 +36,15 @@ public sealed class VolumeMoverTests
         DryRun = dryRun,
         SuccessorInstanceId = successor,
     };
+
+    /// <summary>Prepares the move of the doomed instance's data volume, then terminates the instance, as the sweep expects to find it.</summary>
+    private async Task<VolumeMover> PreparedThenTerminatedAsync(RemediationRequest? request = null, VolumeMover? mover = null)
+    {
+        mover ??= Mover();
+        await mover.PrepareAsync(request ?? Request(), CancellationToken.None);
+        _ec2.Terminate("i-doomed");
+        return mover;
+    }
 
     [Fact]
     public async Task Prepare_DataVolume_TurnsOffDeleteOnTerminationFirstAndTagsPending()
@@ -137,9 +142,7 @@ public sealed class VolumeMoverTests
         (_, FakeVolume data) = Doomed();
         _ec2.AddInstance("i-new", ZoneA, launched: Warning.AddSeconds(30));
         _ec2.AddInstance("i-newer", ZoneA, launched: Warning.AddSeconds(40));
-        VolumeMover mover = Mover();
-        await mover.PrepareAsync(Request(successor: "i-new"), CancellationToken.None);
-        _ec2.Terminate("i-doomed");
+        VolumeMover mover = await PreparedThenTerminatedAsync(Request(successor: "i-new"));
 
         IReadOnlyList<VolumeMoveResult> first = await mover.OnInstanceStateChangeAsync("i-doomed", "terminated", CancellationToken.None);
         IReadOnlyList<VolumeMoveResult> again = await mover.OnInstanceStateChangeAsync("i-doomed", "terminated", CancellationToken.None);
@@ -177,9 +180,7 @@ public sealed class VolumeMoverTests
     public async Task Terminated_NoSuccessorYet_WaitsThenLaunchInZoneTakesIt()
     {
         (_, FakeVolume data) = Doomed();
-        VolumeMover mover = Mover();
-        await mover.PrepareAsync(Request(), CancellationToken.None);
-        _ec2.Terminate("i-doomed");
+        VolumeMover mover = await PreparedThenTerminatedAsync();
 
         IReadOnlyList<VolumeMoveResult> waiting = await mover.OnInstanceStateChangeAsync("i-doomed", "terminated", CancellationToken.None);
         Assert.Equal(StepStatus.Waiting, Assert.Single(waiting).Outcome.Status);
@@ -208,9 +209,7 @@ public sealed class VolumeMoverTests
         _ec2.AddInstance("i-old", ZoneA, launched: Warning.AddHours(-2));
         _ec2.AddInstance("i-young", ZoneA, launched: Warning.AddSeconds(20));
         _ec2.AddInstance("i-stopped", ZoneA, state: "stopped", launched: Warning.AddSeconds(60));
-        VolumeMover mover = Mover();
-        await mover.PrepareAsync(Request(), CancellationToken.None);
-        _ec2.Terminate("i-doomed");
+        VolumeMover mover = await PreparedThenTerminatedAsync();
 
         await mover.SweepAsync(CancellationToken.None);
 
@@ -225,9 +224,7 @@ public sealed class VolumeMoverTests
         FakeVolume earlier = _ec2.AddVolume(ZoneA, "i-busy", "/dev/xvdz");
         earlier.Tags[VolumeTags.Status] = VolumeTags.Statuses.Attached;
         _ec2.AddInstance("i-free", ZoneA, launched: Warning.AddSeconds(10));
-        VolumeMover mover = Mover();
-        await mover.PrepareAsync(Request(), CancellationToken.None);
-        _ec2.Terminate("i-doomed");
+        VolumeMover mover = await PreparedThenTerminatedAsync();
 
         await mover.OnInstanceStateChangeAsync("i-doomed", "terminated", CancellationToken.None);
 
@@ -240,9 +237,7 @@ public sealed class VolumeMoverTests
         (_, FakeVolume data) = Doomed();
         _ec2.AddInstance("i-new", ZoneA, launched: Warning.AddSeconds(30));
         FakeVolume squatter = _ec2.AddVolume(ZoneA, "i-new", "/dev/xvdz");
-        VolumeMover mover = Mover();
-        await mover.PrepareAsync(Request(successor: "i-new"), CancellationToken.None);
-        _ec2.Terminate("i-doomed");
+        VolumeMover mover = await PreparedThenTerminatedAsync(Request(successor: "i-new"));
 
         VolumeMoveResult result = Assert.Single(await mover.OnInstanceStateChangeAsync("i-doomed", "terminated", CancellationToken.None));
 
@@ -278,9 +273,7 @@ public sealed class VolumeMoverTests
         (_, FakeVolume data) = Doomed();
         _ec2.AddInstance("i-far", ZoneB, launched: Warning.AddSeconds(30));
         _ec2.SnapshotPendingLooks = 1;
-        VolumeMover mover = Mover();
-        await mover.PrepareAsync(Request(successor: "i-far"), CancellationToken.None);
-        _ec2.Terminate("i-doomed");
+        VolumeMover mover = await PreparedThenTerminatedAsync(Request(successor: "i-far"));
 
         VolumeMoveResult first = Assert.Single(await mover.OnInstanceStateChangeAsync("i-doomed", "terminated", CancellationToken.None));
         Assert.Equal(StepStatus.Waiting, first.Outcome.Status);
@@ -308,9 +301,7 @@ public sealed class VolumeMoverTests
         (_, FakeVolume data) = Doomed();
         _ec2.AddInstance("i-far", ZoneB, launched: Warning.AddSeconds(30));
         _ec2.VolumeCreatingLooks = 2;
-        VolumeMover mover = Mover();
-        await mover.PrepareAsync(Request(successor: "i-far"), CancellationToken.None);
-        _ec2.Terminate("i-doomed");
+        VolumeMover mover = await PreparedThenTerminatedAsync(Request(successor: "i-far"));
 
         VolumeMoveResult first = Assert.Single(await mover.OnInstanceStateChangeAsync("i-doomed", "terminated", CancellationToken.None));
         Assert.Equal(StepStatus.Waiting, first.Outcome.Status);
@@ -330,9 +321,7 @@ public sealed class VolumeMoverTests
     {
         (_, FakeVolume data) = Doomed();
         _ec2.AddInstance("i-far", ZoneB, launched: Warning.AddSeconds(30));
-        VolumeMover mover = Mover();
-        await mover.PrepareAsync(Request(successor: "i-far", crossAz: CrossAzPolicy.Wait), CancellationToken.None);
-        _ec2.Terminate("i-doomed");
+        VolumeMover mover = await PreparedThenTerminatedAsync(Request(successor: "i-far", crossAz: CrossAzPolicy.Wait));
 
         VolumeMoveResult waiting = Assert.Single(await mover.OnInstanceStateChangeAsync("i-doomed", "terminated", CancellationToken.None));
         Assert.Equal(StepStatus.Waiting, waiting.Outcome.Status);
@@ -351,9 +340,7 @@ public sealed class VolumeMoverTests
         (_, FakeVolume data) = Doomed();
         _ec2.AddInstance("i-ledger", ZoneA, launched: Warning.AddSeconds(10));
         _ec2.AddInstance("i-newest", ZoneA, launched: Warning.AddSeconds(90));
-        VolumeMover mover = Mover(successors: new FixedSuccessor("i-ledger"));
-        await mover.PrepareAsync(Request(), CancellationToken.None);
-        _ec2.Terminate("i-doomed");
+        VolumeMover mover = await PreparedThenTerminatedAsync(mover: Mover(successors: new FixedSuccessor("i-ledger")));
 
         await mover.SweepAsync(CancellationToken.None);
 
@@ -365,9 +352,7 @@ public sealed class VolumeMoverTests
     {
         (_, FakeVolume data) = Doomed();
         _ec2.AddInstance("i-new", ZoneA, launched: Warning.AddSeconds(30));
-        VolumeMover mover = Mover();
-        await mover.PrepareAsync(Request(successor: "i-new"), CancellationToken.None);
-        _ec2.Terminate("i-doomed");
+        VolumeMover mover = await PreparedThenTerminatedAsync(Request(successor: "i-new"));
         string? squatter = null;
         _ec2.BeforeAttach = (_, _) =>
         {
@@ -412,9 +397,7 @@ public sealed class VolumeMoverTests
         _ec2.AddInstance("i-inservice", ZoneA, launched: Warning.AddSeconds(10));
         var groups = new FakeAutoScaling();
         groups.AddMembers("web", ("i-detaching", "Detaching"), ("i-inservice", "InService"));
-        VolumeMover mover = Mover(autoScaling: groups);
-        await mover.PrepareAsync(Request(), CancellationToken.None);
-        _ec2.Terminate("i-doomed");
+        VolumeMover mover = await PreparedThenTerminatedAsync(mover: Mover(autoScaling: groups));
 
         await mover.SweepAsync(CancellationToken.None);
 
@@ -427,9 +410,7 @@ public sealed class VolumeMoverTests
         (_, FakeVolume data) = Doomed();
         _ec2.AddInstance("i-new", ZoneA, launched: Warning.AddSeconds(30));
         _ec2.AddInstance("i-rogue", ZoneA, launched: Warning.AddSeconds(20));
-        VolumeMover mover = Mover();
-        await mover.PrepareAsync(Request(successor: "i-new"), CancellationToken.None);
-        _ec2.Terminate("i-doomed");
+        VolumeMover mover = await PreparedThenTerminatedAsync(Request(successor: "i-new"));
         _ec2.BeforeAttach = (volumeId, _) =>
         {
             _ec2.BeforeAttach = null;
@@ -472,9 +453,7 @@ public sealed class VolumeMoverTests
     public async Task AttachedTag_VolumeFreeAgain_ReopensTheMove()
     {
         (_, FakeVolume data) = Doomed();
-        VolumeMover mover = Mover();
-        await mover.PrepareAsync(Request(), CancellationToken.None);
-        _ec2.Terminate("i-doomed");
+        VolumeMover mover = await PreparedThenTerminatedAsync();
         data.Tags[VolumeTags.Status] = VolumeTags.Statuses.Attached;
         data.Tags[VolumeTags.TargetInstance] = "i-gone";
         _ec2.AddInstance("i-new", ZoneA, launched: Warning.AddSeconds(30));
@@ -503,9 +482,7 @@ public sealed class VolumeMoverTests
     public async Task Advance_OutOfTime_ReturnsWaitingAndKeepsTheMoveOpen()
     {
         (_, FakeVolume data) = Doomed();
-        VolumeMover mover = Mover();
-        await mover.PrepareAsync(Request(), CancellationToken.None);
-        _ec2.Terminate("i-doomed");
+        VolumeMover mover = await PreparedThenTerminatedAsync();
         _ec2.AddInstance("i-new", ZoneA, launched: Warning.AddSeconds(30));
         using var cancelled = new CancellationTokenSource();
         await cancelled.CancelAsync();

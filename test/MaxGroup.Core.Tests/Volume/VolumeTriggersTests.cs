@@ -1,8 +1,4 @@
-using MaxGroup.Core.Ledger;
-using MaxGroup.Core.Model;
 using MaxGroup.Core.Steps.Volume;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Time.Testing;
 
 namespace MaxGroup.Core.Tests.Volume;
 

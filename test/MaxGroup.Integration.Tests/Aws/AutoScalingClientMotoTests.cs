@@ -1,8 +1,4 @@
-using MaxGroup.Aws;
 using MaxGroup.Aws.AutoScaling;
-using MaxGroup.Core.Model;
-using MaxGroup.Core.Ports;
-using MaxGroup.Integration.Tests.Infrastructure;
 
 namespace MaxGroup.Integration.Tests.Aws;
 
@@ -113,12 +109,8 @@ public sealed class AutoScalingClientMotoTests(MotoFixture moto) : IAsyncLifetim
     [Fact]
     public async Task DetachInstances_WithoutDecrement_GroupLaunchesReplacement()
     {
-        AutoScalingGroupInfo before = await CreateGroupAsync("detach", desired: 2);
-        string doomed = before.Instances[0].InstanceId;
+        (AutoScalingGroupInfo before, string doomed, AutoScalingGroupInfo after) = await DetachFirstOfTwoAsync("detach", decrement: false);
 
-        await Client.DetachInstancesAsync("detach", [doomed], shouldDecrementDesiredCapacity: false, CancellationToken.None);
-
-        AutoScalingGroupInfo after = await DescribeAsync("detach");
         Assert.Equal(2, after.DesiredCapacity);
         Assert.Equal(2, after.Instances.Count);
         Assert.DoesNotContain(after.Instances, i => i.InstanceId == doomed);
@@ -128,12 +120,8 @@ public sealed class AutoScalingClientMotoTests(MotoFixture moto) : IAsyncLifetim
     [Fact]
     public async Task DetachInstances_WithDecrement_LowersDesiredCapacity()
     {
-        AutoScalingGroupInfo before = await CreateGroupAsync("shrink", desired: 2);
-        string doomed = before.Instances[0].InstanceId;
+        (AutoScalingGroupInfo before, _, AutoScalingGroupInfo after) = await DetachFirstOfTwoAsync("shrink", decrement: true);
 
-        await Client.DetachInstancesAsync("shrink", [doomed], shouldDecrementDesiredCapacity: true, CancellationToken.None);
-
-        AutoScalingGroupInfo after = await DescribeAsync("shrink");
         Assert.Equal(1, after.DesiredCapacity);
         Assert.Equal([before.Instances[1].InstanceId], after.Instances.Select(i => i.InstanceId));
     }
@@ -220,6 +208,17 @@ public sealed class AutoScalingClientMotoTests(MotoFixture moto) : IAsyncLifetim
         await new MotoScene(_factory).LaunchTemplateAsync("lt-" + name);
         await new MotoScene(_factory).GroupAsync(name, "lt-" + name, min: desired == 0 ? 0 : 1, max: 4, desired: desired);
         return await DescribeAsync(name);
+    }
+
+    /// <summary>Creates a group of two, detaches its first instance; answers the group before, the detached instance and the group after.</summary>
+    private async Task<(AutoScalingGroupInfo Before, string Detached, AutoScalingGroupInfo After)> DetachFirstOfTwoAsync(string name, bool decrement)
+    {
+        AutoScalingGroupInfo before = await CreateGroupAsync(name, desired: 2);
+        string detached = before.Instances[0].InstanceId;
+
+        await Client.DetachInstancesAsync(name, [detached], shouldDecrementDesiredCapacity: decrement, CancellationToken.None);
+
+        return (before, detached, await DescribeAsync(name));
     }
 
     private async Task<AutoScalingGroupInfo> DescribeAsync(string name) =>

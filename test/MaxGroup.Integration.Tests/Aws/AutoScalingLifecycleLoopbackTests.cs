@@ -1,6 +1,5 @@
 using System.Text.RegularExpressions;
 using Amazon.Runtime;
-using MaxGroup.Aws;
 using MaxGroup.Aws.AutoScaling;
 
 namespace MaxGroup.Integration.Tests.Aws;

@@ -1,8 +1,5 @@
 using Amazon.EC2.Model;
 using Amazon.S3.Model;
-using MaxGroup.Aws;
-using MaxGroup.Core.Ports;
-using MaxGroup.Integration.Tests.Infrastructure;
 
 namespace MaxGroup.Integration.Tests.Aws;
 

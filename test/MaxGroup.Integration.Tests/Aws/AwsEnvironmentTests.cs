@@ -1,5 +1,3 @@
-using MaxGroup.Aws;
-
 namespace MaxGroup.Integration.Tests.Aws;
 
 public sealed class AwsEnvironmentTests

@@ -1,7 +1,5 @@
-using System.Text;
 using MaxGroup.Aws.AutoScaling;
 using MaxGroup.Aws.Signing;
-using MaxGroup.Core.Ports;
 
 namespace MaxGroup.Integration.Tests.Aws;
 

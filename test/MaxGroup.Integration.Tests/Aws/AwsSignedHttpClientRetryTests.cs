@@ -1,12 +1,9 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using MaxGroup.Aws;
 using MaxGroup.Aws.AutoScaling;
 using MaxGroup.Aws.Lambda;
 using MaxGroup.Aws.Signing;
-using MaxGroup.Core.Model;
-using MaxGroup.Core.Ports;
 
 namespace MaxGroup.Integration.Tests.Aws;
 
@@ -90,8 +87,7 @@ public sealed class AwsSignedHttpClientRetryTests
     {
         await using LoopbackAwsServer server = await LoopbackAwsServer.StartAsync((_, _) => ThrottlingXml);
         AwsSignedHttpClient client = AwsTestClients.SignedClient(server.Endpoint, AwsService.AutoScaling, SlowRetry());
-        AwsRequest request = AutoScalingClient.NewQuery("DescribeLifecycleHooks").Add("AutoScalingGroupName", "web")
-            .ToRequest(deadline: DateTimeOffset.UtcNow.AddSeconds(2));
+        AwsRequest request = HooksRequest(deadline: DateTimeOffset.UtcNow.AddSeconds(2));
         var watch = Stopwatch.StartNew();
 
         RemoteApiException error = await Assert.ThrowsAsync<RemoteApiException>(() => client.SendAsync(request, CancellationToken.None));
@@ -150,17 +146,9 @@ public sealed class AwsSignedHttpClientRetryTests
     public async Task SendAsync_NonIdempotentCallUnansweredInTime_NotSentAgain()
     {
         // The first attempt reaches the server, which answers only after the attempt timed out: the answer is lost.
-        await using LoopbackAwsServer server = await LoopbackAwsServer.StartAsync((_, n) =>
-        {
-            if (n == 1)
-            {
-                Thread.Sleep(TimeSpan.FromSeconds(1));
-            }
-
-            return new LoopbackAnswer(200, HooksXml);
-        });
+        await using LoopbackAwsServer server = await FirstAnswerLateAsync();
         AwsSignedHttpClient client = AwsTestClients.SignedClient(server.Endpoint, AwsService.AutoScaling, ShortAttempts());
-        AwsRequest request = AutoScalingClient.NewQuery("DescribeLifecycleHooks").Add("AutoScalingGroupName", "web").ToRequest() with { Idempotent = false };
+        AwsRequest request = HooksRequest() with { Idempotent = false };
 
         RemoteApiException error = await Assert.ThrowsAsync<RemoteApiException>(() => client.SendAsync(request, CancellationToken.None));
 
@@ -172,17 +160,9 @@ public sealed class AwsSignedHttpClientRetryTests
     [Fact]
     public async Task SendAsync_IdempotentCallUnansweredInTime_SentAgain()
     {
-        await using LoopbackAwsServer server = await LoopbackAwsServer.StartAsync((_, n) =>
-        {
-            if (n == 1)
-            {
-                Thread.Sleep(TimeSpan.FromSeconds(1));
-            }
-
-            return new LoopbackAnswer(200, HooksXml);
-        });
+        await using LoopbackAwsServer server = await FirstAnswerLateAsync();
         AwsSignedHttpClient client = AwsTestClients.SignedClient(server.Endpoint, AwsService.AutoScaling, ShortAttempts());
-        AwsRequest request = AutoScalingClient.NewQuery("DescribeLifecycleHooks").Add("AutoScalingGroupName", "web").ToRequest();
+        AwsRequest request = HooksRequest();
 
         AwsResponse response = await client.SendAsync(request, CancellationToken.None);
 
@@ -194,28 +174,19 @@ public sealed class AwsSignedHttpClientRetryTests
     public async Task SendAsync_NonIdempotentCallGotAnError_RetriedLikeAnyOther()
     {
         // An error answer says the call did not take effect: only a lost answer makes a repeat unsafe.
-        await using LoopbackAwsServer server = await LoopbackAwsServer.StartAsync((_, n) => n == 1 ? ThrottlingXml : new LoopbackAnswer(200, HooksXml));
-        AwsSignedHttpClient client = AwsTestClients.SignedClient(server.Endpoint, AwsService.AutoScaling);
-        AwsRequest request = AutoScalingClient.NewQuery("DescribeLifecycleHooks").Add("AutoScalingGroupName", "web").ToRequest() with { Idempotent = false };
+        (int status, int requests) = await SendAfterOneErrorAsync(ThrottlingXml, HooksRequest() with { Idempotent = false });
 
-        AwsResponse response = await client.SendAsync(request, CancellationToken.None);
-
-        Assert.Equal(200, response.StatusCode);
-        Assert.Equal(2, server.Requests.Count);
+        Assert.Equal(200, status);
+        Assert.Equal(2, requests);
     }
 
     [Fact]
     public async Task SendAsync_WaitEndsBeforeDeadline_RetriesInsideIt()
     {
-        await using LoopbackAwsServer server = await LoopbackAwsServer.StartAsync((_, n) => n == 1 ? Unavailable : new LoopbackAnswer(200, HooksXml));
-        AwsSignedHttpClient client = AwsTestClients.SignedClient(server.Endpoint, AwsService.AutoScaling);
-        AwsRequest request = AutoScalingClient.NewQuery("DescribeLifecycleHooks").Add("AutoScalingGroupName", "web")
-            .ToRequest(deadline: DateTimeOffset.UtcNow.AddSeconds(30));
+        (int status, int requests) = await SendAfterOneErrorAsync(Unavailable, HooksRequest(deadline: DateTimeOffset.UtcNow.AddSeconds(30)));
 
-        AwsResponse response = await client.SendAsync(request, CancellationToken.None);
-
-        Assert.Equal(200, response.StatusCode);
-        Assert.Equal(2, server.Requests.Count);
+        Assert.Equal(200, status);
+        Assert.Equal(2, requests);
     }
 
     [Theory]
@@ -239,6 +210,30 @@ public sealed class AwsSignedHttpClientRetryTests
 
     // One attempt may last 200 ms: a server that takes a second has, for the client, not answered.
     private static AwsRetryOptions ShortAttempts() => AwsTestClients.FastRetry() with { AttemptTimeout = TimeSpan.FromMilliseconds(200) };
+
+    // The server answers the first attempt only after a second, longer than ShortAttempts lets it take; later ones at once.
+    private static Task<LoopbackAwsServer> FirstAnswerLateAsync() => LoopbackAwsServer.StartAsync((_, n) =>
+    {
+        if (n == 1)
+        {
+            Thread.Sleep(TimeSpan.FromSeconds(1));
+        }
+
+        return new LoopbackAnswer(200, HooksXml);
+    });
+
+    /// <summary>Sends <paramref name="request"/> to a server that answers <paramref name="first"/> once, then 200; answers the final status and how many requests the server saw.</summary>
+    private static async Task<(int Status, int Requests)> SendAfterOneErrorAsync(LoopbackAnswer first, AwsRequest request)
+    {
+        await using LoopbackAwsServer server = await LoopbackAwsServer.StartAsync((_, n) => n == 1 ? first : new LoopbackAnswer(200, HooksXml));
+        AwsSignedHttpClient client = AwsTestClients.SignedClient(server.Endpoint, AwsService.AutoScaling);
+
+        AwsResponse response = await client.SendAsync(request, CancellationToken.None);
+        return (response.StatusCode, server.Requests.Count);
+    }
+
+    private static AwsRequest HooksRequest(DateTimeOffset? deadline = null) =>
+        AutoScalingClient.NewQuery("DescribeLifecycleHooks").Add("AutoScalingGroupName", "web").ToRequest(deadline: deadline);
 
     private static int ClosedPort()
     {

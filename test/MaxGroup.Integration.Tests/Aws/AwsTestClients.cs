@@ -1,7 +1,5 @@
 using Amazon.Runtime;
-using MaxGroup.Aws;
 using MaxGroup.Aws.Signing;
-using MaxGroup.Integration.Tests.Infrastructure;
 
 namespace MaxGroup.Integration.Tests.Aws;
 

@@ -1,7 +1,4 @@
-using MaxGroup.Aws;
 using MaxGroup.Aws.Eks;
-using MaxGroup.Core.Ports;
-using MaxGroup.Integration.Tests.Infrastructure;
 
 namespace MaxGroup.Integration.Tests.Aws;
 

@@ -1,7 +1,4 @@
-using System.Text.Json;
-using MaxGroup.Aws;
 using MaxGroup.Aws.Lambda;
-using MaxGroup.Core.Model;
 
 namespace MaxGroup.Integration.Tests.Aws;
 

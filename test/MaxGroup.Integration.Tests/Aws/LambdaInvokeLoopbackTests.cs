@@ -1,7 +1,5 @@
 using System.Text.RegularExpressions;
-using MaxGroup.Aws;
 using MaxGroup.Aws.Lambda;
-using MaxGroup.Core.Ports;
 
 namespace MaxGroup.Integration.Tests.Aws;
 

@@ -1,7 +1,4 @@
 using System.IO.Compression;
-using System.Text;
-using System.Text.Json;
-using MaxGroup.Aws;
 using MaxGroup.Aws.Signing;
 
 namespace MaxGroup.Integration.Tests.Aws;

@@ -1,6 +1,4 @@
-using System.Text.Json;
 using MaxGroup.Integration.Tests.Deployment;
-using MaxGroup.Integration.Tests.Infrastructure;
 using MaxGroup.Integration.Tests.Runtime;
 
 namespace MaxGroup.Integration.Tests.Bench;

@@ -1,5 +1,3 @@
-using MaxGroup.Integration.Tests.Infrastructure;
-
 namespace MaxGroup.Integration.Tests.Bench;
 
 /// <summary>The counting rule of the critical-path benchmark on hand-made timelines: sequential = nothing earlier still in flight.</summary>

@@ -1,16 +1,4 @@
-using System.Globalization;
-using System.Text;
-using MaxGroup.Aws;
 using MaxGroup.Aws.Config;
-using MaxGroup.Core.Config;
-using MaxGroup.Core.Events;
-using MaxGroup.Core.Model;
-using MaxGroup.Core.Ports;
-using MaxGroup.Functions.Wiring;
-using MaxGroup.Integration.Tests.Aws;
-using MaxGroup.Integration.Tests.Infrastructure;
-using Microsoft.Extensions.Logging.Abstractions;
-using Xunit.Abstractions;
 
 namespace MaxGroup.Integration.Tests.Bench;
 

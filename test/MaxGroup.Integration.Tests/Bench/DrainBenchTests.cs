@@ -1,10 +1,6 @@
 using System.Diagnostics;
-using System.Globalization;
-using System.Text;
-using MaxGroup.Core.Model;
 using MaxGroup.Integration.Tests.Kubernetes;
 using MaxGroup.Simulators.Kubernetes;
-using Xunit.Abstractions;
 
 namespace MaxGroup.Integration.Tests.Bench;
 
@@ -24,7 +20,7 @@ public sealed class DrainBenchTests(ITestOutputHelper output)
     {
         await using DrainHarness h = await DrainHarness.StartAsync(qps: Qps, burst: Burst);
         FakeKubeApiServer s = h.Server;
-        s.AddNode("node-a", $"aws:///{DrainHarness.Zone}/{DrainHarness.InstanceId}", DrainHarness.Zone);
+        h.AddDoomedNode();
         s.AddNode("node-b", "aws:///us-east-1a/i-0bbbbbbbbbbbbbbbb", DrainHarness.Zone);
         for (int i = 0; i < PlainPods; i++)
         {

@@ -1,10 +1,5 @@
 using Amazon.EC2;
-using MaxGroup.Aws;
-using MaxGroup.Core.Config;
-using MaxGroup.Core.Model;
-using MaxGroup.Integration.Tests.Aws;
 using MaxGroup.Integration.Tests.Configuration;
-using MaxGroup.Integration.Tests.Infrastructure;
 using MaxGroup.Integration.Tests.Runtime;
 
 namespace MaxGroup.Integration.Tests.Cli;

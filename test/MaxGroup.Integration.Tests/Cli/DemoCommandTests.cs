@@ -1,6 +1,5 @@
 using System.Text.RegularExpressions;
 using MaxGroup.Cli;
-using MaxGroup.Integration.Tests.Infrastructure;
 
 namespace MaxGroup.Integration.Tests.Cli;
 

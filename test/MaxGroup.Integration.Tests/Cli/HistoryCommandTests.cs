@@ -1,9 +1,4 @@
-using System.Text.Json;
-using MaxGroup.Aws.Ledger;
 using MaxGroup.Cli.Commands;
-using MaxGroup.Core.Model;
-using MaxGroup.Functions.Wiring;
-using MaxGroup.Integration.Tests.Infrastructure;
 
 namespace MaxGroup.Integration.Tests.Cli;
 

@@ -1,6 +1,3 @@
-using System.Text.Json;
-using MaxGroup.Functions.Wiring;
-using MaxGroup.Integration.Tests.Infrastructure;
 using MaxGroup.Integration.Tests.Runtime;
 
 namespace MaxGroup.Integration.Tests.Cli;

@@ -1,8 +1,5 @@
 using Amazon.EC2.Model;
 using MaxGroup.Cli.Commands;
-using MaxGroup.Core.Model;
-using MaxGroup.Integration.Tests.Aws;
-using MaxGroup.Integration.Tests.Infrastructure;
 
 namespace MaxGroup.Integration.Tests.Cli;
 

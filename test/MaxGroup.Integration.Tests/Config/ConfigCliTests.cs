@@ -2,7 +2,6 @@ using System.CommandLine;
 using Amazon.S3;
 using MaxGroup.Aws.Config;
 using MaxGroup.Cli.Commands;
-using MaxGroup.Integration.Tests.Infrastructure;
 
 namespace MaxGroup.Integration.Tests.Configuration;
 

@@ -1,10 +1,6 @@
 using Amazon.S3;
 using MaxGroup.Aws.Config;
-using MaxGroup.Core.Config;
-using MaxGroup.Core.Ports;
-using MaxGroup.Integration.Tests.Infrastructure;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Time.Testing;
 
 namespace MaxGroup.Integration.Tests.Configuration;
 

@@ -1,15 +1,7 @@
-using MaxGroup.Aws;
 using MaxGroup.Aws.Config;
 using System.CommandLine;
 using MaxGroup.Cli;
 using MaxGroup.Cli.Commands;
-using MaxGroup.Core.Config;
-using MaxGroup.Core.Model;
-using MaxGroup.Core.Ports;
-using MaxGroup.Integration.Tests.Aws;
-using MaxGroup.Integration.Tests.Infrastructure;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Time.Testing;
 
 namespace MaxGroup.Integration.Tests.Configuration;
 

@@ -1,21 +1,11 @@
-using System.Globalization;
 using System.Text.Json.Nodes;
-using MaxGroup.Aws;
 using MaxGroup.Aws.Config;
-using MaxGroup.Core.Config;
-using MaxGroup.Core.Events;
-using MaxGroup.Core.Model;
-using MaxGroup.Core.Ports;
 using MaxGroup.Core.Steps;
 using MaxGroup.Core.Steps.Drain;
-using MaxGroup.Functions.Wiring;
-using MaxGroup.Integration.Tests.Aws;
-using MaxGroup.Integration.Tests.Infrastructure;
 using MaxGroup.Integration.Tests.Kubernetes;
 using MaxGroup.Integration.Tests.Runtime;
 using MaxGroup.Kubernetes.Cluster;
 using MaxGroup.Kubernetes.Drain;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace MaxGroup.Integration.Tests.Configuration;
 

@@ -1,8 +1,5 @@
 using Amazon.S3;
 using MaxGroup.Aws.Config;
-using MaxGroup.Core.Config;
-using MaxGroup.Core.Ports;
-using MaxGroup.Integration.Tests.Infrastructure;
 
 namespace MaxGroup.Integration.Tests.Configuration;
 

@@ -1,13 +1,8 @@
 using Amazon.Runtime;
 using Amazon.SimpleSystemsManagement;
 using Amazon.SimpleSystemsManagement.Model;
-using MaxGroup.Aws;
 using MaxGroup.Aws.Ssm;
-using MaxGroup.Core.Model;
-using MaxGroup.Core.Ports;
 using MaxGroup.Core.Steps.Consul;
-using MaxGroup.Integration.Tests.Infrastructure;
-using MaxGroup.Simulators.Consul;
 using static MaxGroup.Integration.Tests.Consul.ConsulTestData;
 
 namespace MaxGroup.Integration.Tests.Consul;

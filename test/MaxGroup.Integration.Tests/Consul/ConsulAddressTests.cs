@@ -1,5 +1,4 @@
 using CsCheck;
-using MaxGroup.Core.Model;
 using MaxGroup.Core.Steps.Consul;
 
 namespace MaxGroup.Integration.Tests.Consul;

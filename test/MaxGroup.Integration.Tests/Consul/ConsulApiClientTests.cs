@@ -1,6 +1,4 @@
 using MaxGroup.Consul;
-using MaxGroup.Core.Ports;
-using MaxGroup.Simulators.Consul;
 
 namespace MaxGroup.Integration.Tests.Consul;
 

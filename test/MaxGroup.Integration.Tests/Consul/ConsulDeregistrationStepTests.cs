@@ -1,9 +1,5 @@
 using System.Diagnostics;
-using System.Text.Json;
-using MaxGroup.Core.Model;
 using MaxGroup.Core.Steps.Consul;
-using MaxGroup.Simulators.Consul;
-using Microsoft.Extensions.Time.Testing;
 using static MaxGroup.Integration.Tests.Consul.ConsulTestData;
 
 namespace MaxGroup.Integration.Tests.Consul;
@@ -374,10 +370,7 @@ public sealed class ConsulDeregistrationStepTests
     public async Task RunAsync_TwoRuns_TokenReadOnceAndCached()
     {
         await using FakeConsul agent = await FakeConsul.StartAsync();
-        agent.RequiredToken = "token-a";
-        var secrets = new InMemorySecrets { ["/maxgroup/consul-token"] = "token-a" };
-        ConsulDeregistrationStep step = Step(secrets, _logger);
-        GroupConfig config = ConsulConfig(agent.Port) with { ConsulTokenParameter = "/maxgroup/consul-token" };
+        (InMemorySecrets secrets, ConsulDeregistrationStep step, GroupConfig config) = TokenFromParameter(agent, "token-a");
 
         agent.AddService("web-1", "web");
         StepOutcome first = await step.RunAsync(Request(config), CancellationToken.None);
@@ -394,10 +387,7 @@ public sealed class ConsulDeregistrationStepTests
     public async Task RunAsync_TokenRotated_RereadsOnceAndSucceeds()
     {
         await using FakeConsul agent = await FakeConsul.StartAsync();
-        agent.RequiredToken = "token-a";
-        var secrets = new InMemorySecrets { ["/maxgroup/consul-token"] = "token-a" };
-        ConsulDeregistrationStep step = Step(secrets, _logger);
-        GroupConfig config = ConsulConfig(agent.Port) with { ConsulTokenParameter = "/maxgroup/consul-token" };
+        (InMemorySecrets secrets, ConsulDeregistrationStep step, GroupConfig config) = TokenFromParameter(agent, "token-a");
         Assert.Equal(StepStatus.Done, (await step.RunAsync(Request(config), CancellationToken.None)).Status);
 
         agent.RequiredToken = "token-b";
@@ -424,5 +414,13 @@ public sealed class ConsulDeregistrationStepTests
         Assert.Contains("'/maxgroup/absent'", outcome.Reason, StringComparison.Ordinal);
         Assert.Contains("ParameterNotFound", outcome.Reason, StringComparison.Ordinal);
         Assert.Empty(agent.Requests);
+    }
+
+    /// <summary>The agent requires <paramref name="token"/>; the step reads it from the SecureString parameter /maxgroup/consul-token the config names.</summary>
+    private (InMemorySecrets Secrets, ConsulDeregistrationStep Step, GroupConfig Config) TokenFromParameter(FakeConsul agent, string token)
+    {
+        agent.RequiredToken = token;
+        var secrets = new InMemorySecrets { ["/maxgroup/consul-token"] = token };
+        return (secrets, Step(secrets, _logger), ConsulConfig(agent.Port) with { ConsulTokenParameter = "/maxgroup/consul-token" });
     }
 }

@@ -1,9 +1,6 @@
 using MaxGroup.Core.Ledger;
-using MaxGroup.Core.Model;
-using MaxGroup.Core.Ports;
 using MaxGroup.Core.Runner;
 using MaxGroup.Core.Steps.Consul;
-using MaxGroup.Simulators.Consul;
 using static MaxGroup.Integration.Tests.Consul.ConsulTestData;
 
 namespace MaxGroup.Integration.Tests.Consul;

@@ -1,6 +1,4 @@
 using MaxGroup.Consul;
-using MaxGroup.Core.Model;
-using MaxGroup.Core.Ports;
 using MaxGroup.Core.Steps.Consul;
 
 namespace MaxGroup.Integration.Tests.Consul;

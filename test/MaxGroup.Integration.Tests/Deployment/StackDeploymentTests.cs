@@ -1,6 +1,4 @@
-using System.Text.Json;
 using MaxGroup.Functions.Handlers;
-using MaxGroup.Integration.Tests.Infrastructure;
 
 namespace MaxGroup.Integration.Tests.Deployment;
 

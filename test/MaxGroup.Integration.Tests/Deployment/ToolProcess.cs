@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text;
 
 namespace MaxGroup.Integration.Tests.Deployment;
 

@@ -1,14 +1,4 @@
-using System.Globalization;
-using System.Text.Json;
 using Amazon.EC2.Model;
-using MaxGroup.Aws;
-using MaxGroup.Core.Events;
-using MaxGroup.Core.Model;
-using MaxGroup.Core.Ports;
-using MaxGroup.Functions.Wiring;
-using MaxGroup.Integration.Tests.Aws;
-using MaxGroup.Integration.Tests.Infrastructure;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace MaxGroup.Integration.Tests.Dispatch;
 

@@ -1,5 +1,3 @@
-using MaxGroup.Functions.Runtime;
-
 namespace MaxGroup.Integration.Tests.Dispatch;
 
 /// <summary>A Lambda context with plenty of time left.</summary>

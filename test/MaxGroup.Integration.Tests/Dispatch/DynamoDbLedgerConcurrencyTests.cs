@@ -1,10 +1,4 @@
 using Amazon.DynamoDBv2.Model;
-using MaxGroup.Aws;
-using MaxGroup.Aws.Ledger;
-using MaxGroup.Core.Model;
-using MaxGroup.Integration.Tests.Aws;
-using MaxGroup.Integration.Tests.Infrastructure;
-using MaxGroup.Simulators.Aws;
 
 namespace MaxGroup.Integration.Tests.Dispatch;
 

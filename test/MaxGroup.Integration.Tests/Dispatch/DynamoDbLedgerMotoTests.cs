@@ -1,9 +1,4 @@
 using Amazon.DynamoDBv2.Model;
-using MaxGroup.Aws;
-using MaxGroup.Aws.Ledger;
-using MaxGroup.Core.Model;
-using MaxGroup.Integration.Tests.Aws;
-using MaxGroup.Integration.Tests.Infrastructure;
 
 namespace MaxGroup.Integration.Tests.Dispatch;
 

@@ -1,10 +1,5 @@
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
-using MaxGroup.Aws.Ledger;
-using MaxGroup.Integration.Tests.Aws;
-using MaxGroup.Integration.Tests.Infrastructure;
-using MaxGroup.Simulators.Aws;
-using Xunit.Abstractions;
 
 namespace MaxGroup.Integration.Tests.Dispatch;
 

@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net;
-using System.Text;
-using MaxGroup.Simulators.Aws;
 using MaxGroup.Testing.Http;
 using Microsoft.AspNetCore.Http;
 

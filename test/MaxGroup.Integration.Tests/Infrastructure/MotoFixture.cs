@@ -1,5 +1,3 @@
-using MaxGroup.Cli.Local;
-
 namespace MaxGroup.Integration.Tests.Infrastructure;
 
 /// <summary>

@@ -1,6 +1,5 @@
 using Amazon.Runtime;
 using k8s;
-using MaxGroup.Core.Model;
 using MaxGroup.Aws.Eks;
 using MaxGroup.Core.Steps.Drain;
 using MaxGroup.Kubernetes.Budget;
@@ -90,6 +89,9 @@ public sealed class DrainHarness : IAsyncDisposable
     }
 
     /// <summary>Runs the step the way the remediation handler does: with a token that fires at reclaim.</summary>
+    /// <summary>Adds node-a, the doomed instance's node (its provider id names <see cref="InstanceId"/> in <see cref="Zone"/>), to the fake API server.</summary>
+    public void AddDoomedNode() => Server.AddNode("node-a", $"aws:///{Zone}/{InstanceId}", Zone);
+
     public async Task<StepOutcome> RunAsync(RemediationRequest request)
     {
         using var cts = new CancellationTokenSource(request.ReclaimAt - DateTimeOffset.UtcNow);

@@ -1,8 +1,6 @@
 using k8s.Models;
-using MaxGroup.Core.Model;
 using MaxGroup.Kubernetes.Budget;
 using MaxGroup.Kubernetes.Drain;
-using Microsoft.Extensions.Time.Testing;
 
 namespace MaxGroup.Integration.Tests.Kubernetes;
 

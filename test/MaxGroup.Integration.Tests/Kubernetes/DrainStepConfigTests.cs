@@ -1,6 +1,3 @@
-using System.Text;
-using MaxGroup.Core.Model;
-using MaxGroup.Core.Ports;
 using MaxGroup.Core.Steps.Drain;
 using MaxGroup.Kubernetes.Budget;
 using MaxGroup.Kubernetes.Cluster;

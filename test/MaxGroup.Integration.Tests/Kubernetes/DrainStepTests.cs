@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using k8s;
-using MaxGroup.Core.Model;
 using MaxGroup.Kubernetes.Drain;
 using MaxGroup.Simulators.Kubernetes;
 
@@ -89,7 +88,7 @@ public sealed class DrainStepTests
     {
         await using DrainHarness h = await DrainHarness.StartAsync();
         FakeKubeApiServer s = h.Server;
-        s.AddNode("node-a", $"aws:///{DrainHarness.Zone}/{DrainHarness.InstanceId}", DrainHarness.Zone);
+        h.AddDoomedNode();
         s.AddNode("node-b", "aws:///us-east-1a/i-0b", DrainHarness.Zone);
         s.AddPod("app", "web-1", "node-a", Web);
         s.AddPod("app", "web-2", "node-b", Web);
@@ -118,7 +117,7 @@ public sealed class DrainStepTests
     {
         await using DrainHarness h = await DrainHarness.StartAsync();
         FakeKubeApiServer s = h.Server;
-        s.AddNode("node-a", $"aws:///{DrainHarness.Zone}/{DrainHarness.InstanceId}", DrainHarness.Zone);
+        h.AddDoomedNode();
         s.AddPod("app", "web-1", "node-a", Web);
         s.AddPod("app", "api-1", "node-a", new Dictionary<string, string> { ["app"] = "api" });
         s.AddPdb("app", "web-pdb", Web, minAvailable: 1);
@@ -145,7 +144,7 @@ public sealed class DrainStepTests
         const int burst = 5;
         await using DrainHarness h = await DrainHarness.StartAsync(qps: qps, burst: burst);
         FakeKubeApiServer s = h.Server;
-        s.AddNode("node-a", $"aws:///{DrainHarness.Zone}/{DrainHarness.InstanceId}", DrainHarness.Zone);
+        h.AddDoomedNode();
         for (int i = 0; i < 40; i++)
         {
             s.AddPod("app", $"web-{i:00}", "node-a", graceSeconds: 0);
@@ -173,7 +172,7 @@ public sealed class DrainStepTests
     {
         await using DrainHarness h = await DrainHarness.StartAsync();
         FakeKubeApiServer s = h.Server;
-        s.AddNode("node-a", $"aws:///{DrainHarness.Zone}/{DrainHarness.InstanceId}", DrainHarness.Zone);
+        h.AddDoomedNode();
         s.AddPod("app", "web-1", "node-a", Web);
         s.AddPod("kube-system", "aws-node-x1", "node-a", ownerKind: "DaemonSet");
 
@@ -193,7 +192,7 @@ public sealed class DrainStepTests
     {
         await using DrainHarness h = await DrainHarness.StartAsync();
         FakeKubeApiServer s = h.Server;
-        s.AddNode("node-a", $"aws:///{DrainHarness.Zone}/{DrainHarness.InstanceId}", DrainHarness.Zone);
+        h.AddDoomedNode();
         s.AddNode("node-new", "aws:///us-east-1b/i-0successor", "us-east-1b", ready: false, created: DateTimeOffset.UtcNow);
         s.AddPod("app", "web-1", "node-a", Web);
         DateTimeOffset readyAt = default;
@@ -217,7 +216,7 @@ public sealed class DrainStepTests
     {
         await using DrainHarness h = await DrainHarness.StartAsync();
         FakeKubeApiServer s = h.Server;
-        s.AddNode("node-a", $"aws:///{DrainHarness.Zone}/{DrainHarness.InstanceId}", DrainHarness.Zone);
+        h.AddDoomedNode();
         // An old Ready node is not a successor; a new one that is not Ready yet is not either.
         s.AddNode("node-old", "aws:///us-east-1a/i-0old", DrainHarness.Zone, created: DateTimeOffset.UtcNow.AddDays(-1));
         s.AddNode("node-new", "aws:///us-east-1a/i-0new", DrainHarness.Zone, ready: false, created: DateTimeOffset.UtcNow);
@@ -235,7 +234,7 @@ public sealed class DrainStepTests
     {
         await using DrainHarness h = await DrainHarness.StartAsync();
         FakeKubeApiServer s = h.Server;
-        s.AddNode("node-a", $"aws:///{DrainHarness.Zone}/{DrainHarness.InstanceId}", DrainHarness.Zone);
+        h.AddDoomedNode();
         s.AddPod("app", "web-1", "node-a", Web);
 
         StepOutcome first = await h.RunAsync(DrainHarness.Request(h.Config()));
@@ -254,7 +253,7 @@ public sealed class DrainStepTests
     {
         await using DrainHarness h = await DrainHarness.StartAsync();
         h.Server.TokenValidator = _ => false;
-        h.Server.AddNode("node-a", $"aws:///{DrainHarness.Zone}/{DrainHarness.InstanceId}", DrainHarness.Zone);
+        h.AddDoomedNode();
 
         StepOutcome outcome = await h.RunAsync(DrainHarness.Request(h.Config()));
 

@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text;
 using Amazon.Runtime.Internal.Auth;
 using MaxGroup.Aws.Eks;
 

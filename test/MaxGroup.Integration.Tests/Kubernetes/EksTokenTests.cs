@@ -2,7 +2,6 @@ using Amazon.Runtime;
 using k8s;
 using k8s.Autorest;
 using MaxGroup.Aws.Eks;
-using Microsoft.Extensions.Time.Testing;
 
 namespace MaxGroup.Integration.Tests.Kubernetes;
 

@@ -1,6 +1,4 @@
 using k8s;
-using MaxGroup.Core.Model;
-using MaxGroup.Core.Ports;
 using MaxGroup.Kubernetes.Budget;
 using MaxGroup.Kubernetes.Cluster;
 using MaxGroup.Simulators.Kubernetes;

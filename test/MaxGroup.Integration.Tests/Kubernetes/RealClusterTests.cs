@@ -1,7 +1,5 @@
 using k8s;
 using k8s.Models;
-using MaxGroup.Core.Model;
-using MaxGroup.Core.Ports;
 using MaxGroup.Kubernetes.Budget;
 using MaxGroup.Kubernetes.Cluster;
 using MaxGroup.Core.Steps.Drain;

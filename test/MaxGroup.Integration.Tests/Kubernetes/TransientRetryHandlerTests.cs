@@ -1,6 +1,5 @@
 using System.Net;
 using MaxGroup.Kubernetes.Budget;
-using Microsoft.Extensions.Time.Testing;
 
 namespace MaxGroup.Integration.Tests.Kubernetes;
 
@@ -12,38 +11,22 @@ public sealed class TransientRetryHandlerTests
     [Fact]
     public async Task Send_TooManyRequestsWithRetryAfter_RetriesOnlyOnceItHasPassed()
     {
-        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        var peer = new ScriptedPeer(Answer(HttpStatusCode.TooManyRequests, retryAfterSeconds: 1), Answer(HttpStatusCode.OK));
-        using var client = new HttpMessageInvoker(new TransientRetryHandler(clock) { InnerHandler = peer });
+        (int callsJustBefore, HttpStatusCode status, int calls) =
+            await RetryAroundTheWaitAsync(Answer(HttpStatusCode.TooManyRequests, retryAfterSeconds: 1), TimeSpan.FromSeconds(1));
 
-        Task<HttpResponseMessage> send = client.SendAsync(new HttpRequestMessage(HttpMethod.Get, NodesUri), CancellationToken.None);
-        await Task.Delay(50);
-        clock.Advance(TimeSpan.FromMilliseconds(999));
-        await Task.Delay(50);
-        Assert.Equal(1, peer.Calls);
-        clock.Advance(TimeSpan.FromMilliseconds(2));
-        using HttpResponseMessage response = await send.WaitAsync(TimeSpan.FromSeconds(5));
-
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal(2, peer.Calls);
+        Assert.Equal(1, callsJustBefore);
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(2, calls);
     }
 
     [Fact]
     public async Task Send_RetryAfterLongerThanTheCap_WaitsOnlyTheCap()
     {
-        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        var peer = new ScriptedPeer(Answer(HttpStatusCode.ServiceUnavailable, retryAfterSeconds: 60), Answer(HttpStatusCode.OK));
-        using var client = new HttpMessageInvoker(new TransientRetryHandler(clock) { InnerHandler = peer });
+        (int callsJustBefore, HttpStatusCode status, _) =
+            await RetryAroundTheWaitAsync(Answer(HttpStatusCode.ServiceUnavailable, retryAfterSeconds: 60), TransientRetryHandler.MaxDelay);
 
-        Task<HttpResponseMessage> send = client.SendAsync(new HttpRequestMessage(HttpMethod.Get, NodesUri), CancellationToken.None);
-        await Task.Delay(50);
-        clock.Advance(TransientRetryHandler.MaxDelay - TimeSpan.FromMilliseconds(1));
-        await Task.Delay(50);
-        Assert.Equal(1, peer.Calls);
-        clock.Advance(TimeSpan.FromMilliseconds(2));
-        using HttpResponseMessage response = await send.WaitAsync(TimeSpan.FromSeconds(5));
-
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(1, callsJustBefore);
+        Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal(TimeSpan.FromSeconds(2), TransientRetryHandler.Backoff(1, TimeSpan.FromSeconds(60)));
     }
 
@@ -86,6 +69,26 @@ public sealed class TransientRetryHandlerTests
 
         Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
         Assert.Equal(3, peer.Calls);
+    }
+
+    /// <summary>
+    /// Sends one GET through the handler on a fake clock to a peer that answers <paramref name="first"/>, then 200; moves
+    /// the clock to 1 ms short of <paramref name="wait"/> and counts the calls so far, then 2 ms on and awaits the answer.
+    /// </summary>
+    private static async Task<(int CallsJustBefore, HttpStatusCode Status, int Calls)> RetryAroundTheWaitAsync(HttpResponseMessage first, TimeSpan wait)
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var peer = new ScriptedPeer(first, Answer(HttpStatusCode.OK));
+        using var client = new HttpMessageInvoker(new TransientRetryHandler(clock) { InnerHandler = peer });
+
+        Task<HttpResponseMessage> send = client.SendAsync(new HttpRequestMessage(HttpMethod.Get, NodesUri), CancellationToken.None);
+        await Task.Delay(50);
+        clock.Advance(wait - TimeSpan.FromMilliseconds(1));
+        await Task.Delay(50);
+        int callsJustBefore = peer.Calls;
+        clock.Advance(TimeSpan.FromMilliseconds(2));
+        using HttpResponseMessage response = await send.WaitAsync(TimeSpan.FromSeconds(5));
+        return (callsJustBefore, response.StatusCode, peer.Calls);
     }
 
     private static HttpResponseMessage Answer(HttpStatusCode status, int? retryAfterSeconds = null)

@@ -1,15 +1,6 @@
 using Amazon.DynamoDBv2.Model;
-using MaxGroup.Aws;
-using MaxGroup.Aws.Ledger;
-using MaxGroup.Core.Model;
-using MaxGroup.Core.Ports;
 using MaxGroup.Core.Runner;
 using MaxGroup.Core.Steps;
-using MaxGroup.Integration.Tests.Aws;
-using MaxGroup.Integration.Tests.Infrastructure;
-using MaxGroup.Simulators.Aws;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Time.Testing;
 
 namespace MaxGroup.Integration.Tests.LambdaPath;
 

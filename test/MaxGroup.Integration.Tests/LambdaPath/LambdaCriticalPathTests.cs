@@ -1,16 +1,8 @@
 using System.Collections.Concurrent;
-using System.Globalization;
-using System.Text;
 using MaxGroup.Aws.Lambda;
-using MaxGroup.Core.Events;
-using MaxGroup.Core.Model;
 using MaxGroup.Functions.Handlers;
-using MaxGroup.Functions.Wiring;
-using MaxGroup.Integration.Tests.Aws;
 using MaxGroup.Integration.Tests.Bench;
 using MaxGroup.Integration.Tests.Dispatch;
-using MaxGroup.Integration.Tests.Infrastructure;
-using Xunit.Abstractions;
 
 namespace MaxGroup.Integration.Tests.LambdaPath;
 

@@ -1,14 +1,7 @@
-using System.Text.Json;
 using Amazon.EC2.Model;
-using MaxGroup.Aws;
 using MaxGroup.Aws.Preaction;
-using MaxGroup.Core.Ports;
 using MaxGroup.Functions.Handlers;
-using MaxGroup.Functions.Observability;
-using MaxGroup.Functions.Wiring;
-using MaxGroup.Integration.Tests.Aws;
 using MaxGroup.Integration.Tests.Dispatch;
-using MaxGroup.Integration.Tests.Infrastructure;
 using MaxGroup.Integration.Tests.Runtime;
 using Microsoft.Extensions.Logging;
 

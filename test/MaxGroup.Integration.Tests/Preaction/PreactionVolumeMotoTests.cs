@@ -1,16 +1,9 @@
 using Amazon.EC2;
 using Amazon.EC2.Model;
-using MaxGroup.Aws;
 using MaxGroup.Aws.Ec2;
 using MaxGroup.Aws.Preaction;
-using MaxGroup.Core.Model;
-using MaxGroup.Core.Ports;
 using MaxGroup.Core.Preaction;
 using MaxGroup.Core.Steps.Volume;
-using MaxGroup.Integration.Tests.Aws;
-using MaxGroup.Integration.Tests.Infrastructure;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Time.Testing;
 
 namespace MaxGroup.Integration.Tests.Preaction;
 

@@ -1,8 +1,5 @@
 using MaxGroup.Aws.Preaction;
-using MaxGroup.Core.Model;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Time.Testing;
 
 namespace MaxGroup.Integration.Tests.Preaction;
 

@@ -1,9 +1,4 @@
-using MaxGroup.Aws;
-using MaxGroup.Aws.Ledger;
 using MaxGroup.Aws.Rebalance;
-using MaxGroup.Core.Model;
-using MaxGroup.Integration.Tests.Aws;
-using MaxGroup.Integration.Tests.Infrastructure;
 
 namespace MaxGroup.Integration.Tests.Rebalance;
 

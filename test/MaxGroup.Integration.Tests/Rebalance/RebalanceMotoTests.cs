@@ -1,15 +1,6 @@
-using System.Globalization;
-using System.Text.Json;
 using Amazon.DynamoDBv2.Model;
 using Amazon.EC2.Model;
-using MaxGroup.Aws;
-using MaxGroup.Core.Events;
-using MaxGroup.Core.Model;
-using MaxGroup.Functions.Wiring;
-using MaxGroup.Integration.Tests.Aws;
 using MaxGroup.Integration.Tests.Dispatch;
-using MaxGroup.Integration.Tests.Infrastructure;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace MaxGroup.Integration.Tests.Rebalance;
 

@@ -1,8 +1,3 @@
-using MaxGroup.Aws;
-using MaxGroup.Core.Model;
-using MaxGroup.Integration.Tests.Aws;
-using MaxGroup.Integration.Tests.Infrastructure;
-
 namespace MaxGroup.Integration.Tests.Reliability;
 
 /// <summary>
@@ -20,20 +15,11 @@ public sealed class AmbiguousAutoScalingCallTests(MotoFixture moto) : IAsyncLife
     [Fact]
     public async Task AttachInstances_AnswerLostAfterItTookEffect_AttachedOnceCapacityRaisedOnce()
     {
-        using AwsClientFactory direct = AwsTestClients.MotoFactory(moto, AwsTestClients.FastRetry());
-        AutoScalingGroupInfo before = await CreateGroupAsync(direct, desired: 2);
-        string moved = before.Instances[0].InstanceId;
-        await direct.AutoScaling.DetachInstancesAsync("ambiguous", [moved], shouldDecrementDesiredCapacity: true, CancellationToken.None);
-        await using AwsFaultProxy proxy = await AwsFaultProxy.StartAsync(moto.Endpoint);
-        proxy.FailNext("AttachInstances", "drop-after");
-        using AwsClientFactory faulted = Through(proxy);
+        (AutoScalingGroupInfo after, string moved, int attachCalls) = await ReattachThroughFaultAsync("drop-after");
 
-        await faulted.AutoScaling.AttachInstancesAsync("ambiguous", [moved], CancellationToken.None);
-
-        AutoScalingGroupInfo after = Assert.Single(await direct.AutoScaling.DescribeAutoScalingGroupsAsync(["ambiguous"], CancellationToken.None));
         Assert.Equal(2, after.DesiredCapacity);
         Assert.Single(after.Instances, i => i.InstanceId == moved);
-        Assert.Equal(1, proxy.Calls.Count(c => c.Action == "AttachInstances"));
+        Assert.Equal(1, attachCalls);
     }
 
     [Fact]
@@ -42,35 +28,58 @@ public sealed class AmbiguousAutoScalingCallTests(MotoFixture moto) : IAsyncLife
         using AwsClientFactory direct = AwsTestClients.MotoFactory(moto, AwsTestClients.FastRetry());
         AutoScalingGroupInfo before = await CreateGroupAsync(direct, desired: 3);
         string doomed = before.Instances[0].InstanceId;
-        await using AwsFaultProxy proxy = await AwsFaultProxy.StartAsync(moto.Endpoint);
-        proxy.FailNext("DetachInstances", "drop-after");
-        using AwsClientFactory faulted = Through(proxy);
 
-        await faulted.AutoScaling.DetachInstancesAsync("ambiguous", [doomed], shouldDecrementDesiredCapacity: true, CancellationToken.None);
+        int detachCalls = await CallThroughFaultAsync("DetachInstances", "drop-after",
+            aws => aws.AutoScaling.DetachInstancesAsync("ambiguous", [doomed], shouldDecrementDesiredCapacity: true, CancellationToken.None));
 
-        AutoScalingGroupInfo after = Assert.Single(await direct.AutoScaling.DescribeAutoScalingGroupsAsync(["ambiguous"], CancellationToken.None));
+        AutoScalingGroupInfo after = await DescribeAsync(direct);
         Assert.Equal(2, after.DesiredCapacity);
         Assert.DoesNotContain(after.Instances, i => i.InstanceId == doomed);
-        Assert.Equal(1, proxy.Calls.Count(c => c.Action == "DetachInstances"));
+        Assert.Equal(1, detachCalls);
     }
 
     [Fact]
     public async Task AttachInstances_DroppedBeforeItReachedMoto_SentAgainAndAttached()
     {
+        (AutoScalingGroupInfo after, string moved, _) = await ReattachThroughFaultAsync("drop-before");
+
+        Assert.Equal(2, after.DesiredCapacity);
+        Assert.Single(after.Instances, i => i.InstanceId == moved);
+    }
+
+    /// <summary>
+    /// Detaches one of a group's two instances (capacity lowered to 1), then attaches it again through the fault proxy,
+    /// whose first AttachInstances suffers <paramref name="fault"/>; answers the group afterwards, the instance moved and
+    /// how many AttachInstances calls the proxy saw.
+    /// </summary>
+    private async Task<(AutoScalingGroupInfo After, string Moved, int AttachCalls)> ReattachThroughFaultAsync(string fault)
+    {
         using AwsClientFactory direct = AwsTestClients.MotoFactory(moto, AwsTestClients.FastRetry());
         AutoScalingGroupInfo before = await CreateGroupAsync(direct, desired: 2);
         string moved = before.Instances[0].InstanceId;
         await direct.AutoScaling.DetachInstancesAsync("ambiguous", [moved], shouldDecrementDesiredCapacity: true, CancellationToken.None);
-        await using AwsFaultProxy proxy = await AwsFaultProxy.StartAsync(moto.Endpoint);
-        proxy.FailNext("AttachInstances", "drop-before");
-        using AwsClientFactory faulted = Through(proxy);
 
-        await faulted.AutoScaling.AttachInstancesAsync("ambiguous", [moved], CancellationToken.None);
+        int attachCalls = await CallThroughFaultAsync("AttachInstances", fault,
+            aws => aws.AutoScaling.AttachInstancesAsync("ambiguous", [moved], CancellationToken.None));
 
-        AutoScalingGroupInfo after = Assert.Single(await direct.AutoScaling.DescribeAutoScalingGroupsAsync(["ambiguous"], CancellationToken.None));
-        Assert.Equal(2, after.DesiredCapacity);
-        Assert.Single(after.Instances, i => i.InstanceId == moved);
+        return (await DescribeAsync(direct), moved, attachCalls);
     }
+
+    /// <summary>Makes one call through a fault proxy whose next <paramref name="action"/> suffers <paramref name="fault"/>; answers how many of that action the proxy saw.</summary>
+    private async Task<int> CallThroughFaultAsync(string action, string fault, Func<AwsClientFactory, Task> call)
+    {
+        await using AwsFaultProxy proxy = await AwsFaultProxy.StartAsync(moto.Endpoint);
+        proxy.FailNext(action, fault);
+        using (AwsClientFactory faulted = Through(proxy))
+        {
+            await call(faulted);
+        }
+
+        return proxy.Calls.Count(c => c.Action == action);
+    }
+
+    private static async Task<AutoScalingGroupInfo> DescribeAsync(AwsClientFactory aws) =>
+        Assert.Single(await aws.AutoScaling.DescribeAutoScalingGroupsAsync(["ambiguous"], CancellationToken.None));
 
     private static AwsClientFactory Through(AwsFaultProxy proxy) =>
         new(AwsEnvironment.FromVariables(new Dictionary<string, string>
@@ -83,6 +92,6 @@ public sealed class AmbiguousAutoScalingCallTests(MotoFixture moto) : IAsyncLife
     {
         await new MotoScene(aws).LaunchTemplateAsync("lt-ambiguous");
         await new MotoScene(aws).GroupAsync("ambiguous", "lt-ambiguous", min: 0, max: 4, desired: desired);
-        return Assert.Single(await aws.AutoScaling.DescribeAutoScalingGroupsAsync(["ambiguous"], CancellationToken.None));
+        return await DescribeAsync(aws);
     }
 }

@@ -1,6 +1,3 @@
-using MaxGroup.Cli.Local;
-using MaxGroup.Integration.Tests.Infrastructure;
-
 namespace MaxGroup.Integration.Tests.Reliability;
 
 /// <summary>

@@ -1,15 +1,4 @@
-using System.Globalization;
-using System.Text;
-using System.Text.Json;
 using Amazon.EC2.Model;
-using MaxGroup.Cli.Demo;
-using MaxGroup.Cli.Local;
-using MaxGroup.Core.Model;
-using MaxGroup.Functions.Observability;
-using MaxGroup.Functions.Runtime;
-using MaxGroup.Functions.Wiring;
-using MaxGroup.Integration.Tests.Cli;
-using MaxGroup.Integration.Tests.Infrastructure;
 
 namespace MaxGroup.Integration.Tests.Reliability;
 

@@ -1,9 +1,3 @@
-using System.Text;
-using MaxGroup.Cli.Local;
-using MaxGroup.Core.Model;
-using MaxGroup.Integration.Tests.Infrastructure;
-using Xunit.Abstractions;
-
 namespace MaxGroup.Integration.Tests.Reliability;
 
 /// <summary>

@@ -1,7 +1,4 @@
 using MaxGroup.Functions.Handlers;
-using MaxGroup.Functions.Observability;
-using MaxGroup.Functions.Runtime;
-using MaxGroup.Functions.Wiring;
 
 namespace MaxGroup.Integration.Tests.Reliability;
 

@@ -1,5 +1,3 @@
-using MaxGroup.Integration.Tests.Infrastructure;
-
 namespace MaxGroup.Integration.Tests.Reliability;
 
 /// <summary>One named fault plan of the drill: what every proxy (AWS, Kubernetes, Consul) injects, and at which rates.</summary>

@@ -1,6 +1,3 @@
-using MaxGroup.Core.Model;
-using MaxGroup.Integration.Tests.Infrastructure;
-
 namespace MaxGroup.Integration.Tests.Reliability;
 
 /// <summary>What one drill run did and what the invariants found, read back from the peers and the ledger.</summary>

@@ -1,18 +1,9 @@
 using System.Diagnostics;
-using System.Globalization;
-using System.Text;
 using System.Text.Json.Nodes;
 using Amazon.EC2.Model;
 using Amazon.S3.Model;
-using MaxGroup.Aws;
-using MaxGroup.Aws.Ledger;
-using MaxGroup.Cli.Demo;
-using MaxGroup.Core.Model;
 using MaxGroup.Core.Steps.Volume;
-using MaxGroup.Functions.Runtime;
-using MaxGroup.Integration.Tests.Infrastructure;
 using MaxGroup.Integration.Tests.Kubernetes;
-using MaxGroup.Simulators.Consul;
 using MaxGroup.Simulators.Kubernetes;
 
 namespace MaxGroup.Integration.Tests.Reliability;

@@ -1,6 +1,3 @@
-using MaxGroup.Integration.Tests.Infrastructure;
-using Xunit.Abstractions;
-
 namespace MaxGroup.Integration.Tests.Reliability;
 
 /// <summary>

@@ -1,8 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
-using MaxGroup.Integration.Tests.Infrastructure;
-using MaxGroup.Simulators.Aws;
 using MaxGroup.Testing.Http;
 using Microsoft.AspNetCore.Http;
 

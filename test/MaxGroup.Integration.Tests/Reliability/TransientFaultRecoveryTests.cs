@@ -1,11 +1,8 @@
 using System.Net;
-using MaxGroup.Core.Model;
 using MaxGroup.Core.Steps.Consul;
 using MaxGroup.Integration.Tests.Consul;
-using MaxGroup.Integration.Tests.Infrastructure;
 using MaxGroup.Integration.Tests.Kubernetes;
 using MaxGroup.Kubernetes.Budget;
-using MaxGroup.Simulators.Consul;
 
 namespace MaxGroup.Integration.Tests.Reliability;
 

@@ -1,9 +1,3 @@
-using System.Text.Json;
-using MaxGroup.Aws;
-using MaxGroup.Aws.Ledger;
-using MaxGroup.Integration.Tests.Aws;
-using MaxGroup.Integration.Tests.Infrastructure;
-
 namespace MaxGroup.Integration.Tests.Runtime;
 
 /// <summary>

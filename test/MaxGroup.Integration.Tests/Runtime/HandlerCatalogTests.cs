@@ -1,6 +1,4 @@
 using MaxGroup.Functions.Handlers;
-using MaxGroup.Functions.Runtime;
-using MaxGroup.Functions.Wiring;
 
 namespace MaxGroup.Integration.Tests.Runtime;
 

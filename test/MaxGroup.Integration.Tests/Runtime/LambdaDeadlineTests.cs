@@ -1,6 +1,3 @@
-using MaxGroup.Functions.Runtime;
-using Microsoft.Extensions.Time.Testing;
-
 namespace MaxGroup.Integration.Tests.Runtime;
 
 public sealed class LambdaDeadlineTests

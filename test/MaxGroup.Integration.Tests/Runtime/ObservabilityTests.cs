@@ -1,9 +1,4 @@
-using System.Text;
-using System.Text.Json;
-using MaxGroup.Core.Ports;
-using MaxGroup.Functions.Observability;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Time.Testing;
 
 namespace MaxGroup.Integration.Tests.Runtime;
 

@@ -1,7 +1,4 @@
 using System.Net;
-using System.Text.Json;
-using MaxGroup.Functions.Runtime;
-using MaxGroup.Simulators.Aws;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 

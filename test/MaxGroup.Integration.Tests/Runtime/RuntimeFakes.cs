@@ -1,5 +1,4 @@
 using MaxGroup.Functions.Handlers;
-using MaxGroup.Functions.Runtime;
 
 namespace MaxGroup.Integration.Tests.Runtime;
 

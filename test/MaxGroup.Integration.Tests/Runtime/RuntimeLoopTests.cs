@@ -1,9 +1,4 @@
-using System.Text.Json;
-using MaxGroup.Core.Events;
-using MaxGroup.Core.Model;
 using MaxGroup.Functions.Handlers;
-using MaxGroup.Functions.Runtime;
-using MaxGroup.Functions.Wiring;
 
 namespace MaxGroup.Integration.Tests.Runtime;
 

@@ -1,9 +1,5 @@
 using MaxGroup.Functions.Handlers;
-using MaxGroup.Functions.Observability;
-using MaxGroup.Functions.Runtime;
-using MaxGroup.Functions.Wiring;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Time.Testing;
 
 namespace MaxGroup.Integration.Tests.Runtime;
 

@@ -1,8 +1,4 @@
-using MaxGroup.Core.Ports;
-using MaxGroup.Functions.Observability;
-using MaxGroup.Functions.Wiring;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Time.Testing;
 
 namespace MaxGroup.Integration.Tests.Runtime;
 

@@ -1,9 +1,6 @@
-using System.Text;
 using Amazon.S3;
 using MaxGroup.Aws.Config;
-using MaxGroup.Core.Config;
 using MaxGroup.Integration.Tests.Configuration;
-using MaxGroup.Integration.Tests.Infrastructure;
 
 namespace MaxGroup.Integration.Tests.Security;
 

@@ -1,13 +1,4 @@
 using System.Text.Json.Nodes;
-using MaxGroup.Cli.Demo;
-using MaxGroup.Cli.Local;
-using MaxGroup.Core.Model;
-using MaxGroup.Functions.Observability;
-using MaxGroup.Functions.Runtime;
-using MaxGroup.Functions.Wiring;
-using MaxGroup.Integration.Tests.Cli;
-using MaxGroup.Integration.Tests.Infrastructure;
-using MaxGroup.Simulators.Consul;
 
 namespace MaxGroup.Integration.Tests.Security;
 

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Amazon.Runtime;
 using MaxGroup.Integration.Tests.Deployment;
 

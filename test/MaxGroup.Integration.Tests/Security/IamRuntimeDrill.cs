@@ -1,18 +1,7 @@
-using System.Text;
 using Amazon.EC2.Model;
-using MaxGroup.Aws;
-using MaxGroup.Aws.Ledger;
-using MaxGroup.Cli.Demo;
-using MaxGroup.Core.Model;
 using MaxGroup.Core.Steps.Volume;
-using MaxGroup.Functions.Runtime;
-using MaxGroup.Functions.Wiring;
-using MaxGroup.Integration.Tests.Aws;
-using MaxGroup.Integration.Tests.Infrastructure;
 using MaxGroup.Integration.Tests.Kubernetes;
 using MaxGroup.Integration.Tests.Reliability;
-using MaxGroup.Simulators.Aws;
-using MaxGroup.Simulators.Consul;
 using MaxGroup.Simulators.Kubernetes;
 
 namespace MaxGroup.Integration.Tests.Security;

@@ -1,6 +1,3 @@
-using MaxGroup.Core.Model;
-using Xunit.Abstractions;
-
 namespace MaxGroup.Integration.Tests.Security;
 
 /// <summary>

@@ -1,15 +1,9 @@
-using System.Text;
 using Amazon.DynamoDBv2.Model;
 using Amazon.EC2;
 using Amazon.EC2.Model;
 using Amazon.Runtime;
 using Amazon.S3.Model;
-using MaxGroup.Aws;
 using MaxGroup.Aws.AutoScaling;
-using MaxGroup.Cli.Demo;
-using MaxGroup.Core.Config;
-using MaxGroup.Integration.Tests.Aws;
-using MaxGroup.Integration.Tests.Infrastructure;
 using Tag = Amazon.EC2.Model.Tag;
 
 namespace MaxGroup.Integration.Tests.Security;

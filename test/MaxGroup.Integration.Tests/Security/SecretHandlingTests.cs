@@ -1,16 +1,6 @@
-using System.Text;
 using Amazon.DynamoDBv2.Model;
 using Amazon.SimpleSystemsManagement;
 using Amazon.SimpleSystemsManagement.Model;
-using MaxGroup.Cli.Demo;
-using MaxGroup.Cli.Local;
-using MaxGroup.Core.Model;
-using MaxGroup.Functions.Observability;
-using MaxGroup.Functions.Runtime;
-using MaxGroup.Functions.Wiring;
-using MaxGroup.Integration.Tests.Cli;
-using MaxGroup.Integration.Tests.Infrastructure;
-using MaxGroup.Simulators.Consul;
 
 namespace MaxGroup.Integration.Tests.Security;
 

@@ -1,7 +1,4 @@
 using System.Collections.Concurrent;
-using System.Text;
-using MaxGroup.Integration.Tests.Infrastructure;
-using MaxGroup.Simulators.Aws;
 using MaxGroup.Testing.Http;
 using Microsoft.AspNetCore.Http;
 

@@ -1,11 +1,5 @@
-using MaxGroup.Aws;
 using MaxGroup.Aws.Lambda;
-using MaxGroup.Core.Events;
 using MaxGroup.Core.Ledger;
-using MaxGroup.Core.Model;
-using MaxGroup.Core.Ports;
-using MaxGroup.Integration.Tests.Aws;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace MaxGroup.Integration.Tests.Volume;
 

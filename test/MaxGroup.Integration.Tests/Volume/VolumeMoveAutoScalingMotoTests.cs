@@ -1,14 +1,8 @@
 using Amazon.EC2;
 using Amazon.EC2.Model;
-using MaxGroup.Aws;
 using MaxGroup.Aws.AutoScaling;
 using MaxGroup.Aws.Ec2;
-using MaxGroup.Core.Model;
-using MaxGroup.Core.Ports;
 using MaxGroup.Core.Steps.Volume;
-using MaxGroup.Integration.Tests.Aws;
-using MaxGroup.Integration.Tests.Infrastructure;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace MaxGroup.Integration.Tests.Volume;
 

@@ -2,11 +2,7 @@ using Amazon.EC2;
 using Amazon.EC2.Model;
 using Amazon.Runtime;
 using MaxGroup.Aws.Ec2;
-using MaxGroup.Core.Model;
-using MaxGroup.Core.Ports;
 using MaxGroup.Core.Steps.Volume;
-using MaxGroup.Integration.Tests.Infrastructure;
-using Microsoft.Extensions.Logging.Abstractions;
 using Ec2Volume = Amazon.EC2.Model.Volume;
 
 namespace MaxGroup.Integration.Tests.Volume;

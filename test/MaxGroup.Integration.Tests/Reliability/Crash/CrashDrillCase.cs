@@ -1,11 +1,5 @@
 using System.Diagnostics;
 using Amazon.EC2.Model;
-using MaxGroup.Aws;
-using MaxGroup.Cli.Demo;
-using MaxGroup.Cli.Local;
-using MaxGroup.Integration.Tests.Aws;
-using MaxGroup.Integration.Tests.Infrastructure;
-using MaxGroup.Simulators.Aws;
 
 namespace MaxGroup.Integration.Tests.Reliability.Crash;
 

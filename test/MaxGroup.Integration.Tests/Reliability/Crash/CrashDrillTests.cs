@@ -1,5 +1,3 @@
-using Xunit.Abstractions;
-
 namespace MaxGroup.Integration.Tests.Reliability.Crash;
 
 /// <summary>

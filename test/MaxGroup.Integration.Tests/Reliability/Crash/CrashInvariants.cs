@@ -1,11 +1,5 @@
-using System.Globalization;
-using System.Text;
 using Amazon.DynamoDBv2.Model;
 using Amazon.EC2.Model;
-using MaxGroup.Aws;
-using MaxGroup.Aws.Ledger;
-using MaxGroup.Cli.Demo;
-using MaxGroup.Core.Model;
 using MaxGroup.Core.Steps.Volume;
 
 namespace MaxGroup.Integration.Tests.Reliability.Crash;

@@ -1,8 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net;
-using System.Text;
-using MaxGroup.Integration.Tests.Infrastructure;
-using MaxGroup.Simulators.Aws;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 

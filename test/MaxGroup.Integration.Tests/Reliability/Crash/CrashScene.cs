@@ -1,7 +1,4 @@
 using Amazon.EC2.Model;
-using MaxGroup.Aws;
-using MaxGroup.Cli.Demo;
-using MaxGroup.Core.Model;
 
 namespace MaxGroup.Integration.Tests.Reliability.Crash;
 
