@@ -2,7 +2,7 @@
 # Runs every MaxGroup benchmark (issue 10) end to end and prints one summary table (bench/summary.py), built from the
 # files the benchmarks write under artifacts/bench/. Loopback only: moto, the fake Kubernetes API, in-memory ports.
 #
-#   bench/run.sh                      all items: coldstart critical dispatcher burst drain
+#   bench/run.sh                      all items: coldstart critical dispatcher burst drain peer
 #   bench/run.sh critical drain       a subset (or ITEMS="critical drain")
 #   bench/run.sh --full               burst at the issue's size: 1,000 warnings across 50 groups
 #   bench/run.sh --list               the items and what each runs; runs nothing
@@ -15,12 +15,14 @@
 # The burst runs against bench/moto_bench.py (moto with its O(n) per-request lookups made constant-time, answers
 # unchanged: `python3 bench/moto_bench.py --check`); BENCH_PLAIN_MOTO=1 uses plain moto_server instead, and
 # MAXGROUP_TEST_AWS_ENDPOINT a running emulator.
+# Peer (bench/peer.sh): MaxGroup as deployed against the AWS sample handler; PEER_SAMPLE_DIR names a clone of
+# awslabs/ec2-spot-labs outside this repository (unset: the item skips and says so).
 # Cold start: RUNS (10), FORCE=1 republishes the AOT and JIT builds. BENCH_TIMEOUT: seconds per item (3600).
 # Exit status: 0 when every item ran and passed its test, 1 when one failed (its figures still appear), 2 on misuse.
 set -uo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-all_items="coldstart critical dispatcher burst drain"
+all_items="coldstart critical dispatcher burst drain peer"
 out=artifacts/bench
 mode=run
 full=0
@@ -71,6 +73,7 @@ command_of() {
         dispatcher) echo "dotnet run -c Release --project bench/MaxGroup.Benchmarks -- --filter '*' --artifacts $out/BenchmarkDotNet.Artifacts" ;;
         burst) echo "dotnet test $tests ${filter}.BurstTests" ;;
         drain) echo "dotnet test $tests ${filter}.DrainBenchTests" ;;
+        peer) echo "bench/peer.sh" ;;
     esac
 }
 
@@ -82,6 +85,7 @@ artifacts_of() {
         dispatcher) echo "BenchmarkDotNet.Artifacts" ;;
         burst) echo "burst-unique.md burst-duplicates.md" ;;
         drain) echo "drain.md" ;;
+        peer) echo "peer.json" ;;
     esac
 }
 
@@ -206,6 +210,8 @@ for item in "${items[@]}"; do
     elif [ "$item" = dispatcher ]; then
         timeout "$item_timeout" dotnet run -c Release --project bench/MaxGroup.Benchmarks -- \
             --filter '*' --artifacts "$out/BenchmarkDotNet.Artifacts" > "$out/$item.log" 2>&1
+    elif [ "$item" = peer ]; then
+        timeout "$item_timeout" bench/peer.sh > "$out/$item.log" 2>&1
     else
         timeout "$item_timeout" bench/coldstart.sh > "$out/$item.log" 2>&1
     fi

@@ -146,6 +146,23 @@ def drain_rows(directory):
     ]
 
 
+def peer_rows(directory):
+    data = read(os.path.join(directory, "peer.json"))
+    if not data:
+        return [("peer", "not run (PEER_SAMPLE_DIR unset?)", "", "", "")]
+    data = json.loads(data)
+    medians = data["medians"]
+    rows = []
+    for label, target in (("cold", 0.33), ("warm", 1.5)):
+        ratio = medians["maxgroup"][label] / medians["sample"][label]
+        rows.append(("peer", "%s, MaxGroup / AWS sample (medians of %d)" % (label, data["runs"]),
+                     "%.0f / %.0f ms = %.2fx" % (medians["maxgroup"][label], medians["sample"][label], ratio),
+                     "<= %.2fx" % target, "yes" if ratio <= target else "no"))
+    waves = data["last"]["maxgroup"]["warm"]["waves"]
+    rows.append(("peer", "sequential waves before DetachInstances (warm)", str(waves), "<= 2", "yes" if waves <= 2 else "no"))
+    return rows
+
+
 def main():
     directory = sys.argv[1] if len(sys.argv) > 1 else "artifacts/bench"
     status = {}
@@ -154,7 +171,7 @@ def main():
         if len(parts) >= 2:
             status[parts[0]] = parts[1]
     sections = [("coldstart", coldstart_rows), ("critical", critical_rows), ("dispatcher", dispatcher_rows),
-                ("burst", burst_rows), ("drain", drain_rows)]
+                ("burst", burst_rows), ("drain", drain_rows), ("peer", peer_rows)]
     lines = ["| item | figure | value | target | met? |", "|---|---|---|---|---|"]
     for item, rows_of in sections:
         rows = rows_of(directory)

@@ -14,6 +14,7 @@ public sealed class BenchScriptTests
     [Theory]
     [InlineData("run.sh")]
     [InlineData("coldstart.sh")]
+    [InlineData("peer.sh")]
     public async Task BenchScript_BashSyntaxCheck_Passes(string script)
     {
         ToolResult result = await ToolProcess.RunAsync("bash", ["-n", Path.Combine(Deployment.RepositoryPaths.Root, "bench", script)], Timeout);
@@ -29,7 +30,7 @@ public sealed class BenchScriptTests
         try
         {
             // py_compile into a temp file: the check must not leave __pycache__ in the worktree.
-            foreach (string script in new[] { "coldstart.py", "summary.py", "moto_bench.py" })
+            foreach (string script in new[] { "coldstart.py", "summary.py", "moto_bench.py", "peer.py", "peer_runtime.py" })
             {
                 ToolResult result = await ToolProcess.RunAsync(
                     "python3", ["-c", "import py_compile, sys; py_compile.compile(sys.argv[1], cfile=sys.argv[2], doraise=True)", Path.Combine(bench, script), Path.Combine(target, script + "c")], Timeout);
@@ -49,7 +50,7 @@ public sealed class BenchScriptTests
 
         Assert.True(result.ExitCode == 0, result.ToString());
         string[] lines = result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal(["coldstart", "critical", "dispatcher", "burst", "drain"], lines.Select(l => l.Split(' ')[0]));
+        Assert.Equal(["coldstart", "critical", "dispatcher", "burst", "drain", "peer"], lines.Select(l => l.Split(' ')[0]));
         Assert.Contains("critical-path-launch.md", result.StandardOutput, StringComparison.Ordinal);
         Assert.Contains("burst-duplicates.md", result.StandardOutput, StringComparison.Ordinal);
         Assert.Contains("coldstart.json", result.StandardOutput, StringComparison.Ordinal);
@@ -106,6 +107,38 @@ public sealed class BenchScriptTests
         Assert.NotEqual(0, result.ExitCode);
         Assert.Contains("no Runtime API request", result.StandardError, StringComparison.Ordinal);
         Assert.DoesNotContain("NONE ", result.StandardOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task BenchPeer_WithoutSampleFolder_SkipsAndSaysWhy()
+    {
+        // The sample handler is never in this repository: without PEER_SAMPLE_DIR the item measures nothing and says so.
+        ToolResult result = await ToolProcess.RunAsync(
+            "python3", [Path.Combine(Deployment.RepositoryPaths.Root, "bench", "peer.py"), "--bootstrap", "/nonexistent/bootstrap"], Timeout,
+            environment: new Dictionary<string, string?> { ["PEER_SAMPLE_DIR"] = null });
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("skipped: PEER_SAMPLE_DIR is unset", result.StandardOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain("| cold", result.StandardOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task BenchPeer_SampleFolderWithoutTheHandler_FailsNamingThePath()
+    {
+        string folder = Directory.CreateTempSubdirectory("maxgroup-peer-").FullName;
+        try
+        {
+            ToolResult result = await ToolProcess.RunAsync(
+                "python3", [Path.Combine(Deployment.RepositoryPaths.Root, "bench", "peer.py"), "--bootstrap", "/nonexistent/bootstrap"], Timeout,
+                environment: new Dictionary<string, string?> { ["PEER_SAMPLE_DIR"] = folder });
+
+            Assert.Equal(2, result.ExitCode);
+            Assert.Contains(Path.Combine(folder, "ec2-spot-interruption-handler", "spot-interruption-handler", "index.py"), result.StandardError, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 
     [Fact]

@@ -5,7 +5,14 @@ namespace MaxGroup.Integration.Tests.Deployment;
 /// <summary>Runs a command-line tool (python3, cfn-lint, make) to completion and captures what it printed.</summary>
 internal static class ToolProcess
 {
-    public static async Task<ToolResult> RunAsync(string fileName, IEnumerable<string> arguments, TimeSpan timeout, string? workingDirectory = null)
+    /// <summary>Runs <paramref name="fileName"/> with <paramref name="arguments"/>; a run longer than <paramref name="timeout"/> is killed and throws.</summary>
+    /// <param name="fileName">The tool.</param>
+    /// <param name="arguments">Its arguments, one each, never split.</param>
+    /// <param name="timeout">How long it may run.</param>
+    /// <param name="workingDirectory">Null = the repository root.</param>
+    /// <param name="environment">Variables to set for the tool; a null value removes the variable.</param>
+    public static async Task<ToolResult> RunAsync(
+        string fileName, IEnumerable<string> arguments, TimeSpan timeout, string? workingDirectory = null, IReadOnlyDictionary<string, string?>? environment = null)
     {
         var start = new ProcessStartInfo(fileName)
         {
@@ -23,6 +30,10 @@ internal static class ToolProcess
         start.Environment["AWS_ACCESS_KEY_ID"] = "testing";
         start.Environment["AWS_SECRET_ACCESS_KEY"] = "testing";
         start.Environment["AWS_DEFAULT_REGION"] = "us-east-1";
+        foreach ((string name, string? value) in environment ?? new Dictionary<string, string?>())
+        {
+            start.Environment[name] = value;
+        }
 
         using Process process = Process.Start(start) ?? throw new InvalidOperationException($"{fileName} did not start");
         Task<string> stdout = process.StandardOutput.ReadToEndAsync();
