@@ -213,6 +213,13 @@ class Function:
             self.api.answered.wait_for(lambda: request_id in self.api.answers or "init" in self.api.answers, timeout)
         return self.api.answers.get(request_id) or self.api.answers.get("init")
 
+    def peak_rss_kib(self):
+        """VmHWM of the function's process (peak resident set), read before it is killed; None if it never ran."""
+        if self.process is None or self.process.poll() is not None:
+            return None
+        with open("/proc/%d/status" % self.process.pid) as status:
+            return next((int(line.split()[1]) for line in status if line.startswith("VmHWM:")), None)
+
     def stop(self):
         self.api.closing = True
         stderr = b""
@@ -337,6 +344,7 @@ def run_system(system, proxy, bootstrap, sample_dir, timeout):
             calls, sequential, actions = waves(proxy.calls, detach.start)
             result[label] = {"ms": (detach.start - origin) * 1000, "calls": calls, "waves": sequential, "actions": actions}
             settle(proxy, functions, timeout)  # the hand-over's tail is not counted in the next warning
+        result["peak_rss_kib"] = {name: f.peak_rss_kib() for name, f in functions.items()}
         return result
     finally:
         stop_forwarding.set()
@@ -393,6 +401,9 @@ def main():
     print("| sequential waves before DetachInstances (cold / warm) | %d / %d | %d / %d | |" % (
         last["maxgroup"]["cold"]["waves"], last["maxgroup"]["warm"]["waves"],
         last["sample"]["cold"]["waves"], last["sample"]["warm"]["waves"]))
+    for system in ("maxgroup", "sample"):
+        print("%s peak RSS after two warnings (VmHWM): %s" % (system, ", ".join(
+            "%s %.1f MiB" % (name, kib / 1024) for name, kib in last[system]["peak_rss_kib"].items() if kib)))
     for label in ("cold", "warm"):
         print("maxgroup %s calls (action@start+duration, ms from the first): %s" % (label, ", ".join(last["maxgroup"][label]["actions"])))
     if args.json:
