@@ -72,7 +72,7 @@ command_of() {
         critical) echo "dotnet test $tests ${filter}.CriticalPathTests" ;;
         dispatcher) echo "dotnet run -c Release --project bench/MaxGroup.Benchmarks -- --filter '*' --artifacts $out/BenchmarkDotNet.Artifacts" ;;
         burst) echo "dotnet test $tests ${filter}.BurstTests" ;;
-        drain) echo "dotnet test $tests ${filter}.DrainBenchTests" ;;
+        drain) echo "dotnet test $tests ${filter}.DrainBenchTests|${filter#*--filter }.FleetDrainBenchTests" ;;
         peer) echo "bench/peer.sh" ;;
     esac
 }
@@ -84,7 +84,7 @@ artifacts_of() {
         critical) echo "critical-path-launch.md critical-path-detach.md" ;;
         dispatcher) echo "BenchmarkDotNet.Artifacts" ;;
         burst) echo "burst-unique.md burst-duplicates.md" ;;
-        drain) echo "drain.md" ;;
+        drain) echo "drain.md drain-fleet-50qps.md drain-fleet-100qps.md" ;;
         peer) echo "peer.json" ;;
     esac
 }

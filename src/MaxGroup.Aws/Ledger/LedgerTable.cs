@@ -32,6 +32,9 @@ public static class LedgerTable
     /// <summary>The item that says which interruption an instance is the successor of (first claim wins).</summary>
     public static string SuccessorClaimKey(string successorInstanceId) => "#successor#" + successorInstanceId;
 
+    /// <summary>The item counting the Kubernetes API requests one window of one cluster has granted (the shared drain budget).</summary>
+    public static string ClusterWindowKey(string cluster, long window) => "#k8s-window#" + cluster + "#" + window.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>Coordination items, not interruption records.</summary>
     public static bool IsCoordinationKey(string? key) => key is not null && key.StartsWith('#');
 

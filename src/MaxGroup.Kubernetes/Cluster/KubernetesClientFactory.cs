@@ -18,15 +18,25 @@ namespace MaxGroup.Kubernetes.Cluster;
 /// <param name="tokenSourceFor">The bearer token source for a cluster name (MaxGroup.Aws's EKS token provider in Lambda).</param>
 /// <param name="budget">The API call budget shared by all clients of this process.</param>
 /// <param name="kubeconfigPath">A kubeconfig for local runs, used when the group config has no endpoint; null in Lambda.</param>
-public sealed class KubernetesClientFactory(IClusterLocator? locator, Func<string, IClusterTokenSource> tokenSourceFor, ApiRateBudget budget, string? kubeconfigPath = null) : IKubernetesClientSource, IDisposable
+/// <param name="clusterBudgetFor">
+/// The cluster-wide budget for a cluster's name (or endpoint), shared with every other function instance; null = only
+/// the instance's own <paramref name="budget"/>. Called once per cluster.
+/// </param>
+public sealed class KubernetesClientFactory(
+    IClusterLocator? locator, Func<string, IClusterTokenSource> tokenSourceFor, ApiRateBudget budget, string? kubeconfigPath = null, Func<string, ClusterRequestBudget>? clusterBudgetFor = null)
+    : IKubernetesClientSource, IDisposable
 {
     /// <summary>The kubeconfig variable honoured for local runs (the CLI); not set in Lambda.</summary>
     public const string KubeconfigVariable = "KUBECONFIG";
+
+    /// <summary>How long one attempt of one API call may take once it has left the budget.</summary>
+    public static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(30);
 
     private readonly Func<string, IClusterTokenSource> _tokenSourceFor = tokenSourceFor ?? throw new ArgumentNullException(nameof(tokenSourceFor));
     private readonly ApiRateBudget _budget = budget ?? throw new ArgumentNullException(nameof(budget));
     private readonly string? _kubeconfigPath = string.IsNullOrWhiteSpace(kubeconfigPath) ? null : kubeconfigPath;
     private readonly ConcurrentDictionary<string, Lazy<Task<IKubernetes>>> _clients = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lazy<ClusterRequestBudget>> _clusterBudgets = new(StringComparer.Ordinal);
 
     public Task<IKubernetes> GetClientAsync(GroupConfig config, CancellationToken cancellationToken)
     {
@@ -105,14 +115,30 @@ public sealed class KubernetesClientFactory(IClusterLocator? locator, Func<strin
                 "no cluster to drain: set k8s_cluster_name (endpoint found through EKS DescribeCluster), or k8s_endpoint with k8s_certificate_authority and k8s_cluster_name");
         }
 
-        // The API calls are short; a hung connection must not eat the whole interruption window.
-        clientConfig.HttpClientTimeout = TimeSpan.FromSeconds(30);
+        // The API calls are short; a hung connection must not eat the whole interruption window. The limit is per
+        // attempt and starts after the budget (AttemptTimeoutHandler): a wait for the cluster's shared budget is not a
+        // slow API server. The step's deadline bounds everything.
+        clientConfig.HttpClientTimeout = Timeout.InfiniteTimeSpan;
         // The retry after a 401 goes through the budget too: the refresh handler sits outside it.
         // Transient answers (429 outside evictions, 5xx, a dropped connection) are retried inside the client, each
         // attempt through the budget: one API server hiccup must not fail a whole drain.
+        var budgetHandler = new RateBudgetHandler(_budget, ClusterBudget(config, clientConfig.Host));
+        var attemptTimeout = new AttemptTimeoutHandler(AttemptTimeout, _budget.Clock);
         return clientConfig.TokenProvider is ClusterTokenProvider clusterTokens
-            ? new k8s.Kubernetes(clientConfig, new TokenRefreshHandler(clusterTokens.Source), new TransientRetryHandler(_budget.Clock), new RateBudgetHandler(_budget))
-            : new k8s.Kubernetes(clientConfig, new TransientRetryHandler(_budget.Clock), new RateBudgetHandler(_budget));
+            ? new k8s.Kubernetes(clientConfig, new TokenRefreshHandler(clusterTokens.Source), new TransientRetryHandler(_budget.Clock), budgetHandler, attemptTimeout)
+            : new k8s.Kubernetes(clientConfig, new TransientRetryHandler(_budget.Clock), budgetHandler, attemptTimeout);
+    }
+
+    /// <summary>One shared budget per cluster in this process, named by the cluster's name, else its API server's address.</summary>
+    private ClusterRequestBudget? ClusterBudget(GroupConfig config, string? host)
+    {
+        string? cluster = !string.IsNullOrEmpty(config.K8sClusterName) ? config.K8sClusterName : host;
+        if (clusterBudgetFor is null || string.IsNullOrEmpty(cluster))
+        {
+            return null;
+        }
+
+        return _clusterBudgets.GetOrAdd(cluster, name => new Lazy<ClusterRequestBudget>(() => clusterBudgetFor(name))).Value;
     }
 
     private KubernetesClientConfiguration ForEks(string endpoint, string caData, string clusterName)

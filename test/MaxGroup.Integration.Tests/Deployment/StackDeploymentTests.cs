@@ -32,7 +32,7 @@ public sealed class StackDeploymentTests(MotoFixture moto)
     };
 
     private static readonly string[] CommonVariables =
-        ["MAXGROUP_DRY_RUN", "MAXGROUP_LEDGER_TABLE", "POWERTOOLS_LOG_LEVEL", "POWERTOOLS_SERVICE_NAME"];
+        ["MAXGROUP_DRY_RUN", "MAXGROUP_K8S_CLUSTER_QPS", "MAXGROUP_LEDGER_TABLE", "POWERTOOLS_LOG_LEVEL", "POWERTOOLS_SERVICE_NAME"];
 
     private static readonly string[] DispatcherOnlyVariables =
     [
@@ -96,6 +96,7 @@ public sealed class StackDeploymentTests(MotoFixture moto)
             Dictionary<string, string> environment = Variables(function);
             Assert.Equal(expectedVariables.Order(), environment.Keys.Order());
             Assert.Equal("false", environment["MAXGROUP_DRY_RUN"]);
+            Assert.Equal("50", environment["MAXGROUP_K8S_CLUSTER_QPS"]);
             Assert.Equal("Information", environment["POWERTOOLS_LOG_LEVEL"]);
             Assert.Equal(outputs.GetProperty("LedgerTableName").GetString(), environment["MAXGROUP_LEDGER_TABLE"]);
         }
