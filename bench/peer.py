@@ -220,6 +220,14 @@ class Function:
         with open("/proc/%d/status" % self.process.pid) as status:
             return next((int(line.split()[1]) for line in status if line.startswith("VmHWM:")), None)
 
+    def cpu_ms(self):
+        """User + system CPU time the function's process has used so far (ms); None if it never ran."""
+        if self.process is None or self.process.poll() is not None:
+            return None
+        with open("/proc/%d/stat" % self.process.pid) as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) * 1000.0 / os.sysconf("SC_CLK_TCK")
+
     def stop(self):
         self.api.closing = True
         stderr = b""
@@ -344,6 +352,7 @@ def run_system(system, proxy, bootstrap, sample_dir, timeout):
             calls, sequential, actions = waves(proxy.calls, detach.start)
             result[label] = {"ms": (detach.start - origin) * 1000, "calls": calls, "waves": sequential, "actions": actions}
             settle(proxy, functions, timeout)  # the hand-over's tail is not counted in the next warning
+            result[label]["cpu_ms"] = {name: f.cpu_ms() for name, f in functions.items()}
         result["peak_rss_kib"] = {name: f.peak_rss_kib() for name, f in functions.items()}
         return result
     finally:
@@ -374,6 +383,7 @@ def main():
     proxy = RecordingProxy(moto.endpoint)
     threading.Thread(target=proxy.serve_forever, daemon=True).start()
     samples = {s: {"cold": [], "warm": []} for s in ("maxgroup", "sample")}
+    cpu = {}  # "system function" -> CPU ms of process start + first warning, per run
     last = {}
     try:
         run_system("maxgroup", proxy, args.bootstrap, sample_dir, args.timeout)  # warm-up of moto's code paths, not counted
@@ -383,6 +393,9 @@ def main():
                 measured = run_system(system, proxy, args.bootstrap, sample_dir, args.timeout)
                 for label in ("cold", "warm"):
                     samples[system][label].append(measured[label]["ms"])
+                for name, ms in measured["cold"]["cpu_ms"].items():
+                    if ms is not None:
+                        cpu.setdefault(system + " " + name, []).append(ms)
                 last[system] = measured
     finally:
         proxy.shutdown()
@@ -404,11 +417,13 @@ def main():
     for system in ("maxgroup", "sample"):
         print("%s peak RSS after two warnings (VmHWM): %s" % (system, ", ".join(
             "%s %.1f MiB" % (name, kib / 1024) for name, kib in last[system]["peak_rss_kib"].items() if kib)))
+    print("CPU time (user+system, 10 ms ticks) of process start + first warning, median of %d: %s" % (args.runs, ", ".join(
+        "%s %.0f ms" % (name, statistics.median(values)) for name, values in cpu.items())))
     for label in ("cold", "warm"):
         print("maxgroup %s calls (action@start+duration, ms from the first): %s" % (label, ", ".join(last["maxgroup"][label]["actions"])))
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"runs": args.runs, "samples": samples, "medians": median, "last": last}, f, indent=2)
+            json.dump({"runs": args.runs, "samples": samples, "medians": median, "cpu_ms": cpu, "last": last}, f, indent=2)
     return 0
 
 
