@@ -114,7 +114,14 @@ public sealed class RemediationRunner(ILedger ledger, TimeProvider clock, IMetri
         }
 
         logger.LogInformation("Step {Step} for {InstanceId} ended {Status}: {Reason}", step.Name, instanceId, outcome.Status, outcome.Reason);
-        if (await ledger.CompleteIfAllStepsEndedAsync(record, clock.GetUtcNow(), CancellationToken.None) && resumer is not null)
+        OutcomeMetrics.RecordStep(metrics, step.Name, request, outcome, clock.GetUtcNow());
+        bool completed = await ledger.CompleteIfAllStepsEndedAsync(record, clock.GetUtcNow(), CancellationToken.None);
+        if (completed)
+        {
+            OutcomeMetrics.RecordHandover(metrics, record!, clock.GetUtcNow());
+        }
+
+        if (completed && resumer is not null)
         {
             try
             {
