@@ -55,18 +55,7 @@ public static class OutcomeMetrics
         ArgumentNullException.ThrowIfNull(metrics);
         ArgumentNullException.ThrowIfNull(record);
         metrics.Record(HandoverDuration, Math.Max(0, (now - record.WarningTime).TotalSeconds), MetricUnit.Seconds,
-            new Dictionary<string, string> { ["Trigger"] = TriggerOf(record) });
-    }
-
-    /// <summary>
-    /// The trigger that opened <paramref name="record"/>, as the begin wrote it in the first timeline line
-    /// ("interruption", wire name); one of <see cref="HandoverTriggers.WireName"/>'s values or "other".
-    /// </summary>
-    public static string TriggerOf(InterruptionRecord record)
-    {
-        ArgumentNullException.ThrowIfNull(record);
-        string? written = record.Timeline.FirstOrDefault(t => t.Step == "interruption")?.Status;
-        return written is not null && Enum.GetValues<HandoverTrigger>().Any(t => t.WireName() == written) ? written : "other";
+            new Dictionary<string, string> { ["Trigger"] = LedgerSummary.TriggerOf(record) });
     }
 
     private static string BoundedStep(string step) => StepNames.Remediations.Contains(step) ? step : "other";

@@ -73,9 +73,9 @@ public sealed class OutcomeMetricsTests
         InterruptionRecord bare = Samples.ReplaceInterruption(Id);
         InterruptionRecord odd = bare with { Timeline = [new TimelineEntry(Samples.WarningTime, "interruption", "i-123 something")] };
 
-        Assert.Equal("other", OutcomeMetrics.TriggerOf(bare));
-        Assert.Equal("other", OutcomeMetrics.TriggerOf(odd));
-        Assert.Equal("warning", OutcomeMetrics.TriggerOf(Samples.ReplaceInterruption(Id, withTimeline: true)));
+        Assert.Equal("other", LedgerSummary.TriggerOf(bare));
+        Assert.Equal("other", LedgerSummary.TriggerOf(odd));
+        Assert.Equal("warning", LedgerSummary.TriggerOf(Samples.ReplaceInterruption(Id, withTimeline: true)));
     }
 
     private RemediationRunner Runner() => new(_ledger, _clock, _metrics, NullLogger.Instance);
