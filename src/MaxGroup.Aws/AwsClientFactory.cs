@@ -8,6 +8,7 @@ using Amazon.SecurityToken;
 using Amazon.SimpleSystemsManagement;
 using MaxGroup.Aws.AutoScaling;
 using MaxGroup.Aws.Eks;
+using MaxGroup.Aws.Events;
 using MaxGroup.Aws.Lambda;
 using MaxGroup.Aws.Signing;
 
@@ -38,6 +39,7 @@ public sealed class AwsClientFactory : IDisposable
     private readonly Lazy<AutoScalingClient> _autoScaling;
     private readonly Lazy<LambdaInvokeClient> _lambda;
     private readonly Lazy<EksClient> _eks;
+    private readonly Lazy<EventBridgeClient> _events;
 
     /// <param name="environment">Region and endpoint variables; <see cref="AwsEnvironment.FromProcess"/> in Lambda and the CLI.</param>
     /// <param name="clock">Signing time and retry waits.</param>
@@ -68,6 +70,7 @@ public sealed class AwsClientFactory : IDisposable
         _autoScaling = new(() => new AutoScalingClient(CreateSignedClient(AwsService.AutoScaling)));
         _lambda = new(() => new LambdaInvokeClient(CreateSignedClient(AwsService.Lambda)));
         _eks = new(() => new EksClient(CreateSignedClient(AwsService.Eks)));
+        _events = new(() => new EventBridgeClient(CreateSignedClient(AwsService.EventBridge)));
     }
 
     /// <summary>A factory over the process environment and the system clock: what the composition root uses.</summary>
@@ -90,6 +93,9 @@ public sealed class AwsClientFactory : IDisposable
     public LambdaInvokeClient Lambda => _lambda.Value;
 
     public EksClient Eks => _eks.Value;
+
+    /// <summary>EventBridge PutEvents, for the hand-over events.</summary>
+    public EventBridgeClient Events => _events.Value;
 
     /// <summary>The endpoint the signed client for <paramref name="service"/> calls (override or regional default).</summary>
     public Uri EndpointFor(AwsService service) => _environment.Endpoint(service, Region);

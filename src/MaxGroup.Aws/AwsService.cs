@@ -17,6 +17,9 @@ public sealed record AwsService(string Name, string EndpointVariableSuffix, stri
     public static readonly AwsService Lambda = new("Lambda", "LAMBDA", "lambda", "lambda");
     public static readonly AwsService Eks = new("EKS", "EKS", "eks", "eks");
 
+    // Service id "EventBridge" (the hand-over events); signing name and endpoint prefix "events".
+    public static readonly AwsService EventBridge = new("EventBridge", "EVENTBRIDGE", "events", "events");
+
     /// <summary>The service-specific override variable, e.g. AWS_ENDPOINT_URL_AUTO_SCALING.</summary>
     public string EndpointVariable => AwsEnvironment.GlobalEndpointVariable + "_" + EndpointVariableSuffix;
 }

@@ -1,6 +1,7 @@
 using MaxGroup.Core.Model;
 using MaxGroup.Core.Ports;
 using MaxGroup.Core.Routing;
+using MaxGroup.Core.Runner;
 using MaxGroup.Core.Steps.Volume;
 using Microsoft.Extensions.Logging;
 
@@ -27,7 +28,7 @@ public sealed class Dispatcher(
     // Searches for a successor pre-launched on a rebalance recommendation; null = the step searches.
     ISuccessorLauncher? successors = null) : IQueuedInterruptionResumer
 {
-    private readonly StepStarter _starter = new StepStarter(ledger, invoker, clock, logger);
+    private StepStarter? _starter;
     private HandoverResumer? _resumer;
     private HandoverIntake? _intake;
 
@@ -38,10 +39,19 @@ public sealed class Dispatcher(
     public DataVolumeGuard? VolumeGuard { get; init; }
 
     /// <summary>Restarts hand-overs whose run may have died: on a redelivered warning, a state change, the sweep.</summary>
-    public HandoverResumer Resumer => _resumer ??= new HandoverResumer(inventory, configs, ledger, _starter, VolumeGuard, clock, metrics, logger);
+    public HandoverResumer Resumer => _resumer ??= new HandoverResumer(inventory, configs, ledger, Starter, VolumeGuard, clock, metrics, logger);
 
     private HandoverIntake Intake => _intake ??= new HandoverIntake(
-        inventory, configs, ledger, _starter, Resumer, VolumeGuard, options, clock, metrics, logger, autoScaling, successors);
+        inventory, configs, ledger, Starter, Resumer, VolumeGuard, options, clock, metrics, logger, autoScaling, successors)
+    {
+        Notifier = Notifier,
+    };
+
+    /// <summary>Built on first use, after the init properties (<see cref="Notifier"/>) are set.</summary>
+    private StepStarter Starter => _starter ??= new StepStarter(ledger, invoker, clock, logger) { Notifier = Notifier };
+
+    /// <summary>Publishes hand-over events (Started at the begin or the dequeue; the end when no step could start); null = none.</summary>
+    public HandoverNotifier? Notifier { get; init; }
 
     /// <summary>Pre-warms successors on rebalance recommendations and sweeps unused ones; null = recommendations are a no-op.</summary>
     public IRebalanceHandler? Rebalance { get; init; }
@@ -114,7 +124,7 @@ public sealed class Dispatcher(
                 string reason = facts is null
                     ? "instance disappeared while the interruption was queued"
                     : $"group is no longer managed: {lookup.Reason}";
-                await _starter.SkipAllAsync(record, reason, cancellationToken);
+                await Starter.SkipAllAsync(record, reason, cancellationToken);
                 continue;
             }
 
@@ -124,7 +134,9 @@ public sealed class Dispatcher(
                 await VolumeGuard.KeepAsync(facts, lookup.Config, cancellationToken);
             }
 
-            await _starter.StartAsync(record, PendingSteps(record, null), facts, lookup.Config, HandoverTrigger.Dequeued, cancellationToken);
+            Task<bool> told = Notifier?.PublishAsync(HandoverEventTypes.Started, record, cancellationToken) ?? Task.FromResult(false);
+            await Starter.StartAsync(record, PendingSteps(record, null), facts, lookup.Config, HandoverTrigger.Dequeued, cancellationToken);
+            await told;
         }
 
         return started;

@@ -2,6 +2,7 @@ using MaxGroup.Core.Ledger;
 using MaxGroup.Core.Model;
 using MaxGroup.Core.Ports;
 using MaxGroup.Core.Routing;
+using MaxGroup.Core.Runner;
 using MaxGroup.Core.Steps.Volume;
 using Microsoft.Extensions.Logging;
 
@@ -31,6 +32,9 @@ public sealed class HandoverIntake(
     // Searches for a successor pre-launched on a rebalance recommendation alongside the instance lookup; null = the step searches.
     ISuccessorLauncher? successors)
 {
+    /// <summary>Publishes Started once the begin took the hand-over, alongside the steps' start (never before it); null = no events.</summary>
+    public HandoverNotifier? Notifier { get; init; }
+
     /// <summary>Opens the hand-over <paramref name="opening"/> describes (or resumes or ignores it, when the ledger already holds it).</summary>
     public async Task<DispatchResult> OpenAsync(HandoverOpening opening, CancellationToken cancellationToken)
     {
@@ -152,8 +156,11 @@ public sealed class HandoverIntake(
                     now,
                     token,
                     searched with { Group = group });
+                // Told at receipt (not after the drain), in parallel with the steps' start, so it costs the hand-over no time.
+                Task<bool> told = Notifier?.PublishAsync(HandoverEventTypes.Started, begin.Record, cancellationToken) ?? Task.FromResult(false);
                 IReadOnlyDictionary<string, string> errors = await starter.StartAsync(
                     begin.Record, PendingSteps(begin.Record, prepared.ClaimedStep), facts, config, opening.Trigger, cancellationToken, prepared);
+                await told;
                 return result with
                 {
                     Reason = errors.Count == 0 ? $"started {string.Join(", ", steps)}" : $"started with {errors.Count} step(s) failing to start",

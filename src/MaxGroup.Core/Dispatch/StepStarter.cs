@@ -1,6 +1,7 @@
 using MaxGroup.Core.Ledger;
 using MaxGroup.Core.Model;
 using MaxGroup.Core.Ports;
+using MaxGroup.Core.Runner;
 using Microsoft.Extensions.Logging;
 
 namespace MaxGroup.Core.Dispatch;
@@ -12,6 +13,9 @@ namespace MaxGroup.Core.Dispatch;
 /// </summary>
 public sealed class StepStarter(ILedger ledger, IFunctionInvoker invoker, TimeProvider clock, ILogger logger)
 {
+    /// <summary>Publishes the end of a hand-over whose steps all failed to start or were skipped here; null = no events.</summary>
+    public HandoverNotifier? Notifier { get; init; }
+
     /// <summary>
     /// Starts <paramref name="steps"/> of <paramref name="record"/>; returns the steps whose start failed, with the error.
     /// <paramref name="prepared"/> is what the dispatcher learnt for the first run of the claimed step (replace);
@@ -88,8 +92,13 @@ public sealed class StepStarter(ILedger ledger, IFunctionInvoker invoker, TimePr
         await CompleteIfFinishedAsync(updated, cancellationToken);
     }
 
-    private Task CompleteIfFinishedAsync(InterruptionRecord? record, CancellationToken cancellationToken) =>
-        ledger.CompleteIfAllStepsEndedAsync(record, clock.GetUtcNow(), cancellationToken);
+    private async Task CompleteIfFinishedAsync(InterruptionRecord? record, CancellationToken cancellationToken)
+    {
+        if (await ledger.CompleteIfAllStepsEndedAsync(record, clock.GetUtcNow(), cancellationToken) && Notifier is not null)
+        {
+            await Notifier.PublishEndAsync(record!, cancellationToken);
+        }
+    }
 }
 
 /// <summary>What the dispatcher learnt before the begin, handed to the claimed step's first run so it need not learn it again.</summary>

@@ -35,6 +35,9 @@ public sealed class RemediationRunner(ILedger ledger, TimeProvider clock, IMetri
     /// </summary>
     public bool HonoursUntokenedClaims { get; init; } = true;
 
+    /// <summary>Publishes the hand-over's end (Completed or Failed) and a missed deadline; null = no events.</summary>
+    public HandoverNotifier? Notifier { get; init; }
+
     /// <summary>
     /// Runs <paramref name="step"/>. <paramref name="cancellationToken"/> is the caller's own deadline (the Lambda
     /// invocation's); the step's token also fires at the reclaim time (for steps that end there), and when the step's
@@ -98,7 +101,8 @@ public sealed class RemediationRunner(ILedger ledger, TimeProvider clock, IMetri
             }
         }
 
-        if (outcome.Status == StepStatus.Skipped && deadline.HasPassed(clock))
+        bool missed = outcome.Status == StepStatus.Skipped && deadline.HasPassed(clock);
+        if (missed)
         {
             metrics.Record("DeadlineMisses", 1, MetricUnit.Count, new Dictionary<string, string> { ["Step"] = step.Name });
         }
@@ -114,7 +118,23 @@ public sealed class RemediationRunner(ILedger ledger, TimeProvider clock, IMetri
         }
 
         logger.LogInformation("Step {Step} for {InstanceId} ended {Status}: {Reason}", step.Name, instanceId, outcome.Status, outcome.Reason);
-        if (await ledger.CompleteIfAllStepsEndedAsync(record, clock.GetUtcNow(), CancellationToken.None) && resumer is not null)
+        OutcomeMetrics.RecordStep(metrics, step.Name, request, outcome, clock.GetUtcNow());
+        bool completed = await ledger.CompleteIfAllStepsEndedAsync(record, clock.GetUtcNow(), CancellationToken.None);
+        if (missed && Notifier is not null)
+        {
+            await Notifier.PublishAsync(HandoverEventTypes.DeadlineMissed, record!, cancellationToken);
+        }
+
+        if (completed)
+        {
+            OutcomeMetrics.RecordHandover(metrics, record!, clock.GetUtcNow());
+            if (Notifier is not null)
+            {
+                await Notifier.PublishEndAsync(record!, cancellationToken);
+            }
+        }
+
+        if (completed && resumer is not null)
         {
             try
             {

@@ -91,6 +91,7 @@ public sealed class DispatcherWiring
             services.Aws.AutoScaling,
             services.Launcher)
         {
+            Notifier = services.Notifier,
             VolumeGuard = new DataVolumeGuard(new Ec2VolumeApi(services.Aws.Ec2), loggers.CreateLogger<DataVolumeGuard>()),
             Rebalance = new RebalancePrewarmer(
                 services.Inventory,
@@ -110,6 +111,7 @@ public sealed class DispatcherWiring
         runner = new RemediationRunner(ledger, clock, metrics, loggers.CreateLogger<RemediationRunner>(), inline ? dispatcher : null)
         {
             HonoursUntokenedClaims = inline,
+            Notifier = services.Notifier,
         };
         return new DispatcherWiring(services, replace, dispatcher, runner);
     }

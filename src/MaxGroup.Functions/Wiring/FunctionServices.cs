@@ -1,10 +1,12 @@
 using MaxGroup.Aws;
 using MaxGroup.Aws.Config;
 using MaxGroup.Aws.Ec2;
+using MaxGroup.Aws.Events;
 using MaxGroup.Aws.Ledger;
 using MaxGroup.Aws.Rebalance;
 using MaxGroup.Core.Model;
 using MaxGroup.Core.Ports;
+using MaxGroup.Core.Runner;
 using MaxGroup.Core.Steps.Prewarm;
 using MaxGroup.Functions.Runtime;
 using Microsoft.Extensions.Logging;
@@ -25,6 +27,11 @@ public sealed class FunctionServices
     private readonly Lazy<IPrewarmLedger> _prewarms;
     private readonly Lazy<Ec2InstanceInventory> _inventory;
     private readonly Lazy<Ec2SuccessorLauncher> _launcher;
+    private readonly Lazy<IHandoverEvents> _events;
+    private readonly Lazy<HandoverNotifier> _notifier;
+
+    /// <summary>`off` stops the hand-over events (EventBridge PutEvents); anything else, or unset, publishes them.</summary>
+    public const string HandoverEventsVariable = "MAXGROUP_HANDOVER_EVENTS";
 
     /// <summary>The services of an execution environment: clients from the environment's variables, configs from S3 and tags, the DynamoDB ledger.</summary>
     /// <param name="environment">The process environment (AWS_*, MAXGROUP_*).</param>
@@ -71,6 +78,10 @@ public sealed class FunctionServices
         _prewarms = new(() => Ledger is DynamoDbLedger ? new DynamoDbPrewarmLedger(Aws.DynamoDb, LedgerTableName(getVariable)) : new InMemoryPrewarmLedger());
         _inventory = new(() => new Ec2InstanceInventory(Aws.Ec2));
         _launcher = new(() => new Ec2SuccessorLauncher(Aws.Ec2));
+        _events = new(() => string.Equals(getVariable(HandoverEventsVariable), "off", StringComparison.OrdinalIgnoreCase)
+            ? NullHandoverEvents.Instance
+            : new EventBridgeHandoverEvents(Aws.Events, time));
+        _notifier = new(() => new HandoverNotifier(new DeferredHandoverEvents(_events), time, metrics, loggers.CreateLogger<HandoverNotifier>()));
     }
 
     /// <summary>Reads one environment variable (null when unset).</summary>
@@ -101,6 +112,12 @@ public sealed class FunctionServices
     /// <summary>Successor launches, for the dispatcher and the replace step.</summary>
     public ISuccessorLauncher Launcher => _launcher.Value;
 
+    /// <summary>Where the hand-over events go: EventBridge's default bus, unless MAXGROUP_HANDOVER_EVENTS is off.</summary>
+    public IHandoverEvents HandoverEvents => _events.Value;
+
+    /// <summary>Publishes the hand-over events best effort (bounded, failures counted), for the dispatcher and the runner.</summary>
+    public HandoverNotifier Notifier => _notifier.Value;
+
     /// <summary>The ledger table: MAXGROUP_LEDGER_TABLE, or the default name.</summary>
     public static string LedgerTableName(Func<string, string?> getVariable)
     {
@@ -123,6 +140,13 @@ public sealed class FunctionServices
     {
         ArgumentNullException.ThrowIfNull(environment);
         return environment;
+    }
+
+    /// <summary>Builds the EventBridge client on the first event, not when the functions are wired.</summary>
+    private sealed class DeferredHandoverEvents(Lazy<IHandoverEvents> events) : IHandoverEvents
+    {
+        public Task PublishAsync(string detailType, HandoverSummary detail, CancellationToken cancellationToken) =>
+            events.Value.PublishAsync(detailType, detail, cancellationToken);
     }
 
     /// <summary>Builds the config provider on the first lookup, not when the functions are wired.</summary>

@@ -15,6 +15,9 @@ public sealed class IamPolicyTests
     private const string Logs2 = "logs:PutLogEvents";
     private const string FailureQueue = "sqs:SendMessage";
 
+    /// <summary>The hand-over events (Started, Completed, Failed, Deadline Missed), on the account's default bus only.</summary>
+    private const string HandoverEvents = "events:PutEvents";
+
     private static readonly string[] LedgerWrite = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"];
 
     /// <summary>What Lambda needs to place a function in a VPC (only when VpcSubnetIds is set).</summary>
@@ -33,7 +36,7 @@ public sealed class IamPolicyTests
         ["DispatcherFunction"] =
         [
             Logs1, Logs2, DescribeInstances, DescribeGroups, "s3:GetObject", "s3:ListBucket",
-            "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query", "lambda:InvokeFunction", FailureQueue,
+            "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query", "lambda:InvokeFunction", FailureQueue, HandoverEvents,
             // The hand-over's first change: the data volume kept (DeleteOnTermination=false) before the ledger begin.
             "ec2:ModifyInstanceAttribute",
             // Pre-warm on rebalance recommendations (HandleRebalance=true): launch like the replace function, release unused.
@@ -43,15 +46,15 @@ public sealed class IamPolicyTests
         [
             Logs1, Logs2, DescribeInstances, "ec2:DescribeLaunchTemplateVersions", DescribeGroups, "ec2:RunInstances", "ec2:CreateTags",
             "iam:PassRole", "autoscaling:AttachInstances", "autoscaling:DetachInstances", "autoscaling:SetDesiredCapacity",
-            "autoscaling:UpdateAutoScalingGroup", .. LedgerWrite, FailureQueue,
+            "autoscaling:UpdateAutoScalingGroup", .. LedgerWrite, FailureQueue, HandoverEvents,
         ],
         ["VolumeFunction"] =
         [
             Logs1, Logs2, DescribeInstances, DescribeGroups, "ec2:DescribeVolumes", "ec2:DescribeSnapshots", "ec2:ModifyInstanceAttribute",
-            "ec2:AttachVolume", "ec2:DetachVolume", "ec2:CreateSnapshot", "ec2:CreateVolume", "ec2:CreateTags", .. LedgerWrite, FailureQueue,
+            "ec2:AttachVolume", "ec2:DetachVolume", "ec2:CreateSnapshot", "ec2:CreateVolume", "ec2:CreateTags", .. LedgerWrite, FailureQueue, HandoverEvents,
         ],
-        ["DrainFunction"] = [Logs1, Logs2, "eks:DescribeCluster", .. LedgerWrite, FailureQueue, .. VpcNetworkInterfaces],
-        ["ConsulFunction"] = [Logs1, Logs2, "ssm:GetParameter", "kms:Decrypt", .. LedgerWrite, FailureQueue, .. VpcNetworkInterfaces],
+        ["DrainFunction"] = [Logs1, Logs2, "eks:DescribeCluster", .. LedgerWrite, FailureQueue, HandoverEvents, .. VpcNetworkInterfaces],
+        ["ConsulFunction"] = [Logs1, Logs2, "ssm:GetParameter", "kms:Decrypt", .. LedgerWrite, FailureQueue, HandoverEvents, .. VpcNetworkInterfaces],
         ["PreactionFunction"] =
         [
             Logs1, Logs2, DescribeInstances, "ec2:DescribeLaunchTemplateVersions", "ec2:DescribeVolumes", "ec2:DescribeSnapshots", DescribeGroups,
@@ -175,6 +178,19 @@ public sealed class IamPolicyTests
         Assert.DoesNotContain(
             StatementsByFunction(resources).Where(f => f.Key is not ("DispatcherFunction" or "PreactionFunction")),
             f => f.Value.SelectMany(Actions).Any(a => a.StartsWith("s3:", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task HandoverEvents_EveryGrant_IsTheDefaultBusOnly()
+    {
+        JsonElement resources = await TransformedTemplate.ResourcesAsync();
+
+        JsonElement[] grants = [.. StatementsByFunction(resources).Values.SelectMany(s => s).Where(s => Actions(s).Contains(HandoverEvents))];
+
+        Assert.Equal(5, grants.Length);
+        Assert.All(grants, g => Assert.Equal([HandoverEvents], Actions(g)));
+        Assert.All(grants, g => Assert.Equal(
+            "arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/default", g.GetProperty("Resource").GetProperty("Fn::Sub").GetString()));
     }
 
     [Fact]

@@ -7,7 +7,7 @@ namespace MaxGroup.Integration.Tests.Security;
 /// <summary>
 /// The Consul ACL token (an SSM SecureString) through a whole interruption, dispatcher to Consul agent, with the
 /// real composition on moto and the loopback Consul fake: it reaches the agent, and it appears in no ledger item,
-/// no `maxgroup history` output (text or JSON), no dispatcher answer and no log line (logging at Debug, the most verbose level MaxGroup uses), even
+/// no `maxgroup history` output (text or JSON), no hand-over event (routed to a queue by a rule), no dispatcher answer and no log line (logging at Debug, the most verbose level MaxGroup uses), even
 /// when the agent refuses it.
 /// </summary>
 [Collection(MotoCollection.Name)]
@@ -37,6 +37,7 @@ public sealed class SecretHandlingTests(MotoFixture moto)
         scene.Set("POWERTOOLS_LOG_LEVEL", "Debug");
         scene.Set("AWS_LAMBDA_LOG_LEVEL", null);
         await scene.Aws.Ssm.PutParameterAsync(new PutParameterRequest { Name = Parameter, Value = Token, Type = ParameterType.SecureString, Overwrite = true });
+        using MotoEventBus bus = await MotoEventBus.RouteToQueueAsync(scene.Aws, AwsTestClients.TestCredentials, """{"source":["maxgroup"]}""");
         string doomed = (await scene.InstanceIdsAsync())[0];
         var logs = new MemoryStream();
         InvocationResult answer;
@@ -66,6 +67,15 @@ public sealed class SecretHandlingTests(MotoFixture moto)
         Assert.DoesNotContain(Token, json, StringComparison.Ordinal);
         Assert.DoesNotContain(Token, text, StringComparison.Ordinal);
         Assert.DoesNotContain(Token, answer.Body ?? "", StringComparison.Ordinal);
+
+        // The events say the Consul step failed when it did, and never carry the token.
+        IReadOnlyList<JsonElement> events = await bus.ReceiveAsync(e => e.Count >= 2, TimeSpan.FromSeconds(15));
+        Assert.Equal(
+            [agentAcceptsToken ? HandoverEventTypes.Completed : HandoverEventTypes.Failed, HandoverEventTypes.Started],
+            MotoEventBus.DetailTypes(events).Order(StringComparer.Ordinal));
+        string eventText = string.Join("\n", events.Select(e => e.GetRawText()));
+        Assert.Contains(doomed, eventText, StringComparison.Ordinal);
+        Assert.DoesNotContain(Token, eventText, StringComparison.Ordinal);
 
         string logText = Encoding.UTF8.GetString(logs.ToArray());
         Assert.Contains(doomed, logText, StringComparison.Ordinal);
