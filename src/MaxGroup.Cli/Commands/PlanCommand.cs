@@ -242,8 +242,7 @@ public static class PlanCommand
             string autoNote = config.ReplacementStrategy == ReplacementStrategy.Auto
                 ? " (auto: " + (config.PersistenceDev is null ? "no persistence_dev)" : "persistence_dev set)")
                 : "";
-            // The auto note has only ever followed "detach" (operator precedence in the old line); kept so the output does not change.
-            await LineAsync("strategy", replace.Launches ? replace.StrategyText : replace.StrategyText + autoNote);
+            await LineAsync("strategy", replace.StrategyText + autoNote);
             if (!replace.Launches)
             {
                 await LineAsync("successor", $"the group launches it: MaxGroup detaches {facts.InstanceId} without decrement");

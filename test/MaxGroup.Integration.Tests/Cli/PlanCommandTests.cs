@@ -67,6 +67,19 @@ public sealed class PlanCommandTests(MotoFixture moto)
     }
 
     [Fact]
+    public async Task Plan_AutoStrategyWithDataVolume_SaysItLaunchesBecauseOfTheVolume()
+    {
+        // auto picks launch for a group with a data volume; the plan says why, as it does for detach.
+        using CliScene scene = await CliScene.CreateAsync(moto, FullConfig.Replace("\"launch\"", "\"auto\"", StringComparison.Ordinal), maxSize: 2);
+        string doomed = (await scene.InstanceIdsAsync())[0];
+
+        (int exitCode, string output, string error) = await CliScene.RunAsync("plan", "--instance", doomed);
+
+        Assert.True(exitCode == 0, error + output);
+        Assert.Contains("strategy    launch (auto: persistence_dev set)", Lines(output));
+    }
+
+    [Fact]
     public async Task Plan_DetachGroupWithoutSteps_PrintsDetachAndOnlyReplace()
     {
         using CliScene scene = await CliScene.CreateAsync(moto, """{ "replacement_strategy": "auto" }""");
