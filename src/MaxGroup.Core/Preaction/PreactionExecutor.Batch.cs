@@ -29,9 +29,7 @@ public sealed partial class PreactionExecutor
                 }
                 catch (RemoteApiException ex)
                 {
-                    // Left where it was: the next run retries the same step (every step is idempotent).
-                    _logger.LogWarning("Preaction step for {InstanceId} failed with {ErrorCode}: {Message}; retried next run", swap.OldInstanceId, ex.ErrorCode, ex.Message);
-                    swap = swap with { Note = $"{swap.Phase}: {ex.ErrorCode} {ex.Message}; retried next run" };
+                    swap = RetriedNextRun(swap, ex);
                 }
 
                 batch = await SaveAsync(batch with { Swaps = Replace(batch.Swaps, index, swap) }, cancellationToken);
@@ -165,29 +163,44 @@ public sealed partial class PreactionExecutor
 
         if (!group.Instances.Any(i => i.InstanceId == successor))
         {
-            // Recorded before the change, so a crash in between still gets MaxSize restored when the batch closes.
-            int? raisedFrom = await _membership.RaiseMaxSizeIfFullAsync(
-                group,
-                async (originalMax, ct) =>
-                {
-                    if (batch.MaxSizeRaisedFrom is null)
-                    {
-                        batch = await SaveAsync(batch with { MaxSizeRaisedFrom = originalMax }, ct);
-                    }
-                },
-                CapacityCalls.Once,
-                cancellationToken);
-            if (raisedFrom is int from)
+            try
             {
-                actions.Add($"raised MaxSize to {from + 1} for the successor");
-            }
+                // Recorded before the change, so a crash in between still gets MaxSize restored when the batch closes.
+                int? raisedFrom = await _membership.RaiseMaxSizeIfFullAsync(
+                    group,
+                    async (originalMax, ct) =>
+                    {
+                        if (batch.MaxSizeRaisedFrom is null)
+                        {
+                            batch = await SaveAsync(batch with { MaxSizeRaisedFrom = originalMax }, ct);
+                        }
+                    },
+                    CapacityCalls.Once,
+                    cancellationToken);
+                if (raisedFrom is int from)
+                {
+                    actions.Add($"raised MaxSize to {from + 1} for the successor");
+                }
 
-            await _membership.AttachAsync(group.Name, successor, CapacityCalls.Once, cancellationToken);
-            actions.Add($"attached {successor}");
+                await _membership.AttachAsync(group.Name, successor, CapacityCalls.Once, cancellationToken);
+                actions.Add($"attached {successor}");
+            }
+            catch (RemoteApiException ex)
+            {
+                // The MaxSize note may be saved by now: hand back the batch as stored, or the caller's save would be stale.
+                return (batch, RetriedNextRun(swap, ex));
+            }
         }
 
         DateTimeOffset due = _clock.GetUtcNow() + TimeSpan.FromSeconds(config.PreactionDetachDelaySeconds);
         return (batch, swap with { Phase = SwapPhase.Attached, DetachDueAt = due, Note = $"attached; detach of the old instance due at {due:O}" });
+    }
+
+    /// <summary>Left where it was: the next run retries the same step (every step is idempotent).</summary>
+    private PreactionSwap RetriedNextRun(PreactionSwap swap, RemoteApiException ex)
+    {
+        _logger.LogWarning("Preaction step for {InstanceId} failed with {ErrorCode}: {Message}; retried next run", swap.OldInstanceId, ex.ErrorCode, ex.Message);
+        return swap with { Note = $"{swap.Phase}: {ex.ErrorCode} {ex.Message}; retried next run" };
     }
 
     private PreactionSwap GiveUpIfLate(PreactionSwap swap, string why)

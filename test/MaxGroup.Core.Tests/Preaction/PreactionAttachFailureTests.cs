@@ -33,24 +33,25 @@ public sealed class PreactionAttachFailureTests
     }
 
     /// <summary>
-    /// A real defect, pinned as it is (behaviour unchanged by the capacity split): the MaxSize note is saved (the batch's
-    /// version moves on inside AttachAsync), then AttachInstances fails; AdvanceAsync saves its own, older copy of the batch,
-    /// the store refuses the stale version, and the run ends in "changed by another run" instead of noting
-    /// "retried next run". The next run recovers (the note and the Launched phase are stored), so no capacity is lost.
+    /// The MaxSize note is saved (the batch's version moves on inside the attach), then AttachInstances fails: the swap
+    /// stays Launched with a "retried next run" note, saved on the batch as stored, not refused as a stale copy ("changed
+    /// by another run", as it was until the attach handed back the batch it had saved). The next run attaches.
     /// </summary>
     [Fact]
-    public async Task Advance_AttachFailsAfterTheMaxSizeNote_RunThrowsOnTheStaleBatchVersion()
+    public async Task Advance_AttachFailsAfterTheMaxSizeNote_SwapRetriedNextRunWithTheNoteKept()
     {
         await StartLaunchedBatchAsync();
         _autoScaling.Errors["Attach"] = new Queue<RemoteApiException>([new RemoteApiException("autoscaling", "ScalingActivityInProgress", "busy", 400)]);
 
-        InvalidOperationException error = await Assert.ThrowsAsync<InvalidOperationException>(
-            () => Executor().RunGroupAsync(Config(), dryRun: false, CancellationToken.None));
+        PreactionGroupResult failed = await Executor().RunGroupAsync(Config(), dryRun: false, CancellationToken.None);
 
-        Assert.Contains("was changed by another run", error.Message, StringComparison.Ordinal);
+        Assert.Equal(["raised MaxSize to 3 for the successor"], failed.Actions);
         PreactionBatch stored = (await _store.GetAsync("web", CancellationToken.None))!;
         Assert.Equal(2, stored.MaxSizeRaisedFrom);
-        Assert.Equal(SwapPhase.Launched, Assert.Single(stored.Swaps).Phase);
+        PreactionSwap swap = Assert.Single(stored.Swaps);
+        Assert.Equal(SwapPhase.Launched, swap.Phase);
+        Assert.StartsWith("Launched: ScalingActivityInProgress ", swap.Note, StringComparison.Ordinal);
+        Assert.EndsWith("; retried next run", swap.Note, StringComparison.Ordinal);
 
         PreactionGroupResult next = await Executor().RunGroupAsync(Config(), dryRun: false, CancellationToken.None);
 
