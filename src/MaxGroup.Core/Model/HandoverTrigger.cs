@@ -31,6 +31,9 @@ public enum HandoverTrigger
     /// <summary>A scheduled preaction swap.</summary>
     [JsonStringEnumMemberName("preaction")]
     Preaction,
+    /// <summary>An Auto Scaling terminate lifecycle action (scale-in, instance refresh, health replacement, rebalance).</summary>
+    [JsonStringEnumMemberName("lifecycle-hook")]
+    LifecycleHook,
 }
 
 /// <summary>The wire names of <see cref="HandoverTrigger"/> for the ledger's timeline and logs (no reflection: Native AOT).</summary>
@@ -45,6 +48,22 @@ public static class HandoverTriggers
         HandoverTrigger.Launch => "launch",
         HandoverTrigger.Sweep => "sweep",
         HandoverTrigger.Preaction => "preaction",
+        HandoverTrigger.LifecycleHook => "lifecycle-hook",
         _ => throw new ArgumentOutOfRangeException(nameof(trigger), trigger, "no wire name for this trigger"),
     };
+
+    /// <summary>The trigger of <paramref name="wireName"/> (as the ledger stores it); null when unknown or absent.</summary>
+    public static HandoverTrigger? FromWireName(string? wireName) =>
+        wireName switch
+        {
+            "warning" => HandoverTrigger.SpotWarning,
+            "rebalance" => HandoverTrigger.Rebalance,
+            "dequeued" => HandoverTrigger.Dequeued,
+            "state-change" => HandoverTrigger.StateChange,
+            "launch" => HandoverTrigger.Launch,
+            "sweep" => HandoverTrigger.Sweep,
+            "preaction" => HandoverTrigger.Preaction,
+            "lifecycle-hook" => HandoverTrigger.LifecycleHook,
+            _ => null,
+        };
 }

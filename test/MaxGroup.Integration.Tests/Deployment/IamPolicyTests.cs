@@ -38,6 +38,8 @@ public sealed class IamPolicyTests
             "ec2:ModifyInstanceAttribute",
             // Pre-warm on rebalance recommendations (HandleRebalance=true): launch like the replace function, release unused.
             "ec2:RunInstances", "ec2:CreateTags", "iam:PassRole", "ec2:TerminateInstances",
+            // Terminate lifecycle hooks: the hook's heartbeat and global timeouts are the hand-over's deadline source.
+            "autoscaling:DescribeLifecycleHooks",
         ],
         ["ReplaceFunction"] =
         [
@@ -52,6 +54,8 @@ public sealed class IamPolicyTests
         ],
         ["DrainFunction"] = [Logs1, Logs2, "eks:DescribeCluster", .. LedgerWrite, FailureQueue, .. VpcNetworkInterfaces],
         ["ConsulFunction"] = [Logs1, Logs2, "ssm:GetParameter", "kms:Decrypt", .. LedgerWrite, FailureQueue, .. VpcNetworkInterfaces],
+        // Terminate lifecycle hooks: heartbeats and one completion, in managed groups only.
+        ["LifecycleFunction"] = [Logs1, Logs2, "autoscaling:CompleteLifecycleAction", "autoscaling:RecordLifecycleActionHeartbeat", .. LedgerWrite, FailureQueue],
         ["PreactionFunction"] =
         [
             Logs1, Logs2, DescribeInstances, "ec2:DescribeLaunchTemplateVersions", "ec2:DescribeVolumes", "ec2:DescribeSnapshots", DescribeGroups,
@@ -66,7 +70,7 @@ public sealed class IamPolicyTests
     private static readonly HashSet<string> UnscopableActions =
     [
         DescribeInstances, DescribeGroups, "ec2:DescribeLaunchTemplateVersions", "ec2:DescribeVolumes", "ec2:DescribeSnapshots",
-        .. VpcNetworkInterfaces,
+        "autoscaling:DescribeLifecycleHooks", .. VpcNetworkInterfaces,
     ];
 
     /// <summary>Mutating actions and the condition key every statement granting them must carry.</summary>
@@ -78,6 +82,8 @@ public sealed class IamPolicyTests
         ["autoscaling:DetachInstances"] = ["autoscaling:ResourceTag/spotmax:managed"],
         ["autoscaling:SetDesiredCapacity"] = ["autoscaling:ResourceTag/spotmax:managed"],
         ["autoscaling:UpdateAutoScalingGroup"] = ["autoscaling:ResourceTag/spotmax:managed"],
+        ["autoscaling:CompleteLifecycleAction"] = ["autoscaling:ResourceTag/spotmax:managed"],
+        ["autoscaling:RecordLifecycleActionHeartbeat"] = ["autoscaling:ResourceTag/spotmax:managed"],
         ["ec2:ModifyInstanceAttribute"] = ["ec2:ResourceTag/aws:autoscaling:groupName", "ec2:ResourceTag/spotmax:group"],
         ["ec2:AttachVolume"] = ["ec2:ResourceTag/aws:autoscaling:groupName", "ec2:ResourceTag/spotmax:group"],
         ["ec2:DetachVolume"] = ["ec2:ResourceTag/aws:autoscaling:groupName", "ec2:ResourceTag/spotmax:group"],
