@@ -49,7 +49,7 @@ public sealed class Dispatcher(
     public async Task<DispatchResult> DispatchAsync(MaxGroupEvent maxGroupEvent, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(maxGroupEvent);
-        if (maxGroupEvent is MaxGroupEvent.SpotInterruption)
+        if (maxGroupEvent is MaxGroupEvent.SpotInterruption or MaxGroupEvent.ReservationInterruption)
         {
             metrics.Record("InterruptionWarnings", 1, MetricUnit.Count);
         }

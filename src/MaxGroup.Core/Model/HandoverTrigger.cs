@@ -34,6 +34,9 @@ public enum HandoverTrigger
     /// <summary>An Auto Scaling terminate lifecycle action (scale-in, instance refresh, health replacement, rebalance).</summary>
     [JsonStringEnumMemberName("lifecycle-hook")]
     LifecycleHook,
+    /// <summary>An interruptible Capacity Reservation's two-minute warning: handed over as a Spot warning is.</summary>
+    [JsonStringEnumMemberName("reservation-warning")]
+    ReservationWarning,
 }
 
 /// <summary>The wire names of <see cref="HandoverTrigger"/> for the ledger's timeline and logs (no reflection: Native AOT).</summary>
@@ -49,6 +52,7 @@ public static class HandoverTriggers
         HandoverTrigger.Sweep => "sweep",
         HandoverTrigger.Preaction => "preaction",
         HandoverTrigger.LifecycleHook => "lifecycle-hook",
+        HandoverTrigger.ReservationWarning => "reservation-warning",
         _ => throw new ArgumentOutOfRangeException(nameof(trigger), trigger, "no wire name for this trigger"),
     };
 
@@ -64,6 +68,7 @@ public static class HandoverTriggers
             "sweep" => HandoverTrigger.Sweep,
             "preaction" => HandoverTrigger.Preaction,
             "lifecycle-hook" => HandoverTrigger.LifecycleHook,
+            "reservation-warning" => HandoverTrigger.ReservationWarning,
             _ => null,
         };
 }

@@ -22,6 +22,16 @@ public static class HandoverRoutes
                 warning.Event.Detail.InstanceId,
                 ActionText(warning.Event.Detail.InstanceAction),
                 ReclaimDeadline.FromWarning(warning.Time)),
+            // Interruptible Capacity Reservations: the same two-minute hand-over, by the event's own termination time.
+            MaxGroupEvent.ReservationInterruption reservation => new HandoverOpening(
+                HandoverTrigger.ReservationWarning,
+                reservation.Id,
+                reservation.DetailType,
+                reservation.Event.Detail.InstanceId,
+                ActionText(reservation.Event.Detail.InstanceAction),
+                reservation.Event.Detail.TerminationTime is { } at && at > reservation.Time
+                    ? new ReclaimDeadline(reservation.Time, at)
+                    : ReclaimDeadline.FromWarning(reservation.Time)),
             _ => null,
         };
     }

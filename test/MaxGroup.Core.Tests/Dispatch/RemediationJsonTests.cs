@@ -57,6 +57,7 @@ public sealed class RemediationJsonTests
     [InlineData(HandoverTrigger.Sweep, "sweep")]
     [InlineData(HandoverTrigger.Preaction, "preaction")]
     [InlineData(HandoverTrigger.LifecycleHook, "lifecycle-hook")]
+    [InlineData(HandoverTrigger.ReservationWarning, "reservation-warning")]
     public void RemediationRequest_Trigger_TravelsUnderTheStringItAlwaysHad(HandoverTrigger trigger, string wire)
     {
         RemediationRequest request = Minimal() with { Trigger = trigger };

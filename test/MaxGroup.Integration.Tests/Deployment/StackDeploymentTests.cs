@@ -136,7 +136,7 @@ public sealed class StackDeploymentTests(MotoFixture moto)
 
         JsonElement rules = root.GetProperty("rules");
         Assert.Equal(
-            ["DispatcherFunctionGroupLaunchSuccessful", "DispatcherFunctionInstanceStateChange", "DispatcherFunctionRebalanceRecommendation",
+            ["DispatcherFunctionCapacityReservationInterruptionWarning", "DispatcherFunctionGroupLaunchSuccessful", "DispatcherFunctionInstanceStateChange", "DispatcherFunctionRebalanceRecommendation",
              "DispatcherFunctionSpotInterruptionWarning", "DispatcherFunctionTerminateLifecycleAction", "DispatcherFunctionVolumeSweep",
              "PreactionFunctionPreactionSchedule"],
             rules.EnumerateObject().Select(p => p.Name).Order());
