@@ -174,7 +174,10 @@ public sealed class AutoScalingClient : IAutoScalingApi
                 hook.Text("AutoScalingGroupName") ?? groupName,
                 hook.Text("LifecycleTransition") ?? "",
                 hook.Int("HeartbeatTimeout") ?? 0,
-                hook.Text("DefaultResult") ?? ""))
+                hook.Text("DefaultResult") ?? "")
+            {
+                GlobalTimeout = hook.Int("GlobalTimeout"),
+            })
             .ToList();
     }
 

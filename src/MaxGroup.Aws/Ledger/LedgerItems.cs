@@ -49,6 +49,13 @@ internal static class LedgerItems
             item["volume_id"] = S(record.VolumeId);
         }
 
+        // What opened the hand-over: a resume restarts its steps with it (absent on records written before = a warning).
+        item["trigger"] = S(record.Trigger.WireName());
+        if (record.LifecycleHook is { } hook)
+        {
+            item["lifecycle_hook"] = new() { M = LifecycleHookItem(hook) };
+        }
+
         return item;
     }
 
@@ -66,6 +73,8 @@ internal static class LedgerItems
             Status = LedgerText.ParseInterruption(Text(item, "status")),
             SuccessorInstanceId = Text(item, "successor_id"),
             VolumeId = Text(item, "volume_id"),
+            Trigger = HandoverTriggers.FromWireName(Text(item, "trigger")) ?? HandoverTrigger.SpotWarning,
+            LifecycleHook = item.TryGetValue("lifecycle_hook", out AttributeValue? hook) && hook.M is { } hookMap ? LifecycleHookFrom(hookMap) : null,
             CreatedAt = ParseTime(Text(item, "created_at")),
             ExpiresAt = DateTimeOffset.FromUnixTimeSeconds(Number(item, LedgerTable.TtlAttribute)),
             Steps = WithClaims(List(item, "steps").Select(v => StepFrom(v.M ?? [])), item),
@@ -106,6 +115,34 @@ internal static class LedgerItems
             ? step with { PendingClaim = Text(map, PendingClaim), ClaimConsumedBy = Text(map, ClaimConsumedBy) }
             : step).ToList();
     }
+
+    private static Dictionary<string, AttributeValue> LifecycleHookItem(LifecycleHookAction hook)
+    {
+        var map = new Dictionary<string, AttributeValue>
+        {
+            ["group"] = S(hook.GroupName),
+            ["hook"] = S(hook.HookName),
+            ["started_at"] = S(Time(hook.StartedAt)),
+            ["heartbeat_timeout_seconds"] = N((long)hook.HeartbeatTimeout.TotalSeconds),
+            ["global_deadline"] = S(Time(hook.GlobalDeadline)),
+        };
+        if (hook.Token is not null)
+        {
+            map["token"] = S(hook.Token);
+        }
+
+        return map;
+    }
+
+    private static LifecycleHookAction LifecycleHookFrom(Dictionary<string, AttributeValue> map) => new()
+    {
+        GroupName = Text(map, "group") ?? "",
+        HookName = Text(map, "hook") ?? "",
+        Token = Text(map, "token"),
+        StartedAt = ParseTime(Text(map, "started_at")),
+        HeartbeatTimeout = TimeSpan.FromSeconds(Number(map, "heartbeat_timeout_seconds")),
+        GlobalDeadline = ParseTime(Text(map, "global_deadline")),
+    };
 
     private static AttributeValue StepItem(StepRecord step)
     {

@@ -54,6 +54,15 @@ public static partial class GroupConfigKeys
             Apply = (c, v) => c with { ReplacementStrategy = v.Text switch { "detach" => ReplacementStrategy.Detach, "launch" => ReplacementStrategy.Launch, _ => ReplacementStrategy.Auto } },
             Read = c => ConfigValue.FromText(c.ReplacementStrategy.ToString().ToLowerInvariant()),
         },
+        // Terminate lifecycle hooks (issue 20): the result a hand-over that ended with a failed step sends.
+        new ConfigKey
+        {
+            Name = "lifecycle_hook_failure_result",
+            Type = ConfigKeyType.Enum,
+            AllowedValues = ["continue", "abandon"],
+            Apply = (c, v) => c with { LifecycleHookAbandonOnFailure = v.Text == "abandon" },
+            Read = c => ConfigValue.FromText(c.LifecycleHookAbandonOnFailure ? "abandon" : "continue"),
+        },
 
         // The original max_group's keys.
         Delay("detaching_delay_seconds", c => c.DetachingDelaySeconds, (c, v) => c with { DetachingDelaySeconds = v }),

@@ -59,7 +59,7 @@ public sealed class Dispatcher(
     public async Task<DispatchResult> DispatchAsync(MaxGroupEvent maxGroupEvent, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(maxGroupEvent);
-        if (maxGroupEvent is MaxGroupEvent.SpotInterruption)
+        if (maxGroupEvent is MaxGroupEvent.SpotInterruption or MaxGroupEvent.ReservationInterruption)
         {
             metrics.Record("InterruptionWarnings", 1, MetricUnit.Count);
         }
@@ -72,8 +72,7 @@ public sealed class Dispatcher(
             MaxGroupEvent.RebalanceRecommendation rebalance when Rebalance is not null => await Rebalance.OnRebalanceAsync(rebalance, cancellationToken),
             MaxGroupEvent.RebalanceRecommendation rebalance => DispatchResult.NoOp(
                 rebalance, "rebalance recommendations are not acted on yet (is_to_handle_rebalance_event belongs to preaction)", rebalance.Event.Detail.InstanceId),
-            MaxGroupEvent.LifecycleAction lifecycle => DispatchResult.NoOp(
-                lifecycle, "terminate lifecycle actions are not acted on yet", lifecycle.Event.Detail.InstanceId, lifecycle.Event.Detail.AutoScalingGroupName),
+            MaxGroupEvent.LifecycleAction lifecycle => await OnLifecycleActionAsync(lifecycle, cancellationToken),
             _ => DispatchResult.NoOp(maxGroupEvent, $"no handler for detail-type {maxGroupEvent.DetailType}"),
         };
 
@@ -166,6 +165,33 @@ public sealed class Dispatcher(
         }
 
         return await volumeTriggers.OnInstanceStateChangeAsync(stateChange, cancellationToken);
+    }
+
+    /// <summary>
+    /// A terminate lifecycle action: its hook is described first (the heartbeat and global timeouts are the hand-over's
+    /// deadline source), then it opens a hand-over like any other trigger.
+    /// </summary>
+    private async Task<DispatchResult> OnLifecycleActionAsync(MaxGroupEvent.LifecycleAction lifecycle, CancellationToken cancellationToken)
+    {
+        LifecycleActionDetail detail = lifecycle.Event.Detail;
+        LifecycleHookInfo? hook = null;
+        if (autoScaling is not null)
+        {
+            try
+            {
+                hook = (await autoScaling.DescribeLifecycleHooksAsync(detail.AutoScalingGroupName, cancellationToken))
+                    .FirstOrDefault(h => h.HookName == detail.LifecycleHookName);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // AWS's default timeouts stand in; the heartbeats then come earlier than needed, never later.
+                logger.LogWarning(ex, "Could not describe lifecycle hook {Hook} of {GroupName}; AWS's default timeouts are assumed", detail.LifecycleHookName, detail.AutoScalingGroupName);
+            }
+        }
+
+        return HandoverRoutes.LifecycleOpening(lifecycle, hook) is { } opening
+            ? await Intake.OpenAsync(opening, cancellationToken)
+            : DispatchResult.NoOp(lifecycle, $"lifecycle transition {detail.LifecycleTransition} is not a termination", detail.InstanceId, detail.AutoScalingGroupName);
     }
 
     private async Task<IReadOnlyList<string>> ResumeQueuedSafelyAsync(CancellationToken cancellationToken)

@@ -94,7 +94,7 @@ public sealed class HandoverIntake(
             return DispatchResult.NoOp(opening.EventId, opening.DetailType, "group is disabled in its configuration", instanceId, facts.GroupName);
         }
 
-        IReadOnlyList<string> steps = StepPlan.For(config);
+        IReadOnlyList<string> steps = StepPlan.For(config, opening.Trigger);
         bool dryRun = options.ForceDryRun || config.DryRun;
         Task<BlockDeviceFact?> keptTask = guard is null || dryRun || !config.HasVolumeStep
             ? Task.FromResult(DataVolumeGuard.Find(facts.BlockDevices, config))
@@ -117,6 +117,8 @@ public sealed class HandoverIntake(
             VolumeId = config.HasVolumeStep ? dataVolume?.VolumeId : null,
             Steps = steps.Select(s => new StepRecord { Name = s }).ToList(),
             Timeline = [new TimelineEntry(now, "interruption", opening.Trigger.WireName(), opening.EventId)],
+            Trigger = opening.Trigger,
+            LifecycleHook = opening.LifecycleHook,
             CreatedAt = now,
             ExpiresAt = deadline.WarningTime + options.RecordLifetime,
         };
@@ -194,7 +196,10 @@ public sealed class HandoverIntake(
             facts = null;
         }
 
-        IReadOnlyList<string> resumed = await resumer.ResumeAsync(record, facts, stalledOnly: false, "the event was delivered again", cancellationToken);
+        // A lifecycle action delivered again (same token) restarts only what stalled: its live lifecycle step must not be
+        // made to wait out its own lease by a plain duplicate.
+        bool stalledOnly = opening.Trigger == HandoverTrigger.LifecycleHook;
+        IReadOnlyList<string> resumed = await resumer.ResumeAsync(record, facts, stalledOnly, "the event was delivered again", cancellationToken);
         return Duplicate(opening, record) with
         {
             Status = resumed.Count > 0 ? DispatchStatus.Resumed : DispatchStatus.Duplicate,

@@ -51,8 +51,8 @@ public sealed class HandoverResumer(
 
         logger.LogWarning("Resuming {Steps} of the hand-over of {InstanceId} ({Why})", string.Join(", ", steps), record.InstanceId, why);
         metrics.Record("HandoversResumed", 1, MetricUnit.Count);
-        // A resumed step starts as on the warning (the volume step prepares the move), marked as a resume.
-        await starter.StartAsync(record, steps, facts, lookup.Config, HandoverTrigger.SpotWarning, cancellationToken, resume: true);
+        // A resumed step starts as on the trigger that opened the hand-over (the volume step prepares the move), marked as a resume.
+        await starter.StartAsync(record, steps, facts, lookup.Config, record.Trigger, cancellationToken, resume: true);
         return steps;
     }
 

@@ -67,6 +67,8 @@ public static class EventParser
                 detailType == DetailTypes.LaunchSuccessful),
             DetailTypes.TerminateLifecycleAction => new MaxGroupEvent.LifecycleAction(
                 Envelope(root, id, detailType, source, time, resources, ParseLifecycle(RequiredObject(detail)))),
+            DetailTypes.CapacityReservationInterruptionWarning => new MaxGroupEvent.ReservationInterruption(
+                Envelope(root, id, detailType, source, time, resources, ParseReservationDetail(RequiredObject(detail)))),
             DetailTypes.Scheduled => new MaxGroupEvent.Scheduled(
                 Envelope(root, id, detailType, source, time, resources, new ScheduledDetail())),
             _ => throw new EventParseException($"detail-type \"{Truncate(detailType)}\" is not an event MaxGroup handles"),
@@ -114,6 +116,22 @@ public static class EventParser
         };
         string? az = resources.Select(AvailabilityZoneFromArn).FirstOrDefault(z => z is not null);
         return new SpotInterruptionDetail(instanceId, action) { AvailabilityZone = az };
+    }
+
+    private static ReservationInterruptionDetail ParseReservationDetail(JsonElement detail)
+    {
+        // The same instance-id and instance-action as a Spot warning; the termination time, when given, is the deadline.
+        SpotInterruptionDetail warning = ParseSpotDetail(detail, []);
+        string? at = OptionalString(detail, "instance-termination-time");
+        DateTimeOffset? termination = null;
+        if (at is not null)
+        {
+            termination = DateTimeOffset.TryParse(at, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out DateTimeOffset t)
+                ? t
+                : throw new EventParseException($"detail.instance-termination-time \"{Truncate(at)}\" is not an ISO 8601 timestamp");
+        }
+
+        return new ReservationInterruptionDetail(warning.InstanceId, warning.InstanceAction) { TerminationTime = termination };
     }
 
     private static InstanceStateChangeDetail ParseStateChange(JsonElement detail) =>

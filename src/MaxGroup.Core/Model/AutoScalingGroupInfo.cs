@@ -35,4 +35,8 @@ public sealed record AutoScalingInstanceInfo
     public string? InstanceType { get; init; }
 }
 
-public sealed record LifecycleHookInfo(string HookName, string GroupName, string LifecycleTransition, int HeartbeatTimeout, string DefaultResult);
+public sealed record LifecycleHookInfo(string HookName, string GroupName, string LifecycleTransition, int HeartbeatTimeout, string DefaultResult)
+{
+    /// <summary>Seconds after which Auto Scaling applies the default result whatever the heartbeats (null = not answered).</summary>
+    public int? GlobalTimeout { get; init; }
+}

@@ -33,6 +33,13 @@ public enum InstanceAction
     Hibernate,
 }
 
+/// <summary>detail of "EC2 Capacity Reservation Instance Interruption Warning" (interruptible Capacity Reservations).</summary>
+public sealed record ReservationInterruptionDetail(string InstanceId, InstanceAction InstanceAction)
+{
+    /// <summary>detail.instance-termination-time: when EC2 terminates the instance (null when absent).</summary>
+    public DateTimeOffset? TerminationTime { get; init; }
+}
+
 /// <summary>detail of "EC2 Instance Rebalance Recommendation".</summary>
 public sealed record RebalanceRecommendationDetail(string InstanceId);
 

@@ -18,6 +18,12 @@ public sealed record GroupConfig
     public bool DryRun { get; init; }
     /// <summary>`replacement_strategy`: auto | detach | launch. Auto = launch when a volume must follow, else detach.</summary>
     public ReplacementStrategy ReplacementStrategy { get; init; } = ReplacementStrategy.Auto;
+    /// <summary>
+    /// `lifecycle_hook_failure_result: abandon`: a terminate lifecycle action whose drain or Consul step failed is completed
+    /// with ABANDON (the group's other hooks are skipped) instead of CONTINUE. Either way the instance terminates and the
+    /// data volume stays kept.
+    /// </summary>
+    public bool LifecycleHookAbandonOnFailure { get; init; }
 
     // --- original max_group keys ---
     /// <summary>`detaching_delay_seconds` (seed spelling `dettaching_delay_seconds`).</summary>

@@ -12,4 +12,8 @@ public sealed record HandoverOpening(
     string DetailType,
     string InstanceId,
     string InstanceAction,
-    ReclaimDeadline Deadline);
+    ReclaimDeadline Deadline)
+{
+    /// <summary>The Auto Scaling lifecycle action the hand-over must keep alive and complete (<see cref="HandoverTrigger.LifecycleHook"/> only).</summary>
+    public LifecycleHookAction? LifecycleHook { get; init; }
+}

@@ -31,6 +31,12 @@ public enum HandoverTrigger
     /// <summary>A scheduled preaction swap.</summary>
     [JsonStringEnumMemberName("preaction")]
     Preaction,
+    /// <summary>An Auto Scaling terminate lifecycle action (scale-in, instance refresh, health replacement, rebalance).</summary>
+    [JsonStringEnumMemberName("lifecycle-hook")]
+    LifecycleHook,
+    /// <summary>An interruptible Capacity Reservation's two-minute warning: handed over as a Spot warning is.</summary>
+    [JsonStringEnumMemberName("reservation-warning")]
+    ReservationWarning,
 }
 
 /// <summary>The wire names of <see cref="HandoverTrigger"/> for the ledger's timeline and logs (no reflection: Native AOT).</summary>
@@ -45,6 +51,24 @@ public static class HandoverTriggers
         HandoverTrigger.Launch => "launch",
         HandoverTrigger.Sweep => "sweep",
         HandoverTrigger.Preaction => "preaction",
+        HandoverTrigger.LifecycleHook => "lifecycle-hook",
+        HandoverTrigger.ReservationWarning => "reservation-warning",
         _ => throw new ArgumentOutOfRangeException(nameof(trigger), trigger, "no wire name for this trigger"),
     };
+
+    /// <summary>The trigger of <paramref name="wireName"/> (as the ledger stores it); null when unknown or absent.</summary>
+    public static HandoverTrigger? FromWireName(string? wireName) =>
+        wireName switch
+        {
+            "warning" => HandoverTrigger.SpotWarning,
+            "rebalance" => HandoverTrigger.Rebalance,
+            "dequeued" => HandoverTrigger.Dequeued,
+            "state-change" => HandoverTrigger.StateChange,
+            "launch" => HandoverTrigger.Launch,
+            "sweep" => HandoverTrigger.Sweep,
+            "preaction" => HandoverTrigger.Preaction,
+            "lifecycle-hook" => HandoverTrigger.LifecycleHook,
+            "reservation-warning" => HandoverTrigger.ReservationWarning,
+            _ => null,
+        };
 }

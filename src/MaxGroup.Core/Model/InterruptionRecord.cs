@@ -20,6 +20,10 @@ public sealed record InterruptionRecord
     public InterruptionStatus Status { get; init; } = InterruptionStatus.Active;
     public string? SuccessorInstanceId { get; init; }
     public string? VolumeId { get; init; }
+    /// <summary>What opened the hand-over; a resume restarts its steps with it (records written before it was stored read as a warning).</summary>
+    public HandoverTrigger Trigger { get; init; } = HandoverTrigger.SpotWarning;
+    /// <summary>The terminate lifecycle action the hand-over keeps alive and completes (<see cref="HandoverTrigger.LifecycleHook"/> only).</summary>
+    public LifecycleHookAction? LifecycleHook { get; init; }
     public IReadOnlyList<StepRecord> Steps { get; init; } = [];
     public IReadOnlyList<TimelineEntry> Timeline { get; init; } = [];
     /// <summary>Progress notes a step keeps so that a re-run converges (e.g. replace.max_raised_from).</summary>

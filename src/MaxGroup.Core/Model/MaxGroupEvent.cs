@@ -18,6 +18,10 @@ public abstract record MaxGroupEvent(string Id, string DetailType, DateTimeOffse
     public sealed record LifecycleAction(EventBridgeEvent<LifecycleActionDetail> Event)
         : MaxGroupEvent(Event.Id, Event.DetailType, Event.Time);
 
+    /// <summary>An instance in an interruptible Capacity Reservation is about to be terminated (two minutes' notice).</summary>
+    public sealed record ReservationInterruption(EventBridgeEvent<ReservationInterruptionDetail> Event)
+        : MaxGroupEvent(Event.Id, Event.DetailType, Event.Time);
+
     public sealed record Scheduled(EventBridgeEvent<ScheduledDetail> Event)
         : MaxGroupEvent(Event.Id, Event.DetailType, Event.Time);
 }
@@ -32,4 +36,5 @@ public static class DetailTypes
     public const string LaunchUnsuccessful = "EC2 Instance Launch Unsuccessful";
     public const string TerminateLifecycleAction = "EC2 Instance-terminate Lifecycle Action";
     public const string Scheduled = "Scheduled Event";
+    public const string CapacityReservationInterruptionWarning = "EC2 Capacity Reservation Instance Interruption Warning";
 }

@@ -10,7 +10,9 @@ public static class StepNames
     public const string Volume = "volume";
     public const string Drain = "drain";
     public const string Consul = "consul";
+    /// <summary>Keeps an Auto Scaling terminate lifecycle action alive while the other steps run, then completes it.</summary>
+    public const string Lifecycle = "lifecycle";
 
     /// <summary>The remediation steps the dispatcher can start, in the order they are listed to users.</summary>
-    public static readonly IReadOnlyList<string> Remediations = [Replace, Volume, Drain, Consul];
+    public static readonly IReadOnlyList<string> Remediations = [Replace, Volume, Drain, Consul, Lifecycle];
 }

@@ -27,4 +27,21 @@ public static class StepPlan
 
         return steps;
     }
+
+    /// <summary>
+    /// The steps <paramref name="config"/> enables for a hand-over opened by <paramref name="trigger"/>. A terminate
+    /// lifecycle action needs no successor (Auto Scaling decides the group's size itself): its data volume is kept and left
+    /// pending for the group's next instance in its zone (the volume step), the node drained and the services deregistered,
+    /// and the lifecycle step keeps the action alive while they run and completes it after.
+    /// </summary>
+    public static IReadOnlyList<string> For(GroupConfig config, HandoverTrigger trigger)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        if (trigger != HandoverTrigger.LifecycleHook)
+        {
+            return For(config);
+        }
+
+        return [.. For(config).Where(s => s != StepNames.Replace), StepNames.Lifecycle];
+    }
 }

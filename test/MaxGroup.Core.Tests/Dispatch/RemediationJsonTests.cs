@@ -56,6 +56,8 @@ public sealed class RemediationJsonTests
     [InlineData(HandoverTrigger.Launch, "launch")]
     [InlineData(HandoverTrigger.Sweep, "sweep")]
     [InlineData(HandoverTrigger.Preaction, "preaction")]
+    [InlineData(HandoverTrigger.LifecycleHook, "lifecycle-hook")]
+    [InlineData(HandoverTrigger.ReservationWarning, "reservation-warning")]
     public void RemediationRequest_Trigger_TravelsUnderTheStringItAlwaysHad(HandoverTrigger trigger, string wire)
     {
         RemediationRequest request = Minimal() with { Trigger = trigger };
@@ -71,7 +73,7 @@ public sealed class RemediationJsonTests
     public void RemediationRequest_UnknownTrigger_IsRejected()
     {
         string json = JsonSerializer.Serialize(Minimal(), RemediationJsonContext.Default.RemediationRequest)
-            .Replace("\"trigger\":\"warning\"", "\"trigger\":\"lifecycle-hook\"", StringComparison.Ordinal);
+            .Replace("\"trigger\":\"warning\"", "\"trigger\":\"not-a-trigger\"", StringComparison.Ordinal);
 
         Assert.Throws<JsonException>(() => JsonSerializer.Deserialize(json, RemediationJsonContext.Default.RemediationRequest));
     }

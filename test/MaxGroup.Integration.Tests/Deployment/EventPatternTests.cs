@@ -13,6 +13,8 @@ public sealed class EventPatternTests(MotoFixture moto)
     private const string StateChange = "DispatcherFunctionInstanceStateChange";
     private const string Launch = "DispatcherFunctionGroupLaunchSuccessful";
     private const string Rebalance = "DispatcherFunctionRebalanceRecommendation";
+    private const string LifecycleHook = "DispatcherFunctionTerminateLifecycleAction";
+    private const string ReservationWarning = "DispatcherFunctionCapacityReservationInterruptionWarning";
 
     [Fact]
     public async Task Patterns_SampleEventsAndNearMisses_RouteOnlyWhereIntended()
@@ -32,7 +34,7 @@ public sealed class EventPatternTests(MotoFixture moto)
 
             using JsonDocument report = JsonDocument.Parse(result.StandardOutput);
             Assert.Equal(
-                [Launch, StateChange, Rebalance, Warning],
+                [ReservationWarning, Launch, StateChange, Rebalance, Warning, LifecycleHook],
                 report.RootElement.GetProperty("rules").EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
             var routes = report.RootElement.GetProperty("routes").EnumerateObject()
                 .ToDictionary(p => p.Name, p => p.Value.EnumerateArray().Select(r => r.GetString()!).ToArray());
@@ -55,6 +57,8 @@ public sealed class EventPatternTests(MotoFixture moto)
         JsonObject stateChange = await LoadAsync(samples, "ec2-instance-state-change-terminated.json");
         JsonObject launch = await LoadAsync(samples, "autoscaling-instance-launch-successful.json");
         JsonObject rebalance = await LoadAsync(samples, "ec2-instance-rebalance-recommendation.json");
+        JsonObject lifecycle = await LoadAsync(samples, "autoscaling-instance-terminate-lifecycle-action.json");
+        JsonObject reservation = await LoadAsync(samples, "ec2-capacity-reservation-interruption-warning.json");
 
         var cases = new Dictionary<string, (JsonObject Event, string[] Rules)>
         {
@@ -65,6 +69,17 @@ public sealed class EventPatternTests(MotoFixture moto)
             ["state-stopped"] = (With(stateChange, e => e["detail"]!["state"] = "stopped"), [StateChange]),
             ["launch-successful"] = (launch, [Launch]),
             ["rebalance"] = (rebalance, [Rebalance]),
+            ["lifecycle-terminate"] = (lifecycle, [LifecycleHook]),
+            ["miss-lifecycle-launching"] = (With(lifecycle, e =>
+            {
+                e["detail-type"] = "EC2 Instance-launch Lifecycle Action";
+                e["detail"]!["LifecycleTransition"] = "autoscaling:EC2_INSTANCE_LAUNCHING";
+            }), []),
+            ["miss-lifecycle-test-notification"] = (With(lifecycle, e => e["detail"]!["LifecycleTransition"] = "autoscaling:TEST_NOTIFICATION"), []),
+            ["miss-lifecycle-from-ec2"] = (With(lifecycle, e => e["source"] = "aws.ec2"), []),
+            ["reservation-warning"] = (reservation, [ReservationWarning]),
+            ["miss-reservation-reclamation-completed"] = (With(reservation, e => e["detail-type"] = "EC2 Interruptible Capacity Reservation Allocation Reclamation Completed"), []),
+            ["miss-reservation-from-autoscaling"] = (With(reservation, e => e["source"] = "aws.autoscaling"), []),
 
             // Near misses: the same shapes with one field off must reach no rule.
             ["miss-state-running"] = (With(stateChange, e => e["detail"]!["state"] = "running"), []),

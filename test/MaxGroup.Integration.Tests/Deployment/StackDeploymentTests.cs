@@ -29,6 +29,7 @@ public sealed class StackDeploymentTests(MotoFixture moto)
         ["DrainFunction"] = HandlerNames.Drain,
         ["ConsulFunction"] = HandlerNames.Consul,
         ["PreactionFunction"] = HandlerNames.Preaction,
+        ["LifecycleFunction"] = HandlerNames.Lifecycle,
     };
 
     private static readonly string[] CommonVariables =
@@ -39,6 +40,7 @@ public sealed class StackDeploymentTests(MotoFixture moto)
         "MAXGROUP_CONFIG_BUCKET", "MAXGROUP_CONFIG_PREFIX", "MAXGROUP_LEGACY_CONFIG_KEY",
         "MAXGROUP_FUNCTION_REPLACE", "MAXGROUP_FUNCTION_VOLUME", "MAXGROUP_FUNCTION_DRAIN", "MAXGROUP_FUNCTION_CONSUL",
         "MAXGROUP_MAX_IN_FLIGHT", "MAXGROUP_MAX_IN_FLIGHT_PER_GROUP", "MAXGROUP_SWEEP_WATCH_SECONDS",
+        "MAXGROUP_FUNCTION_LIFECYCLE",
     ];
 
     private static readonly string[] PreactionOnlyVariables =
@@ -113,6 +115,7 @@ public sealed class StackDeploymentTests(MotoFixture moto)
         Assert.Equal("maxgroup-volume", dispatcher["MAXGROUP_FUNCTION_VOLUME"]);
         Assert.Equal("maxgroup-drain", dispatcher["MAXGROUP_FUNCTION_DRAIN"]);
         Assert.Equal("maxgroup-consul", dispatcher["MAXGROUP_FUNCTION_CONSUL"]);
+        Assert.Equal("maxgroup-lifecycle", dispatcher["MAXGROUP_FUNCTION_LIFECYCLE"]);
         Assert.Equal("groups/", dispatcher["MAXGROUP_CONFIG_PREFIX"]);
         Assert.Equal("service_config.json", dispatcher["MAXGROUP_LEGACY_CONFIG_KEY"]);
         Assert.Equal(outputs.GetProperty("ConfigBucket").GetString(), dispatcher["MAXGROUP_CONFIG_BUCKET"]);
@@ -134,8 +137,9 @@ public sealed class StackDeploymentTests(MotoFixture moto)
 
         JsonElement rules = root.GetProperty("rules");
         Assert.Equal(
-            ["DispatcherFunctionGroupLaunchSuccessful", "DispatcherFunctionInstanceStateChange", "DispatcherFunctionRebalanceRecommendation",
-             "DispatcherFunctionSpotInterruptionWarning", "DispatcherFunctionVolumeSweep", "PreactionFunctionPreactionSchedule"],
+            ["DispatcherFunctionCapacityReservationInterruptionWarning", "DispatcherFunctionGroupLaunchSuccessful", "DispatcherFunctionInstanceStateChange", "DispatcherFunctionRebalanceRecommendation",
+             "DispatcherFunctionSpotInterruptionWarning", "DispatcherFunctionTerminateLifecycleAction", "DispatcherFunctionVolumeSweep",
+             "PreactionFunctionPreactionSchedule"],
             rules.EnumerateObject().Select(p => p.Name).Order());
         foreach (JsonProperty rule in rules.EnumerateObject())
         {
@@ -154,7 +158,7 @@ public sealed class StackDeploymentTests(MotoFixture moto)
         Assert.Single(ledger.GetProperty("keySchema").EnumerateObject());
 
         JsonElement logGroups = root.GetProperty("logGroups");
-        Assert.Equal(6, logGroups.EnumerateObject().Count());
+        Assert.Equal(7, logGroups.EnumerateObject().Count());
         Assert.All(logGroups.EnumerateObject(), group => Assert.Equal(30, group.Value.GetProperty("retentionInDays").GetInt32()));
         Assert.Contains(logGroups.EnumerateObject(), g => g.Value.GetProperty("name").GetString() == "/aws/lambda/maxgroup-dispatcher");
 

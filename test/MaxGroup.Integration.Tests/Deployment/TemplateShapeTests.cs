@@ -41,7 +41,7 @@ public sealed class TemplateShapeTests
         JsonElement resources = await TransformedTemplate.ResourcesAsync();
 
         JsonProperty[] rules = [.. resources.EnumerateObject().Where(r => r.Value.GetProperty("Type").GetString() == "AWS::Events::Rule")];
-        Assert.Equal(6, rules.Length);
+        Assert.Equal(8, rules.Length);
         foreach (JsonProperty rule in rules)
         {
             JsonElement target = Assert.Single(rule.Value.GetProperty("Properties").GetProperty("Targets").EnumerateArray());

@@ -54,6 +54,9 @@ public sealed class AwsFaultProxy : LoopbackForwardingProxy
 
     public IReadOnlyList<ProxiedCall> Calls => _calls.ToArray();
 
+    /// <summary>CompleteLifecycleAction and RecordLifecycleActionHeartbeat with AWS's semantics (moto does not implement them).</summary>
+    public LifecycleActionEmulator LifecycleActions { get; } = new();
+
     public static async Task<AwsFaultProxy> StartAsync(string upstream, FaultPlan? plan = null)
     {
         var proxy = new AwsFaultProxy(upstream, plan ?? FaultPlan.None);
@@ -122,6 +125,16 @@ public sealed class AwsFaultProxy : LoopbackForwardingProxy
             return;
         }
 
+        if (LifecycleActionEmulator.Handles(action))
+        {
+            (int status, string xml) = LifecycleActions.Answer(action, FormValues(body));
+            context.Response.StatusCode = status;
+            context.Response.ContentType = "text/xml";
+            await context.Response.WriteAsync(xml);
+            Record(service, action, start, status, fault);
+            return;
+        }
+
         using HttpResponseMessage response = await ForwardAsync(context, body, context.RequestAborted);
         byte[] responseBody = await response.Content.ReadAsByteArrayAsync(context.RequestAborted);
         if (clientToken is not null && response.IsSuccessStatusCode)
@@ -171,6 +184,12 @@ public sealed class AwsFaultProxy : LoopbackForwardingProxy
     }
 
     internal static string ServiceOf(HttpRequest request) => LoopbackProxy.ServiceOf(request);
+
+    private static Dictionary<string, string> FormValues(byte[] body) =>
+        Encoding.UTF8.GetString(body).Split('&', StringSplitOptions.RemoveEmptyEntries)
+            .Select(pair => pair.Split('=', 2))
+            .Where(kv => kv.Length == 2)
+            .ToDictionary(kv => WebUtility.UrlDecode(kv[0]), kv => WebUtility.UrlDecode(kv[1]), StringComparer.Ordinal);
 
     private static string? FormValue(byte[] body, string name)
     {

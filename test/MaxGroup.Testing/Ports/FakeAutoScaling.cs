@@ -197,14 +197,51 @@ public sealed class FakeAutoScaling : IAutoScalingApi
     public Task TerminateInstanceInAutoScalingGroupAsync(string instanceId, bool shouldDecrementDesiredCapacity, CancellationToken cancellationToken) =>
         throw new NotSupportedException();
 
-    public Task<IReadOnlyList<LifecycleHookInfo>> DescribeLifecycleHooksAsync(string groupName, CancellationToken cancellationToken) =>
-        throw new NotSupportedException();
+    /// <summary>The lifecycle hooks DescribeLifecycleHooks answers, by group.</summary>
+    public Dictionary<string, List<LifecycleHookInfo>> Hooks { get; } = [];
 
-    public Task CompleteLifecycleActionAsync(string groupName, string hookName, string instanceId, string? lifecycleActionToken, string result, CancellationToken cancellationToken) =>
-        throw new NotSupportedException();
+    /// <summary>Every CompleteLifecycleAction accepted: "group/hook/instance/token RESULT".</summary>
+    public List<string> Completions { get; } = [];
 
-    public Task RecordLifecycleActionHeartbeatAsync(string groupName, string hookName, string instanceId, string? lifecycleActionToken, CancellationToken cancellationToken) =>
-        throw new NotSupportedException();
+    /// <summary>Every RecordLifecycleActionHeartbeat accepted: "group/hook/instance/token".</summary>
+    public List<string> Heartbeats { get; } = [];
+
+    public Task<IReadOnlyList<LifecycleHookInfo>> DescribeLifecycleHooksAsync(string groupName, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult<IReadOnlyList<LifecycleHookInfo>>(Hooks.TryGetValue(groupName, out List<LifecycleHookInfo>? hooks) ? [.. hooks] : []);
+        }
+    }
+
+    /// <summary>As Auto Scaling: a second completion of the same action is a ValidationError (no active lifecycle action).</summary>
+    public Task CompleteLifecycleActionAsync(string groupName, string hookName, string instanceId, string? lifecycleActionToken, string result, CancellationToken cancellationToken)
+    {
+        ThrowQueued("CompleteLifecycleAction");
+        string action = $"{groupName}/{hookName}/{instanceId}/{lifecycleActionToken}";
+        lock (_lock)
+        {
+            if (Completions.Any(c => c.StartsWith(action + " ", StringComparison.Ordinal)))
+            {
+                throw new RemoteApiException("autoscaling", "ValidationError", $"No active Lifecycle Action found with instance ID {instanceId}", 400);
+            }
+
+            Completions.Add($"{action} {result}");
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task RecordLifecycleActionHeartbeatAsync(string groupName, string hookName, string instanceId, string? lifecycleActionToken, CancellationToken cancellationToken)
+    {
+        ThrowQueued("RecordLifecycleActionHeartbeat");
+        lock (_lock)
+        {
+            Heartbeats.Add($"{groupName}/{hookName}/{instanceId}/{lifecycleActionToken}");
+        }
+
+        return Task.CompletedTask;
+    }
 
     /// <summary>Simulates AWS reclaiming the instance while it is still in the group.</summary>
     public void Remove(string groupName, string instanceId)

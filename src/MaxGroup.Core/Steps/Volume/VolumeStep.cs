@@ -22,7 +22,7 @@ public sealed class VolumeStep(VolumeMover mover, ILogger logger) : IRemediation
     /// </summary>
     public async Task<StepOutcome> RunAsync(RemediationRequest request, CancellationToken cancellationToken)
     {
-        if (!request.Config.HasVolumeStep && request.Trigger is HandoverTrigger.SpotWarning or HandoverTrigger.Rebalance or HandoverTrigger.Dequeued)
+        if (!request.Config.HasVolumeStep && request.Trigger is HandoverTrigger.SpotWarning or HandoverTrigger.Rebalance or HandoverTrigger.Dequeued or HandoverTrigger.LifecycleHook or HandoverTrigger.ReservationWarning)
         {
             return StepOutcome.NoOp("persistence_dev is not set for this group");
         }
@@ -35,6 +35,10 @@ public sealed class VolumeStep(VolumeMover mover, ILogger logger) : IRemediation
                 case HandoverTrigger.Rebalance:
                 // An interruption queued behind the in-flight caps starts like a warning: its volume must be kept too.
                 case HandoverTrigger.Dequeued:
+                // A terminate lifecycle action: kept and left pending for the group's next instance in its zone.
+                case HandoverTrigger.LifecycleHook:
+                // An interruptible Capacity Reservation's warning: as a Spot warning.
+                case HandoverTrigger.ReservationWarning:
                     return await mover.PrepareAsync(request, cancellationToken);
                 case HandoverTrigger.Launch:
                     return Summarize(await mover.OnInstanceLaunchedAsync(request.Config.GroupName, request.Instance.InstanceId, cancellationToken), "no pending volume in this group and zone");

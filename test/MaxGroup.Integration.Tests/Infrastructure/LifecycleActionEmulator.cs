@@ -1,0 +1,74 @@
+using System.Collections.Concurrent;
+using System.Net;
+
+namespace MaxGroup.Integration.Tests.Infrastructure;
+
+/// <summary>One lifecycle action the emulator holds, with every call it accepted or refused.</summary>
+public sealed record EmulatedLifecycleCall(string Action, string InstanceId, string? Token, string? Result, bool Accepted, DateTimeOffset At);
+
+/// <summary>
+/// AWS's documented semantics of CompleteLifecycleAction and RecordLifecycleActionHeartbeat, which moto 5.2.1 answers
+/// "not implemented": a test begins an action (what Auto Scaling does when an instance enters Terminating:Wait); a call
+/// naming another token, hook or group, or coming after the action ended, is a ValidationError ("No active Lifecycle
+/// Action found"); a heartbeat extends the action by the hook's heartbeat timeout; a completion ends it, so a second one
+/// is refused; an action nobody completed ends when its heartbeat timeout passes (Auto Scaling applies the default).
+/// </summary>
+public sealed class LifecycleActionEmulator
+{
+    private readonly ConcurrentDictionary<string, Action> _actions = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<EmulatedLifecycleCall> _calls = new();
+
+    public IReadOnlyList<EmulatedLifecycleCall> Calls => _calls.ToArray();
+
+    /// <summary>An instance enters Terminating:Wait on <paramref name="hook"/>: the action lasts <paramref name="heartbeatTimeout"/> unless kept alive.</summary>
+    public void Begin(string group, string hook, string instanceId, string token, TimeSpan heartbeatTimeout) =>
+        _actions[instanceId] = new Action(group, hook, token, heartbeatTimeout) { Until = DateTimeOffset.UtcNow + heartbeatTimeout };
+
+    /// <summary>Whether the action of <paramref name="instanceId"/> timed out before anyone completed it.</summary>
+    public bool TimedOut(string instanceId) => _actions.TryGetValue(instanceId, out Action? a) && a.Completed is null && DateTimeOffset.UtcNow > a.Until;
+
+    public static bool Handles(string action) => action is "CompleteLifecycleAction" or "RecordLifecycleActionHeartbeat";
+
+    /// <summary>Answers one call as Auto Scaling would: (status, XML body).</summary>
+    public (int Status, string Body) Answer(string action, IReadOnlyDictionary<string, string> form)
+    {
+        string instanceId = form.GetValueOrDefault("InstanceId") ?? "";
+        string? token = form.GetValueOrDefault("LifecycleActionToken");
+        string? result = form.GetValueOrDefault("LifecycleActionResult");
+        DateTimeOffset now = DateTimeOffset.UtcNow;
+        bool accepted;
+        lock (_actions)
+        {
+            accepted = _actions.TryGetValue(instanceId, out Action? held)
+                && held.Completed is null
+                && now <= held.Until
+                && held.Group == form.GetValueOrDefault("AutoScalingGroupName")
+                && held.Hook == form.GetValueOrDefault("LifecycleHookName")
+                && (token is null || token == held.Token)
+                && (action != "CompleteLifecycleAction" || result is "CONTINUE" or "ABANDON");
+            if (accepted)
+            {
+                if (action == "CompleteLifecycleAction")
+                {
+                    held!.Completed = result;
+                }
+                else
+                {
+                    held!.Until = now + held.HeartbeatTimeout;
+                }
+            }
+        }
+
+        _calls.Enqueue(new EmulatedLifecycleCall(action, instanceId, token, result, accepted, now));
+        return accepted
+            ? (200, $"<{action}Response xmlns=\"http://autoscaling.amazonaws.com/doc/2011-01-01/\"><{action}Result/><ResponseMetadata><RequestId>lifecycle-emulator</RequestId></ResponseMetadata></{action}Response>")
+            : (400, "<ErrorResponse xmlns=\"http://autoscaling.amazonaws.com/doc/2011-01-01/\"><Error><Type>Sender</Type><Code>ValidationError</Code>"
+                + $"<Message>No active Lifecycle Action found with instance ID {WebUtility.HtmlEncode(instanceId)}</Message></Error><RequestId>lifecycle-emulator</RequestId></ErrorResponse>");
+    }
+
+    private sealed record Action(string Group, string Hook, string Token, TimeSpan HeartbeatTimeout)
+    {
+        public DateTimeOffset Until { get; set; }
+        public string? Completed { get; set; }
+    }
+}
