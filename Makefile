@@ -1,5 +1,5 @@
 # Built by `sam build`: every function in template.yaml has `Metadata: BuildMethod: makefile`, so SAM runs
-# `make build-<LogicalId> ARTIFACTS_DIR=<dir>` once per function. All six functions are the same Native AOT
+# `make build-<LogicalId> ARTIFACTS_DIR=<dir>` once per function. All seven functions are the same Native AOT
 # binary (Lambda's Handler property becomes _HANDLER, which selects the function), so the bootstrap is published
 # once into artifacts/bootstrap-publish and each target only copies it.
 #
@@ -12,7 +12,7 @@ PUBLISH_DIR := artifacts/bootstrap-publish/$(RID)
 BOOTSTRAP := $(PUBLISH_DIR)/bootstrap
 
 # The logical ids of the functions in template.yaml: SAM calls build-<LogicalId>.
-FUNCTIONS := DispatcherFunction ReplaceFunction VolumeFunction DrainFunction ConsulFunction PreactionFunction
+FUNCTIONS := DispatcherFunction ReplaceFunction VolumeFunction DrainFunction ConsulFunction PreactionFunction LifecycleFunction
 BUILD_TARGETS := $(addprefix build-,$(FUNCTIONS))
 
 # Republish when any source or build setting changed; otherwise reuse the published binary.

@@ -164,6 +164,10 @@ public static class PlanCommand
             await plan.VolumeAsync(facts, config).ConfigureAwait(false);
             await plan.NodeAsync(facts, config).ConfigureAwait(false);
             await plan.ConsulAsync(facts, config).ConfigureAwait(false);
+            if (LifecycleHookAdvice.Describe(config, await autoScaling.DescribeLifecycleHooksAsync(facts.GroupName, cancellationToken).ConfigureAwait(false)) is { } hooks)
+            {
+                await plan.LineAsync("hook", hooks).ConfigureAwait(false);
+            }
             await plan.LedgerAsync(await ReadLedgerAsync(aws, getVariable, facts.InstanceId, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
             await output.WriteLineAsync("read-only: no call that changes anything was made").ConfigureAwait(false);
             return 0;

@@ -209,3 +209,22 @@ public sealed class LifecycleHandoverTests
         }
     }
 }
+
+/// <summary>What `maxgroup plan` says about a group's terminate hooks.</summary>
+public sealed class LifecycleHookAdviceTests
+{
+    private static readonly LifecycleHookInfo Terminating = new("maxgroup-drain", "web", "autoscaling:EC2_INSTANCE_TERMINATING", 300, "CONTINUE");
+    private static readonly LifecycleHookInfo Launching = new("warm-up", "web", "autoscaling:EC2_INSTANCE_LAUNCHING", 300, "CONTINUE");
+
+    [Fact]
+    public void Describe_DrainWithoutTerminateHook_SaysToAddOne() =>
+        Assert.StartsWith("none: a scale-in", LifecycleHookAdvice.Describe(new GroupConfig { K8sNodeDrainOption = true }, [Launching]), StringComparison.Ordinal);
+
+    [Fact]
+    public void Describe_ConsulWithTerminateHook_NamesItAndItsTimeout() =>
+        Assert.StartsWith("maxgroup-drain (heartbeat 300 s, default CONTINUE)", LifecycleHookAdvice.Describe(new GroupConfig { ConsulPort = 8500 }, [Terminating]), StringComparison.Ordinal);
+
+    [Fact]
+    public void Describe_NeitherDrainNorConsulNorHook_SaysNothing() =>
+        Assert.Null(LifecycleHookAdvice.Describe(new GroupConfig(), []));
+}
