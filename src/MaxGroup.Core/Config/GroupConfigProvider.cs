@@ -48,13 +48,15 @@ public sealed class GroupConfigProvider(IConfigObjectStore store, IAutoScalingAp
     {
         ArgumentException.ThrowIfNullOrEmpty(groupName);
         string groupKey = options.GroupKey(groupName);
-        Task<Read<GroupConfigSource>> groupFileTask = ReadObjectAsync(_groupFiles, groupKey,
-            bytes => ConfigDocumentParser.ParseGroupFile(bytes, new ConfigSource(ConfigSourceKind.GroupFile, options.Describe(groupKey))), cancellationToken);
-        Task<Read<LegacyConfigDocument>> legacyTask = ReadObjectAsync(_legacyFiles, options.LegacyKey,
-            bytes => ConfigDocumentParser.ParseLegacyFile(bytes, options.Describe(options.LegacyKey)), cancellationToken);
+        // Each read starts on its own pool thread: a client's first call does its set-up synchronously before it sends,
+        // and started inline that set-up would hold the next read back until the first had its answer.
+        Task<Read<GroupConfigSource>> groupFileTask = Task.Run(() => ReadObjectAsync(_groupFiles, groupKey,
+            bytes => ConfigDocumentParser.ParseGroupFile(bytes, new ConfigSource(ConfigSourceKind.GroupFile, options.Describe(groupKey))), cancellationToken), cancellationToken);
+        Task<Read<LegacyConfigDocument>> legacyTask = Task.Run(() => ReadObjectAsync(_legacyFiles, options.LegacyKey,
+            bytes => ConfigDocumentParser.ParseLegacyFile(bytes, options.Describe(options.LegacyKey)), cancellationToken), cancellationToken);
         Task<Read<IReadOnlyList<AsgTag>>> tagsTask = knownTags is not null
             ? Task.FromResult(new Read<IReadOnlyList<AsgTag>>(true, knownTags, Stale: false))
-            : ReadTagsAsync(groupName, cancellationToken);
+            : Task.Run(() => ReadTagsAsync(groupName, cancellationToken), cancellationToken);
 
         Read<GroupConfigSource> groupFile = await groupFileTask;
         Read<LegacyConfigDocument> legacy = await legacyTask;

@@ -133,8 +133,9 @@ public sealed class Dispatcher(
                 await VolumeGuard.KeepAsync(facts, lookup.Config, cancellationToken);
             }
 
+            Task starting = Starter.StartAsync(record, PendingSteps(record, null), facts, lookup.Config, HandoverTrigger.Dequeued, cancellationToken);
             Task<bool> told = Notifier?.PublishAsync(HandoverEventTypes.Started, record, cancellationToken) ?? Task.FromResult(false);
-            await Starter.StartAsync(record, PendingSteps(record, null), facts, lookup.Config, HandoverTrigger.Dequeued, cancellationToken);
+            await starting;
             await told;
         }
 

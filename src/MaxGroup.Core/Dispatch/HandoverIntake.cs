@@ -158,10 +158,12 @@ public sealed class HandoverIntake(
                     now,
                     token,
                     searched with { Group = group });
-                // Told at receipt (not after the drain), in parallel with the steps' start, so it costs the hand-over no time.
-                Task<bool> told = Notifier?.PublishAsync(HandoverEventTypes.Started, begin.Record, cancellationToken) ?? Task.FromResult(false);
-                IReadOnlyDictionary<string, string> errors = await starter.StartAsync(
+                // Told at receipt (not after the drain): the steps' start leaves first and the event rides alongside it,
+                // so it costs the hand-over no time.
+                Task<IReadOnlyDictionary<string, string>> starting = starter.StartAsync(
                     begin.Record, PendingSteps(begin.Record, prepared.ClaimedStep), facts, config, opening.Trigger, cancellationToken, prepared);
+                Task<bool> told = Notifier?.PublishAsync(HandoverEventTypes.Started, begin.Record, cancellationToken) ?? Task.FromResult(false);
+                IReadOnlyDictionary<string, string> errors = await starting;
                 await told;
                 return result with
                 {

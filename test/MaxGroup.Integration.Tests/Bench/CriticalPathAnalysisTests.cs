@@ -29,6 +29,33 @@ public sealed class CriticalPathAnalysisTests
     }
 
     [Fact]
+    public void Analyse_CallStillInFlightWhenTheSuccessorRequestLeft_IsBesideThePathAndHoldsNothingBack()
+    {
+        ProxiedCall[] calls =
+        [
+            Call("GetItem", 0, 10),
+            Call("PutEvents", 12, 40),
+            Call("TransactWriteItems", 15, 25),
+            Call("RunInstances", 26, 50),
+        ];
+
+        CriticalPathTests.CriticalPath path = CriticalPathTests.Analyse(calls, T0, "RunInstances");
+
+        Assert.Equal(["GetItem", "TransactWriteItems"], path.Rows.Where(r => r.Sequential).Select(r => r.Call.Action));
+        Assert.Equal(2, path.Sequential);
+    }
+
+    [Fact]
+    public void Analyse_CallEndedAsTheSuccessorRequestLeft_StaysOnThePath()
+    {
+        ProxiedCall[] calls = [Call("GetItem", 0, 10), Call("PutEvents", 11, 20), Call("RunInstances", 20, 30)];
+
+        CriticalPathTests.CriticalPath path = CriticalPathTests.Analyse(calls, T0, "RunInstances");
+
+        Assert.Equal(2, path.Sequential);
+    }
+
+    [Fact]
     public void Analyse_NoSuccessorRequest_ReportsItMissing()
     {
         CriticalPathTests.CriticalPath path = CriticalPathTests.Analyse([Call("GetItem", 0, 10)], T0, "RunInstances");

@@ -65,19 +65,28 @@ public sealed class CriticalPathTests(MotoFixture moto, ITestOutputHelper output
             $"critical path grew: {cold.Sequential} (cold, ceiling {ColdSequentialCeiling}) / {warm.Sequential} (warm, ceiling {CurrentSequentialCeiling}) sequential calls before {successorAction} (target {TargetSequentialCalls})\n{report}");
     }
 
-    /// <summary>Sequential = started when every earlier call had ended; the first call is always sequential.</summary>
+    /// <summary>
+    /// Sequential = started when every earlier call had ended; the first call is always sequential. A call still in flight
+    /// when the successor request left cannot have held it back (it runs beside the path, like the Started event published
+    /// alongside the steps' start): it is overlapped and does not make later calls overlapped either.
+    /// </summary>
     internal static CriticalPath Analyse(IReadOnlyList<ProxiedCall> calls, DateTimeOffset dispatchStart, string successorAction)
     {
         List<ProxiedCall> ordered = calls.OrderBy(c => c.Start).ToList();
         int successor = ordered.FindIndex(c => c.Action == successorAction);
         List<ProxiedCall> before = successor < 0 ? ordered : ordered.Take(successor).ToList();
+        DateTimeOffset successorStart = successor < 0 ? DateTimeOffset.MaxValue : ordered[successor].Start;
         var rows = new List<(ProxiedCall Call, bool Sequential)>();
         DateTimeOffset inFlightUntil = DateTimeOffset.MinValue;
         foreach (ProxiedCall call in before)
         {
-            bool sequential = call.Start >= inFlightUntil;
+            bool beside = call.End > successorStart;
+            bool sequential = !beside && call.Start >= inFlightUntil;
             rows.Add((call, sequential));
-            inFlightUntil = call.End > inFlightUntil ? call.End : inFlightUntil;
+            if (!beside && call.End > inFlightUntil)
+            {
+                inFlightUntil = call.End;
+            }
         }
 
         TimeSpan? untilSuccessor = successor < 0 ? null : ordered[successor].Start - dispatchStart;
