@@ -17,6 +17,10 @@ public sealed record AwsService(string Name, string EndpointVariableSuffix, stri
     public static readonly AwsService Lambda = new("Lambda", "LAMBDA", "lambda", "lambda");
     public static readonly AwsService Eks = new("EKS", "EKS", "eks", "eks");
 
+    // The traffic step: target groups (API 2015-12-01) and Classic Load Balancers (2012-06-01) share a signing name.
+    public static readonly AwsService ElasticLoadBalancingV2 = new("Elastic Load Balancing v2", "ELASTIC_LOAD_BALANCING_V2", "elasticloadbalancing", "elasticloadbalancing");
+    public static readonly AwsService ElasticLoadBalancing = new("Elastic Load Balancing", "ELASTIC_LOAD_BALANCING", "elasticloadbalancing", "elasticloadbalancing");
+
     /// <summary>The service-specific override variable, e.g. AWS_ENDPOINT_URL_AUTO_SCALING.</summary>
     public string EndpointVariable => AwsEnvironment.GlobalEndpointVariable + "_" + EndpointVariableSuffix;
 }

@@ -10,7 +10,9 @@ public static class StepNames
     public const string Volume = "volume";
     public const string Drain = "drain";
     public const string Consul = "consul";
+    /// <summary>Deregisters the instance from its group's load balancers before the drain evicts (issue #22).</summary>
+    public const string Traffic = "traffic";
 
     /// <summary>The remediation steps the dispatcher can start, in the order they are listed to users.</summary>
-    public static readonly IReadOnlyList<string> Remediations = [Replace, Volume, Drain, Consul];
+    public static readonly IReadOnlyList<string> Remediations = [Replace, Volume, Drain, Consul, Traffic];
 }

@@ -27,4 +27,21 @@ public static class StepPlan
 
         return steps;
     }
+
+    /// <summary>
+    /// The steps of <see cref="For(GroupConfig)"/> once the group is described, plus the traffic step (second, after
+    /// replace) when lb_deregistration is on and the group has a target group or a Classic Load Balancer. A group with
+    /// neither, or not described (null: the dispatcher could not ask), gets none: no function started, no ELB call, and
+    /// the group's own deregistration at the detach stays what it always was.
+    /// </summary>
+    public static IReadOnlyList<string> For(GroupConfig config, AutoScalingGroupInfo? group)
+    {
+        List<string> steps = [.. For(config)];
+        if (config.HasTrafficStep && group is not null && (group.TargetGroupArns.Count > 0 || group.LoadBalancerNames.Count > 0))
+        {
+            steps.Insert(1, StepNames.Traffic);
+        }
+
+        return steps;
+    }
 }

@@ -1,6 +1,7 @@
 using MaxGroup.Aws.Eks;
 using MaxGroup.Core.Steps;
 using MaxGroup.Core.Steps.Drain;
+using MaxGroup.Core.Steps.Traffic;
 using MaxGroup.Kubernetes.Budget;
 using MaxGroup.Kubernetes.Cluster;
 using MaxGroup.Kubernetes.Drain;
@@ -25,6 +26,7 @@ public static class DrainWiring
                 services.Get(KubernetesClientFactory.KubeconfigVariable))),
             time,
             services.Loggers.CreateLogger<DrainStep>(),
-            services.Metrics);
+            services.Metrics,
+            new LedgerTrafficGate(services.Ledger, time));
     }
 }

@@ -24,17 +24,19 @@ public sealed class HandlerCatalog
         var volume = new Lazy<VolumeWiring>(() => new VolumeWiring(services));
         var drain = new DeferredStep(StepNames.Drain, () => DrainWiring.CreateStep(services));
         var consul = new DeferredStep(StepNames.Consul, () => ConsulWiring.CreateStep(services));
+        var traffic = new DeferredStep(StepNames.Traffic, () => TrafficWiring.CreateStep(services));
         var dispatcher = new Lazy<DispatcherWiring>(() => DispatcherWiring.Create(
             services,
             VolumeWiring.DispatcherTriggers(services, () => volume.Value),
-            services.Options.Inline ? [new DeferredStep(StepNames.Volume, () => volume.Value.Step), drain, consul] : null));
+            services.Options.Inline ? [new DeferredStep(StepNames.Volume, () => volume.Value.Step), drain, consul, traffic] : null));
         return new HandlerCatalog()
             .Register(HandlerNames.Dispatcher, () => dispatcher.Value.Handler())
             .Register(HandlerNames.Replace, () => dispatcher.Value.RemediationHandler(dispatcher.Value.Replace.Remediation))
             .Register(HandlerNames.Volume, () => volume.Value.Handler(dispatcher.Value.Runner))
             .Register(HandlerNames.Drain, () => dispatcher.Value.RemediationHandler(drain.Step))
             .Register(HandlerNames.Consul, () => dispatcher.Value.RemediationHandler(consul.Step))
-            .Register(HandlerNames.Preaction, () => PreactionWiring.CreateHandler(services, [drain, consul]));
+            .Register(HandlerNames.Preaction, () => PreactionWiring.CreateHandler(services, [drain, consul]))
+            .Register(HandlerNames.Traffic, () => dispatcher.Value.RemediationHandler(traffic.Step));
     }
 
     /// <summary>Registers (or replaces) the factory of <paramref name="name"/>; returns this catalog for chaining.</summary>

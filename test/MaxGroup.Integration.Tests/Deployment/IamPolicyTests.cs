@@ -52,6 +52,13 @@ public sealed class IamPolicyTests
         ],
         ["DrainFunction"] = [Logs1, Logs2, "eks:DescribeCluster", .. LedgerWrite, FailureQueue, .. VpcNetworkInterfaces],
         ["ConsulFunction"] = [Logs1, Logs2, "ssm:GetParameter", "kms:Decrypt", .. LedgerWrite, FailureQueue, .. VpcNetworkInterfaces],
+        // Traffic leaves first (issue #22): read the group and its load balancers, deregister the instance from them.
+        ["TrafficFunction"] =
+        [
+            Logs1, Logs2, DescribeGroups, "elasticloadbalancing:DescribeTargetGroups", "elasticloadbalancing:DescribeTargetGroupAttributes",
+            "elasticloadbalancing:DescribeTargetHealth", "elasticloadbalancing:DescribeInstanceHealth", "elasticloadbalancing:DeregisterTargets",
+            "elasticloadbalancing:DeregisterInstancesFromLoadBalancer", .. LedgerWrite, FailureQueue,
+        ],
         ["PreactionFunction"] =
         [
             Logs1, Logs2, DescribeInstances, "ec2:DescribeLaunchTemplateVersions", "ec2:DescribeVolumes", "ec2:DescribeSnapshots", DescribeGroups,
@@ -67,6 +74,8 @@ public sealed class IamPolicyTests
     [
         DescribeInstances, DescribeGroups, "ec2:DescribeLaunchTemplateVersions", "ec2:DescribeVolumes", "ec2:DescribeSnapshots",
         .. VpcNetworkInterfaces,
+        "elasticloadbalancing:DescribeTargetGroups", "elasticloadbalancing:DescribeTargetGroupAttributes",
+        "elasticloadbalancing:DescribeTargetHealth", "elasticloadbalancing:DescribeInstanceHealth",
     ];
 
     /// <summary>Mutating actions and the condition key every statement granting them must carry.</summary>
@@ -154,6 +163,22 @@ public sealed class IamPolicyTests
 
         JsonElement grant = Assert.Single(instanceGrants);
         Assert.Contains("aws:RequestTag/spotmax:group", ConditionKeys(grant));
+    }
+
+    [Fact]
+    public async Task Deregistration_TrafficFunction_IsScopedToTargetGroupsAndLoadBalancersAndNoOtherRoleHasIt()
+    {
+        JsonElement resources = await TransformedTemplate.ResourcesAsync();
+        Dictionary<string, List<JsonElement>> statements = StatementsByFunction(resources);
+
+        JsonElement targets = Assert.Single(statements["TrafficFunction"], s => Actions(s).Contains("elasticloadbalancing:DeregisterTargets"));
+        Assert.Equal(["elasticloadbalancing:DeregisterTargets"], Actions(targets));
+        Assert.All(ResourceTexts(targets), r => Assert.Contains(":targetgroup/*/*", r, StringComparison.Ordinal));
+        JsonElement classic = Assert.Single(statements["TrafficFunction"], s => Actions(s).Contains("elasticloadbalancing:DeregisterInstancesFromLoadBalancer"));
+        Assert.All(ResourceTexts(classic), r => Assert.Contains(":loadbalancer/*", r, StringComparison.Ordinal));
+        Assert.DoesNotContain(
+            statements.Where(f => f.Key != "TrafficFunction").SelectMany(f => f.Value).SelectMany(Actions),
+            a => a.StartsWith("elasticloadbalancing:", StringComparison.Ordinal));
     }
 
     [Fact]
