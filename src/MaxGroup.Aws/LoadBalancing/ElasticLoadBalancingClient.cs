@@ -111,6 +111,12 @@ public sealed class ElasticLoadBalancingClient(AwsSignedHttpClient targetGroups,
             : new TargetHealth(id, target.Int("Port"), health?.Text("State") ?? "", health?.Text("Reason"));
     }
 
+    /// <summary>Sends any ELBv2 Query action (version 2015-12-01) and returns its `{Action}Result` element: for operations the port does not cover, e.g. test setup or tools.</summary>
+    public Task<XElement> CallTargetGroupsAsync(QueryRequest query, CancellationToken cancellationToken) => CallAsync(_targetGroups, query, cancellationToken);
+
+    /// <summary>Sends any Classic Load Balancer Query action (version 2012-06-01); see <see cref="CallTargetGroupsAsync"/>.</summary>
+    public Task<XElement> CallClassicAsync(QueryRequest query, CancellationToken cancellationToken) => CallAsync(_classic, query, cancellationToken);
+
     /// <summary>Targets.member.N.Id and, when known, Targets.member.N.Port (a target registered on another port than the group's).</summary>
     private static QueryRequest AddTargets(QueryRequest query, IReadOnlyList<TargetHealth> targets)
     {
@@ -129,6 +135,7 @@ public sealed class ElasticLoadBalancingClient(AwsSignedHttpClient targetGroups,
 
     private static async Task<XElement> CallAsync(AwsSignedHttpClient client, QueryRequest query, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(query);
         AwsResponse response = await client.SendAsync(query.ToRequest(), cancellationToken).ConfigureAwait(false);
         XElement root = QueryXml.Parse(client.Service.SigningName, query.Action, response);
         return root.Child(query.Action + "Result") ?? root;
