@@ -108,14 +108,6 @@ public static partial class GroupConfigKeys
         // Load balancers first, the Node after termination (the traffic step, issue #22).
         Bool("lb_deregistration", c => c.LbDeregistration, (c, v) => c with { LbDeregistration = v }),
         Int("lb_deregistration_wait_seconds", 0, ConfigLimits.ReclaimWindowSeconds - 10, c => c.LbDeregistrationWaitSeconds, (c, v) => c with { LbDeregistrationWaitSeconds = v }),
-        new ConfigKey
-        {
-            Name = "k8s_node_after_termination",
-            Type = ConfigKeyType.Enum,
-            AllowedValues = ["taint", "delete", "none"],
-            Apply = (c, v) => c with { K8sNodeAfterTermination = v.Text switch { "delete" => NodeAfterTermination.Delete, "none" => NodeAfterTermination.None, _ => NodeAfterTermination.Taint } },
-            Read = c => ConfigValue.FromText(c.K8sNodeAfterTermination.ToString().ToLowerInvariant()),
-        },
 
         // Consul.
         new ConfigKey

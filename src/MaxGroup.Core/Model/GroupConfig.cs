@@ -66,13 +66,11 @@ public sealed record GroupConfig
     /// <summary>Base64-encoded PEM, exactly as EKS DescribeCluster reports certificateAuthority.data.</summary>
     public string? K8sCertificateAuthority { get; init; }
 
-    // --- Load balancers and the Node after termination (the traffic step) ---
+    // --- Load balancers (the traffic step) ---
     /// <summary>`lb_deregistration` (default true): deregister the instance from the group's target groups and Classic Load Balancers first.</summary>
     public bool LbDeregistration { get; init; } = true;
     /// <summary>`lb_deregistration_wait_seconds`: longest wait for the targets to leave draining; the drain's evictions wait as long at most.</summary>
     public int LbDeregistrationWaitSeconds { get; init; } = 30;
-    /// <summary>`k8s_node_after_termination`: what is done to the instance's Node once the instance is terminated.</summary>
-    public NodeAfterTermination K8sNodeAfterTermination { get; init; } = NodeAfterTermination.Taint;
 
     // --- Consul ---
     public string ConsulScheme { get; init; } = "http";
@@ -96,17 +94,6 @@ public sealed record GroupConfig
     public bool HasDrainStep => K8sNodeDrainOption;
     public bool HasConsulStep => ConsulPort is not null;
     public bool HasTrafficStep => LbDeregistration;
-}
-
-/// <summary>`k8s_node_after_termination`: what happens to a terminated instance's Node that is still in the cluster.</summary>
-public enum NodeAfterTermination
-{
-    /// <summary>Taint it node.kubernetes.io/out-of-service=nodeshutdown:NoExecute: its pods are deleted and their volumes detach.</summary>
-    Taint,
-    /// <summary>Delete the Node object.</summary>
-    Delete,
-    /// <summary>Leave it to the cloud controller.</summary>
-    None,
 }
 
 /// <summary>How the replace step gets a successor.</summary>
