@@ -12,7 +12,7 @@ PUBLISH_DIR := artifacts/bootstrap-publish/$(RID)
 BOOTSTRAP := $(PUBLISH_DIR)/bootstrap
 
 # The logical ids of the functions in template.yaml: SAM calls build-<LogicalId>.
-FUNCTIONS := DispatcherFunction ReplaceFunction VolumeFunction DrainFunction ConsulFunction PreactionFunction LifecycleFunction
+FUNCTIONS := DispatcherFunction ReplaceFunction VolumeFunction DrainFunction ConsulFunction PreactionFunction LifecycleFunction TrafficFunction
 BUILD_TARGETS := $(addprefix build-,$(FUNCTIONS))
 
 # Republish when any source or build setting changed; otherwise reuse the published binary.

@@ -19,6 +19,9 @@ public sealed record AwsService(string Name, string EndpointVariableSuffix, stri
 
     // Service id "EventBridge" (the hand-over events); signing name and endpoint prefix "events".
     public static readonly AwsService EventBridge = new("EventBridge", "EVENTBRIDGE", "events", "events");
+    // The traffic step: target groups (API 2015-12-01) and Classic Load Balancers (2012-06-01) share a signing name.
+    public static readonly AwsService ElasticLoadBalancingV2 = new("Elastic Load Balancing v2", "ELASTIC_LOAD_BALANCING_V2", "elasticloadbalancing", "elasticloadbalancing");
+    public static readonly AwsService ElasticLoadBalancing = new("Elastic Load Balancing", "ELASTIC_LOAD_BALANCING", "elasticloadbalancing", "elasticloadbalancing");
 
     /// <summary>The service-specific override variable, e.g. AWS_ENDPOINT_URL_AUTO_SCALING.</summary>
     public string EndpointVariable => AwsEnvironment.GlobalEndpointVariable + "_" + EndpointVariableSuffix;

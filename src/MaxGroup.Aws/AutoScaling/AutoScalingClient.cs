@@ -1,4 +1,3 @@
-using System.Xml;
 using System.Xml.Linq;
 using MaxGroup.Aws.Signing;
 using MaxGroup.Core.Model;
@@ -255,19 +254,7 @@ public sealed class AutoScalingClient : IAutoScalingApi
         }
     }
 
-    private XElement ParseXml(string action, AwsResponse response)
-    {
-        try
-        {
-            using var stream = new MemoryStream(response.Body, writable: false);
-            using var reader = XmlReader.Create(stream, new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null });
-            return XDocument.Load(reader).Root ?? throw new XmlException("empty document");
-        }
-        catch (XmlException ex)
-        {
-            throw new RemoteApiException(_client.Service.SigningName, "MalformedResponse", $"{action}: the answer is not XML ({ex.Message})", response.StatusCode, ex);
-        }
-    }
+    private XElement ParseXml(string action, AwsResponse response) => QueryXml.Parse(_client.Service.SigningName, action, response);
 
     private static AutoScalingGroupInfo ParseGroup(XElement group)
     {
@@ -296,6 +283,8 @@ public sealed class AutoScalingClient : IAutoScalingApi
             Tags = Members(group.Child("Tags"))
                 .Select(t => new AsgTag(t.Text("Key") ?? "", t.Text("Value") ?? "", t.Bool("PropagateAtLaunch") ?? false))
                 .ToList(),
+            TargetGroupArns = MemberValues(group.Child("TargetGroupARNs")),
+            LoadBalancerNames = MemberValues(group.Child("LoadBalancerNames")),
         };
     }
 
@@ -323,6 +312,9 @@ public sealed class AutoScalingClient : IAutoScalingApi
 
     private static IEnumerable<XElement> Members(XElement? list) =>
         list?.Elements().Where(e => e.Name.LocalName == "member") ?? [];
+
+    private static List<string> MemberValues(XElement? list) =>
+        Members(list).Select(m => m.Value.Trim()).Where(v => v.Length > 0).ToList();
 
     private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 }

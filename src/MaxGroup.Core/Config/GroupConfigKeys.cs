@@ -114,6 +114,10 @@ public static partial class GroupConfigKeys
         Text("k8s_endpoint", CheckHttpsUrl, c => c.K8sEndpoint, (c, v) => c with { K8sEndpoint = v }),
         Text("k8s_certificate_authority", CheckCertificateAuthority, c => c.K8sCertificateAuthority, (c, v) => c with { K8sCertificateAuthority = v }),
 
+        // Load balancers first, the Node after termination (the traffic step, issue #22).
+        Bool("lb_deregistration", c => c.LbDeregistration, (c, v) => c with { LbDeregistration = v }),
+        Int("lb_deregistration_wait_seconds", 0, ConfigLimits.ReclaimWindowSeconds - 10, c => c.LbDeregistrationWaitSeconds, (c, v) => c with { LbDeregistrationWaitSeconds = v }),
+
         // Consul.
         new ConfigKey
         {

@@ -94,13 +94,14 @@ public sealed class HandoverIntake(
             return DispatchResult.NoOp(opening.EventId, opening.DetailType, "group is disabled in its configuration", instanceId, facts.GroupName);
         }
 
-        IReadOnlyList<string> steps = StepPlan.For(config, opening.Trigger);
         bool dryRun = options.ForceDryRun || config.DryRun;
         Task<BlockDeviceFact?> keptTask = guard is null || dryRun || !config.HasVolumeStep
             ? Task.FromResult(DataVolumeGuard.Find(facts.BlockDevices, config))
             : Task.Run(() => guard.KeepAsync(facts, config, cancellationToken), cancellationToken);
         BlockDeviceFact? dataVolume = await AwaitFirstAsync(keptTask, groupTask);
         AutoScalingGroupInfo? group = groupTask is null ? null : await groupTask;
+        // Traffic leaves first: a group described without load balancers needs no traffic step.
+        IReadOnlyList<string> steps = StepPlan.For(config, opening.Trigger, group);
         DateTimeOffset now = clock.GetUtcNow();
         var record = new InterruptionRecord
         {

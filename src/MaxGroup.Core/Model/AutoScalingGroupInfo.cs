@@ -18,6 +18,10 @@ public sealed record AutoScalingGroupInfo
     public IReadOnlyList<string> SubnetIds { get; init; } = [];
     public IReadOnlyList<AutoScalingInstanceInfo> Instances { get; init; } = [];
     public IReadOnlyList<AsgTag> Tags { get; init; } = [];
+    /// <summary>ELBv2 target groups the group registers its instances in (TargetGroupARNs; the traffic step).</summary>
+    public IReadOnlyList<string> TargetGroupArns { get; init; } = [];
+    /// <summary>Classic Load Balancers the group registers its instances with (LoadBalancerNames; the traffic step).</summary>
+    public IReadOnlyList<string> LoadBalancerNames { get; init; } = [];
 }
 
 public sealed record AsgLaunchTemplate(string? LaunchTemplateId, string? LaunchTemplateName, string? Version);

@@ -16,6 +16,9 @@ public sealed class DrainReport
     /// <summary>"not requested", "ready: NODE after 3.1 s", "timed out after 30 s", "skipped: ...".</summary>
     public string SuccessorWait { get; set; } = "not requested";
 
+    /// <summary>"not requested", "traffic step done after 4.2 s", "traffic step still running at the cap of 35 s".</summary>
+    public string TrafficWait { get; set; } = "not requested";
+
     /// <summary>Pods whose eviction the API accepted and that were gone by the end.</summary>
     public List<string> Evicted { get; } = [];
 

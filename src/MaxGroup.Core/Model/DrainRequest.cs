@@ -19,4 +19,6 @@ public sealed record DrainRequest
     /// <summary>k8s_delay_draining_secs: longest wait for the successor node; 0 evicts at once.</summary>
     public int SuccessorWaitSeconds { get; init; }
     public bool DryRun { get; init; }
+    /// <summary>lb_deregistration_wait_seconds when the traffic step runs: the longest the evictions wait for it; null = no wait.</summary>
+    public int? TrafficWaitSeconds { get; init; }
 }

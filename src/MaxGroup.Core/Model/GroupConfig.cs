@@ -72,6 +72,12 @@ public sealed record GroupConfig
     /// <summary>Base64-encoded PEM, exactly as EKS DescribeCluster reports certificateAuthority.data.</summary>
     public string? K8sCertificateAuthority { get; init; }
 
+    // --- Load balancers (the traffic step) ---
+    /// <summary>`lb_deregistration` (default true): deregister the instance from the group's target groups and Classic Load Balancers first.</summary>
+    public bool LbDeregistration { get; init; } = true;
+    /// <summary>`lb_deregistration_wait_seconds`: longest wait for the targets to leave draining; the drain's evictions wait as long at most.</summary>
+    public int LbDeregistrationWaitSeconds { get; init; } = 30;
+
     // --- Consul ---
     public string ConsulScheme { get; init; } = "http";
     /// <summary>Template with {private_ip}, {private_dns}, {port}; default "{private_ip}:{port}".</summary>
@@ -93,6 +99,7 @@ public sealed record GroupConfig
     public bool HasVolumeStep => PersistenceDev is not null;
     public bool HasDrainStep => K8sNodeDrainOption;
     public bool HasConsulStep => ConsulPort is not null;
+    public bool HasTrafficStep => LbDeregistration;
 }
 
 /// <summary>How the replace step gets a successor.</summary>

@@ -13,6 +13,9 @@ public static class StepNames
     /// <summary>Keeps an Auto Scaling terminate lifecycle action alive while the other steps run, then completes it.</summary>
     public const string Lifecycle = "lifecycle";
 
+    /// <summary>Deregisters the instance from its group's load balancers before the drain evicts (issue #22).</summary>
+    public const string Traffic = "traffic";
+
     /// <summary>The remediation steps the dispatcher can start, in the order they are listed to users.</summary>
-    public static readonly IReadOnlyList<string> Remediations = [Replace, Volume, Drain, Consul, Lifecycle];
+    public static readonly IReadOnlyList<string> Remediations = [Replace, Volume, Drain, Consul, Traffic, Lifecycle];
 }

@@ -29,19 +29,33 @@ public static class StepPlan
     }
 
     /// <summary>
-    /// The steps <paramref name="config"/> enables for a hand-over opened by <paramref name="trigger"/>. A terminate
-    /// lifecycle action needs no successor (Auto Scaling decides the group's size itself): its data volume is kept and left
-    /// pending for the group's next instance in its zone (the volume step), the node drained and the services deregistered,
-    /// and the lifecycle step keeps the action alive while they run and completes it after.
+    /// The steps <paramref name="config"/> enables for a hand-over opened by <paramref name="trigger"/> once the group is
+    /// described (<paramref name="group"/>; null: the dispatcher could not ask).
+    /// <list type="bullet">
+    /// <item>A terminate lifecycle action needs no successor (Auto Scaling decides the group's size itself): its data volume
+    /// is kept and left pending for the group's next instance in its zone (the volume step), the node drained and the
+    /// services deregistered, and the lifecycle step keeps the action alive while they run and completes it after. It has
+    /// no traffic step either: Auto Scaling deregisters a terminating instance from the group's load balancers and waits
+    /// for their draining before it puts the instance in Terminating:Wait.</item>
+    /// <item>Otherwise the traffic step comes second, after replace, when lb_deregistration is on and the group has a target
+    /// group or a Classic Load Balancer. A group with neither, or not described, gets none: no function started, no ELB
+    /// call, and the group's own deregistration at the detach stays what it always was.</item>
+    /// </list>
     /// </summary>
-    public static IReadOnlyList<string> For(GroupConfig config, HandoverTrigger trigger)
+    public static IReadOnlyList<string> For(GroupConfig config, HandoverTrigger trigger, AutoScalingGroupInfo? group)
     {
         ArgumentNullException.ThrowIfNull(config);
-        if (trigger != HandoverTrigger.LifecycleHook)
+        if (trigger == HandoverTrigger.LifecycleHook)
         {
-            return For(config);
+            return [.. For(config).Where(s => s != StepNames.Replace), StepNames.Lifecycle];
         }
 
-        return [.. For(config).Where(s => s != StepNames.Replace), StepNames.Lifecycle];
+        List<string> steps = [.. For(config)];
+        if (config.HasTrafficStep && group is not null && (group.TargetGroupArns.Count > 0 || group.LoadBalancerNames.Count > 0))
+        {
+            steps.Insert(1, StepNames.Traffic);
+        }
+
+        return steps;
     }
 }

@@ -15,8 +15,9 @@ public static class HandlerNames
     public const string Drain = StepNames.Drain;
     public const string Consul = StepNames.Consul;
     public const string Lifecycle = StepNames.Lifecycle;
+    public const string Traffic = StepNames.Traffic;
     public const string Preaction = "preaction";
 
     /// <summary>Every function MaxGroup defines, in the order they are listed to users.</summary>
-    public static IReadOnlyList<string> All { get; } = [Dispatcher, Replace, Volume, Drain, Consul, Preaction, Lifecycle];
+    public static IReadOnlyList<string> All { get; } = [Dispatcher, Replace, Volume, Drain, Consul, Preaction, Lifecycle, Traffic];
 }

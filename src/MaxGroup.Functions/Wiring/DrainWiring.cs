@@ -4,6 +4,7 @@ using MaxGroup.Core.Ledger;
 using MaxGroup.Core.Ports;
 using MaxGroup.Core.Steps;
 using MaxGroup.Core.Steps.Drain;
+using MaxGroup.Core.Steps.Traffic;
 using MaxGroup.Kubernetes.Budget;
 using MaxGroup.Kubernetes.Cluster;
 using MaxGroup.Kubernetes.Drain;
@@ -40,6 +41,7 @@ public static class DrainWiring
                     : null)),
             time,
             logger,
-            services.Metrics);
+            services.Metrics,
+            new LedgerTrafficGate(services.Ledger, time));
     }
 }

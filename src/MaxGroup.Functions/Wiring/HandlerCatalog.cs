@@ -25,10 +25,11 @@ public sealed class HandlerCatalog
         var drain = new DeferredStep(StepNames.Drain, () => DrainWiring.CreateStep(services));
         var consul = new DeferredStep(StepNames.Consul, () => ConsulWiring.CreateStep(services));
         var lifecycle = new DeferredStep(StepNames.Lifecycle, () => LifecycleWiring.CreateStep(services));
+        var traffic = new DeferredStep(StepNames.Traffic, () => TrafficWiring.CreateStep(services));
         var dispatcher = new Lazy<DispatcherWiring>(() => DispatcherWiring.Create(
             services,
             VolumeWiring.DispatcherTriggers(services, () => volume.Value),
-            services.Options.Inline ? [new DeferredStep(StepNames.Volume, () => volume.Value.Step), drain, consul, lifecycle] : null));
+            services.Options.Inline ? [new DeferredStep(StepNames.Volume, () => volume.Value.Step), drain, consul, traffic, lifecycle] : null));
         return new HandlerCatalog()
             .Register(HandlerNames.Dispatcher, () => dispatcher.Value.Handler())
             .Register(HandlerNames.Replace, () => dispatcher.Value.RemediationHandler(dispatcher.Value.Replace.Remediation))
@@ -36,7 +37,8 @@ public sealed class HandlerCatalog
             .Register(HandlerNames.Drain, () => dispatcher.Value.RemediationHandler(drain.Step))
             .Register(HandlerNames.Consul, () => dispatcher.Value.RemediationHandler(consul.Step))
             .Register(HandlerNames.Preaction, () => PreactionWiring.CreateHandler(services, [drain, consul]))
-            .Register(HandlerNames.Lifecycle, () => dispatcher.Value.RemediationHandler(lifecycle.Step));
+            .Register(HandlerNames.Lifecycle, () => dispatcher.Value.RemediationHandler(lifecycle.Step))
+            .Register(HandlerNames.Traffic, () => dispatcher.Value.RemediationHandler(traffic.Step));
     }
 
     /// <summary>Registers (or replaces) the factory of <paramref name="name"/>; returns this catalog for chaining.</summary>

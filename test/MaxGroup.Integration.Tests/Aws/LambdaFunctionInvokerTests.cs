@@ -60,7 +60,7 @@ public sealed class LambdaFunctionInvokerTests
         IReadOnlyDictionary<string, string> names = LambdaFunctionInvoker.FunctionNamesFromEnvironment(_ => null);
 
         Assert.Equal(
-            new Dictionary<string, string> { ["replace"] = "maxgroup-replace", ["volume"] = "maxgroup-volume", ["drain"] = "maxgroup-drain", ["consul"] = "maxgroup-consul", ["lifecycle"] = "maxgroup-lifecycle" },
+            new Dictionary<string, string> { ["replace"] = "maxgroup-replace", ["volume"] = "maxgroup-volume", ["drain"] = "maxgroup-drain", ["consul"] = "maxgroup-consul", ["lifecycle"] = "maxgroup-lifecycle", ["traffic"] = "maxgroup-traffic" },
             names);
     }
 

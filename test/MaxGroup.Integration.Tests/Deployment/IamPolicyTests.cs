@@ -59,6 +59,13 @@ public sealed class IamPolicyTests
         ["ConsulFunction"] = [Logs1, Logs2, "ssm:GetParameter", "kms:Decrypt", .. LedgerWrite, FailureQueue, HandoverEvents, .. VpcNetworkInterfaces],
         // Terminate lifecycle hooks: heartbeats and one completion, in managed groups only.
         ["LifecycleFunction"] = [Logs1, Logs2, "autoscaling:CompleteLifecycleAction", "autoscaling:RecordLifecycleActionHeartbeat", .. LedgerWrite, FailureQueue, HandoverEvents],
+        // Traffic leaves first (issue #22): read the group and its load balancers, deregister the instance from them.
+        ["TrafficFunction"] =
+        [
+            Logs1, Logs2, DescribeGroups, "elasticloadbalancing:DescribeTargetGroups", "elasticloadbalancing:DescribeTargetGroupAttributes",
+            "elasticloadbalancing:DescribeTargetHealth", "elasticloadbalancing:DescribeInstanceHealth", "elasticloadbalancing:DeregisterTargets",
+            "elasticloadbalancing:DeregisterInstancesFromLoadBalancer", .. LedgerWrite, FailureQueue, HandoverEvents,
+        ],
         ["PreactionFunction"] =
         [
             Logs1, Logs2, DescribeInstances, "ec2:DescribeLaunchTemplateVersions", "ec2:DescribeVolumes", "ec2:DescribeSnapshots", DescribeGroups,
@@ -74,6 +81,8 @@ public sealed class IamPolicyTests
     [
         DescribeInstances, DescribeGroups, "ec2:DescribeLaunchTemplateVersions", "ec2:DescribeVolumes", "ec2:DescribeSnapshots",
         "autoscaling:DescribeLifecycleHooks", .. VpcNetworkInterfaces,
+        "elasticloadbalancing:DescribeTargetGroups", "elasticloadbalancing:DescribeTargetGroupAttributes",
+        "elasticloadbalancing:DescribeTargetHealth", "elasticloadbalancing:DescribeInstanceHealth",
     ];
 
     /// <summary>Mutating actions and the condition key every statement granting them must carry.</summary>
@@ -163,6 +172,22 @@ public sealed class IamPolicyTests
 
         JsonElement grant = Assert.Single(instanceGrants);
         Assert.Contains("aws:RequestTag/spotmax:group", ConditionKeys(grant));
+    }
+
+    [Fact]
+    public async Task Deregistration_TrafficFunction_IsScopedToTargetGroupsAndLoadBalancersAndNoOtherRoleHasIt()
+    {
+        JsonElement resources = await TransformedTemplate.ResourcesAsync();
+        Dictionary<string, List<JsonElement>> statements = StatementsByFunction(resources);
+
+        JsonElement targets = Assert.Single(statements["TrafficFunction"], s => Actions(s).Contains("elasticloadbalancing:DeregisterTargets"));
+        Assert.Equal(["elasticloadbalancing:DeregisterTargets"], Actions(targets));
+        Assert.All(ResourceTexts(targets), r => Assert.Contains(":targetgroup/*/*", r, StringComparison.Ordinal));
+        JsonElement classic = Assert.Single(statements["TrafficFunction"], s => Actions(s).Contains("elasticloadbalancing:DeregisterInstancesFromLoadBalancer"));
+        Assert.All(ResourceTexts(classic), r => Assert.Contains(":loadbalancer/*", r, StringComparison.Ordinal));
+        Assert.DoesNotContain(
+            statements.Where(f => f.Key != "TrafficFunction").SelectMany(f => f.Value).SelectMany(Actions),
+            a => a.StartsWith("elasticloadbalancing:", StringComparison.Ordinal));
     }
 
     [Fact]

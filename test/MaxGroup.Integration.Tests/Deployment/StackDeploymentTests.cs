@@ -30,6 +30,7 @@ public sealed class StackDeploymentTests(MotoFixture moto)
         ["ConsulFunction"] = HandlerNames.Consul,
         ["PreactionFunction"] = HandlerNames.Preaction,
         ["LifecycleFunction"] = HandlerNames.Lifecycle,
+        ["TrafficFunction"] = HandlerNames.Traffic,
     };
 
     private static readonly string[] CommonVariables =
@@ -41,6 +42,7 @@ public sealed class StackDeploymentTests(MotoFixture moto)
         "MAXGROUP_FUNCTION_REPLACE", "MAXGROUP_FUNCTION_VOLUME", "MAXGROUP_FUNCTION_DRAIN", "MAXGROUP_FUNCTION_CONSUL",
         "MAXGROUP_MAX_IN_FLIGHT", "MAXGROUP_MAX_IN_FLIGHT_PER_GROUP", "MAXGROUP_SWEEP_WATCH_SECONDS",
         "MAXGROUP_FUNCTION_LIFECYCLE",
+        "MAXGROUP_FUNCTION_TRAFFIC",
     ];
 
     private static readonly string[] PreactionOnlyVariables =
@@ -116,6 +118,7 @@ public sealed class StackDeploymentTests(MotoFixture moto)
         Assert.Equal("maxgroup-drain", dispatcher["MAXGROUP_FUNCTION_DRAIN"]);
         Assert.Equal("maxgroup-consul", dispatcher["MAXGROUP_FUNCTION_CONSUL"]);
         Assert.Equal("maxgroup-lifecycle", dispatcher["MAXGROUP_FUNCTION_LIFECYCLE"]);
+        Assert.Equal("maxgroup-traffic", dispatcher["MAXGROUP_FUNCTION_TRAFFIC"]);
         Assert.Equal("groups/", dispatcher["MAXGROUP_CONFIG_PREFIX"]);
         Assert.Equal("service_config.json", dispatcher["MAXGROUP_LEGACY_CONFIG_KEY"]);
         Assert.Equal(outputs.GetProperty("ConfigBucket").GetString(), dispatcher["MAXGROUP_CONFIG_BUCKET"]);
@@ -158,7 +161,7 @@ public sealed class StackDeploymentTests(MotoFixture moto)
         Assert.Single(ledger.GetProperty("keySchema").EnumerateObject());
 
         JsonElement logGroups = root.GetProperty("logGroups");
-        Assert.Equal(7, logGroups.EnumerateObject().Count());
+        Assert.Equal(8, logGroups.EnumerateObject().Count());
         Assert.All(logGroups.EnumerateObject(), group => Assert.Equal(30, group.Value.GetProperty("retentionInDays").GetInt32()));
         Assert.Contains(logGroups.EnumerateObject(), g => g.Value.GetProperty("name").GetString() == "/aws/lambda/maxgroup-dispatcher");
 

@@ -6,7 +6,7 @@ namespace MaxGroup.Integration.Tests.Deployment;
 /// </summary>
 public sealed class TemplateShapeTests
 {
-    private static readonly string[] Remediations = ["ReplaceFunction", "VolumeFunction", "DrainFunction", "ConsulFunction"];
+    private static readonly string[] Remediations = ["ReplaceFunction", "VolumeFunction", "DrainFunction", "ConsulFunction", "TrafficFunction"];
 
     [Fact]
     public async Task AsyncInvocation_RemediationFunctions_RetryOnceAndReportFailuresToTheQueue()

@@ -10,7 +10,8 @@ namespace MaxGroup.Core.Steps.Drain;
 /// The "drain" remediation step (k8s_node_drain_option): cordons and drains the Kubernetes node of the interrupted
 /// instance before AWS reclaims it. Outcome details list the evicted pods, the pods left and why.
 /// </summary>
-public sealed class DrainStep(INodeDrainerSource drainers, TimeProvider clock, ILogger<DrainStep>? logger = null, IMetrics? metrics = null) : IRemediationStep
+/// <remarks>With a <see cref="ITrafficGate"/>, a group whose plan has the traffic step evicts only once it has ended (or its wait has passed).</remarks>
+public sealed class DrainStep(INodeDrainerSource drainers, TimeProvider clock, ILogger<DrainStep>? logger = null, IMetrics? metrics = null, ITrafficGate? trafficGate = null) : IRemediationStep
 {
     /// <summary>Stop this long before reclaim so the outcome is recorded while the function still runs.</summary>
     public static readonly TimeSpan ReportMargin = TimeSpan.FromSeconds(2);
@@ -60,7 +61,7 @@ public sealed class DrainStep(INodeDrainerSource drainers, TimeProvider clock, I
             return StepOutcome.Skipped("deadline reached while locating the cluster");
         }
 
-        var drain = new NodeDrain(cluster, _clock, _logger);
+        var drain = new NodeDrain(cluster, _clock, _logger, trafficGate);
         long started = _clock.GetTimestamp();
         DrainReport report = await drain.DrainAsync(ToDrainRequest(request), cancellationToken).ConfigureAwait(false);
         if (report.NodeName is not null && !report.DryRun)
@@ -90,6 +91,7 @@ public sealed class DrainStep(INodeDrainerSource drainers, TimeProvider clock, I
             MaxGraceSeconds = request.Config.K8sNodeDrainGraceSecond,
             SuccessorWaitSeconds = request.Config.K8sDelayDrainingSecs,
             DryRun = request.DryRun || request.Config.DryRun,
+            TrafficWaitSeconds = request.Config.HasTrafficStep ? request.Config.LbDeregistrationWaitSeconds : null,
         };
     }
 
@@ -131,6 +133,7 @@ public sealed class DrainStep(INodeDrainerSource drainers, TimeProvider clock, I
         }
 
         details["successor_wait"] = report.SuccessorWait;
+        details["traffic_wait"] = report.TrafficWait;
         details["evicted"] = Join(report.Evicted);
         details["evicted_count"] = Count(report.Evicted.Count);
         details["remaining_count"] = Count(report.Remaining.Count);

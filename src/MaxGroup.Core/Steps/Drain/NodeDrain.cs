@@ -11,8 +11,12 @@ namespace MaxGroup.Core.Steps.Drain;
 /// Eviction API in parallel (PodDisruptionBudgets respected, 429 retried with backoff), then wait for the
 /// pods to leave. Whatever the deadline cuts short is reported, never thrown.
 /// </summary>
-public sealed class NodeDrain(INodeDrainer cluster, TimeProvider clock, ILogger logger)
+/// <remarks>With a <see cref="ITrafficGate"/>, evictions wait (alongside the successor wait) for the traffic step to take the instance out of its load balancers.</remarks>
+public sealed class NodeDrain(INodeDrainer cluster, TimeProvider clock, ILogger logger, ITrafficGate? trafficGate = null)
 {
+    /// <summary>Time the traffic step may need beyond its own wait (its start, the describes).</summary>
+    public static readonly TimeSpan TrafficSlack = TimeSpan.FromSeconds(5);
+
     /// <summary>Time kept for evictions when deciding how long the successor may be waited for.</summary>
     public static readonly TimeSpan EvictionReserve = TimeSpan.FromSeconds(10);
 
@@ -42,6 +46,19 @@ public sealed class NodeDrain(INodeDrainer cluster, TimeProvider clock, ILogger 
         long left = (long)Math.Floor(timeLeft.TotalSeconds);
         long grace = Math.Min(own, Math.Min(Math.Max(maxGraceSeconds, 0), left));
         return Math.Max(grace, 1);
+    }
+
+    /// <summary>The wait for the traffic step, bounded by its own wait plus <see cref="TrafficSlack"/> and by the eviction reserve.</summary>
+    private Task<string>? WaitForTrafficAsync(DrainRequest request, CancellationToken token)
+    {
+        if (trafficGate is null || request.TrafficWaitSeconds is not int seconds)
+        {
+            return null;
+        }
+
+        DateTimeOffset cap = _clock.GetUtcNow() + TimeSpan.FromSeconds(seconds) + TrafficSlack;
+        DateTimeOffset latest = request.Deadline - EvictionReserve;
+        return trafficGate.WaitAsync(request.InstanceId, cap < latest ? cap : latest, token);
     }
 
     public async Task<DrainReport> DrainAsync(DrainRequest request, CancellationToken cancellationToken)
@@ -86,7 +103,12 @@ public sealed class NodeDrain(INodeDrainer cluster, TimeProvider clock, ILogger 
             report.Phase = DrainPhase.Cordon;
             report.Cordon = await CordonAsync(node, request, token).ConfigureAwait(false);
             report.Phase = DrainPhase.SuccessorWait;
+            Task<string>? traffic = WaitForTrafficAsync(request, token);
             report.SuccessorWait = await WaitForSuccessorAsync(request, nodeName, token).ConfigureAwait(false);
+            if (traffic is not null)
+            {
+                report.TrafficWait = await traffic.ConfigureAwait(false);
+            }
 
             report.Phase = DrainPhase.ListPods;
             foreach (DrainPod pod in await _cluster.ListPodsAsync(nodeName, token).ConfigureAwait(false))
