@@ -41,7 +41,13 @@ public sealed class Dispatcher(
     public HandoverResumer Resumer => _resumer ??= new HandoverResumer(inventory, configs, ledger, _starter, VolumeGuard, clock, metrics, logger);
 
     private HandoverIntake Intake => _intake ??= new HandoverIntake(
-        inventory, configs, ledger, _starter, Resumer, VolumeGuard, options, clock, metrics, logger, autoScaling, successors);
+        inventory, configs, ledger, _starter, Resumer, VolumeGuard, options, clock, metrics, logger, autoScaling, successors)
+    {
+        Capacity = PoolBans is null && successors is not IFleetLauncher ? null : new CapacityPrefetch(PoolBans, successors as IFleetLauncher, clock, logger),
+    };
+
+    /// <summary>Where a Spot warning bans its pool (the ledger table); null = no bans (the launch still avoids the interrupted type).</summary>
+    public ISpotPoolBans? PoolBans { get; init; }
 
     /// <summary>Pre-warms successors on rebalance recommendations and sweeps unused ones; null = recommendations are a no-op.</summary>
     public IRebalanceHandler? Rebalance { get; init; }

@@ -31,6 +31,9 @@ public sealed class HandoverIntake(
     // Searches for a successor pre-launched on a rebalance recommendation alongside the instance lookup; null = the step searches.
     ISuccessorLauncher? successors)
 {
+    /// <summary>Bans the warned Spot pool and pre-reads bans and subnet zones alongside the begin; null = the replace step reads them.</summary>
+    public CapacityPrefetch? Capacity { get; init; }
+
     /// <summary>Opens the hand-over <paramref name="opening"/> describes (or resumes or ignores it, when the ledger already holds it).</summary>
     public async Task<DispatchResult> OpenAsync(HandoverOpening opening, CancellationToken cancellationToken)
     {
@@ -121,7 +124,14 @@ public sealed class HandoverIntake(
         string? claim = options.ClaimFirstStep ? steps[0] : null;
         // Through Lambda the claim travels as a token the invoked function consumes once (a second delivery finds it gone).
         string? token = claim is not null && options.IssueClaimTokens ? Guid.NewGuid().ToString("N") : null;
-        BeginResult begin = await ledger.TryBeginInterruptionAsync(record, options.Limits, now, claim, token, cancellationToken);
+        // Alongside the begin (sent first, so it is never queued behind them): the warned Spot pool banned, and the bans
+        // and subnet zones the replace step's launch needs.
+        Task<BeginResult> beginTask = ledger.TryBeginInterruptionAsync(record, options.Limits, now, claim, token, cancellationToken);
+        Task<ReplacePrefetch> prefetchTask = Capacity is null
+            ? Task.FromResult(searched)
+            : Task.Run(() => Capacity.AddAsync(searched, facts, group, config, opening.Trigger, dryRun, cancellationToken), cancellationToken);
+        BeginResult begin = await AwaitFirstAsync(beginTask, prefetchTask);
+        ReplacePrefetch prefetched = await prefetchTask;
         var result = new DispatchResult
         {
             Status = DispatchStatus.Started,
@@ -151,7 +161,7 @@ public sealed class HandoverIntake(
                         && claimed.PendingClaim == token ? claim : null,
                     now,
                     token,
-                    searched with { Group = group });
+                    prefetched with { Group = group });
                 IReadOnlyDictionary<string, string> errors = await starter.StartAsync(
                     begin.Record, PendingSteps(begin.Record, prepared.ClaimedStep), facts, config, opening.Trigger, cancellationToken, prepared);
                 return result with

@@ -92,6 +92,7 @@ public sealed class DispatcherWiring
             services.Launcher)
         {
             VolumeGuard = new DataVolumeGuard(new Ec2VolumeApi(services.Aws.Ec2), loggers.CreateLogger<DataVolumeGuard>()),
+            PoolBans = services.PoolBans,
             Rebalance = new RebalancePrewarmer(
                 services.Inventory,
                 services.Configs,

@@ -1,8 +1,10 @@
 using MaxGroup.Aws;
+using MaxGroup.Aws.Capacity;
 using MaxGroup.Aws.Config;
 using MaxGroup.Aws.Ec2;
 using MaxGroup.Aws.Ledger;
 using MaxGroup.Aws.Rebalance;
+using MaxGroup.Core.Ledger;
 using MaxGroup.Core.Model;
 using MaxGroup.Core.Ports;
 using MaxGroup.Core.Steps.Prewarm;
@@ -25,6 +27,7 @@ public sealed class FunctionServices
     private readonly Lazy<IPrewarmLedger> _prewarms;
     private readonly Lazy<Ec2InstanceInventory> _inventory;
     private readonly Lazy<Ec2SuccessorLauncher> _launcher;
+    private readonly Lazy<ISpotPoolBans> _poolBans;
 
     /// <summary>The services of an execution environment: clients from the environment's variables, configs from S3 and tags, the DynamoDB ledger.</summary>
     /// <param name="environment">The process environment (AWS_*, MAXGROUP_*).</param>
@@ -71,6 +74,8 @@ public sealed class FunctionServices
         _prewarms = new(() => Ledger is DynamoDbLedger ? new DynamoDbPrewarmLedger(Aws.DynamoDb, LedgerTableName(getVariable)) : new InMemoryPrewarmLedger());
         _inventory = new(() => new Ec2InstanceInventory(Aws.Ec2));
         _launcher = new(() => new Ec2SuccessorLauncher(Aws.Ec2));
+        // Spot pool bans live in the ledger's table too (one item, #spot-pool-bans), so every function sees a warning's ban.
+        _poolBans = new(() => Ledger is DynamoDbLedger ? new DynamoDbSpotPoolBans(Aws.DynamoDb, LedgerTableName(getVariable)) : new InMemorySpotPoolBans());
     }
 
     /// <summary>Reads one environment variable (null when unset).</summary>
@@ -100,6 +105,9 @@ public sealed class FunctionServices
 
     /// <summary>Successor launches, for the dispatcher and the replace step.</summary>
     public ISuccessorLauncher Launcher => _launcher.Value;
+
+    /// <summary>Spot pools banned after a warning (same table as the ledger), for the dispatcher and every launch.</summary>
+    public ISpotPoolBans PoolBans => _poolBans.Value;
 
     /// <summary>The ledger table: MAXGROUP_LEDGER_TABLE, or the default name.</summary>
     public static string LedgerTableName(Func<string, string?> getVariable)

@@ -38,12 +38,16 @@ public sealed class IamPolicyTests
             "ec2:ModifyInstanceAttribute",
             // Pre-warm on rebalance recommendations (HandleRebalance=true): launch like the replace function, release unused.
             "ec2:RunInstances", "ec2:CreateTags", "iam:PassRole", "ec2:TerminateInstances",
+            // The capacity-aware launch (issue 19): one instant CreateFleet over every candidate pool; the subnets' zones.
+            "ec2:CreateFleet", "ec2:DescribeSubnets",
         ],
         ["ReplaceFunction"] =
         [
             Logs1, Logs2, DescribeInstances, "ec2:DescribeLaunchTemplateVersions", DescribeGroups, "ec2:RunInstances", "ec2:CreateTags",
             "iam:PassRole", "autoscaling:AttachInstances", "autoscaling:DetachInstances", "autoscaling:SetDesiredCapacity",
             "autoscaling:UpdateAutoScalingGroup", .. LedgerWrite, FailureQueue,
+            // The capacity-aware launch (issue 19) over the group's subnets, and their zones.
+            "ec2:CreateFleet", "ec2:DescribeSubnets",
         ],
         ["VolumeFunction"] =
         [
@@ -59,6 +63,8 @@ public sealed class IamPolicyTests
             "autoscaling:AttachInstances", "autoscaling:DetachInstances", "autoscaling:UpdateAutoScalingGroup",
             "ec2:ModifyInstanceAttribute", "ec2:AttachVolume", "ec2:DetachVolume", "eks:DescribeCluster", "ssm:GetParameter", "kms:Decrypt",
             "dynamodb:GetItem", "dynamodb:PutItem", FailureQueue, .. VpcNetworkInterfaces,
+            // The capacity-aware launch (issue 19).
+            "ec2:CreateFleet",
         ],
     };
 
@@ -67,6 +73,7 @@ public sealed class IamPolicyTests
     [
         DescribeInstances, DescribeGroups, "ec2:DescribeLaunchTemplateVersions", "ec2:DescribeVolumes", "ec2:DescribeSnapshots",
         .. VpcNetworkInterfaces,
+        "ec2:DescribeSubnets",
     ];
 
     /// <summary>Mutating actions and the condition key every statement granting them must carry.</summary>
