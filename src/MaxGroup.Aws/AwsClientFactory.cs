@@ -7,6 +7,7 @@ using Amazon.S3;
 using Amazon.SecurityToken;
 using Amazon.SimpleSystemsManagement;
 using MaxGroup.Aws.AutoScaling;
+using MaxGroup.Aws.Ec2;
 using MaxGroup.Aws.Eks;
 using MaxGroup.Aws.Events;
 using MaxGroup.Aws.Lambda;
@@ -56,7 +57,8 @@ public sealed class AwsClientFactory : IDisposable
         // (init) must not fail or wait on credentials it may never use.
         _credentials = new(() => credentials ?? new DeferredCredentials(() => DefaultAWSCredentialsIdentityResolver.GetCredentials(null)));
         _http = new(CreateHttpClient);
-        _ec2 = new(() => new AmazonEC2Client(_credentials.Value, Configure(new AmazonEC2Config(), AwsService.Ec2)));
+        // Capacity errors reach Core at once (moving to the next pool), not after the SDK retried the dry pool.
+        _ec2 = new(() => new CapacityAwareEc2Client(_credentials.Value, Configure(new AmazonEC2Config(), AwsService.Ec2)));
         _s3 = new(() =>
         {
             var config = Configure(new AmazonS3Config(), AwsService.S3);

@@ -6,8 +6,11 @@ using Ec2LaunchTemplate = Amazon.EC2.Model.LaunchTemplateSpecification;
 
 namespace MaxGroup.Aws.Ec2;
 
-/// <summary>RunInstances from the group's launch template, and the tag lookup that lets a re-run reuse its successor.</summary>
-public sealed class Ec2SuccessorLauncher(IAmazonEC2 ec2) : ISuccessorLauncher
+/// <summary>
+/// RunInstances from the group's launch template, and the tag lookup that lets a re-run reuse its successor; the
+/// capacity-aware CreateFleet is in <c>Ec2SuccessorLauncher.Fleet.cs</c>.
+/// </summary>
+public sealed partial class Ec2SuccessorLauncher(IAmazonEC2 ec2) : ISuccessorLauncher, IFleetLauncher
 {
     public async Task<string> LaunchAsync(SuccessorLaunchSpec spec, CancellationToken cancellationToken)
     {

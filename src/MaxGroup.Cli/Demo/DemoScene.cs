@@ -64,6 +64,22 @@ public sealed class DemoScene
           }
           """;
 
+    /// <summary>The group's launch template: Spot c5.large with the data volume at /dev/sdf.</summary>
+    public static RequestLaunchTemplateData TemplateData() => new()
+    {
+        ImageId = "ami-12c6146b",
+        InstanceType = InstanceType.C5Large,
+        InstanceMarketOptions = new LaunchTemplateInstanceMarketOptionsRequest { MarketType = MarketType.Spot },
+        BlockDeviceMappings =
+        [
+            new LaunchTemplateBlockDeviceMappingRequest
+            {
+                DeviceName = "/dev/sdf",
+                Ebs = new LaunchTemplateEbsBlockDeviceRequest { VolumeSize = 20, VolumeType = VolumeType.Gp3, DeleteOnTermination = true },
+            },
+        ],
+    };
+
     public static async Task<DemoScene> BuildAsync(AwsClientFactory aws, DemoScenario scenario, CancellationToken cancellationToken)
     {
         IAmazonEC2 ec2 = aws.Ec2;
@@ -74,20 +90,7 @@ public sealed class DemoScene
             new CreateLaunchTemplateRequest
             {
                 LaunchTemplateName = GroupName,
-                LaunchTemplateData = new RequestLaunchTemplateData
-                {
-                    ImageId = "ami-12c6146b",
-                    InstanceType = InstanceType.C5Large,
-                    InstanceMarketOptions = new LaunchTemplateInstanceMarketOptionsRequest { MarketType = MarketType.Spot },
-                    BlockDeviceMappings =
-                    [
-                        new LaunchTemplateBlockDeviceMappingRequest
-                        {
-                            DeviceName = "/dev/sdf",
-                            Ebs = new LaunchTemplateEbsBlockDeviceRequest { VolumeSize = 20, VolumeType = VolumeType.Gp3, DeleteOnTermination = true },
-                        },
-                    ],
-                },
+                LaunchTemplateData = TemplateData(),
             },
             cancellationToken);
         await aws.AutoScaling.CallAsync(

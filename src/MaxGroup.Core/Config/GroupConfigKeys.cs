@@ -149,6 +149,9 @@ public static partial class GroupConfigKeys
         Text("consul_server_address", CheckServerAddress, c => c.ConsulServerAddress, (c, v) => c with { ConsulServerAddress = v }),
         Text("consul_datacenter", CheckDatacenter, c => c.ConsulDatacenter, (c, v) => c with { ConsulDatacenter = v }),
         Delay("sd_delay_detach_secs", c => c.SdDelayDetachSecs, (c, v) => c with { SdDelayDetachSecs = v }, optional: true),
+
+        // Capacity (issue 19).
+        Int("spot_pool_ban_minutes", 0, 60, c => c.SpotPoolBanMinutes, (c, v) => c with { SpotPoolBanMinutes = v }),
     ];
 
     /// <summary>Describes every `altN` key: an alternative instance type, used in the order of N.</summary>

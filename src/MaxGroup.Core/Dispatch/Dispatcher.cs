@@ -45,6 +45,7 @@ public sealed class Dispatcher(
         inventory, configs, ledger, Starter, Resumer, VolumeGuard, options, clock, metrics, logger, autoScaling, successors)
     {
         Notifier = Notifier,
+        Capacity = PoolBans is null && successors is not IFleetLauncher ? null : new CapacityPrefetch(PoolBans, successors as IFleetLauncher, clock, logger),
     };
 
     /// <summary>Built on first use, after the init properties (<see cref="Notifier"/>) are set.</summary>
@@ -52,6 +53,9 @@ public sealed class Dispatcher(
 
     /// <summary>Publishes hand-over events (Started at the begin or the dequeue; the end when no step could start); null = none.</summary>
     public HandoverNotifier? Notifier { get; init; }
+
+    /// <summary>Where a Spot warning bans its pool (the ledger table); null = no bans (the launch still avoids the interrupted type).</summary>
+    public ISpotPoolBans? PoolBans { get; init; }
 
     /// <summary>Pre-warms successors on rebalance recommendations and sweeps unused ones; null = recommendations are a no-op.</summary>
     public IRebalanceHandler? Rebalance { get; init; }

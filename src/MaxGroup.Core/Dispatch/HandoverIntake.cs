@@ -35,6 +35,9 @@ public sealed class HandoverIntake(
     /// <summary>Publishes Started once the begin took the hand-over, alongside the steps' start (never before it); null = no events.</summary>
     public HandoverNotifier? Notifier { get; init; }
 
+    /// <summary>Bans the warned Spot pool and pre-reads bans and subnet zones alongside the begin; null = the replace step reads them.</summary>
+    public CapacityPrefetch? Capacity { get; init; }
+
     /// <summary>Opens the hand-over <paramref name="opening"/> describes (or resumes or ignores it, when the ledger already holds it).</summary>
     public async Task<DispatchResult> OpenAsync(HandoverOpening opening, CancellationToken cancellationToken)
     {
@@ -128,7 +131,14 @@ public sealed class HandoverIntake(
         string? claim = options.ClaimFirstStep ? steps[0] : null;
         // Through Lambda the claim travels as a token the invoked function consumes once (a second delivery finds it gone).
         string? token = claim is not null && options.IssueClaimTokens ? Guid.NewGuid().ToString("N") : null;
-        BeginResult begin = await ledger.TryBeginInterruptionAsync(record, options.Limits, now, claim, token, cancellationToken);
+        // Alongside the begin (sent first, so it is never queued behind them): the warned Spot pool banned, and the bans
+        // and subnet zones the replace step's launch needs.
+        Task<BeginResult> beginTask = ledger.TryBeginInterruptionAsync(record, options.Limits, now, claim, token, cancellationToken);
+        Task<ReplacePrefetch> prefetchTask = Capacity is null
+            ? Task.FromResult(searched)
+            : Task.Run(() => Capacity.AddAsync(searched, facts, group, config, opening.Trigger, dryRun, cancellationToken), cancellationToken);
+        BeginResult begin = await AwaitFirstAsync(beginTask, prefetchTask);
+        ReplacePrefetch prefetched = await prefetchTask;
         var result = new DispatchResult
         {
             Status = DispatchStatus.Started,
@@ -158,7 +168,7 @@ public sealed class HandoverIntake(
                         && claimed.PendingClaim == token ? claim : null,
                     now,
                     token,
-                    searched with { Group = group });
+                    prefetched with { Group = group });
                 // Told at receipt (not after the drain): the steps' start leaves first and the event rides alongside it,
                 // so it costs the hand-over no time.
                 Task<IReadOnlyDictionary<string, string>> starting = starter.StartAsync(

@@ -61,6 +61,13 @@ public sealed record GroupConfig
     /// <summary>`sd_delay_detach_secs`: delay before Consul deregistration; falls back to detaching_delay_seconds.</summary>
     public int? SdDelayDetachSecs { get; init; }
 
+    // --- capacity (issue 19) ---
+    /// <summary>
+    /// `spot_pool_ban_minutes`: how long a Spot pool (type, zone) that was just interrupted is left out of successor
+    /// launches (default 3, as Karpenter does); 0 = no ban.
+    /// </summary>
+    public int SpotPoolBanMinutes { get; init; } = 3;
+
     // --- Kubernetes ---
     public string? K8sClusterName { get; init; }
     /// <summary>

@@ -15,4 +15,10 @@ public sealed record ReplacePrefetch
 
     /// <summary>With <see cref="SuccessorSearched"/>: the successor found, null = none.</summary>
     public string? Successor { get; init; }
+
+    /// <summary>The Spot pools banned when the dispatcher looked (the warned one included); null = not read (the step reads them).</summary>
+    public IReadOnlyList<SpotPoolBan>? BannedPools { get; init; }
+
+    /// <summary>The zone of each of the group's subnets; null = not looked up (the step looks them up).</summary>
+    public IReadOnlyDictionary<string, string>? SubnetZones { get; init; }
 }

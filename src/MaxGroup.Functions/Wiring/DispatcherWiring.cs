@@ -93,6 +93,7 @@ public sealed class DispatcherWiring
         {
             Notifier = services.Notifier,
             VolumeGuard = new DataVolumeGuard(new Ec2VolumeApi(services.Aws.Ec2), loggers.CreateLogger<DataVolumeGuard>()),
+            PoolBans = services.PoolBans,
             Rebalance = new RebalancePrewarmer(
                 services.Inventory,
                 services.Configs,

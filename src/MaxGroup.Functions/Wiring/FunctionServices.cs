@@ -1,9 +1,11 @@
 using MaxGroup.Aws;
+using MaxGroup.Aws.Capacity;
 using MaxGroup.Aws.Config;
 using MaxGroup.Aws.Ec2;
 using MaxGroup.Aws.Events;
 using MaxGroup.Aws.Ledger;
 using MaxGroup.Aws.Rebalance;
+using MaxGroup.Core.Ledger;
 using MaxGroup.Core.Model;
 using MaxGroup.Core.Ports;
 using MaxGroup.Core.Runner;
@@ -32,6 +34,7 @@ public sealed class FunctionServices
 
     /// <summary>`off` stops the hand-over events (EventBridge PutEvents); anything else, or unset, publishes them.</summary>
     public const string HandoverEventsVariable = "MAXGROUP_HANDOVER_EVENTS";
+    private readonly Lazy<ISpotPoolBans> _poolBans;
 
     /// <summary>The services of an execution environment: clients from the environment's variables, configs from S3 and tags, the DynamoDB ledger.</summary>
     /// <param name="environment">The process environment (AWS_*, MAXGROUP_*).</param>
@@ -82,6 +85,8 @@ public sealed class FunctionServices
             ? NullHandoverEvents.Instance
             : new EventBridgeHandoverEvents(Aws.Events, time));
         _notifier = new(() => new HandoverNotifier(new DeferredHandoverEvents(_events), time, metrics, loggers.CreateLogger<HandoverNotifier>()));
+        // Spot pool bans live in the ledger's table too (one item, #spot-pool-bans), so every function sees a warning's ban.
+        _poolBans = new(() => Ledger is DynamoDbLedger ? new DynamoDbSpotPoolBans(Aws.DynamoDb, LedgerTableName(getVariable)) : new InMemorySpotPoolBans());
     }
 
     /// <summary>Reads one environment variable (null when unset).</summary>
@@ -117,6 +122,9 @@ public sealed class FunctionServices
 
     /// <summary>Publishes the hand-over events best effort (bounded, failures counted), for the dispatcher and the runner.</summary>
     public HandoverNotifier Notifier => _notifier.Value;
+
+    /// <summary>Spot pools banned after a warning (same table as the ledger), for the dispatcher and every launch.</summary>
+    public ISpotPoolBans PoolBans => _poolBans.Value;
 
     /// <summary>The ledger table: MAXGROUP_LEDGER_TABLE, or the default name.</summary>
     public static string LedgerTableName(Func<string, string?> getVariable)

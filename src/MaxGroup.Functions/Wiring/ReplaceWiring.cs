@@ -12,7 +12,8 @@ public sealed class ReplaceWiring
     {
         ArgumentNullException.ThrowIfNull(services);
         ILoggerFactory loggers = services.Loggers;
-        Step = new ReplaceStep(services.Aws.AutoScaling, services.Launcher, services.Inventory, services.Ledger, services.Time, services.Metrics, loggers.CreateLogger<ReplaceStep>());
+        Step = new ReplaceStep(services.Aws.AutoScaling, services.Launcher, services.Inventory, services.Ledger, services.Time, services.Metrics, loggers.CreateLogger<ReplaceStep>(),
+            poolBans: services.PoolBans);
         Remediation = new PrewarmReuseRecorder(Step, services.Prewarms, services.Ledger, services.Time, services.Metrics, loggers.CreateLogger<PrewarmReuseRecorder>());
     }
 

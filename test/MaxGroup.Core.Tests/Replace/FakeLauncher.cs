@@ -11,6 +11,11 @@ internal sealed class FakeLauncher(FakeInventory inventory) : ISuccessorLauncher
 
     public List<SuccessorLaunchSpec> Launched { get; } = [];
 
+    /// <summary>When each successor was launched, on <see cref="Clock"/>.</summary>
+    public List<DateTimeOffset> LaunchedAt { get; } = [];
+
+    public TimeProvider Clock { get; set; } = TimeProvider.System;
+
     public Task<string> LaunchAsync(SuccessorLaunchSpec spec, CancellationToken cancellationToken)
     {
         Attempts.Add(spec);
@@ -21,6 +26,7 @@ internal sealed class FakeLauncher(FakeInventory inventory) : ISuccessorLauncher
 
         string id = $"i-e{Interlocked.Increment(ref _next):x16}";
         Launched.Add(spec);
+        LaunchedAt.Add(Clock.GetUtcNow());
         inventory.Add(Samples.Instance(id, group: null, type: spec.Candidate.InstanceType) with { Tags = spec.Tags });
         _byReplaces[spec.Tags[SuccessorTags.Replaces]] = id;
         return Task.FromResult(id);

@@ -30,11 +30,11 @@ public sealed class CriticalPathTests(MotoFixture moto, ITestOutputHelper output
     private const string Group = "web";
 
     [Theory]
-    [InlineData("launch", "RunInstances", false)]
+    [InlineData("launch", "CreateFleet", false)]
     [InlineData("detach", "DetachInstances", false)]
     // A data volume: DeleteOnTermination is turned off before the begin, alongside the group's description, at no
     // round trip of its own.
-    [InlineData("launch", "RunInstances", true)]
+    [InlineData("launch", "CreateFleet", true)]
     public async Task CriticalPath_SpotWarning_SequentialCallsBeforeSuccessorRequestWithinCeiling(string strategy, string successorAction, bool dataVolume)
     {
         await moto.ResetAsync();

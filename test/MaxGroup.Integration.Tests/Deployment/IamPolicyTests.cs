@@ -43,12 +43,16 @@ public sealed class IamPolicyTests
             "ec2:RunInstances", "ec2:CreateTags", "iam:PassRole", "ec2:TerminateInstances",
             // Terminate lifecycle hooks: the hook's heartbeat and global timeouts are the hand-over's deadline source.
             "autoscaling:DescribeLifecycleHooks",
+            // The capacity-aware launch (issue 19): one instant CreateFleet over every candidate pool; the subnets' zones.
+            "ec2:CreateFleet", "ec2:DescribeSubnets",
         ],
         ["ReplaceFunction"] =
         [
             Logs1, Logs2, DescribeInstances, "ec2:DescribeLaunchTemplateVersions", DescribeGroups, "ec2:RunInstances", "ec2:CreateTags",
             "iam:PassRole", "autoscaling:AttachInstances", "autoscaling:DetachInstances", "autoscaling:SetDesiredCapacity",
             "autoscaling:UpdateAutoScalingGroup", .. LedgerWrite, FailureQueue, HandoverEvents,
+            // The capacity-aware launch (issue 19) over the group's subnets, and their zones.
+            "ec2:CreateFleet", "ec2:DescribeSubnets",
         ],
         ["VolumeFunction"] =
         [
@@ -73,6 +77,8 @@ public sealed class IamPolicyTests
             "autoscaling:AttachInstances", "autoscaling:DetachInstances", "autoscaling:UpdateAutoScalingGroup",
             "ec2:ModifyInstanceAttribute", "ec2:AttachVolume", "ec2:DetachVolume", "eks:DescribeCluster", "ssm:GetParameter", "kms:Decrypt",
             "dynamodb:GetItem", "dynamodb:PutItem", FailureQueue, .. VpcNetworkInterfaces,
+            // The capacity-aware launch (issue 19).
+            "ec2:CreateFleet",
         ],
     };
 
@@ -83,6 +89,7 @@ public sealed class IamPolicyTests
         "autoscaling:DescribeLifecycleHooks", .. VpcNetworkInterfaces,
         "elasticloadbalancing:DescribeTargetGroups", "elasticloadbalancing:DescribeTargetGroupAttributes",
         "elasticloadbalancing:DescribeTargetHealth", "elasticloadbalancing:DescribeInstanceHealth",
+        "ec2:DescribeSubnets",
     ];
 
     /// <summary>Mutating actions and the condition key every statement granting them must carry.</summary>

@@ -37,7 +37,7 @@ public sealed record ProxiedCall(string Service, string Action, DateTimeOffset S
 /// injects faults per a <see cref="FaultPlan"/>. The service is read from the SigV4 credential scope, as moto
 /// itself routes; the action from the Query `Action`, the JSON `X-Amz-Target`, or the REST path.
 /// </summary>
-public sealed class AwsFaultProxy : LoopbackForwardingProxy
+public sealed partial class AwsFaultProxy : LoopbackForwardingProxy
 {
     private readonly FaultDice _dice;
     private readonly ConcurrentQueue<ProxiedCall> _calls = new();
@@ -68,7 +68,7 @@ public sealed class AwsFaultProxy : LoopbackForwardingProxy
 
     /// <summary>
     /// Scripts a fault whatever the plan draws: the next <paramref name="times"/> calls of <paramref name="action"/>
-    /// (AttachInstances, RunInstances, PutItem...) get <paramref name="fault"/> (throttle, 5xx, drop-before, drop-after, latency).
+    /// (AttachInstances, RunInstances, PutItem...) get <paramref name="fault"/> (throttle, 5xx, drop-before, drop-after, latency, unauthorized: EC2's 403 UnauthorizedOperation).
     /// </summary>
     public void FailNext(string action, string fault, int times = 1) => _dice.Script(action, fault, times);
 
@@ -103,6 +103,16 @@ public sealed class AwsFaultProxy : LoopbackForwardingProxy
             return;
         }
 
+        if (fault == "unauthorized")
+        {
+            // EC2's answer to an action the caller's role does not allow (HTTP 403, UnauthorizedOperation).
+            context.Response.StatusCode = 403;
+            context.Response.ContentType = "text/xml";
+            await context.Response.WriteAsync("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Errors><Error><Code>UnauthorizedOperation</Code><Message>You are not authorized to perform this operation.</Message></Error></Errors><RequestID>fault-proxy</RequestID></Response>");
+            Record(service, action, start, 403, fault);
+            return;
+        }
+
         if (fault == "5xx")
         {
             int status = _dice.NextDouble() < 0.5 ? 500 : 503;
@@ -114,8 +124,9 @@ public sealed class AwsFaultProxy : LoopbackForwardingProxy
         }
 
         // moto 5.2.1 stores RunInstances' ClientToken but does not honour it; AWS does (a repeat with the same token
-        // returns the first launch). Emulate that, so a retried launch is judged by AWS's semantics, not the emulator's.
-        string? clientToken = action == "RunInstances" ? FormValue(body, "ClientToken") : null;
+        // returns the first launch), and so for CreateFleet. Emulate that, so a retried launch is judged by AWS's
+        // semantics, not the emulator's.
+        string? clientToken = action is "RunInstances" or "CreateFleet" && FormValue(body, "ClientToken") is { } token ? $"{action}:{token}" : null;
         if (clientToken is not null && _runInstancesByToken.TryGetValue(clientToken, out var earlier))
         {
             context.Response.StatusCode = earlier.Status;
@@ -135,8 +146,36 @@ public sealed class AwsFaultProxy : LoopbackForwardingProxy
             return;
         }
 
+        // Pools without capacity (DryPools): RunInstances answers InsufficientInstanceCapacity, CreateFleet skips them.
+        string? capacityErrors = null;
+        if (service == "ec2" && _dryPools.Count > 0)
+        {
+            if (action == "RunInstances" && IsDryRunInstances(body))
+            {
+                await WriteInsufficientCapacityAsync(context);
+                Record(service, action, start, 500, "no-capacity");
+                return;
+            }
+
+            if (action == "CreateFleet")
+            {
+                (body, capacityErrors, bool anyLeft) = WithoutDryOverrides(body);
+                if (!anyLeft)
+                {
+                    await WriteEmptyFleetAsync(context, capacityErrors, clientToken);
+                    Record(service, action, start, 200, "no-capacity");
+                    return;
+                }
+            }
+        }
+
         using HttpResponseMessage response = await ForwardAsync(context, body, context.RequestAborted);
         byte[] responseBody = await response.Content.ReadAsByteArrayAsync(context.RequestAborted);
+        if (capacityErrors is not null && response.IsSuccessStatusCode)
+        {
+            responseBody = WithFleetErrors(responseBody, capacityErrors);
+            response.Content.Headers.ContentLength = responseBody.Length;
+        }
         if (clientToken is not null && response.IsSuccessStatusCode)
         {
             _runInstancesByToken.TryAdd(clientToken, ((int)response.StatusCode, response.Content.Headers.ContentType?.ToString() ?? "text/xml", responseBody));
@@ -191,7 +230,7 @@ public sealed class AwsFaultProxy : LoopbackForwardingProxy
             .Where(kv => kv.Length == 2)
             .ToDictionary(kv => WebUtility.UrlDecode(kv[0]), kv => WebUtility.UrlDecode(kv[1]), StringComparer.Ordinal);
 
-    private static string? FormValue(byte[] body, string name)
+    internal static string? FormValue(byte[] body, string name)
     {
         foreach (string pair in Encoding.UTF8.GetString(body).Split('&'))
         {

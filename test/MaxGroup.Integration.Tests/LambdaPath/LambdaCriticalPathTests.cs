@@ -31,7 +31,7 @@ public sealed class LambdaCriticalPathTests(MotoFixture moto, ITestOutputHelper 
     private const string InvokeAction = "POST /2015-03-31/functions/maxgroup-replace/invocations";
 
     [Theory]
-    [InlineData("launch", "RunInstances")]
+    [InlineData("launch", "CreateFleet")]
     [InlineData("detach", "DetachInstances")]
     public async Task LambdaCriticalPath_SpotWarning_SequentialCallsBeforeSuccessorRequestWithinCeiling(string strategy, string successorAction)
     {

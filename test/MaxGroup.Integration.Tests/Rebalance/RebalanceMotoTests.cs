@@ -101,7 +101,7 @@ public sealed class RebalanceMotoTests(MotoFixture moto) : IAsyncLifetime
 
         Assert.Equal(DispatchStatus.Started, first.Status);
         Assert.Equal(DispatchStatus.Duplicate, second.Status);
-        Assert.Single(_proxy.Calls, c => c.Action == "RunInstances");
+        Assert.Single(_proxy.Calls, c => c.Action is "RunInstances" or "CreateFleet");
         Assert.Equal(3, (await AllInstanceIdsAsync()).Count);
     }
 
@@ -117,7 +117,7 @@ public sealed class RebalanceMotoTests(MotoFixture moto) : IAsyncLifetime
         DispatchResult warning = await DispatchAsync(WarningJson(atRisk, "ev-1"));
 
         Assert.Equal(DispatchStatus.Started, warning.Status);
-        Assert.Single(_proxy.Calls, c => c.Action == "RunInstances");
+        Assert.Single(_proxy.Calls, c => c.Action is "RunInstances" or "CreateFleet");
         Assert.Equal(3, (await AllInstanceIdsAsync()).Count);
         InterruptionRecord interruption = (await _composition.Ledger.GetAsync(atRisk, CancellationToken.None))!;
         Assert.Equal(prewarmed, interruption.SuccessorInstanceId);
@@ -144,7 +144,7 @@ public sealed class RebalanceMotoTests(MotoFixture moto) : IAsyncLifetime
 
         Assert.Equal(DispatchStatus.NoOp, result.Status);
         Assert.Equal("is_to_handle_rebalance_event is off for this group: the recommendation is ignored", result.Reason);
-        Assert.DoesNotContain(_proxy.Calls, c => c.Action == "RunInstances");
+        Assert.DoesNotContain(_proxy.Calls, c => c.Action is "RunInstances" or "CreateFleet");
         Assert.Null(await _composition.Prewarms.GetAsync(atRisk, DateTimeOffset.UtcNow, CancellationToken.None));
     }
 

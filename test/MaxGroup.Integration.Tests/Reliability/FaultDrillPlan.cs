@@ -25,6 +25,8 @@ public sealed record FaultDrillPlan(string Key, string Description, FaultPlan Fa
         // Aimed: the first call of each non-idempotent action takes effect and its answer is lost, so the client retries it.
         new("drop-after-attach-instances", "the first AttachInstances takes effect, its answer is lost", FaultPlan.None) { Script = [("AttachInstances", "drop-after")] },
         new("drop-after-run-instances", "the first RunInstances takes effect, its answer is lost", FaultPlan.None) { Script = [("RunInstances", "drop-after")] },
+        // The launch goes through CreateFleet first (issue 19): its ClientToken must make the retry return the same fleet.
+        new("drop-after-create-fleet", "the first CreateFleet takes effect, its answer is lost", FaultPlan.None) { Script = [("CreateFleet", "drop-after")] },
         new("drop-after-attach-volume", "the first AttachVolume takes effect, its answer is lost", FaultPlan.None) { Script = [("AttachVolume", "drop-after")] },
         new("drop-after-ledger-write", "the first ledger PutItem takes effect, its answer is lost", FaultPlan.None) { Script = [("PutItem", "drop-after")] },
     ];

@@ -115,8 +115,16 @@ internal static class IamRuntimeDrill
     /// <summary>
     /// The launch template tags the data volume spotmax:group (docs/deploy.md), in a new default version. moto 5.2.1
     /// applies a launch template's volume tag specification to no instance Auto Scaling launches, so the administrator
-    /// also tags the data volumes of the members already running, as AWS would have.
+    /// also tags the data volumes of the members already running, as AWS would have. moto 5.2.1 also ignores
+    /// SourceVersion (the new version would hold only the tags, and its CreateFleet fails on the missing ImageId), so the
+    /// version carries the template's data in full, as AWS makes it from the source version.
     /// </summary>
+    private static RequestLaunchTemplateData WithVolumeTag(RequestLaunchTemplateData data, Tag tag)
+    {
+        data.TagSpecifications = [new LaunchTemplateTagSpecificationRequest { ResourceType = "volume", Tags = [tag] }];
+        return data;
+    }
+
     private static async Task TagDataVolumesAsync(AwsClientFactory admin, AutoScalingGroupInfo group)
     {
         var tag = new Tag(VolumeTags.Group, DemoScene.GroupName);
@@ -124,10 +132,7 @@ internal static class IamRuntimeDrill
         {
             LaunchTemplateName = DemoScene.GroupName,
             SourceVersion = "$Default",
-            LaunchTemplateData = new RequestLaunchTemplateData
-            {
-                TagSpecifications = [new LaunchTemplateTagSpecificationRequest { ResourceType = "volume", Tags = [tag] }],
-            },
+            LaunchTemplateData = WithVolumeTag(DemoScene.TemplateData(), tag),
         });
         await admin.Ec2.ModifyLaunchTemplateAsync(new ModifyLaunchTemplateRequest { LaunchTemplateName = DemoScene.GroupName, DefaultVersion = "2" });
         List<string> volumes = [];

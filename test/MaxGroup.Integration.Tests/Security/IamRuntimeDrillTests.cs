@@ -36,7 +36,7 @@ public sealed class IamRuntimeDrillTests(IamMotoFixture moto, ITestOutputHelper 
 
         // Each function really signed its own calls, and each called only what its deployed role grants (IAM's names).
         AssertSigned(run, "DispatcherFunction", "lambda:InvokeFunction", "s3:GetObject", "dynamodb:PutItem");
-        AssertSigned(run, "ReplaceFunction", "ec2:RunInstances", "autoscaling:AttachInstances", "autoscaling:DetachInstances");
+        AssertSigned(run, "ReplaceFunction", "ec2:CreateFleet", "autoscaling:AttachInstances", "autoscaling:DetachInstances");
         AssertSigned(run, "VolumeFunction", "ec2:ModifyInstanceAttribute", "ec2:AttachVolume");
         AssertSigned(run, "DrainFunction", "dynamodb:GetItem", "dynamodb:PutItem");
         AssertSigned(run, "ConsulFunction", "dynamodb:GetItem", "dynamodb:PutItem");
@@ -58,7 +58,8 @@ public sealed class IamRuntimeDrillTests(IamMotoFixture moto, ITestOutputHelper 
     {
         // Replace: RunInstances tags the instance spotmax:group in the request (LaunchSuccessorInstance); no CreateTags
         // outside a launch (TagOnLaunchOnly: ec2:CreateAction = RunInstances).
-        SignedCall[] launches = [.. run.CallsOf("ReplaceFunction").Where(c => c.Action == "RunInstances")];
+        // CreateFleet (the capacity-aware launch) tags the same way, in TagSpecification.N.
+        SignedCall[] launches = [.. run.CallsOf("ReplaceFunction").Where(c => c.Action is "RunInstances" or "CreateFleet")];
         Assert.NotEmpty(launches);
         Assert.All(launches, launch =>
         {

@@ -137,6 +137,12 @@ public sealed class FakeAutoScaling : IAutoScalingApi
         return Task.CompletedTask;
     }
 
+    /// <summary>
+    /// False: a detach without decrement launches no replacement, as a group whose launches fail for want of Spot
+    /// capacity (desired capacity stays, the member is missing).
+    /// </summary>
+    public bool LaunchesReplacements { get; set; } = true;
+
     public Task DetachInstancesAsync(string groupName, IReadOnlyList<string> instanceIds, bool shouldDecrementDesiredCapacity, CancellationToken cancellationToken)
     {
         Record("Detach", $"Detach {string.Join(",", instanceIds)} decrement={shouldDecrementDesiredCapacity}");
@@ -158,7 +164,7 @@ public sealed class FakeAutoScaling : IAutoScalingApi
             {
                 g.Desired -= instanceIds.Count;
             }
-            else
+            else if (LaunchesReplacements)
             {
                 g.Members.AddRange(instanceIds.Select(_ => new Member($"i-f{Interlocked.Increment(ref _launched):x16}", "InService")));
             }

@@ -4,8 +4,10 @@ using Microsoft.Extensions.Logging;
 namespace MaxGroup.Core.Steps.Capacity;
 
 /// <summary>
-/// "Launch the first candidate with capacity", for replace, preaction and pre-warm: each candidate in order, the next
-/// one on a capacity error (<see cref="CapacityErrors"/>); any other error reaches the caller.
+/// "Launch the first candidate with capacity", for replace, preaction and pre-warm. A launcher that is also an
+/// <see cref="IFleetLauncher"/> is asked once per market block through it (<see cref="CapacityAwareLaunch"/>); when
+/// CreateFleet is refused, or the launcher has none, each candidate in order through RunInstances, the next one on a
+/// capacity error (<see cref="CapacityErrors"/>); any other error reaches the caller.
 /// </summary>
 public sealed class SuccessorLaunch(ISuccessorLauncher launcher, ILogger logger)
 {
@@ -13,10 +15,33 @@ public sealed class SuccessorLaunch(ISuccessorLauncher launcher, ILogger logger)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(calls);
-        var attempts = new List<LaunchAttempt>();
-        for (int index = 0; index < request.Candidates.Count; index++)
+        string? refusal = null;
+        if (launcher is IFleetLauncher fleet && request.Candidates.Count > 0)
         {
-            LaunchCandidate candidate = request.Candidates[index];
+            try
+            {
+                return await new CapacityAwareLaunch(fleet, logger).LaunchAsync(request, calls, cancellationToken);
+            }
+            catch (RemoteApiException ex) when (CapacityAwareLaunch.IsRefusal(ex))
+            {
+                // Not permitted (an older role), not served (an emulator), or a request EC2 will not take: the serial
+                // path still gets a successor. An ambiguous answer (retryable) is not a refusal: a fleet may have launched.
+                logger.LogWarning("CreateFleet refused ({ErrorCode}): launching through RunInstances", ex.ErrorCode);
+                refusal = ex.ErrorCode;
+            }
+        }
+
+        SuccessorLaunchResult serial = await SerialAsync(request, calls, cancellationToken);
+        return serial with { FleetRefusal = refusal };
+    }
+
+    private async Task<SuccessorLaunchResult> SerialAsync(SuccessorLaunchRequest request, CapacityCalls calls, CancellationToken cancellationToken)
+    {
+        var attempts = new List<LaunchAttempt>();
+        IReadOnlyList<LaunchCandidate> candidates = CapacityAwareLaunch.WithoutBannedSpot(request);
+        for (int index = 0; index < candidates.Count; index++)
+        {
+            LaunchCandidate candidate = candidates[index];
             var spec = new SuccessorLaunchSpec
             {
                 LaunchTemplate = request.LaunchTemplate,
@@ -30,7 +55,7 @@ public sealed class SuccessorLaunch(ISuccessorLauncher launcher, ILogger logger)
             {
                 string id = await calls.RunAsync(ct => launcher.LaunchAsync(spec, ct), cancellationToken);
                 attempts.Add(new LaunchAttempt(candidate, id, null));
-                return new SuccessorLaunchResult { InstanceId = id, Used = candidate, Attempts = attempts };
+                return new SuccessorLaunchResult { InstanceId = id, Used = candidate, Attempts = attempts, Calls = attempts.Count };
             }
             catch (RemoteApiException ex) when (CapacityErrors.IsCapacityError(ex.ErrorCode))
             {
@@ -39,6 +64,6 @@ public sealed class SuccessorLaunch(ISuccessorLauncher launcher, ILogger logger)
             }
         }
 
-        return new SuccessorLaunchResult { Attempts = attempts };
+        return new SuccessorLaunchResult { Attempts = attempts, Calls = attempts.Count };
     }
 }

@@ -8,6 +8,11 @@ public sealed record ReplaceOptions
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(2);
     /// <summary>How long the detach strategy watches the group for the successor it launches.</summary>
     public TimeSpan SuccessorWaitLimit { get; init; } = TimeSpan.FromSeconds(60);
+    /// <summary>
+    /// Time kept before reclaim for the detach fall-through (launch, running, attach) when the group's replacement does
+    /// not appear: the watch for it ends this long before the reclaim time at the latest.
+    /// </summary>
+    public TimeSpan FallThroughReserve { get; init; } = TimeSpan.FromSeconds(45);
     public TimeSpan FirstBackoff { get; init; } = TimeSpan.FromMilliseconds(500);
     public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(5);
 }

@@ -1,4 +1,5 @@
 using MaxGroup.Core.Model;
+using MaxGroup.Core.Steps.Capacity;
 
 namespace MaxGroup.Core.Steps.Replace;
 
@@ -34,10 +35,14 @@ public sealed partial class ReplaceStep
         }
 
         InterruptionRecord? record = await _ledger.GetAsync(doomed, cancellationToken);
-        string? successor = record?.SuccessorInstanceId ?? await WatchForNewMemberAsync(group.Name, before, doomed, deadline, cancellationToken);
+        TimeSpan watch = WatchLimit(deadline);
+        string? successor = record?.SuccessorInstanceId ?? await WatchForNewMemberAsync(group.Name, before, doomed, deadline, watch, cancellationToken);
         if (successor is null)
         {
-            return StepOutcome.Done($"detached {doomed}; the group's replacement was not seen within {Seconds(_options.SuccessorWaitLimit)} s", details);
+            // A Spot shortage makes the group's own launch fail, and Auto Scaling never falls back to On-Demand: launch
+            // the successor through the capacity-aware path, with the alt types and the On-Demand fallback.
+            string waited = $"the group's replacement was not seen within {Seconds(watch)} s";
+            return await FallThroughAsync(request, group, deadline, details, record?.Progress ?? new Dictionary<string, string>(), waited, cancellationToken);
         }
 
         await _ledger.SetSuccessorAsync(doomed, successor, _clock.GetUtcNow(), cancellationToken);
@@ -45,9 +50,69 @@ public sealed partial class ReplaceStep
         return StepOutcome.Done($"detached {doomed}; the group launched {successor}", details);
     }
 
-    private async Task<string?> WatchForNewMemberAsync(string groupName, HashSet<string> before, string doomed, ReclaimDeadline deadline, CancellationToken cancellationToken)
+    /// <summary>
+    /// The group's replacement did not appear by the cut-off: a successor launched as the launch strategy does, attached,
+    /// and desired capacity put back where it was (the group stops retrying its own launch). Done with the successor, or
+    /// Failed with the reason: never "done" without one.
+    /// </summary>
+    private async Task<StepOutcome> FallThroughAsync(
+        RemediationRequest request, AutoScalingGroupInfo group, ReclaimDeadline deadline, Dictionary<string, string> details,
+        IReadOnlyDictionary<string, string> progress, string waited, CancellationToken cancellationToken)
     {
-        DateTimeOffset giveUpAt = _clock.GetUtcNow() + _options.SuccessorWaitLimit;
+        string doomed = request.Instance.InstanceId;
+        // Only a group short of its desired capacity needs one (its replacement may have come before the first look).
+        AutoScalingGroupInfo now = await DescribeGroupAsync(group.Name, deadline, cancellationToken) ?? group;
+        if (now.Instances.Count(i => i.InstanceId != doomed && IsMember(now, i.InstanceId)) >= now.DesiredCapacity)
+        {
+            return StepOutcome.Done($"detached {doomed}; {waited}, and the group is at its desired capacity {now.DesiredCapacity}", details);
+        }
+
+        details["fall_through"] = "launch";
+        LaunchTemplateRef? template = ReplacementPlanner.Template(group, request.Instance);
+        if (template is null)
+        {
+            return StepOutcome.Failed($"detached {doomed}; {waited}, and group {group.Name} has no launch template to launch a successor from", details);
+        }
+
+        SuccessorLaunchResult launched = await LaunchSuccessorAsync(request, group, template, deadline, cancellationToken);
+        details["attempts"] = launched.AttemptsText;
+        details["launch_api"] = launched.Api;
+        if (launched is not { InstanceId: { } successor, Used: { } used })
+        {
+            return StepOutcome.Failed($"detached {doomed}; {waited}, and no successor could be launched: {launched.AttemptsText}", details);
+        }
+
+        details["successor_instance_id"] = successor;
+        details["successor_type"] = used.InstanceType;
+        details["successor_market"] = used.MarketText;
+        await _ledger.SetSuccessorAsync(doomed, successor, _clock.GetUtcNow(), cancellationToken);
+        if (await WaitUntilRunningAsync(successor, deadline, cancellationToken) is null)
+        {
+            return StepOutcome.Failed($"detached {doomed}; {waited}; successor {successor} did not reach running", details);
+        }
+
+        AutoScalingGroupInfo current = await DescribeGroupAsync(group.Name, deadline, cancellationToken) ?? group;
+        if (!IsMember(current, successor))
+        {
+            progress = await AttachSuccessorAsync(doomed, current, successor, progress, deadline, details, cancellationToken);
+        }
+
+        // The attach raised desired by one above what the group had: put it back, which also ends the group's own retries.
+        await DetachAndRestoreAsync(group.Name, doomed, progress, deadline, details, cancellationToken);
+        return StepOutcome.Done($"detached {doomed}; {waited}, so MaxGroup launched {successor} ({used}) and attached it", details);
+    }
+
+    /// <summary>How long to watch for the group's replacement: the configured limit, cut so the fall-through still fits.</summary>
+    private TimeSpan WatchLimit(ReclaimDeadline deadline)
+    {
+        TimeSpan left = deadline.ReclaimAt - _options.FallThroughReserve - _clock.GetUtcNow();
+        return left < _options.SuccessorWaitLimit ? (left > TimeSpan.Zero ? left : TimeSpan.Zero) : _options.SuccessorWaitLimit;
+    }
+
+    private async Task<string?> WatchForNewMemberAsync(
+        string groupName, HashSet<string> before, string doomed, ReclaimDeadline deadline, TimeSpan watch, CancellationToken cancellationToken)
+    {
+        DateTimeOffset giveUpAt = _clock.GetUtcNow() + watch;
         while (true)
         {
             AutoScalingGroupInfo? group = await DescribeGroupAsync(groupName, deadline, cancellationToken);

@@ -37,6 +37,12 @@ public sealed partial class ReplaceStep
 
             SuccessorLaunchResult launched = await LaunchSuccessorAsync(request, group, template, deadline, cancellationToken);
             details["attempts"] = launched.AttemptsText;
+            details["launch_api"] = launched.Api;
+            if (launched.FleetRefusal is { } refusal)
+            {
+                details["create_fleet_refused"] = refusal;
+            }
+
             if (launched is not { InstanceId: { } id, Used: { } used })
             {
                 return StepOutcome.Failed($"no capacity for a successor: {launched.AttemptsText}", details);
@@ -45,6 +51,10 @@ public sealed partial class ReplaceStep
             successor = id;
             details["successor_type"] = used.InstanceType;
             details["successor_market"] = used.MarketText;
+            if (launched.Pool?.SubnetId is { } subnet)
+            {
+                details["successor_subnet"] = subnet;
+            }
         }
 
         details["successor_instance_id"] = successor;
@@ -90,6 +100,11 @@ public sealed partial class ReplaceStep
                 Candidates = candidates,
                 SubnetId = request.Instance.SubnetId,
                 AvailabilityZone = request.Instance.AvailabilityZone,
+                // Every zone of the group, unless a data volume must follow: then its zone only.
+                Subnets = group.SubnetIds,
+                StayInZone = request.Config.HasVolumeStep,
+                KnownSubnetZones = PrefetchOf(request).SubnetZones,
+                BannedPools = PrefetchOf(request).BannedPools ?? await BannedPoolsAsync(cancellationToken),
                 Tags = ReplacementPlanner.Tags(group, doomed),
                 ClientToken = index => string.Create(CultureInfo.InvariantCulture, $"maxgroup-{doomed}-{index}"),
             },

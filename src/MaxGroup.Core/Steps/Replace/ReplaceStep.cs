@@ -33,6 +33,7 @@ public sealed partial class ReplaceStep : IRemediationStep
     private readonly IMetrics _metrics;
     private readonly ILogger _logger;
     private readonly ReplaceOptions _options;
+    private readonly ISpotPoolBans? _poolBans;
 
     public ReplaceStep(
         IAutoScalingApi autoScaling,
@@ -42,7 +43,8 @@ public sealed partial class ReplaceStep : IRemediationStep
         TimeProvider clock,
         IMetrics metrics,
         ILogger logger,
-        ReplaceOptions? options = null)
+        ReplaceOptions? options = null,
+        ISpotPoolBans? poolBans = null)
     {
         _autoScaling = autoScaling;
         _launcher = launcher;
@@ -54,6 +56,7 @@ public sealed partial class ReplaceStep : IRemediationStep
         _metrics = metrics;
         _logger = logger;
         _options = options ?? new ReplaceOptions();
+        _poolBans = poolBans;
     }
 
     public string Name => StepNames.Replace;
@@ -146,6 +149,25 @@ public sealed partial class ReplaceStep : IRemediationStep
     private void RecordReactionLatency(RemediationRequest request, string strategy) =>
         _metrics.Record("ReactionLatency", (_clock.GetUtcNow() - request.WarningTime).TotalMilliseconds, MetricUnit.Milliseconds,
             new Dictionary<string, string> { ["Strategy"] = strategy });
+
+    /// <summary>The Spot pools banned now; none when there is no ban store or it cannot be read (a ban only steers).</summary>
+    private async Task<IReadOnlyCollection<SpotPoolBan>> BannedPoolsAsync(CancellationToken cancellationToken)
+    {
+        if (_poolBans is null)
+        {
+            return [];
+        }
+
+        try
+        {
+            return await _poolBans.ActiveAsync(_clock.GetUtcNow(), cancellationToken);
+        }
+        catch (RemoteApiException ex)
+        {
+            _logger.LogWarning("Spot pool bans not read ({ErrorCode}): launching without them", ex.ErrorCode);
+            return [];
+        }
+    }
 
     private static bool IsMember(AutoScalingGroupInfo group, string instanceId) =>
         group.Instances.Any(i => i.InstanceId == instanceId && i.LifecycleState is not ("Detaching" or "Detached" or "Terminating" or "Terminated"));
