@@ -9,7 +9,7 @@ Usage: deploy_moto.py --endpoint http://127.0.0.1:PORT --template transformed.js
 Prints one JSON object: stackStatus, statusReason, resources (logicalId, type, status, physicalId; moto lists
 resource types it does not implement with an empty logical id, counted in unnamedResources), templateResources
 (logicalId -> type), outputs, and what the created resources look like when read back through their own APIs:
-functions, rules, tables, logGroups, queues. Exit code 0 when the stack reached CREATE_COMPLETE.
+functions, rules, tables, logGroups, queues, topics (with their subscriptions), dashboards (their bodies). Exit code 0 when the stack reached CREATE_COMPLETE.
 """
 
 import argparse
@@ -163,6 +163,7 @@ def main(argv):
             "eventPattern": json.loads(rule["EventPattern"]) if rule.get("EventPattern") else None,
             "scheduleExpression": rule.get("ScheduleExpression"),
             "targets": [target["Arn"] for target in targets],
+            "inputTransformers": [target.get("InputTransformer") for target in targets],
         }
 
     dynamodb = session.client("dynamodb", endpoint_url=args.endpoint)
@@ -187,6 +188,21 @@ def main(argv):
         attributes = sqs_attributes(session, args.endpoint, item["physicalId"])
         queues[item["logicalId"]] = attributes
 
+    sns = session.client("sns", endpoint_url=args.endpoint)
+    topics = {}
+    for item in of_type("AWS::SNS::Topic"):
+        subscriptions = sns.list_subscriptions_by_topic(TopicArn=item["physicalId"])["Subscriptions"]
+        topics[item["logicalId"]] = {
+            "topicArn": item["physicalId"],
+            "subscriptions": [{"protocol": sub["Protocol"], "endpoint": sub["Endpoint"]} for sub in subscriptions],
+        }
+
+    cloudwatch = session.client("cloudwatch", endpoint_url=args.endpoint)
+    dashboards = {}
+    for item in of_type("AWS::CloudWatch::Dashboard"):
+        dashboard = cloudwatch.get_dashboard(DashboardName=item["physicalId"])
+        dashboards[item["logicalId"]] = {"name": dashboard["DashboardName"], "body": json.loads(dashboard["DashboardBody"])}
+
     report = {
         "stackStatus": stack["StackStatus"],
         "statusReason": stack.get("StackStatusReason", ""),
@@ -199,6 +215,8 @@ def main(argv):
         "tables": tables,
         "logGroups": log_groups,
         "queues": queues,
+        "topics": topics,
+        "dashboards": dashboards,
     }
     print(json.dumps(report, indent=2))
     return 0 if stack["StackStatus"] == "CREATE_COMPLETE" else 1

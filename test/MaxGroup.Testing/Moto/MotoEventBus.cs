@@ -28,8 +28,11 @@ public sealed class MotoEventBus : IDisposable
 
     public string QueueUrl { get; }
 
-    /// <summary>A queue and a rule on the default bus matching <paramref name="eventPattern"/> that targets it.</summary>
-    public static async Task<MotoEventBus> RouteToQueueAsync(AwsClientFactory aws, AWSCredentials credentials, string eventPattern)
+    /// <summary>
+    /// A queue and a rule on the default bus matching <paramref name="eventPattern"/> that targets it, through
+    /// <paramref name="inputTransformer"/> (a target's InputTransformer object) when one is given.
+    /// </summary>
+    public static async Task<MotoEventBus> RouteToQueueAsync(AwsClientFactory aws, AWSCredentials credentials, string eventPattern, JsonElement? inputTransformer = null)
     {
         ArgumentNullException.ThrowIfNull(aws);
         var sqs = new AmazonSQSClient(credentials, new AmazonSQSConfig
@@ -43,7 +46,7 @@ public sealed class MotoEventBus : IDisposable
         AwsSignedHttpClient events = aws.CreateSignedClient(AwsService.EventBridge);
         var bus = new MotoEventBus(events, sqs, url);
         await bus.CallAsync("PutRule", new Dictionary<string, object> { ["Name"] = name, ["EventPattern"] = eventPattern, ["State"] = "ENABLED" });
-        await bus.CallAsync("PutTargets", new Dictionary<string, object> { ["Rule"] = name, ["Targets"] = new[] { new Dictionary<string, string> { ["Id"] = "queue", ["Arn"] = arn } } });
+        await bus.CallAsync("PutTargets", new Dictionary<string, object> { ["Rule"] = name, ["Targets"] = new[] { Target(arn, inputTransformer) } });
         return bus;
     }
 
@@ -71,6 +74,17 @@ public sealed class MotoEventBus : IDisposable
         events.Select(e => e.GetProperty("detail-type").GetString() ?? "").ToList();
 
     public void Dispose() => _sqs.Dispose();
+
+    private static Dictionary<string, object> Target(string arn, JsonElement? inputTransformer)
+    {
+        var target = new Dictionary<string, object> { ["Id"] = "queue", ["Arn"] = arn };
+        if (inputTransformer is { } transformer)
+        {
+            target["InputTransformer"] = transformer;
+        }
+
+        return target;
+    }
 
     private async Task CallAsync(string operation, Dictionary<string, object> body)
     {
