@@ -34,17 +34,25 @@ public sealed class GroupConfigProvider(IConfigObjectStore store, IAutoScalingAp
     public Task<ConfigLookup> GetAsync(string groupName, CancellationToken cancellationToken) => GetAsync(groupName, null, cancellationToken);
 
     /// <summary>The dispatcher's view: managed with the config, or not managed with <see cref="ConfigLookup.Description"/> as the reason.</summary>
-    async Task<GroupConfigLookup> IGroupConfigSource.GetAsync(string groupName, CancellationToken cancellationToken)
-    {
-        ConfigLookup lookup = await GetAsync(groupName, null, cancellationToken);
-        return lookup.Managed ? GroupConfigLookup.ManagedBy(lookup.Config, lookup.Description) : GroupConfigLookup.NotManaged(lookup.Description);
-    }
+    async Task<GroupConfigLookup> IGroupConfigSource.GetAsync(string groupName, CancellationToken cancellationToken) =>
+        ToDispatcherView(await GetAsync(groupName, null, cancellationToken));
+
+    /// <summary>The dispatcher's view, the tags taken from the description the dispatcher is making anyway (unless cached).</summary>
+    async Task<GroupConfigLookup> IGroupConfigSource.GetAsync(string groupName, Task<AutoScalingGroupInfo?> describing, CancellationToken cancellationToken) =>
+        ToDispatcherView(await GetAsync(groupName, null, describing, cancellationToken));
+
+    private static GroupConfigLookup ToDispatcherView(ConfigLookup lookup) =>
+        lookup.Managed ? GroupConfigLookup.ManagedBy(lookup.Config, lookup.Description) : GroupConfigLookup.NotManaged(lookup.Description);
 
     /// <summary>
     /// The group's config. Pass <paramref name="knownTags"/> when the caller already described the group (saves a call);
     /// null reads them through <see cref="IAutoScalingApi"/> when one was given, else uses no tags.
     /// </summary>
-    public async Task<ConfigLookup> GetAsync(string groupName, IReadOnlyList<AsgTag>? knownTags, CancellationToken cancellationToken)
+    public Task<ConfigLookup> GetAsync(string groupName, IReadOnlyList<AsgTag>? knownTags, CancellationToken cancellationToken) =>
+        GetAsync(groupName, knownTags, null, cancellationToken);
+
+    private async Task<ConfigLookup> GetAsync(
+        string groupName, IReadOnlyList<AsgTag>? knownTags, Task<AutoScalingGroupInfo?>? describing, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(groupName);
         string groupKey = options.GroupKey(groupName);
@@ -56,7 +64,7 @@ public sealed class GroupConfigProvider(IConfigObjectStore store, IAutoScalingAp
             bytes => ConfigDocumentParser.ParseLegacyFile(bytes, options.Describe(options.LegacyKey)), cancellationToken), cancellationToken);
         Task<Read<IReadOnlyList<AsgTag>>> tagsTask = knownTags is not null
             ? Task.FromResult(new Read<IReadOnlyList<AsgTag>>(true, knownTags, Stale: false))
-            : Task.Run(() => ReadTagsAsync(groupName, cancellationToken), cancellationToken);
+            : Task.Run(() => ReadTagsAsync(groupName, describing, cancellationToken), cancellationToken);
 
         Read<GroupConfigSource> groupFile = await groupFileTask;
         Read<LegacyConfigDocument> legacy = await legacyTask;
@@ -118,7 +126,7 @@ public sealed class GroupConfigProvider(IConfigObjectStore store, IAutoScalingAp
             : !effective.Config.IsSwitchedOn ? ConfigLookupReason.Disabled
             : ConfigLookupReason.Managed;
         // Only where the group's tags were really read: without an Auto Scaling client the tag set is unknown, not empty.
-        bool tagsRead = knownTags is not null || autoScaling is not null;
+        bool tagsRead = knownTags is not null || autoScaling is not null || describing is not null;
         if (reason == ConfigLookupReason.Managed && tagsRead && MissingOptIn(tags.Value ?? [], groupName) is { } optIn)
         {
             effective = effective with { Problems = [.. effective.Problems, optIn] };
@@ -243,9 +251,9 @@ public sealed class GroupConfigProvider(IConfigObjectStore store, IAutoScalingAp
         return new Read<T>(true, fresh.Value, Stale: false);
     }
 
-    private async Task<Read<IReadOnlyList<AsgTag>>> ReadTagsAsync(string groupName, CancellationToken cancellationToken)
+    private async Task<Read<IReadOnlyList<AsgTag>>> ReadTagsAsync(string groupName, Task<AutoScalingGroupInfo?>? describing, CancellationToken cancellationToken)
     {
-        if (autoScaling is null)
+        if (autoScaling is null && describing is null)
         {
             return new Read<IReadOnlyList<AsgTag>>(true, [], Stale: false);
         }
@@ -259,7 +267,14 @@ public sealed class GroupConfigProvider(IConfigObjectStore store, IAutoScalingAp
 
         try
         {
-            IReadOnlyList<AsgTag> tags = (await autoScaling.DescribeGroupAsync(groupName, cancellationToken))?.Tags ?? [];
+            // The caller's own description, when it has one; a failed one (null) is read again here, errors and all.
+            AutoScalingGroupInfo? described = describing is null ? null : await describing;
+            if (described is null && autoScaling is not null)
+            {
+                described = await autoScaling.DescribeGroupAsync(groupName, cancellationToken);
+            }
+
+            IReadOnlyList<AsgTag> tags = described?.Tags ?? [];
             _tags[groupName] = new Cached<IReadOnlyList<AsgTag>>(tags, null, now);
             return new Read<IReadOnlyList<AsgTag>>(true, tags, Stale: false);
         }

@@ -11,8 +11,8 @@ namespace MaxGroup.Core.Dispatch;
 /// <summary>
 /// The intake of a hand-over, whatever opened it (<see cref="HandoverOpening"/>): three round trips before the steps
 /// start: (1) the ledger record ∥ the instance ∥ a successor already launched for it; (2) the group's config ∥ the group
-/// itself ∥, once the config names a data volume, DeleteOnTermination turned off for it (the hand-over's first change, so
-/// no crash point precedes it); (3) the ledger begin (the conditional write that makes duplicates harmless, takes the
+/// itself (one description: the config's tags come from it) ∥, once the config names a data volume, DeleteOnTermination
+/// turned off for it (the hand-over's first change, so no crash point precedes it); (3) the ledger begin (the conditional write that makes duplicates harmless, takes the
 /// in-flight slot and marks the replace step Running). Then the group's steps start in parallel. An event redelivered for
 /// a hand-over still open resumes its steps (a run that died halfway is taken over).
 /// </summary>
@@ -81,8 +81,33 @@ public sealed class HandoverIntake(
         // Stage 2: the config and the group the replace step needs, at once; as soon as the config is known, the data
         // volume kept (in parallel with the group's description, so it costs no round trip of its own).
         string groupName = facts.GroupName;
-        Task<GroupConfigLookup> lookupTask = Task.Run(() => configs.GetAsync(groupName, cancellationToken), cancellationToken);
-        Task<AutoScalingGroupInfo?>? groupTask = autoScaling is null ? null : Task.Run(() => DescribeGroupQuietlyAsync(groupName, cancellationToken), cancellationToken);
+        // One description serves both: the config's tags are read from it (a cold start pays one DescribeAutoScalingGroups).
+        // The config lookup starts first: cold, its S3 reads have more to set up before they leave than the description.
+        Task<GroupConfigLookup> lookupTask;
+        Task<AutoScalingGroupInfo?>? groupTask = null;
+        if (autoScaling is null)
+        {
+            lookupTask = Task.Run(() => configs.GetAsync(groupName, cancellationToken), cancellationToken);
+        }
+        else
+        {
+            var described = new TaskCompletionSource<AutoScalingGroupInfo?>(TaskCreationOptions.RunContinuationsAsynchronously);
+            lookupTask = Task.Run(() => configs.GetAsync(groupName, described.Task, cancellationToken), cancellationToken);
+            groupTask = Task.Run(async () =>
+            {
+                // Never throws but for cancellation; a null (failed) description makes the config read the tags itself.
+                AutoScalingGroupInfo? info = null;
+                try
+                {
+                    info = await DescribeGroupQuietlyAsync(groupName, cancellationToken);
+                    return info;
+                }
+                finally
+                {
+                    described.TrySetResult(info);
+                }
+            }, cancellationToken);
+        }
         GroupConfigLookup lookup = await AwaitFirstAsync(lookupTask, groupTask);
         if (!lookup.Managed || lookup.Config is null)
         {

@@ -6,4 +6,12 @@ namespace MaxGroup.Core.Ports;
 public interface IGroupConfigSource
 {
     Task<GroupConfigLookup> GetAsync(string groupName, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The config while the caller is describing the group itself: a source that reads the group's tags takes them from
+    /// <paramref name="describing"/> (one DescribeAutoScalingGroups, not two); null from it (the description failed) reads
+    /// them as <see cref="GetAsync(string, CancellationToken)"/> does. A source without tags ignores it.
+    /// </summary>
+    Task<GroupConfigLookup> GetAsync(string groupName, Task<AutoScalingGroupInfo?> describing, CancellationToken cancellationToken) =>
+        GetAsync(groupName, cancellationToken);
 }

@@ -161,5 +161,8 @@ public sealed class FunctionServices
     private sealed class DeferredConfigSource(Lazy<IGroupConfigSource> source) : IGroupConfigSource
     {
         public Task<GroupConfigLookup> GetAsync(string groupName, CancellationToken cancellationToken) => source.Value.GetAsync(groupName, cancellationToken);
+
+        public Task<GroupConfigLookup> GetAsync(string groupName, Task<AutoScalingGroupInfo?> describing, CancellationToken cancellationToken) =>
+            source.Value.GetAsync(groupName, describing, cancellationToken);
     }
 }

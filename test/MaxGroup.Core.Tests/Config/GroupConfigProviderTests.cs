@@ -312,6 +312,34 @@ public class GroupConfigProviderTests
     }
 
     [Fact]
+    public async Task GetAsync_CallerDescribingTheGroup_TakesTheTagsFromItWithoutASecondDescribe()
+    {
+        IGroupConfigSource source = _provider;
+        var described = new AutoScalingGroupInfo { Name = "web", Tags = [new AsgTag("spotmax:consul_port", "9100", false)] };
+
+        GroupConfigLookup lookup = await source.GetAsync("web", Task.FromResult<AutoScalingGroupInfo?>(described), CancellationToken.None);
+
+        Assert.Equal(0, _autoScaling.DescribeCalls);
+        Assert.True(lookup.Managed);
+        Assert.Equal(9100, lookup.Config!.ConsulPort);
+        // Cached like a read of its own: within the TTL a plain lookup describes nothing either.
+        await _provider.GetAsync("web", CancellationToken.None);
+        Assert.Equal(0, _autoScaling.DescribeCalls);
+    }
+
+    [Fact]
+    public async Task GetAsync_CallerDescriptionFailed_ReadsTheTagsItself()
+    {
+        IGroupConfigSource source = _provider;
+        _autoScaling.Tag("web", "spotmax:consul_port", "9200");
+
+        GroupConfigLookup lookup = await source.GetAsync("web", Task.FromResult<AutoScalingGroupInfo?>(null), CancellationToken.None);
+
+        Assert.Equal(1, _autoScaling.DescribeCalls);
+        Assert.Equal(9200, lookup.Config!.ConsulPort);
+    }
+
+    [Fact]
     public async Task GetAsync_WarningsOnly_GroupIsManagedAndWarningLogged()
     {
         _store.Put(GroupKey, """{"detaching_delay_seconds": 100}""");

@@ -21,11 +21,21 @@ public sealed class CriticalPathTests(MotoFixture moto, ITestOutputHelper output
     public const int CurrentSequentialCeiling = 3;
 
     /// <summary>
-    /// Cold, one more: in a fresh JIT process the first S3 read's own setup can outlast the parallel
-    /// DescribeAutoScalingGroups round trip, so the two do not overlap (measured 3, 3, 4 cold in three runs on this machine;
-    /// the AOT bootstrap has no JIT). Any call added to the path also shows up warm, where the bound is exact.
+    /// Cold, one more: a fresh client's first request does its set-up before it leaves, and the first S3 read's can outlast
+    /// the parallel DescribeAutoScalingGroups round trip, so the two do not overlap (measured 3, 3, 4 cold in three runs on
+    /// this machine before the JIT warm-up; the AOT bootstrap has no JIT). Any call added to the path also shows up warm,
+    /// where the bound is exact.
     /// </summary>
     public const int ColdSequentialCeiling = CurrentSequentialCeiling + 1;
+
+    /// <summary>
+    /// Cold with a data volume, one more by design: DeleteOnTermination is turned off before the begin (the crash fix, so
+    /// no crash point precedes it) and only once the config names the volume, so an uncached config read is its own round
+    /// trip ahead of it (instance → config ∥ group → keep → begin: 4). Warm the config is cached and the keep rides
+    /// beside the group's description, so the warm bound stays exact at 3. CI measured 5 once with the ceiling at 4 (the
+    /// config read started 2 ms after the group's description ended, JIT).
+    /// </summary>
+    public static int ColdCeiling(bool dataVolume) => ColdSequentialCeiling + (dataVolume ? 1 : 0);
 
     private const string Group = "web";
 
@@ -37,6 +47,7 @@ public sealed class CriticalPathTests(MotoFixture moto, ITestOutputHelper output
     [InlineData("launch", "CreateFleet", true)]
     public async Task CriticalPath_SpotWarning_SequentialCallsBeforeSuccessorRequestWithinCeiling(string strategy, string successorAction, bool dataVolume)
     {
+        await WarmUpJitOnceAsync(moto);
         await moto.ResetAsync();
         await using AwsFaultProxy proxy = await AwsFaultProxy.StartAsync(moto.Endpoint);
         using var factory = AwsTestClients.EndpointFactory(proxy.Endpoint, AwsTestClients.FastRetry());
@@ -61,8 +72,8 @@ public sealed class CriticalPathTests(MotoFixture moto, ITestOutputHelper output
         Assert.True(cold.SuccessorRequested, $"no {successorAction} was issued (cold):\n{report}");
         Assert.True(warm.SuccessorRequested, $"no {successorAction} was issued (warm):\n{report}");
         Assert.True(
-            cold.Sequential <= ColdSequentialCeiling && warm.Sequential <= CurrentSequentialCeiling,
-            $"critical path grew: {cold.Sequential} (cold, ceiling {ColdSequentialCeiling}) / {warm.Sequential} (warm, ceiling {CurrentSequentialCeiling}) sequential calls before {successorAction} (target {TargetSequentialCalls})\n{report}");
+            cold.Sequential <= ColdCeiling(dataVolume) && warm.Sequential <= CurrentSequentialCeiling,
+            $"critical path grew: {cold.Sequential} (cold, ceiling {ColdCeiling(dataVolume)}) / {warm.Sequential} (warm, ceiling {CurrentSequentialCeiling}) sequential calls before {successorAction} (target {TargetSequentialCalls})\n{report}");
     }
 
     /// <summary>
@@ -91,6 +102,38 @@ public sealed class CriticalPathTests(MotoFixture moto, ITestOutputHelper output
 
         TimeSpan? untilSuccessor = successor < 0 ? null : ordered[successor].Start - dispatchStart;
         return new CriticalPath(rows, successor >= 0, rows.Count(r => r.Sequential), untilSuccessor, successor < 0 ? null : ordered[successor]);
+    }
+
+    private static readonly SemaphoreSlim WarmUpGate = new(1, 1);
+    private static bool s_warmedUp;
+
+    /// <summary>
+    /// Once per test process, a throwaway hand-over through its own clients and scene, so that the "cold" run measures what
+    /// a cold start of the deployed Native AOT binary pays (fresh clients, empty caches) and not the JIT compiling the
+    /// whole path on this 2-core machine's two pool threads (which made calls started together leave 20 ms apart).
+    /// </summary>
+    private static async Task WarmUpJitOnceAsync(MotoFixture moto)
+    {
+        await WarmUpGate.WaitAsync();
+        try
+        {
+            if (s_warmedUp)
+            {
+                return;
+            }
+
+            await moto.ResetAsync();
+            await using AwsFaultProxy proxy = await AwsFaultProxy.StartAsync(moto.Endpoint);
+            using var factory = AwsTestClients.EndpointFactory(proxy.Endpoint, AwsTestClients.FastRetry());
+            DispatcherWiring composition = await BuildSceneAsync(factory, proxy.Endpoint, "launch", dataVolume: true);
+            string member = (await factory.AutoScaling.DescribeAutoScalingGroupsAsync([Group], CancellationToken.None))[0].Instances[0].InstanceId;
+            await MeasureAsync(proxy, composition, member, "ev-jit-warm-up", "CreateFleet");
+            s_warmedUp = true;
+        }
+        finally
+        {
+            WarmUpGate.Release();
+        }
     }
 
     /// <summary>

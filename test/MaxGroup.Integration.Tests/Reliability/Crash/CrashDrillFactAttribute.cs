@@ -10,7 +10,7 @@ public sealed class CrashDrillFactAttribute : FactAttribute
         if (Environment.GetEnvironmentVariable(Variable) != "1")
         {
             Skip = $"Crash drill matrix off: set {Variable}=1 to run it (optionally {CrashDrillMatrix.ModesVariable}=inline,deployed, "
-                + $"{CrashDrillMatrix.ParallelVariable}=4, {CrashDrillMatrix.CallsVariable}=RunInstances,AttachInstances); "
+                + $"{CrashDrillMatrix.ParallelVariable}=4, {CrashDrillMatrix.CallsVariable}=CreateFleet,AttachInstances); "
                 + "it writes artifacts/crash-drill/results.json; tools/reliability/run.sh runs it and regenerates docs/reliability.md.";
         }
     }

@@ -7,12 +7,15 @@ namespace MaxGroup.Integration.Tests.Reliability.Crash;
 /// </summary>
 public sealed class CrashDrillTests(ITestOutputHelper output)
 {
-    /// <summary>Always on: the dispatcher (steps in-process) dies right after moto launched the successor.</summary>
+    /// <summary>
+    /// Always on: the dispatcher (steps in-process) dies right after moto launched the successor. The launch is one instant
+    /// CreateFleet (RunInstances only when CreateFleet is refused), so that is where the kill lands.
+    /// </summary>
     [Fact]
-    public async Task Handover_KilledAfterRunInstancesInline_EveryInvariantHolds()
+    public async Task Handover_KilledAfterSuccessorLaunchInline_EveryInvariantHolds()
     {
         DateTimeOffset started = DateTimeOffset.UtcNow;
-        CrashCaseResult result = await CrashDrillCase.RunAsync(CrashMode.Inline, new CrashKillPoint("ec2:RunInstances", 1, Before: false), Path.Combine(CrashCaseResult.ArtifactsDirectory, "smoke"));
+        CrashCaseResult result = await CrashDrillCase.RunAsync(CrashMode.Inline, new CrashKillPoint("ec2:CreateFleet", 1, Before: false), Path.Combine(CrashCaseResult.ArtifactsDirectory, "smoke"));
         CrashCaseResult.WriteAll("smoke.json", [result], started);
         output.WriteLine(result.Detail());
 

@@ -15,7 +15,7 @@ public sealed record CrashKillPoint(string Call, int Occurrence, bool Before)
 public sealed record CrashCall(string Child, string Call, bool Mutating, int Occurrence, DateTimeOffset Start, DateTimeOffset End, int Status, string Note, IReadOnlyList<string> InstanceIds);
 
 /// <summary>
-/// The crash drill's proxy in front of AWS (the chain behind it keeps RunInstances' ClientToken semantics and serialises
+/// The crash drill's proxy in front of AWS (the chain behind it keeps the ClientToken semantics of CreateFleet and RunInstances and serialises
 /// DynamoDB and Auto Scaling for moto). Each child process gets its own loopback listener, so the proxy knows whose call
 /// it holds. It counts the hand-over's mutating calls per service:Action and, at the scripted <see cref="CrashKillPoint"/>,
 /// SIGKILLs the child that made the call and drops its connection: before (never forwarded) or after (forwarded, the
@@ -26,7 +26,7 @@ public sealed class CrashKillProxy : IAsyncDisposable
     /// <summary>The calls of a hand-over that change something in AWS: where a death leaves work half done.</summary>
     public static readonly IReadOnlySet<string> MutatingCalls = new HashSet<string>(StringComparer.Ordinal)
     {
-        "ec2:RunInstances", "ec2:ModifyInstanceAttribute", "ec2:CreateTags", "ec2:AttachVolume", "ec2:DetachVolume", "ec2:CreateSnapshot", "ec2:CreateVolume",
+        "ec2:CreateFleet", "ec2:RunInstances", "ec2:ModifyInstanceAttribute", "ec2:CreateTags", "ec2:AttachVolume", "ec2:DetachVolume", "ec2:CreateSnapshot", "ec2:CreateVolume",
         "autoscaling:AttachInstances", "autoscaling:DetachInstances", "autoscaling:UpdateAutoScalingGroup", "autoscaling:SetDesiredCapacity",
         "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:TransactWriteItems",
         "lambda:Invoke",
