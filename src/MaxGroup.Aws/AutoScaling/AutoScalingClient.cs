@@ -285,6 +285,11 @@ public sealed class AutoScalingClient : IAutoScalingApi
                 .ToList(),
             TargetGroupArns = MemberValues(group.Child("TargetGroupARNs")),
             LoadBalancerNames = MemberValues(group.Child("LoadBalancerNames")),
+            OnDemand = group.Child("MixedInstancesPolicy") is { } mixed
+                ? new OnDemandDistribution(
+                    mixed.Child("InstancesDistribution")?.Int("OnDemandBaseCapacity") ?? 0,
+                    mixed.Child("InstancesDistribution")?.Int("OnDemandPercentageAboveBaseCapacity") ?? 100)
+                : null,
         };
     }
 

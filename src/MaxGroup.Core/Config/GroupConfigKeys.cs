@@ -74,6 +74,10 @@ public static partial class GroupConfigKeys
         Bool("is_to_handle_rebalance_event", c => c.IsToHandleRebalanceEvent, (c, v) => c with { IsToHandleRebalanceEvent = v }),
         Bool("is_prefer_multiple_types", c => c.IsPreferMultipleTypes, (c, v) => c with { IsPreferMultipleTypes = v }),
         Bool("is_only_od_rep", c => c.IsOnlyOdRep, (c, v) => c with { IsOnlyOdRep = v }),
+        Int("od_least_live_mins", 0, 10_080, c => c.OdLeastLiveMins, (c, v) => c with { OdLeastLiveMins = v }),
+        Int("alt_least_live_mins", 0, 10_080, c => c.AltLeastLiveMins, (c, v) => c with { AltLeastLiveMins = v }),
+        // MaxGroup's: the swap back to Spot has its own switch (max_group did it whenever preaction ran).
+        Bool("is_to_revert_to_spot", c => c.IsToRevertToSpot, (c, v) => c with { IsToRevertToSpot = v }),
         Int(PreactionSnapshotIntervalKey, 0, 10_080, c => c.PreactionSnapshotIntervalMinutes, (c, v) => c with { PreactionSnapshotIntervalMinutes = v }, optional: true),
         Int("preaction_k8s_delay_draining_secs", 0, 86_400, c => c.PreactionK8sDelayDrainingSecs, (c, v) => c with { PreactionK8sDelayDrainingSecs = v }),
 

@@ -13,9 +13,6 @@ public static class RecognisedKeys
     private const string WarmPool =
         "max_group kept its own warm pool of stopped instances to start successors from; AWS warm pools refuse Spot and mixed-instances groups, and a Lambda keeps no pool: rebalance pre-warming (is_to_handle_rebalance_event) is MaxGroup's early successor";
 
-    private const string LeastLive =
-        "the shortest time a successor of the fallback kind had to live before max_group swapped it back to the group's own Spot types; swapping back is not done by this build (a successor stays what it was launched as)";
-
     /// <summary>Each key and what it did, and why not here.</summary>
     public static readonly IReadOnlyDictionary<string, string> All = new Dictionary<string, string>(StringComparer.Ordinal)
     {
@@ -28,8 +25,6 @@ public static class RecognisedKeys
         ["warm_pool_min_size"] = WarmPool,
         ["is_warm_pool_first"] = WarmPool,
         ["az_rebalance"] = "\"optimize\" balanced InService counts across zones; Auto Scaling's own AZRebalance process does this for the group, so MaxGroup leaves it to Auto Scaling",
-        ["od_least_live_mins"] = "On-Demand: " + LeastLive,
-        ["alt_least_live_mins"] = "alternative types: " + LeastLive,
         ["is_to_handle_scaling_failure"] = "acted on the group's failed launches (scaling-failure messages) by launching elsewhere; this build acts on interruption warnings, rebalance recommendations and preaction only",
     };
 

@@ -22,6 +22,23 @@ public sealed record AutoScalingGroupInfo
     public IReadOnlyList<string> TargetGroupArns { get; init; } = [];
     /// <summary>Classic Load Balancers the group registers its instances with (LoadBalancerNames; the traffic step).</summary>
     public IReadOnlyList<string> LoadBalancerNames { get; init; } = [];
+    /// <summary>
+    /// The mixed instances policy's InstancesDistribution: On-Demand instances the group keeps before any Spot
+    /// (OnDemandBaseCapacity) and the On-Demand share above it (OnDemandPercentageAboveBaseCapacity); null without a
+    /// mixed instances policy. The swap back to Spot never goes below them.
+    /// </summary>
+    public OnDemandDistribution? OnDemand { get; init; }
+}
+
+/// <summary>AWS's defaults when the policy leaves them out: base 0, 100 % On-Demand above it.</summary>
+public sealed record OnDemandDistribution(int BaseCapacity, int PercentageAboveBase)
+{
+    /// <summary>The On-Demand instances the group wants at <paramref name="capacity"/>: the base, then the share above it rounded up.</summary>
+    public int RequiredAt(int capacity)
+    {
+        int above = Math.Max(0, capacity - BaseCapacity);
+        return Math.Min(capacity, BaseCapacity) + (int)Math.Ceiling(above * PercentageAboveBase / 100.0);
+    }
 }
 
 public sealed record AsgLaunchTemplate(string? LaunchTemplateId, string? LaunchTemplateName, string? Version);

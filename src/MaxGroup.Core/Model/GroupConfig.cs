@@ -58,6 +58,15 @@ public sealed record GroupConfig
     public bool IsPreferMultipleTypes { get; init; } = true;
     /// <summary>`is_only_od_rep`: successors are On-Demand only (launched by MaxGroup, so `auto` resolves to launch).</summary>
     public bool IsOnlyOdRep { get; init; }
+    /// <summary>
+    /// `is_to_revert_to_spot` (MaxGroup's): On-Demand and alternative-type successors MaxGroup launched as fallbacks are
+    /// swapped back to the group's own Spot types on the preaction schedule, even with is_enable_preaction off.
+    /// </summary>
+    public bool IsToRevertToSpot { get; init; } = true;
+    /// <summary>`od_least_live_mins`: an On-Demand fallback lives at least this long before it is swapped back to Spot.</summary>
+    public int OdLeastLiveMins { get; init; } = 15;
+    /// <summary>`alt_least_live_mins`: the same for a Spot successor of an alternative type (alt1..altN).</summary>
+    public int AltLeastLiveMins { get; init; } = 15;
     /// <summary>`sd_delay_detach_secs`: delay before Consul deregistration; falls back to detaching_delay_seconds.</summary>
     public int? SdDelayDetachSecs { get; init; }
 

@@ -31,6 +31,8 @@ public sealed record PreactionSwap
     public int NewBucket { get; init; }
     public required string AvailabilityZone { get; init; }
     public string? SubnetId { get; init; }
+    /// <summary>Why the instance is swapped: a risky Spot type (advisor) or a fallback going back to Spot.</summary>
+    public SwapKind Kind { get; init; } = SwapKind.Advisor;
     public string? SuccessorInstanceId { get; init; }
     public SwapPhase Phase { get; init; } = SwapPhase.Planned;
     public DateTimeOffset? LaunchedAt { get; init; }
@@ -42,6 +44,17 @@ public sealed record PreactionSwap
     public string? Note { get; init; }
 
     public bool IsFinished => Phase is SwapPhase.Done or SwapPhase.Failed;
+}
+
+/// <summary>Why preaction swaps an instance.</summary>
+public enum SwapKind
+{
+    /// <summary>A Spot instance of a type the advisor rates risky, for a safer allowed type.</summary>
+    Advisor,
+    /// <summary>An On-Demand successor MaxGroup launched when Spot was short, back to the group's own Spot types.</summary>
+    OnDemandFallback,
+    /// <summary>A Spot successor of an alternative type (alt1..altN), back to the group's own types.</summary>
+    AlternativeFallback,
 }
 
 /// <summary>Where a swap stands. Each run moves a swap forward by the steps that are due.</summary>

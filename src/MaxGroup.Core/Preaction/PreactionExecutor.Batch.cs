@@ -33,6 +33,11 @@ public sealed partial class PreactionExecutor
                 }
 
                 batch = await SaveAsync(batch with { Swaps = Replace(batch.Swaps, index, swap) }, cancellationToken);
+                if (swap.Phase == SwapPhase.Done && before.Phase != SwapPhase.Done && swap.Kind != SwapKind.Advisor)
+                {
+                    // Counted once, when the fallback has really left for its Spot successor.
+                    _metrics.Record(swap.Kind == SwapKind.OnDemandFallback ? "OnDemandReverted" : "AlternativeReverted", 1, MetricUnit.Count);
+                }
             }
             while (swap.Phase != before.Phase && !swap.IsFinished);
         }

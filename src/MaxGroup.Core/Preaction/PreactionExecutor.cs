@@ -111,8 +111,9 @@ public sealed partial class PreactionExecutor
         SpotAdvisorData advisor = await _advisor.GetAsync(cancellationToken);
         List<string> memberIds = group.Instances.Select(i => i.InstanceId).ToList();
         IReadOnlyList<InstanceFacts> facts = memberIds.Count == 0 ? [] : await _instances.DescribeInstancesAsync(memberIds, cancellationToken);
-        PreactionPlan plan = PreactionPlanner.Plan(
-            group, config, facts.ToDictionary(f => f.InstanceId, StringComparer.Ordinal), advisor, _options.Region, _options.BucketThreshold);
+        bool advisorSwaps = config.IsEnablePreaction && _options.AdvisorSwaps;
+        PreactionPlan plan = PreactionPlanner.PlanWithReverts(
+            group, config, facts.ToDictionary(f => f.InstanceId, StringComparer.Ordinal), advisor, _options.Region, _options.BucketThreshold, advisorSwaps, _clock.GetUtcNow());
         string? missing = MissingHandOver(config);
         if (missing is not null && plan.Swaps.Count > 0)
         {
@@ -120,16 +121,17 @@ public sealed partial class PreactionExecutor
         }
 
         IReadOnlyList<string> planned = plan.Swaps.Select(s => $"would replace {s}").ToList();
-        if (!dryRun && advisor.IsFallback && !_options.ActOnFallbackData && plan.Swaps.Count > 0)
+        if (!dryRun && advisor.IsFallback && !_options.ActOnFallbackData && plan.Swaps.Any(s => s.Kind == SwapKind.Advisor))
         {
-            return new PreactionGroupResult
+            string heldBack = $"the advisor download failed and the trimmed snapshot ({advisor.Origin}) is only planned with; set {PreactionOptions.ActOnFallbackVariable}=true to act on it";
+            // The swap back to Spot needs no advisor data: it goes ahead; only the advisor's own swaps wait for a download.
+            List<PlannedSwap> reverts = plan.Swaps.Where(s => s.Kind != SwapKind.Advisor).ToList();
+            if (reverts.Count == 0)
             {
-                GroupName = groupName,
-                Status = "skipped",
-                Reason = $"the advisor download failed and the trimmed snapshot ({advisor.Origin}) is only planned with; set {PreactionOptions.ActOnFallbackVariable}=true to act on it",
-                Plan = plan,
-                Actions = planned,
-            };
+                return new PreactionGroupResult { GroupName = groupName, Status = "skipped", Reason = heldBack, Plan = plan, Actions = planned };
+            }
+
+            plan = plan with { Swaps = reverts, Notes = [.. plan.Notes, "advisor swaps left out: " + heldBack] };
         }
 
         if (dryRun)
@@ -163,6 +165,7 @@ public sealed partial class PreactionExecutor
                 NewBucket = s.NewBucket,
                 AvailabilityZone = s.AvailabilityZone,
                 SubnetId = s.SubnetId,
+                Kind = s.Kind,
             }).ToList(),
         };
         if (!await _store.TryStartAsync(batch, cancellationToken))

@@ -38,6 +38,15 @@ public sealed record PreactionOptions
     /// <summary>Environment variable of <see cref="ScheduleInterval"/> (the stack's PreactionIntervalMinutes).</summary>
     public const string ScheduleIntervalVariable = "MAXGROUP_PREACTION_INTERVAL_MINUTES";
 
+    /// <summary>
+    /// The stack's Preaction parameter: "false" leaves the advisor-driven swaps off (groups' is_enable_preaction is then
+    /// not acted on) while the schedule runs for the swap back to Spot alone. Unset = on.
+    /// </summary>
+    public const string AdvisorSwapsVariable = "MAXGROUP_PREACTION_ADVISOR_SWAPS";
+
+    /// <summary>Whether groups with is_enable_preaction get their risky Spot types swapped (see <see cref="AdvisorSwapsVariable"/>).</summary>
+    public bool AdvisorSwaps { get; init; } = true;
+
     /// <summary>How often the scheduled run comes; a group's preaction_snapshot_interval_minutes is honoured at this grain.</summary>
     public TimeSpan ScheduleInterval { get; init; } = TimeSpan.FromMinutes(20);
 
@@ -71,6 +80,17 @@ public sealed record PreactionOptions
         if (string.Equals(getVariable(ActOnFallbackVariable), "true", StringComparison.OrdinalIgnoreCase))
         {
             options = options with { ActOnFallbackData = true };
+        }
+
+        string? advisorSwaps = getVariable(AdvisorSwapsVariable);
+        if (!string.IsNullOrWhiteSpace(advisorSwaps))
+        {
+            options = advisorSwaps.Trim().ToLowerInvariant() switch
+            {
+                "true" => options with { AdvisorSwaps = true },
+                "false" => options with { AdvisorSwaps = false },
+                _ => throw new FormatException($"{AdvisorSwapsVariable} must be true or false, not \"{advisorSwaps}\""),
+            };
         }
 
         return options;

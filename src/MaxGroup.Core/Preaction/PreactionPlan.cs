@@ -1,3 +1,5 @@
+using MaxGroup.Core.Model;
+
 namespace MaxGroup.Core.Preaction;
 
 /// <summary>What preaction would do (or did) for one group in one run: the swaps chosen and why others were not.</summary>
@@ -14,7 +16,7 @@ public sealed record PreactionPlan
 /// <summary>An allowed instance type and its interruption bucket in the group's region.</summary>
 public sealed record RankedInstanceType(string InstanceType, int Bucket, string Label, int SavingsPercent);
 
-/// <summary>One old instance and the safer type that replaces it.</summary>
+/// <summary>One old instance and the Spot type that replaces it: a safer type (advisor), or the group's own (a fallback swapped back).</summary>
 public sealed record PlannedSwap(
     string InstanceId,
     string AvailabilityZone,
@@ -22,7 +24,13 @@ public sealed record PlannedSwap(
     string OldType,
     int OldBucket,
     string NewType,
-    int NewBucket)
+    int NewBucket,
+    SwapKind Kind = SwapKind.Advisor)
 {
-    public override string ToString() => $"{InstanceId} ({OldType}, bucket {OldBucket}) -> {NewType} (bucket {NewBucket}) in {AvailabilityZone}";
+    public override string ToString() => Kind switch
+    {
+        SwapKind.OnDemandFallback => $"{InstanceId} ({OldType} On-Demand fallback) -> {NewType} Spot in {AvailabilityZone}",
+        SwapKind.AlternativeFallback => $"{InstanceId} ({OldType}, an alternative type) -> {NewType} Spot in {AvailabilityZone}",
+        _ => $"{InstanceId} ({OldType}, bucket {OldBucket}) -> {NewType} (bucket {NewBucket}) in {AvailabilityZone}",
+    };
 }

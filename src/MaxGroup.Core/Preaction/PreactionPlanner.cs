@@ -45,6 +45,47 @@ public static class PreactionPlanner
     }
 
     /// <summary>
+    /// The run's plan with the fallbacks going back to Spot (<see cref="SpotRevertPlanner"/>) added after the advisor's
+    /// swaps, the whole capped at max_num_of_terminated_one_time. <paramref name="advisorSwaps"/> false: only the swap
+    /// back (is_enable_preaction off, or the stack's advisor swaps off), with the same checks that the group is settled.
+    /// </summary>
+    public static PreactionPlan PlanWithReverts(
+        AutoScalingGroupInfo group,
+        GroupConfig config,
+        IReadOnlyDictionary<string, InstanceFacts> instances,
+        SpotAdvisorData advisor,
+        string region,
+        int bucketThreshold,
+        bool advisorSwaps,
+        DateTimeOffset now)
+    {
+        PreactionPlan plan = Plan(group, config, instances, advisor, region, advisorSwaps ? bucketThreshold : int.MaxValue);
+        if (!advisorSwaps)
+        {
+            plan = plan with { Notes = [.. plan.Notes, "advisor swaps off for this group: only fallbacks go back to Spot"] };
+        }
+
+        if (!config.IsToRevertToSpot || config.MaxNumOfTerminatedOneTime <= 0 || !IsSettled(group, out _))
+        {
+            return plan;
+        }
+
+        var notes = new List<string>(plan.Notes);
+        IReadOnlyList<PlannedSwap> reverts = SpotRevertPlanner.Plan(group, config, instances, plan.Ranking, now, notes)
+            .Where(r => plan.Swaps.All(s => s.InstanceId != r.InstanceId))
+            .ToList();
+        List<PlannedSwap> swaps = [.. plan.Swaps, .. reverts];
+        int batchSize = config.MaxNumOfTerminatedOneTime;
+        if (swaps.Count > batchSize && reverts.Count > 0)
+        {
+            notes.Add($"{swaps.Count} swaps qualify with the fallbacks going back to Spot; max_num_of_terminated_one_time={batchSize} this run");
+            swaps = swaps.Take(batchSize).ToList();
+        }
+
+        return plan with { Swaps = swaps, Notes = notes };
+    }
+
+    /// <summary>
     /// The swaps of one run. <paramref name="instances"/> are the EC2 facts of the group's members (Spot or not);
     /// <paramref name="bucketThreshold"/>: types in a bucket strictly above it are replaced.
     /// </summary>
@@ -71,16 +112,13 @@ public static class PreactionPlanner
             return plan;
         }
 
-        List<AutoScalingInstanceInfo> inService = group.Instances
-            .Where(i => i.LifecycleState == "InService" && !string.Equals(i.HealthStatus, "Unhealthy", StringComparison.OrdinalIgnoreCase))
-            .ToList();
-        if (inService.Count < group.MinSize || group.Instances.Any(i => i.LifecycleState is not ("InService" or "Standby")))
+        if (!IsSettled(group, out string? unsettled))
         {
-            // A group below MinSize or still launching/terminating is not swapped: capacity first, and the group's
-            // own activity must not race a successor's attach.
-            notes.Add($"group is not settled ({inService.Count} healthy InService of MinSize {group.MinSize}, {group.Instances.Count} members): no swaps this run");
+            notes.Add(unsettled);
             return plan;
         }
+
+        List<AutoScalingInstanceInfo> inService = HealthyInService(group);
 
         RankedInstanceType? safest = ranking.FirstOrDefault(r => r.Bucket >= 0);
         var swaps = new List<PlannedSwap>();
@@ -133,4 +171,25 @@ public static class PreactionPlanner
 
         return plan with { Swaps = swaps };
     }
+
+    /// <summary>
+    /// A group below MinSize or still launching/terminating is not swapped: capacity first, and the group's own activity
+    /// must not race a successor's attach.
+    /// </summary>
+    private static bool IsSettled(AutoScalingGroupInfo group, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out string? why)
+    {
+        int inService = HealthyInService(group).Count;
+        if (inService < group.MinSize || group.Instances.Any(i => i.LifecycleState is not ("InService" or "Standby")))
+        {
+            why = $"group is not settled ({inService} healthy InService of MinSize {group.MinSize}, {group.Instances.Count} members): no swaps this run";
+            return false;
+        }
+
+        why = null;
+        return true;
+    }
+
+    private static List<AutoScalingInstanceInfo> HealthyInService(AutoScalingGroupInfo group) => group.Instances
+        .Where(i => i.LifecycleState == "InService" && !string.Equals(i.HealthStatus, "Unhealthy", StringComparison.OrdinalIgnoreCase))
+        .ToList();
 }

@@ -5,8 +5,8 @@ using Microsoft.Extensions.Logging;
 namespace MaxGroup.Core.Preaction;
 
 /// <summary>
-/// One scheduled preaction run: every Auto Scaling group MaxGroup manages with is_enable_preaction gets its batch
-/// advanced or planned. A failure in one group is reported and does not stop the others.
+/// One scheduled preaction run: every Auto Scaling group MaxGroup manages with is_enable_preaction or
+/// is_to_revert_to_spot gets its batch advanced or planned. A failure in one group is reported and does not stop the others.
 /// </summary>
 public sealed class PreactionService(IAutoScalingApi autoScaling, IGroupConfigSource configs, PreactionExecutor executor, ILogger logger)
 {
@@ -19,7 +19,8 @@ public sealed class PreactionService(IAutoScalingApi autoScaling, IGroupConfigSo
         foreach (AutoScalingGroupInfo group in groups.OrderBy(g => g.Name, StringComparer.Ordinal))
         {
             GroupConfigLookup lookup = await configs.GetAsync(group.Name, cancellationToken);
-            if (!lookup.Managed || lookup.Config is null || !lookup.Config.IsEnablePreaction)
+            // The swap back to Spot (is_to_revert_to_spot, on by default) runs without is_enable_preaction.
+            if (!lookup.Managed || lookup.Config is null || !(lookup.Config.IsEnablePreaction || lookup.Config.IsToRevertToSpot))
             {
                 continue;
             }

@@ -43,6 +43,7 @@ public sealed partial class ReplaceStepTests
         Assert.Equal(["Attach " + successor, $"Detach {Doomed} decrement=True"], _autoScaling.Calls);
         Assert.Equal(1, _metrics.Count("ReactionLatency"));
         Assert.Single(_metrics.Records, r => r.Name == "SuccessorsLaunched" && r.Dimensions!["Market"] == "spot");
+        Assert.DoesNotContain(_metrics.Records, r => r.Name == "FallbackLaunches");
         var legacy = Assert.Single(_metrics.Records, r => r.Name == "SpotMax/Count");
         Assert.Equal(KeyValuePair.Create("MaxGroup", "Pre-complement"), Assert.Single(legacy.Dimensions!));
     }
@@ -74,6 +75,8 @@ public sealed partial class ReplaceStepTests
         Assert.Equal(["m5a.large/spot", "c5.large/spot", "m5.large/on-demand", "m5a.large/on-demand"], _launcher.Attempts.Select(a => a.Candidate.ToString()));
         Assert.Equal("m5a.large", outcome.Details["successor_type"]);
         Assert.Equal("on-demand", outcome.Details["successor_market"]);
+        // Counted as a fallback: the preaction schedule swaps it back to Spot later (is_to_revert_to_spot).
+        Assert.Single(_metrics.Records, r => r.Name == "FallbackLaunches" && r.Dimensions!["Market"] == "on-demand");
     }
 
     [Fact]

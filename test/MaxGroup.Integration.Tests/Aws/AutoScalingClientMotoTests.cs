@@ -31,6 +31,7 @@ public sealed class AutoScalingClientMotoTests(MotoFixture moto) : IAsyncLifetim
         Assert.False(group.CapacityRebalance);
         Assert.Equal(new AsgLaunchTemplate(templateId, "lt-web", "$Default"), group.LaunchTemplate);
         Assert.Empty(group.OverrideInstanceTypes);
+        Assert.Null(group.OnDemand);
         Assert.Equal(["us-east-1a", "us-east-1b"], group.AvailabilityZones);
         Assert.Empty(group.SubnetIds);
         Assert.Equal(2, group.Instances.Count);
@@ -52,7 +53,7 @@ public sealed class AutoScalingClientMotoTests(MotoFixture moto) : IAsyncLifetim
     {
         string templateId = await new MotoScene(_factory).LaunchTemplateAsync("lt-mixed");
         IReadOnlyList<string> subnets = (await new MotoScene(_factory).DefaultSubnetIdsAsync()).Take(2).ToList();
-        await new MotoScene(_factory).MixedGroupAsync("mixed", "lt-mixed", ["m5.large", "m5a.large", "m6i.large"], subnets, capacityRebalance: true);
+        await new MotoScene(_factory).MixedGroupAsync("mixed", "lt-mixed", ["m5.large", "m5a.large", "m6i.large"], subnets, capacityRebalance: true, new OnDemandDistribution(1, 25));
 
         AutoScalingGroupInfo group = Assert.Single(await Client.DescribeAutoScalingGroupsAsync(["mixed"], CancellationToken.None));
 
@@ -60,6 +61,8 @@ public sealed class AutoScalingClientMotoTests(MotoFixture moto) : IAsyncLifetim
         Assert.Equal(["m5.large", "m5a.large", "m6i.large"], group.OverrideInstanceTypes);
         Assert.Equal(subnets, group.SubnetIds);
         Assert.True(group.CapacityRebalance);
+        // The distribution the swap back to Spot keeps (issue 19 item 3).
+        Assert.Equal(new OnDemandDistribution(1, 25), group.OnDemand);
     }
 
     [Fact]

@@ -50,7 +50,7 @@ public sealed class StackDeploymentTests(MotoFixture moto)
     private static readonly string[] PreactionOnlyVariables =
     [
         "MAXGROUP_CONFIG_BUCKET", "MAXGROUP_CONFIG_PREFIX", "MAXGROUP_LEGACY_CONFIG_KEY",
-        "MAXGROUP_PREACTION_TABLE", "MAXGROUP_PREACTION_BUCKET_THRESHOLD", "MAXGROUP_PREACTION_INTERVAL_MINUTES", "MAXGROUP_SPOT_ADVISOR_URL",
+        "MAXGROUP_PREACTION_TABLE", "MAXGROUP_PREACTION_BUCKET_THRESHOLD", "MAXGROUP_PREACTION_INTERVAL_MINUTES", "MAXGROUP_PREACTION_ADVISOR_SWAPS", "MAXGROUP_SPOT_ADVISOR_URL",
     ];
 
     [Fact]
@@ -155,7 +155,8 @@ public sealed class StackDeploymentTests(MotoFixture moto)
         {
             string target = rule.Name == "PreactionFunctionPreactionSchedule" ? preactionArn : dispatcherArn;
             Assert.Equal([target], rule.Value.GetProperty("targets").EnumerateArray().Select(t => t.GetString()));
-            string expectedState = rule.Name is "DispatcherFunctionRebalanceRecommendation" or "PreactionFunctionPreactionSchedule" ? "DISABLED" : "ENABLED";
+            // The preaction schedule is on by default for the swap back to Spot (SpotRevert=true); advisor swaps stay off.
+            string expectedState = rule.Name is "DispatcherFunctionRebalanceRecommendation" ? "DISABLED" : "ENABLED";
             Assert.Equal(expectedState, rule.Value.GetProperty("state").GetString());
         }
 

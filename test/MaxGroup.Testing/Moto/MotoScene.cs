@@ -3,6 +3,7 @@ using Amazon.EC2.Model;
 using MaxGroup.Aws;
 using MaxGroup.Aws.AutoScaling;
 using MaxGroup.Aws.Signing;
+using MaxGroup.Core.Model;
 
 namespace MaxGroup.Testing.Moto;
 
@@ -100,7 +101,8 @@ public sealed class MotoScene(IAmazonEC2 ec2, AutoScalingClient autoScaling)
         string launchTemplateName,
         IReadOnlyList<string> overrideTypes,
         IReadOnlyList<string> subnetIds,
-        bool capacityRebalance)
+        bool capacityRebalance,
+        OnDemandDistribution? onDemand = null)
     {
         QueryRequest query = AutoScalingClient.NewQuery("CreateAutoScalingGroup")
             .Add("AutoScalingGroupName", name)
@@ -114,6 +116,12 @@ public sealed class MotoScene(IAmazonEC2 ec2, AutoScalingClient autoScaling)
         for (int i = 0; i < overrideTypes.Count; i++)
         {
             query.Add($"MixedInstancesPolicy.LaunchTemplate.Overrides.member.{i + 1}.InstanceType", overrideTypes[i]);
+        }
+
+        if (onDemand is not null)
+        {
+            query.Add("MixedInstancesPolicy.InstancesDistribution.OnDemandBaseCapacity", onDemand.BaseCapacity)
+                .Add("MixedInstancesPolicy.InstancesDistribution.OnDemandPercentageAboveBaseCapacity", onDemand.PercentageAboveBase);
         }
 
         await autoScaling.CallAsync(query, CancellationToken.None);

@@ -118,6 +118,17 @@ public sealed partial class ReplaceStep
                 ["Market"] = used.MarketText,
             });
             _metrics.RecordExact(LegacyMetrics.Namespace, LegacyMetrics.Name, 1, MetricUnit.Count, LegacyMetrics.PreComplementDimensions);
+            // A fallback: On-Demand for a Spot instance (not asked for by is_only_od_rep), or an alternative type. The
+            // preaction schedule swaps these back to Spot (is_to_revert_to_spot).
+            bool onDemandFallback = used.Market == PurchaseMarket.OnDemand && request.Instance.Lifecycle == "spot" && !request.Config.IsOnlyOdRep;
+            bool alternative = request.Config.AlternativeInstanceTypes.Contains(used.InstanceType, StringComparer.Ordinal)
+                && !group.OverrideInstanceTypes.Contains(used.InstanceType, StringComparer.Ordinal)
+                && used.InstanceType != request.Instance.InstanceType;
+            if (onDemandFallback || alternative)
+            {
+                _metrics.Record("FallbackLaunches", 1, MetricUnit.Count, new Dictionary<string, string> { ["Market"] = used.MarketText });
+            }
+
             _logger.LogInformation("Launched successor {SuccessorId} ({Candidate}) for {InstanceId}", id, used.ToString(), doomed);
         }
 
