@@ -113,10 +113,10 @@ public static class HandoverRoutes
 
         return detail.EventTypeCode switch
         {
-            "AWS_EC2_INSTANCE_RETIREMENT_SCHEDULED" or "AWS_EC2_PERSISTENT_INSTANCE_RETIREMENT_SCHEDULED" => "retire",
-            "AWS_EC2_INSTANCE_STOP_SCHEDULED" => "stop",
+            "AWS_EC2_INSTANCE_RETIREMENT_SCHEDULED" or "AWS_EC2_PERSISTENT_INSTANCE_RETIREMENT_SCHEDULED" => InstanceActions.Retire,
+            "AWS_EC2_INSTANCE_STOP_SCHEDULED" => InstanceActions.Stop,
             "AWS_EC2_INSTANCE_REBOOT_MAINTENANCE_SCHEDULED" or "AWS_EC2_INSTANCE_REBOOT_FLEXIBLE_MAINTENANCE_SCHEDULED"
-                or "AWS_EC2_SYSTEM_REBOOT_MAINTENANCE_SCHEDULED" => "reboot",
+                or "AWS_EC2_SYSTEM_REBOOT_MAINTENANCE_SCHEDULED" => InstanceActions.Reboot,
             _ => null,
         };
     }

@@ -7,8 +7,8 @@ namespace MaxGroup.Integration.Tests.Dispatch;
 /// <summary>
 /// An AWS Health scheduled retirement on moto, the dispatcher with its steps in-process (`--inline`): EC2, Auto Scaling
 /// and the DynamoDB ledger are real peers; the event is the real-shaped sample in events/ with the group's instance in
-/// it. The hand-over runs at once, two weeks before the start, and a redelivery or an update of the event does nothing
-/// twice.
+/// it. The hand-over runs at once, two weeks before the start (successor launched and attached, the retiring instance
+/// terminated in its group with decrement), and a redelivery or an update of the event does nothing twice.
 /// </summary>
 [Collection(MotoCollection.Name)]
 public sealed class HealthScheduledChangeMotoTests(MotoFixture moto) : IAsyncLifetime, IDisposable
@@ -42,7 +42,7 @@ public sealed class HealthScheduledChangeMotoTests(MotoFixture moto) : IAsyncLif
     public void Dispose() => _factory.Dispose();
 
     [Fact]
-    public async Task Retirement_InstanceOfManagedGroup_OneSuccessorAttachedOldDetachedBeforeTheStart()
+    public async Task Retirement_InstanceOfManagedGroup_OneSuccessorAttachedOldTerminatedBeforeTheStart()
     {
         AutoScalingGroupInfo before = await DescribeGroupAsync();
         string retiring = before.Instances[0].InstanceId;
@@ -66,6 +66,10 @@ public sealed class HealthScheduledChangeMotoTests(MotoFixture moto) : IAsyncLif
         Assert.Equal((before.DesiredCapacity, before.MaxSize, 2), (after.DesiredCapacity, after.MaxSize, after.Instances.Count));
         Instance successorInstance = Assert.Single(await new MotoScene(_factory).InstancesAsync(successor));
         Assert.Equal(retiring, successorInstance.Tags.Single(t => t.Key == "spotmax:replaces").Value);
+        // A retirement leaves terminated (TerminateInstanceInAutoScalingGroup with decrement), days before the start.
+        Instance retired = Assert.Single(await new MotoScene(_factory).InstancesAsync(retiring));
+        Assert.Contains(retired.State.Name.Value, new[] { "shutting-down", "terminated" });
+        Assert.Equal(retiring, record.FindStep("replace")!.Details["terminated"]);
         Assert.Null(await _composition.Ledger.GetAsync(Unknown, CancellationToken.None));
     }
 
