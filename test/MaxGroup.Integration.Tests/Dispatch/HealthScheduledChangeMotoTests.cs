@@ -19,6 +19,7 @@ public sealed class HealthScheduledChangeMotoTests(MotoFixture moto) : IAsyncLif
     private readonly AwsClientFactory _factory = AwsTestClients.MotoFactory(moto, AwsTestClients.FastRetry());
     private readonly FakeConfigSource _configs = new("no configuration file and no spotmax: tags");
     private DispatcherWiring _composition = null!;
+    private FunctionServices _services = null!;
 
     public async Task InitializeAsync()
     {
@@ -29,8 +30,9 @@ public sealed class HealthScheduledChangeMotoTests(MotoFixture moto) : IAsyncLif
             ["AWS_ENDPOINT_URL"] = moto.Endpoint,
         };
         await FunctionServices.EnsureLedgerTableAsync(_factory, variables.GetValueOrDefault, TimeProvider.System, CancellationToken.None);
-        _composition = DispatcherWiring.Create(new FunctionServices(
-            _factory, _configs, variables.GetValueOrDefault, TimeProvider.System, NullLoggerFactory.Instance, NullMetrics.Instance, new InvocationOptions { Inline = true }));
+        _services = new FunctionServices(
+            _factory, _configs, variables.GetValueOrDefault, TimeProvider.System, NullLoggerFactory.Instance, NullMetrics.Instance, new InvocationOptions { Inline = true });
+        _composition = DispatcherWiring.Create(_services);
         var scene = new MotoScene(_factory);
         await scene.LaunchTemplateAsync("lt-web", "m5.large");
         await scene.GroupAsync(Group, "lt-web", min: 1, max: 4, desired: 2);
@@ -92,6 +94,34 @@ public sealed class HealthScheduledChangeMotoTests(MotoFixture moto) : IAsyncLif
         Assert.Equal(groupAfterFirst.Instances.Select(i => i.InstanceId).Order(), groupAfter.Instances.Select(i => i.InstanceId).Order());
         Assert.Equal(groupAfterFirst.DesiredCapacity, groupAfter.DesiredCapacity);
         Assert.Equal(["ev-health-1", "ev-health-2"], (await _composition.Ledger.GetAsync(retiring, CancellationToken.None))!.EventIds);
+    }
+
+    [Fact]
+    public async Task Retirement_GroupWithDataVolume_VolumeOnTheSuccessorOnceTheRetiredInstanceIsGone()
+    {
+        const string DataGroup = "data";
+        var scene = new MotoScene(_factory);
+        await scene.LaunchTemplateAsync("lt-data", "m5.large", dataVolumeDevice: "/dev/sdf");
+        await scene.GroupAsync(DataGroup, "lt-data", min: 1, max: 3, desired: 1, zones: ["us-east-1a"]);
+        _configs.Add(new GroupConfig { GroupName = DataGroup, ReplacementStrategy = ReplacementStrategy.Launch, DetachingDelaySeconds = 0, PersistenceDev = "/dev/sdf" });
+        var volume = new VolumeWiring(_services);
+        DispatcherWiring composition = DispatcherWiring.Create(_services, volume.Triggers, otherSteps: [volume.Step]);
+        string retiring = Assert.Single((await _factory.AutoScaling.DescribeAutoScalingGroupsAsync([DataGroup], CancellationToken.None))[0].Instances).InstanceId;
+        string volumeId = Assert.Single(await scene.InstancesAsync(retiring)).BlockDeviceMappings.Single(m => m.DeviceName == "/dev/sdf").Ebs.VolumeId;
+
+        DispatchResult result = await composition.Dispatcher.DispatchAsync(HealthEvent("ev-health-data", DateTimeOffset.UtcNow.AddDays(14), retiring), CancellationToken.None);
+        // EventBridge's state change of the terminated instance: the volume triggers finish the move.
+        await composition.Dispatcher.DispatchAsync(EventParser.Parse(File.ReadAllText(RepositoryPaths.Event("ec2-instance-state-change-terminated.json"))
+            .Replace("i-0b662ef9931388ba0", retiring, StringComparison.Ordinal)), CancellationToken.None);
+
+        Assert.Equal(DispatchStatus.Started, result.Status);
+        InterruptionRecord record = (await composition.Ledger.GetAsync(retiring, CancellationToken.None))!;
+        Assert.Equal(retiring, record.FindStep("replace")!.Details["terminated"]);
+        string successor = record.SuccessorInstanceId!;
+        Assert.Equal([successor], (await _factory.AutoScaling.DescribeAutoScalingGroupsAsync([DataGroup], CancellationToken.None))[0].Instances.Select(i => i.InstanceId));
+        Amazon.EC2.Model.Volume moved = Assert.Single((await _factory.Ec2.DescribeVolumesAsync(new DescribeVolumesRequest { VolumeIds = [volumeId] })).Volumes);
+        VolumeAttachment attachment = Assert.Single(moved.Attachments);
+        Assert.Equal((successor, "/dev/xvdz"), (attachment.InstanceId, attachment.Device));
     }
 
     /// <summary>The real-shaped sample with <paramref name="instanceIds"/> as its affected entities, sent now, starting at <paramref name="start"/>.</summary>

@@ -22,7 +22,8 @@ public sealed partial class ReplaceStep
 
     /// <summary>
     /// Waits (at most <see cref="ReplaceOptions.RetireWaitLimit"/>) for the steps that need the instance alive (drain,
-    /// Consul, traffic) to end, then terminates it in its group. False when it did not: those steps still ran, or Auto
+    /// Consul, traffic) to end and for the volume step to have prepared the move (Waiting: its data volume kept and its
+    /// move recorded, to be finished once the instance is gone), then terminates it in its group. False when it did not: those steps still ran, or Auto
     /// Scaling refused; the caller then detaches it as on a warning and AWS's retirement takes it at the start time.
     /// </summary>
     private async Task<bool> TerminateRetiringAsync(string doomed, CapacityCalls calls, Dictionary<string, string> details, CancellationToken cancellationToken)
@@ -32,7 +33,7 @@ public sealed partial class ReplaceStep
         {
             InterruptionRecord? record = await _ledger.GetAsync(doomed, cancellationToken);
             List<string> alive = record?.Steps
-                .Where(s => s.Name is StepNames.Drain or StepNames.Consul or StepNames.Traffic && s.IsOutstanding)
+                .Where(s => s.Name is StepNames.Drain or StepNames.Consul or StepNames.Traffic or StepNames.Volume && s.IsOutstanding)
                 .Select(s => s.Name)
                 .ToList() ?? [];
             if (alive.Count == 0)
