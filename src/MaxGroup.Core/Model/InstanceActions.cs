@@ -10,6 +10,9 @@ public static class InstanceActions
     /// <summary>An AWS Health scheduled retirement: MaxGroup terminates the instance once its hand-over is done.</summary>
     public const string Retire = "retire";
 
+    /// <summary>An AWS Health scheduled stop (not a Spot warning's <see cref="Stop"/>: a stopped Spot instance comes back).</summary>
+    public const string ScheduledStop = "scheduled-stop";
+
     /// <summary>An AWS Health scheduled reboot (instance or system maintenance).</summary>
     public const string Reboot = "reboot";
 }

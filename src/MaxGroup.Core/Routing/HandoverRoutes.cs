@@ -100,7 +100,7 @@ public static class HandoverRoutes
     }
 
     /// <summary>
-    /// What a Health event does to its instances ("retire", "stop", "reboot"), or null when it is not an EC2 scheduled
+    /// What a Health event does to its instances ("retire", "scheduled-stop", "reboot"), or null when it is not an EC2 scheduled
     /// change MaxGroup hands over (or it is closed).
     /// </summary>
     public static string? HealthAction(HealthEventDetail detail)
@@ -114,7 +114,7 @@ public static class HandoverRoutes
         return detail.EventTypeCode switch
         {
             "AWS_EC2_INSTANCE_RETIREMENT_SCHEDULED" or "AWS_EC2_PERSISTENT_INSTANCE_RETIREMENT_SCHEDULED" => InstanceActions.Retire,
-            "AWS_EC2_INSTANCE_STOP_SCHEDULED" => InstanceActions.Stop,
+            "AWS_EC2_INSTANCE_STOP_SCHEDULED" => InstanceActions.ScheduledStop,
             "AWS_EC2_INSTANCE_REBOOT_MAINTENANCE_SCHEDULED" or "AWS_EC2_INSTANCE_REBOOT_FLEXIBLE_MAINTENANCE_SCHEDULED"
                 or "AWS_EC2_SYSTEM_REBOOT_MAINTENANCE_SCHEDULED" => InstanceActions.Reboot,
             _ => null,

@@ -87,7 +87,7 @@ public sealed class HealthScheduledChangeTests
     [Theory]
     [InlineData("AWS_EC2_INSTANCE_RETIREMENT_SCHEDULED", "retire")]
     [InlineData("AWS_EC2_PERSISTENT_INSTANCE_RETIREMENT_SCHEDULED", "retire")]
-    [InlineData("AWS_EC2_INSTANCE_STOP_SCHEDULED", "stop")]
+    [InlineData("AWS_EC2_INSTANCE_STOP_SCHEDULED", "scheduled-stop")]
     [InlineData("AWS_EC2_INSTANCE_REBOOT_MAINTENANCE_SCHEDULED", "reboot")]
     [InlineData("AWS_EC2_SYSTEM_REBOOT_MAINTENANCE_SCHEDULED", "reboot")]
     public void Openings_ScheduledChange_OnePerInstanceWithStartTimeAsDeadline(string code, string action)

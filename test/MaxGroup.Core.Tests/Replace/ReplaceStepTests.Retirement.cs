@@ -39,13 +39,30 @@ public sealed partial class ReplaceStepTests
     }
 
     [Fact]
-    public async Task ScheduledStop_NotARetirement_Detached()
+    public async Task ScheduledRebootOfDataVolumeGroup_TerminatedSoTheVolumeFollows()
     {
         _autoScaling.AddGroup("web", min: 1, max: 5, ["i-00000000000000001", Doomed]);
         await BeginWithDrainAsync();
         await _ledger.RecordStepAsync(Doomed, "drain", StepOutcome.Done("drained"), _clock.GetUtcNow(), CancellationToken.None);
 
-        StepOutcome outcome = await RunAsync(Retirement() with { InstanceAction = InstanceActions.Stop });
+        StepOutcome outcome = await RunAsync(Retirement() with
+        {
+            InstanceAction = InstanceActions.Reboot,
+            Config = Launch() with { DetachingDelaySeconds = 0, PersistenceDev = "/dev/sdf" },
+        });
+
+        Assert.Equal(StepStatus.Done, outcome.Status);
+        Assert.Equal([Doomed], _autoScaling.Terminated);
+    }
+
+    [Fact]
+    public async Task ScheduledStopWithoutDataVolume_Detached()
+    {
+        _autoScaling.AddGroup("web", min: 1, max: 5, ["i-00000000000000001", Doomed]);
+        await BeginWithDrainAsync();
+        await _ledger.RecordStepAsync(Doomed, "drain", StepOutcome.Done("drained"), _clock.GetUtcNow(), CancellationToken.None);
+
+        StepOutcome outcome = await RunAsync(Retirement() with { InstanceAction = InstanceActions.ScheduledStop });
 
         Assert.Equal(StepStatus.Done, outcome.Status);
         Assert.Empty(_autoScaling.Terminated);

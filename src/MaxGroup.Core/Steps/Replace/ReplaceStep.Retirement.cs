@@ -9,7 +9,10 @@ namespace MaxGroup.Core.Steps.Replace;
 /// An AWS Health scheduled retirement (launch strategy): once the successor is attached, the retiring instance leaves
 /// through TerminateInstanceInAutoScalingGroup with decrement rather than a detach, so it is gone before the start time
 /// and its data volume moves to the successor then (the terminated state change resumes the move), not at AWS's own
-/// retirement days later. Through Auto Scaling, not EC2: the group is where the managed-tag permission holds (a detached
+/// retirement days later. A scheduled stop or reboot of a group with a data volume leaves the same way: detached, the
+/// instance would keep the volume until AWS stops it at the start (a reboot never releases it), and the successor would
+/// run without its data; without a data volume a stopped or rebooted instance is detached and left running, yours to
+/// inspect or terminate. Through Auto Scaling, not EC2: the group is where the managed-tag permission holds (a detached
 /// instance loses its aws:autoscaling:groupName tag), and the capacity ends as a detach with decrement leaves it.
 /// </summary>
 public sealed partial class ReplaceStep
@@ -17,8 +20,13 @@ public sealed partial class ReplaceStep
     /// <summary>Details key naming the instance the step terminated.</summary>
     public const string TerminatedDetail = "terminated";
 
-    /// <summary>A hand-over of a scheduled retirement (also when it was queued or resumed: the action travels with it).</summary>
-    private static bool IsRetirement(RemediationRequest request) => request.InstanceAction == InstanceActions.Retire;
+    /// <summary>A scheduled change whose instance leaves terminated (also when queued or resumed: the action travels with it).</summary>
+    private static bool IsRetirement(RemediationRequest request) => request.InstanceAction switch
+    {
+        InstanceActions.Retire => true,
+        InstanceActions.ScheduledStop or InstanceActions.Reboot => request.Config.HasVolumeStep,
+        _ => false,
+    };
 
     /// <summary>
     /// Waits (at most <see cref="ReplaceOptions.RetireWaitLimit"/>) for the steps that need the instance alive (drain,
