@@ -13,7 +13,7 @@ namespace MaxGroup.Core.Dispatch;
 /// volume triggers, as do launches and the sweep; rebalance recommendations go to the pre-warmer. Every invocation then
 /// gives queued interruptions a chance (<see cref="ResumeQueuedAsync"/>).
 /// </summary>
-public sealed class Dispatcher(
+public sealed partial class Dispatcher(
     IInstanceInventory inventory,
     IGroupConfigSource configs,
     ILedger ledger,
@@ -77,6 +77,7 @@ public sealed class Dispatcher(
             MaxGroupEvent.RebalanceRecommendation rebalance => DispatchResult.NoOp(
                 rebalance, "rebalance recommendations are not acted on yet (is_to_handle_rebalance_event belongs to preaction)", rebalance.Event.Detail.InstanceId),
             MaxGroupEvent.LifecycleAction lifecycle => await OnLifecycleActionAsync(lifecycle, cancellationToken),
+            MaxGroupEvent.HealthEvent health => await OnHealthEventAsync(health, cancellationToken),
             _ => DispatchResult.NoOp(maxGroupEvent, $"no handler for detail-type {maxGroupEvent.DetailType}"),
         };
 
@@ -157,9 +158,12 @@ public sealed class Dispatcher(
     private async Task<DispatchResult> OnStateChangeAsync(MaxGroupEvent.InstanceStateChange stateChange, CancellationToken cancellationToken)
     {
         string instanceId = stateChange.Event.Detail.InstanceId;
+        bool handedOver = true;
         try
         {
-            if (await ledger.GetAsync(instanceId, cancellationToken) is { Status: InterruptionStatus.Active } record)
+            InterruptionRecord? existing = await ledger.GetAsync(instanceId, cancellationToken);
+            handedOver = existing is not null;
+            if (existing is { Status: InterruptionStatus.Active } record)
             {
                 await Resumer.ResumeAsync(record, null, stalledOnly: true, $"the instance is {stateChange.Event.Detail.State}", cancellationToken);
             }
@@ -169,7 +173,10 @@ public sealed class Dispatcher(
             logger.LogWarning(ex, "Could not check the hand-over of {InstanceId} for stalled steps; the sweep does", instanceId);
         }
 
-        return await volumeTriggers.OnInstanceStateChangeAsync(stateChange, cancellationToken);
+        // No warning came before this stop or terminate: a best-effort drain and Consul deregistration (Dispatcher.Health.cs).
+        DispatchResult? unwarned = handedOver ? null : await OpenUnwarnedAsync(stateChange, cancellationToken);
+        DispatchResult volume = await volumeTriggers.OnInstanceStateChangeAsync(stateChange, cancellationToken);
+        return WithUnwarned(volume, unwarned);
     }
 
     /// <summary>

@@ -68,7 +68,8 @@ public sealed class HandoverIntake(
             return DispatchResult.NoOp(opening.EventId, opening.DetailType, "instance not found", instanceId);
         }
 
-        if (facts.IsGone)
+        // A state change that no warning came before is about an instance already leaving: still worth a drain.
+        if (facts.IsGone && !opening.AlreadyLeaving)
         {
             return DispatchResult.NoOp(opening.EventId, opening.DetailType, $"instance is already {facts.State}", instanceId, facts.GroupName);
         }
@@ -123,13 +124,18 @@ public sealed class HandoverIntake(
         }
 
         bool dryRun = options.ForceDryRun || config.DryRun;
-        Task<BlockDeviceFact?> keptTask = guard is null || dryRun || !config.HasVolumeStep
+        Task<BlockDeviceFact?> keptTask = guard is null || dryRun || !config.HasVolumeStep || opening.AlreadyLeaving
             ? Task.FromResult(DataVolumeGuard.Find(facts.BlockDevices, config))
             : Task.Run(() => guard.KeepAsync(facts, config, cancellationToken), cancellationToken);
         BlockDeviceFact? dataVolume = await AwaitFirstAsync(keptTask, groupTask);
         AutoScalingGroupInfo? group = groupTask is null ? null : await groupTask;
         // Traffic leaves first: a group described without load balancers needs no traffic step.
         IReadOnlyList<string> steps = StepPlan.For(config, opening.Trigger, group);
+        if (steps.Count == 0)
+        {
+            return DispatchResult.NoOp(opening.EventId, opening.DetailType, $"the group's configuration enables no step for a {opening.Trigger.WireName()} hand-over", instanceId, facts.GroupName);
+        }
+
         DateTimeOffset now = clock.GetUtcNow();
         var record = new InterruptionRecord
         {
@@ -149,7 +155,9 @@ public sealed class HandoverIntake(
             Trigger = opening.Trigger,
             LifecycleHook = opening.LifecycleHook,
             CreatedAt = now,
-            ExpiresAt = deadline.WarningTime + options.RecordLifetime,
+            // A Health event can come weeks before its start: the record outlives the start, so a later update of the
+            // event finds the hand-over, not an empty ledger.
+            ExpiresAt = (opening.Trigger == HandoverTrigger.HealthScheduledChange ? deadline.ReclaimAt : deadline.WarningTime) + options.RecordLifetime,
         };
 
         // Stage 3: one conditional write creates the record, takes the slot and claims the replace step for the request sent.

@@ -8,7 +8,7 @@ namespace MaxGroup.Core.Events;
 /// Parses EventBridge events into <see cref="MaxGroupEvent"/>. Reads the JSON with <see cref="JsonDocument"/>
 /// (no reflection, AOT-safe) so that every problem names the field it is about. Unknown fields are ignored.
 /// </summary>
-public static class EventParser
+public static partial class EventParser
 {
     /// <summary>Events larger than this are refused before parsing (EventBridge's own limit is 256 KiB).</summary>
     public const int MaxEventBytes = 256 * 1024;
@@ -69,6 +69,8 @@ public static class EventParser
                 Envelope(root, id, detailType, source, time, resources, ParseLifecycle(RequiredObject(detail)))),
             DetailTypes.CapacityReservationInterruptionWarning => new MaxGroupEvent.ReservationInterruption(
                 Envelope(root, id, detailType, source, time, resources, ParseReservationDetail(RequiredObject(detail)))),
+            DetailTypes.HealthEvent => new MaxGroupEvent.HealthEvent(
+                Envelope(root, id, detailType, source, time, resources, ParseHealthDetail(RequiredObject(detail)))),
             DetailTypes.Scheduled => new MaxGroupEvent.Scheduled(
                 Envelope(root, id, detailType, source, time, resources, new ScheduledDetail())),
             _ => throw new EventParseException($"detail-type \"{Truncate(detailType)}\" is not an event MaxGroup handles"),
@@ -219,9 +221,7 @@ public static class EventParser
     /// <summary>Instance ids become API parameters and ledger keys: accept only the documented shape i-[0-9a-f]{8,17}.</summary>
     private static void ValidateInstanceId(string id, string path)
     {
-        bool ok = id.Length is >= 10 and <= 19 && id.StartsWith("i-", StringComparison.Ordinal)
-            && id.AsSpan(2).IndexOfAnyExcept("0123456789abcdef") < 0;
-        if (!ok)
+        if (!IsInstanceId(id))
         {
             throw new EventParseException($"{path} \"{Truncate(id)}\" is not an EC2 instance id (i- followed by 8 or 17 hex digits)");
         }

@@ -61,5 +61,22 @@ public sealed record LifecycleActionDetail(string AutoScalingGroupName, string I
     public string? LifecycleActionToken { get; init; }
 }
 
+/// <summary>
+/// detail of an "AWS Health Event" (source aws.health), reduced to what a scheduled change of EC2 instances needs. AWS
+/// Health splits an event with many affected entities into pages (detail.page of detail.totalPages), each its own
+/// EventBridge event with some of the entities: each page is handled on its own.
+/// </summary>
+public sealed record HealthEventDetail(string EventArn, string Service, string EventTypeCode, string EventTypeCategory)
+{
+    /// <summary>detail.statusCode: upcoming, open or closed (null when absent).</summary>
+    public string? StatusCode { get; init; }
+
+    /// <summary>detail.startTime: when the change begins, the hand-over's deadline (null when absent).</summary>
+    public DateTimeOffset? StartTime { get; init; }
+
+    /// <summary>The affectedEntities[].entityValue that are EC2 instance ids, in the event's order, each once.</summary>
+    public IReadOnlyList<string> AffectedInstanceIds { get; init; } = [];
+}
+
 /// <summary>Input of a scheduled rule (the volume sweep, preaction): EventBridge's "Scheduled Event".</summary>
 public sealed record ScheduledDetail;

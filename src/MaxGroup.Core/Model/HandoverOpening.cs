@@ -16,4 +16,10 @@ public sealed record HandoverOpening(
 {
     /// <summary>The Auto Scaling lifecycle action the hand-over must keep alive and complete (<see cref="HandoverTrigger.LifecycleHook"/> only).</summary>
     public LifecycleHookAction? LifecycleHook { get; init; }
+
+    /// <summary>
+    /// The instance is already leaving (stopping, shutting down or gone: a state change no warning came before): the intake
+    /// takes it all the same, and turns no DeleteOnTermination off (its volume path is the state change's own).
+    /// </summary>
+    public bool AlreadyLeaving { get; init; }
 }

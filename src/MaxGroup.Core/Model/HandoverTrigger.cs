@@ -37,6 +37,12 @@ public enum HandoverTrigger
     /// <summary>An interruptible Capacity Reservation's two-minute warning: handed over as a Spot warning is.</summary>
     [JsonStringEnumMemberName("reservation-warning")]
     ReservationWarning,
+    /// <summary>An AWS Health scheduled change of an EC2 instance (retirement, stop, reboot): a planned hand-over before its start.</summary>
+    [JsonStringEnumMemberName("health-scheduled-change")]
+    HealthScheduledChange,
+    /// <summary>An instance stopping or shutting down with no hand-over open (a manual stop or terminate): drain and Consul only.</summary>
+    [JsonStringEnumMemberName("unwarned-state-change")]
+    UnwarnedStateChange,
 }
 
 /// <summary>The wire names of <see cref="HandoverTrigger"/> for the ledger's timeline and logs (no reflection: Native AOT).</summary>
@@ -53,6 +59,8 @@ public static class HandoverTriggers
         HandoverTrigger.Preaction => "preaction",
         HandoverTrigger.LifecycleHook => "lifecycle-hook",
         HandoverTrigger.ReservationWarning => "reservation-warning",
+        HandoverTrigger.HealthScheduledChange => "health-scheduled-change",
+        HandoverTrigger.UnwarnedStateChange => "unwarned-state-change",
         _ => throw new ArgumentOutOfRangeException(nameof(trigger), trigger, "no wire name for this trigger"),
     };
 
@@ -69,6 +77,8 @@ public static class HandoverTriggers
             "preaction" => HandoverTrigger.Preaction,
             "lifecycle-hook" => HandoverTrigger.LifecycleHook,
             "reservation-warning" => HandoverTrigger.ReservationWarning,
+            "health-scheduled-change" => HandoverTrigger.HealthScheduledChange,
+            "unwarned-state-change" => HandoverTrigger.UnwarnedStateChange,
             _ => null,
         };
 }

@@ -22,6 +22,10 @@ public abstract record MaxGroupEvent(string Id, string DetailType, DateTimeOffse
     public sealed record ReservationInterruption(EventBridgeEvent<ReservationInterruptionDetail> Event)
         : MaxGroupEvent(Event.Id, Event.DetailType, Event.Time);
 
+    /// <summary>An AWS Health event (for EC2: a scheduled retirement, stop or reboot of the affected instances).</summary>
+    public sealed record HealthEvent(EventBridgeEvent<HealthEventDetail> Event)
+        : MaxGroupEvent(Event.Id, Event.DetailType, Event.Time);
+
     public sealed record Scheduled(EventBridgeEvent<ScheduledDetail> Event)
         : MaxGroupEvent(Event.Id, Event.DetailType, Event.Time);
 }
@@ -37,4 +41,5 @@ public static class DetailTypes
     public const string TerminateLifecycleAction = "EC2 Instance-terminate Lifecycle Action";
     public const string Scheduled = "Scheduled Event";
     public const string CapacityReservationInterruptionWarning = "EC2 Capacity Reservation Instance Interruption Warning";
+    public const string HealthEvent = "AWS Health Event";
 }

@@ -37,6 +37,8 @@ public static class StepPlan
     /// services deregistered, and the lifecycle step keeps the action alive while they run and completes it after. It has
     /// no traffic step either: Auto Scaling deregisters a terminating instance from the group's load balancers and waits
     /// for their draining before it puts the instance in Terminating:Wait.</item>
+    /// <item>An instance stopping or shutting down with no hand-over open (a manual stop or terminate) gets the drain and
+    /// the Consul deregistration only, when the config enables them; possibly nothing.</item>
     /// <item>Otherwise the traffic step comes second, after replace, when lb_deregistration is on and the group has a target
     /// group or a Classic Load Balancer. A group with neither, or not described, gets none: no function started, no ELB
     /// call, and the group's own deregistration at the detach stays what it always was.</item>
@@ -48,6 +50,13 @@ public static class StepPlan
         if (trigger == HandoverTrigger.LifecycleHook)
         {
             return [.. For(config).Where(s => s != StepNames.Replace), StepNames.Lifecycle];
+        }
+
+        if (trigger == HandoverTrigger.UnwarnedStateChange)
+        {
+            // No successor (the group replaces the instance itself) and no volume step (the state change's volume
+            // triggers move the volume as they always did): only what can still be done for a node already leaving.
+            return [.. For(config).Where(s => s is StepNames.Drain or StepNames.Consul)];
         }
 
         List<string> steps = [.. For(config)];

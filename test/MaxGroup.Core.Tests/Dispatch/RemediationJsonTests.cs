@@ -58,6 +58,8 @@ public sealed class RemediationJsonTests
     [InlineData(HandoverTrigger.Preaction, "preaction")]
     [InlineData(HandoverTrigger.LifecycleHook, "lifecycle-hook")]
     [InlineData(HandoverTrigger.ReservationWarning, "reservation-warning")]
+    [InlineData(HandoverTrigger.HealthScheduledChange, "health-scheduled-change")]
+    [InlineData(HandoverTrigger.UnwarnedStateChange, "unwarned-state-change")]
     public void RemediationRequest_Trigger_TravelsUnderTheStringItAlwaysHad(HandoverTrigger trigger, string wire)
     {
         RemediationRequest request = Minimal() with { Trigger = trigger };

@@ -24,7 +24,7 @@ public sealed class EventParserTests
             new HashSet<string>
             {
                 DetailTypes.SpotInterruptionWarning, DetailTypes.RebalanceRecommendation, DetailTypes.InstanceStateChange,
-                DetailTypes.LaunchSuccessful, DetailTypes.LaunchUnsuccessful, DetailTypes.TerminateLifecycleAction, DetailTypes.Scheduled,
+                DetailTypes.LaunchSuccessful, DetailTypes.LaunchUnsuccessful, DetailTypes.TerminateLifecycleAction, DetailTypes.Scheduled, DetailTypes.HealthEvent,
             },
             types);
     }

@@ -15,6 +15,8 @@ public sealed class EventPatternTests(MotoFixture moto)
     private const string Rebalance = "DispatcherFunctionRebalanceRecommendation";
     private const string LifecycleHook = "DispatcherFunctionTerminateLifecycleAction";
     private const string ReservationWarning = "DispatcherFunctionCapacityReservationInterruptionWarning";
+    private const string Health = "DispatcherFunctionHealthScheduledChange";
+    private const string Unwarned = "DispatcherFunctionUnwarnedStateChange";
 
     [Fact]
     public async Task Patterns_SampleEventsAndNearMisses_RouteOnlyWhereIntended()
@@ -34,7 +36,7 @@ public sealed class EventPatternTests(MotoFixture moto)
 
             using JsonDocument report = JsonDocument.Parse(result.StandardOutput);
             Assert.Equal(
-                [ReservationWarning, Launch, StateChange, Rebalance, Warning, LifecycleHook],
+                [ReservationWarning, Launch, Health, StateChange, Rebalance, Warning, LifecycleHook, Unwarned],
                 report.RootElement.GetProperty("rules").EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
             var routes = report.RootElement.GetProperty("routes").EnumerateObject()
                 .ToDictionary(p => p.Name, p => p.Value.EnumerateArray().Select(r => r.GetString()!).ToArray());
@@ -59,6 +61,8 @@ public sealed class EventPatternTests(MotoFixture moto)
         JsonObject rebalance = await LoadAsync(samples, "ec2-instance-rebalance-recommendation.json");
         JsonObject lifecycle = await LoadAsync(samples, "autoscaling-instance-terminate-lifecycle-action.json");
         JsonObject reservation = await LoadAsync(samples, "ec2-capacity-reservation-interruption-warning.json");
+        JsonObject health = await LoadAsync(samples, "aws-health-ec2-instance-retirement-scheduled.json");
+        JsonObject shuttingDown = await LoadAsync(samples, "ec2-instance-state-change-shutting-down.json");
 
         var cases = new Dictionary<string, (JsonObject Event, string[] Rules)>
         {
@@ -83,8 +87,23 @@ public sealed class EventPatternTests(MotoFixture moto)
 
             // Near misses: the same shapes with one field off must reach no rule.
             ["miss-state-running"] = (With(stateChange, e => e["detail"]!["state"] = "running"), []),
-            ["miss-state-stopping"] = (With(stateChange, e => e["detail"]!["state"] = "stopping"), []),
-            ["miss-state-shutting-down"] = (With(stateChange, e => e["detail"]!["state"] = "shutting-down"), []),
+            ["unwarned-shutting-down"] = (shuttingDown, [Unwarned]),
+            ["unwarned-stopping"] = (With(shuttingDown, e => e["detail"]!["state"] = "stopping"), [Unwarned]),
+            ["miss-unwarned-pending"] = (With(shuttingDown, e => e["detail"]!["state"] = "pending"), []),
+            ["health-retirement"] = (health, [Health]),
+            ["health-persistent-retirement"] = (With(health, e => e["detail"]!["eventTypeCode"] = "AWS_EC2_PERSISTENT_INSTANCE_RETIREMENT_SCHEDULED"), [Health]),
+            ["health-stop-open"] = (With(health, e =>
+            {
+                e["detail"]!["eventTypeCode"] = "AWS_EC2_INSTANCE_STOP_SCHEDULED";
+                e["detail"]!["statusCode"] = "open";
+            }), [Health]),
+            ["health-reboot"] = (With(health, e => e["detail"]!["eventTypeCode"] = "AWS_EC2_INSTANCE_REBOOT_MAINTENANCE_SCHEDULED"), [Health]),
+            ["miss-health-closed"] = (With(health, e => e["detail"]!["statusCode"] = "closed"), []),
+            ["miss-health-issue"] = (With(health, e => e["detail"]!["eventTypeCategory"] = "issue"), []),
+            ["miss-health-network-maintenance"] = (With(health, e => e["detail"]!["eventTypeCode"] = "AWS_EC2_INSTANCE_NETWORK_MAINTENANCE_SCHEDULED"), []),
+            ["miss-health-other-service"] = (With(health, e => e["detail"]!["service"] = "RDS"), []),
+            ["miss-health-abuse"] = (With(health, e => e["detail-type"] = "AWS Health Abuse Event"), []),
+            ["miss-health-from-ec2"] = (With(health, e => e["source"] = "aws.ec2"), []),
             ["miss-warning-other-source"] = (With(warning, e => e["source"] = "maxgroup.test"), []),
             ["miss-warning-other-detail-type"] = (With(warning, e => e["detail-type"] = "EC2 Spot Instance Request Fulfillment"), []),
             ["miss-state-change-from-autoscaling"] = (With(stateChange, e => e["source"] = "aws.autoscaling"), []),

@@ -53,6 +53,8 @@ public sealed class IamPolicyTests
             "autoscaling:UpdateAutoScalingGroup", .. LedgerWrite, FailureQueue, HandoverEvents,
             // The capacity-aware launch (issue 19) over the group's subnets, and their zones.
             "ec2:CreateFleet", "ec2:DescribeSubnets",
+            // An AWS Health scheduled retirement (issue 20): the retiring instance leaves its managed group terminated.
+            "autoscaling:TerminateInstanceInAutoScalingGroup",
         ],
         ["VolumeFunction"] =
         [
@@ -99,6 +101,7 @@ public sealed class IamPolicyTests
         ["iam:PassRole"] = ["iam:PassedToService"],
         ["autoscaling:AttachInstances"] = ["autoscaling:ResourceTag/spotmax:managed"],
         ["autoscaling:DetachInstances"] = ["autoscaling:ResourceTag/spotmax:managed"],
+        ["autoscaling:TerminateInstanceInAutoScalingGroup"] = ["autoscaling:ResourceTag/spotmax:managed"],
         ["autoscaling:SetDesiredCapacity"] = ["autoscaling:ResourceTag/spotmax:managed"],
         ["autoscaling:UpdateAutoScalingGroup"] = ["autoscaling:ResourceTag/spotmax:managed"],
         ["autoscaling:CompleteLifecycleAction"] = ["autoscaling:ResourceTag/spotmax:managed"],

@@ -147,8 +147,10 @@ public sealed class StackDeploymentTests(MotoFixture moto)
 
         JsonElement rules = root.GetProperty("rules");
         Assert.Equal(
-            ["DispatcherFunctionCapacityReservationInterruptionWarning", "DispatcherFunctionGroupLaunchSuccessful", "DispatcherFunctionInstanceStateChange", "DispatcherFunctionRebalanceRecommendation",
-             "DispatcherFunctionSpotInterruptionWarning", "DispatcherFunctionTerminateLifecycleAction", "DispatcherFunctionVolumeSweep",
+            ["DispatcherFunctionCapacityReservationInterruptionWarning", "DispatcherFunctionGroupLaunchSuccessful", "DispatcherFunctionHealthScheduledChange",
+             "DispatcherFunctionInstanceStateChange", "DispatcherFunctionRebalanceRecommendation",
+             "DispatcherFunctionSpotInterruptionWarning", "DispatcherFunctionTerminateLifecycleAction", "DispatcherFunctionUnwarnedStateChange",
+             "DispatcherFunctionVolumeSweep",
              "PreactionFunctionPreactionSchedule"],
             rules.EnumerateObject().Select(p => p.Name).Order());
         foreach (JsonProperty rule in rules.EnumerateObject())

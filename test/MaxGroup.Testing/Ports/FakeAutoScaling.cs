@@ -7,7 +7,7 @@ namespace MaxGroup.Testing.Ports;
 /// Auto Scaling groups in memory with the documented rules MaxGroup depends on: AttachInstances raises desired and
 /// fails above MaxSize; DetachInstances with decrement lowers desired and fails below MinSize, without decrement
 /// the group launches a replacement. Errors can be queued per operation ("Describe", "Attach", "Detach",
-/// "SetDesired", "Update"), or <see cref="Failure"/> set to fail every describe. Operations no test needs throw
+/// "SetDesired", "Update", "Terminate"), or <see cref="Failure"/> set to fail every describe. Operations no test needs throw
 /// <see cref="NotSupportedException"/>.
 /// </summary>
 public sealed class FakeAutoScaling : IAutoScalingApi
@@ -200,8 +200,29 @@ public sealed class FakeAutoScaling : IAutoScalingApi
     public Task<IReadOnlyList<AutoScalingInstanceInfo>> DescribeAutoScalingInstancesAsync(IReadOnlyList<string> instanceIds, CancellationToken cancellationToken) =>
         throw new NotSupportedException();
 
-    public Task TerminateInstanceInAutoScalingGroupAsync(string instanceId, bool shouldDecrementDesiredCapacity, CancellationToken cancellationToken) =>
-        throw new NotSupportedException();
+    /// <summary>TerminateInstanceInAutoScalingGroup: the member leaves as a detach would, and is listed in <see cref="Terminated"/>.</summary>
+    public Task TerminateInstanceInAutoScalingGroupAsync(string instanceId, bool shouldDecrementDesiredCapacity, CancellationToken cancellationToken)
+    {
+        Record("Terminate", $"Terminate {instanceId} decrement={shouldDecrementDesiredCapacity}");
+        lock (_lock)
+        {
+            Group g = _groups.Values.FirstOrDefault(g => g.Members.Exists(m => m.InstanceId == instanceId))
+                ?? throw new RemoteApiException("autoscaling", "ValidationError", $"Instance Id not found - No managed instance found for instance ID: {instanceId}", 400);
+            if (shouldDecrementDesiredCapacity && g.Desired - 1 < g.Min)
+            {
+                throw new RemoteApiException("autoscaling", "ValidationError", "Terminating instance without replacement will violate group's min size constraint", 400);
+            }
+
+            g.Members.RemoveAll(m => m.InstanceId == instanceId);
+            g.Desired -= shouldDecrementDesiredCapacity ? 1 : 0;
+            Terminated.Add(instanceId);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Instances TerminateInstanceInAutoScalingGroup took.</summary>
+    public List<string> Terminated { get; } = [];
 
     /// <summary>The lifecycle hooks DescribeLifecycleHooks answers, by group.</summary>
     public Dictionary<string, List<LifecycleHookInfo>> Hooks { get; } = [];

@@ -13,6 +13,11 @@ public sealed record ReplaceOptions
     /// not appear: the watch for it ends this long before the reclaim time at the latest.
     /// </summary>
     public TimeSpan FallThroughReserve { get; init; } = TimeSpan.FromSeconds(45);
+    /// <summary>
+    /// How long a scheduled retirement's replace step waits for the drain, Consul and traffic steps to end before it
+    /// terminates the retiring instance; past it the instance is detached as on a warning and left to AWS's retirement.
+    /// </summary>
+    public TimeSpan RetireWaitLimit { get; init; } = TimeSpan.FromSeconds(90);
     public TimeSpan FirstBackoff { get; init; } = TimeSpan.FromMilliseconds(500);
     public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(5);
 }

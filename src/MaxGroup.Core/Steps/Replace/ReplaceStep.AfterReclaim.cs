@@ -41,16 +41,18 @@ public sealed partial class ReplaceStep
                 details);
         }
 
-        await DetachAndRestoreAsync(groupName, doomed, progress, late, details, cancellationToken);
+        await DetachAndRestoreAsync(groupName, doomed, progress, late, details, retire: false, cancellationToken);
         return StepOutcome.Done($"finished after the reclaim time: successor {successor} in the group, {doomed} out, capacity restored", details);
     }
 
     /// <summary>
     /// The doomed instance out with decrement (or, when AWS took it first, desired capacity back to where it began), then
-    /// MaxSize restored: the group ends as it began, whichever run gets here.
+    /// MaxSize restored: the group ends as it began, whichever run gets here. A scheduled retirement (<paramref name="retire"/>)
+    /// leaves by termination instead, when its node steps have ended in time (<c>ReplaceStep.Retirement.cs</c>).
     /// </summary>
     private async Task DetachAndRestoreAsync(
-        string groupName, string doomed, IReadOnlyDictionary<string, string> progress, ReclaimDeadline deadline, Dictionary<string, string> details, CancellationToken cancellationToken)
+        string groupName, string doomed, IReadOnlyDictionary<string, string> progress, ReclaimDeadline deadline, Dictionary<string, string> details,
+        bool retire, CancellationToken cancellationToken)
     {
         AutoScalingGroupInfo? group = await DescribeGroupAsync(groupName, deadline, cancellationToken);
         if (group is null)
@@ -59,7 +61,11 @@ public sealed partial class ReplaceStep
         }
 
         CapacityCalls calls = CallsWithin(deadline);
-        if (IsMember(group, doomed))
+        if (IsMember(group, doomed) && retire && await TerminateRetiringAsync(doomed, calls, details, cancellationToken))
+        {
+            // Out of the group with decrement, as a detach would be, and terminated: its data volume is free for the successor.
+        }
+        else if (IsMember(group, doomed))
         {
             if (await _membership.DetachWithDecrementAsync(group, doomed, calls, cancellationToken) is int minSize)
             {

@@ -98,7 +98,7 @@ public sealed partial class ReplaceStep
         }
 
         // The attach raised desired by one above what the group had: put it back, which also ends the group's own retries.
-        await DetachAndRestoreAsync(group.Name, doomed, progress, deadline, details, cancellationToken);
+        await DetachAndRestoreAsync(group.Name, doomed, progress, deadline, details, retire: false, cancellationToken);
         return StepOutcome.Done($"detached {doomed}; {waited}, so MaxGroup launched {successor} ({used}) and attached it", details);
     }
 

@@ -78,8 +78,9 @@ public sealed partial class ReplaceStep
             await Task.Delay(delay, _clock, cancellationToken);
         }
 
-        await DetachAndRestoreAsync(group.Name, doomed, progress, deadline, details, cancellationToken);
-        return StepOutcome.Done($"successor {successor} attached and {doomed} detached", details);
+        await DetachAndRestoreAsync(group.Name, doomed, progress, deadline, details, IsRetirement(request), cancellationToken);
+        string left = details.ContainsKey(TerminatedDetail) ? "terminated (scheduled retirement)" : "detached";
+        return StepOutcome.Done($"successor {successor} attached and {doomed} {left}", details);
     }
 
     /// <summary>The candidates in order, each launch retried within the deadline; the metrics say which one had capacity.</summary>

@@ -22,7 +22,7 @@ public sealed class VolumeStep(VolumeMover mover, ILogger logger) : IRemediation
     /// </summary>
     public async Task<StepOutcome> RunAsync(RemediationRequest request, CancellationToken cancellationToken)
     {
-        if (!request.Config.HasVolumeStep && request.Trigger is HandoverTrigger.SpotWarning or HandoverTrigger.Rebalance or HandoverTrigger.Dequeued or HandoverTrigger.LifecycleHook or HandoverTrigger.ReservationWarning)
+        if (!request.Config.HasVolumeStep && request.Trigger is HandoverTrigger.SpotWarning or HandoverTrigger.Rebalance or HandoverTrigger.Dequeued or HandoverTrigger.LifecycleHook or HandoverTrigger.ReservationWarning or HandoverTrigger.HealthScheduledChange)
         {
             return StepOutcome.NoOp("persistence_dev is not set for this group");
         }
@@ -39,6 +39,8 @@ public sealed class VolumeStep(VolumeMover mover, ILogger logger) : IRemediation
                 case HandoverTrigger.LifecycleHook:
                 // An interruptible Capacity Reservation's warning: as a Spot warning.
                 case HandoverTrigger.ReservationWarning:
+                // An AWS Health scheduled change: kept and moved to the successor, as on a warning.
+                case HandoverTrigger.HealthScheduledChange:
                     return await mover.PrepareAsync(request, cancellationToken);
                 case HandoverTrigger.Launch:
                     return Summarize(await mover.OnInstanceLaunchedAsync(request.Config.GroupName, request.Instance.InstanceId, cancellationToken), "no pending volume in this group and zone");
