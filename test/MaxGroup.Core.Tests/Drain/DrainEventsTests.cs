@@ -8,7 +8,7 @@ public sealed class DrainEventsTests
     private static readonly DrainNode Node = new() { Name = "node-a" };
 
     [Fact]
-    public async Task Events_ManyPods_CappedPerKindAndAllSentInOrder()
+    public async Task Events_ManyPodsQueuedAtOnce_CappedPerKindAndMergedInOrder()
     {
         var cluster = new EventCluster();
         using var events = new DrainEvents(cluster, Node, TimeProvider.System, NullLogger.Instance);
@@ -16,19 +16,45 @@ public sealed class DrainEventsTests
         events.Started(Request(), "cordoned");
         for (int i = 0; i < 25; i++)
         {
-            events.Blocked($"app/web-{i}", "429", DateTimeOffset.UnixEpoch);
-            events.Evicted($"app/web-{i}", 30);
+            events.Blocked($"app/web-{i:00}", "429", DateTimeOffset.UnixEpoch);
+            events.Evicted($"app/web-{i:00}", 30);
         }
 
         events.Ended(new DrainReport());
         await events.FlushAsync(CancellationToken.None);
 
-        Assert.Equal(2 + (2 * DrainEvents.MaxPodEvents), cluster.Recorded.Count);
-        Assert.Equal(NodeEventReasons.DrainStarted, cluster.Recorded[0].Reason);
-        Assert.Equal(NodeEventReasons.DrainSucceeded, cluster.Recorded[^1].Reason);
-        Assert.Equal(DrainEvents.MaxPodEvents, cluster.Recorded.Count(e => e.Reason == NodeEventReasons.EvictionBlocked && e.Warning));
-        Assert.Equal(DrainEvents.MaxPodEvents, cluster.Recorded.Count(e => e.Reason == NodeEventReasons.PodEvicted && !e.Warning));
-        Assert.Equal((22, 0), (events.Recorded, events.Failed));
+        IReadOnlyList<NodeEvent> sent = cluster.Recorded;
+        Assert.Equal(NodeEventReasons.DrainStarted, sent[0].Reason);
+        Assert.Equal(NodeEventReasons.DrainSucceeded, sent[^1].Reason);
+        // Ten pods of each kind are told (the cap), however many events they were merged into.
+        Assert.Equal(DrainEvents.MaxPodEvents, sent.Where(e => e.Reason == NodeEventReasons.EvictionBlocked).Sum(PodsNamed));
+        Assert.Equal(DrainEvents.MaxPodEvents, sent.Where(e => e.Reason == NodeEventReasons.PodEvicted).Sum(PodsNamed));
+        Assert.All(sent.Where(e => e.Reason == NodeEventReasons.EvictionBlocked), e => Assert.True(e.Warning));
+        Assert.True(sent.Count <= 2 + (2 * DrainEvents.MaxPodEvents), $"{sent.Count} events");
+        Assert.Equal((sent.Count, 0), (events.Recorded, events.Failed));
+    }
+
+    [Fact]
+    public async Task Events_PodEventsQueuedWhileTheSenderWaits_GoOutAsOneEventPerKind()
+    {
+        var cluster = new EventCluster { Gate = new TaskCompletionSource() };
+        using var events = new DrainEvents(cluster, Node, TimeProvider.System, NullLogger.Instance);
+        events.Started(Request(), "cordoned");
+        await cluster.FirstCall.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+        // The sender is held on Started: these queue up behind it.
+        events.Blocked("app/web-1", "pdb web-pdb", DateTimeOffset.UnixEpoch);
+        events.Evicted("app/api-1", 30);
+        events.Evicted("app/api-2", 5);
+        events.Ended(new DrainReport());
+        cluster.Gate.SetResult();
+        await events.FlushAsync(CancellationToken.None);
+
+        Assert.Equal(
+            [NodeEventReasons.DrainStarted, NodeEventReasons.EvictionBlocked, NodeEventReasons.PodEvicted, NodeEventReasons.DrainSucceeded],
+            cluster.Recorded.Select(e => e.Reason));
+        Assert.Equal("Evicted 2 pods: app/api-1 (grace period 30 s), app/api-2 (grace period 5 s)", cluster.Recorded[2].Message);
+        Assert.Equal((4, 0), (events.Recorded, events.Failed));
     }
 
     [Fact]
@@ -82,6 +108,8 @@ public sealed class DrainEventsTests
         Assert.EndsWith("app/web-09 (pdb: blocked) and 2 more", end.Message, StringComparison.Ordinal);
     }
 
+    private static int PodsNamed(NodeEvent e) => e.Message.Split("app/web-").Length - 1;
+
     private static DrainRequest Request() => new()
     {
         InstanceId = "i-0123456789abcdef0",
@@ -100,6 +128,11 @@ public sealed class DrainEventsTests
 
         public bool Hang { get; init; }
 
+        /// <summary>When set, the first event waits for it.</summary>
+        public TaskCompletionSource? Gate { get; init; }
+
+        public TaskCompletionSource FirstCall { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
         public IReadOnlyList<NodeEvent> Recorded
         {
             get
@@ -113,6 +146,11 @@ public sealed class DrainEventsTests
 
         public async Task RecordEventAsync(DrainNode node, NodeEvent nodeEvent, CancellationToken cancellationToken)
         {
+            if (FirstCall.TrySetResult() && Gate is not null)
+            {
+                await Gate.Task.WaitAsync(cancellationToken);
+            }
+
             if (Hang)
             {
                 await Task.Delay(Timeout.Infinite, cancellationToken);

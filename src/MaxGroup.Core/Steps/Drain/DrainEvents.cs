@@ -14,7 +14,9 @@ namespace MaxGroup.Core.Steps.Drain;
 /// <remarks>
 /// Best effort and off the drain's path: the drain only queues an event; one sender records them one at a time, each
 /// bounded by <see cref="Bound"/>, so an event never holds up an eviction and at most one event request at a time
-/// waits for the Kubernetes request budget (the events go through the drain's own budgeted client). A refusal (no
+/// waits for the Kubernetes request budget (the events go through the drain's own budgeted client). Pod events that
+/// queued up while the sender waited go out as one event per kind ("Evicted 4 pods: ..."), so the slower the budget
+/// lets events through, the fewer requests they take from it. A refusal (no
 /// RBAC for events, say), a timeout or an event still unsent after <see cref="FlushBound"/> at the end is logged and
 /// counted (<see cref="Failed"/>), never thrown. Per-pod events stop after <see cref="MaxPodEvents"/> of each kind:
 /// the end event still counts every pod.
@@ -37,7 +39,7 @@ public sealed class DrainEvents : IDisposable
     private readonly DrainNode _node;
     private readonly TimeProvider _clock;
     private readonly ILogger _logger;
-    private readonly Channel<NodeEvent> _queue = Channel.CreateUnbounded<NodeEvent>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _sender;
     private int _queued;
@@ -45,6 +47,8 @@ public sealed class DrainEvents : IDisposable
     private int _failed;
     private int _evictedTold;
     private int _blockedTold;
+    /// <summary>Until when blocked evictions are retried (the drain's deadline), for a merged blocked event.</summary>
+    private DateTimeOffset _retryUntil;
 
     public DrainEvents(INodeDrainer cluster, DrainNode node, TimeProvider clock, ILogger logger)
     {
@@ -64,6 +68,7 @@ public sealed class DrainEvents : IDisposable
     public void Started(DrainRequest request, string cordon)
     {
         ArgumentNullException.ThrowIfNull(request);
+        _retryUntil = request.Deadline;
         Queue(NodeEventReasons.DrainStarted,
             $"Draining node {_node.Name} for the interruption of instance {request.InstanceId} (event {request.EventId}): {cordon}; "
             + $"pods are evicted before {Time(request.Deadline)}", warning: false);
@@ -73,7 +78,8 @@ public sealed class DrainEvents : IDisposable
     {
         if (Interlocked.Increment(ref _evictedTold) <= MaxPodEvents)
         {
-            Queue(NodeEventReasons.PodEvicted, $"Evicted pod {pod} (grace period {graceSeconds.ToString(CultureInfo.InvariantCulture)} s)", warning: false);
+            string grace = $"grace period {graceSeconds.ToString(CultureInfo.InvariantCulture)} s";
+            Queue(NodeEventReasons.PodEvicted, $"Evicted pod {pod} ({grace})", warning: false, pod, grace);
         }
     }
 
@@ -81,9 +87,10 @@ public sealed class DrainEvents : IDisposable
     {
         if (Interlocked.Increment(ref _blockedTold) <= MaxPodEvents)
         {
+            string why = error ?? "429 Too Many Requests";
             Queue(NodeEventReasons.EvictionBlocked,
-                $"Eviction of pod {pod} blocked by a PodDisruptionBudget ({error ?? "429 Too Many Requests"}); retrying until {Time(retryUntil)}",
-                warning: true);
+                $"Eviction of pod {pod} blocked by a PodDisruptionBudget ({why}); retrying until {Time(retryUntil)}",
+                warning: true, pod, why);
         }
     }
 
@@ -137,42 +144,92 @@ public sealed class DrainEvents : IDisposable
         _stop.Dispose();
     }
 
-    private void Queue(string reason, string message, bool warning)
+    private void Queue(string reason, string message, bool warning, string? pod = null, string? detail = null)
     {
-        if (_queue.Writer.TryWrite(new NodeEvent(_clock.GetUtcNow(), reason, message, warning)))
+        if (_queue.Writer.TryWrite(new Pending(new NodeEvent(_clock.GetUtcNow(), reason, message, warning), pod, detail)))
         {
             Interlocked.Increment(ref _queued);
         }
     }
 
+    /// <summary>
+    /// The events to send for what queued up: each pod event joins the first one of its kind since the last drain
+    /// event (started, ended), so the order of started, pod events and the end is kept.
+    /// </summary>
+    private List<NodeEvent> Coalesce(List<Pending> batch)
+    {
+        var groups = new List<List<Pending>>();
+        var open = new Dictionary<string, List<Pending>>(StringComparer.Ordinal);
+        foreach (Pending pending in batch)
+        {
+            if (pending.Pod is null)
+            {
+                open.Clear();
+                groups.Add([pending]);
+            }
+            else if (open.TryGetValue(pending.Event.Reason, out List<Pending>? group))
+            {
+                group.Add(pending);
+            }
+            else
+            {
+                open[pending.Event.Reason] = [pending];
+                groups.Add(open[pending.Event.Reason]);
+            }
+        }
+
+        return groups.Select(g => g.Count == 1 ? g[0].Event : Merge(g)).ToList();
+    }
+
+    private NodeEvent Merge(List<Pending> group)
+    {
+        NodeEvent first = group[0].Event;
+        string pods = string.Join(", ", group.Select(p => $"{p.Pod} ({p.Detail})"));
+        string message = first.Reason == NodeEventReasons.EvictionBlocked
+            ? $"Eviction of {Count(group.Count)} pods blocked by a PodDisruptionBudget; retrying until {Time(_retryUntil)}: {pods}"
+            : $"Evicted {Count(group.Count)} pods: {pods}";
+        return first with { Message = message };
+    }
+
     private async Task SendAllAsync()
     {
+        // Taken once: the source may be disposed while the last request is still being cancelled.
+        CancellationToken stop = _stop.Token;
         try
         {
-            while (await _queue.Reader.WaitToReadAsync(_stop.Token).ConfigureAwait(false))
+            while (await _queue.Reader.WaitToReadAsync(stop).ConfigureAwait(false))
             {
-                while (_queue.Reader.TryRead(out NodeEvent? nodeEvent))
+                var batch = new List<Pending>();
+                while (_queue.Reader.TryRead(out Pending? pending))
                 {
-                    await SendAsync(nodeEvent).ConfigureAwait(false);
+                    batch.Add(pending);
+                }
+
+                List<NodeEvent> events = Coalesce(batch);
+                // Counted in events sent from here on: what was merged is one event, sent or failed once.
+                Interlocked.Add(ref _queued, events.Count - batch.Count);
+                foreach (NodeEvent nodeEvent in events)
+                {
+                    await SendAsync(nodeEvent, stop).ConfigureAwait(false);
                 }
             }
         }
-        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
             // The flush gave up: what is left is counted there.
         }
     }
 
-    private async Task SendAsync(NodeEvent nodeEvent)
+    private async Task SendAsync(NodeEvent nodeEvent, CancellationToken stop)
     {
         try
         {
             using var timer = new CancellationTokenSource(Bound, _clock);
-            using var bound = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token, timer.Token);
+            using var bound = CancellationTokenSource.CreateLinkedTokenSource(stop, timer.Token);
             await _cluster.RecordEventAsync(_node, nodeEvent, bound.Token).WaitAsync(Bound, _clock, bound.Token).ConfigureAwait(false);
             Interlocked.Increment(ref _recorded);
         }
-        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
             throw;
         }
@@ -182,6 +239,9 @@ public sealed class DrainEvents : IDisposable
             _logger.LogWarning("Could not record Kubernetes event {Reason} on node {Node} ({Error}); the drain goes on", nodeEvent.Reason, _node.Name, ex.Message);
         }
     }
+
+    /// <summary>A queued event; pod events carry the pod and its detail so that several can become one.</summary>
+    private sealed record Pending(NodeEvent Event, string? Pod, string? Detail);
 
     private static string Count(int n) => n.ToString(CultureInfo.InvariantCulture);
 
