@@ -234,6 +234,7 @@ public static class HistoryHtml
         .deadline-label { font-size: 11px; text-anchor: middle; fill: #cf222e; }
         table.timeline { border-collapse: collapse; font-size: 12px; margin-top: 8px; }
         table.timeline th, table.timeline td { border-bottom: 1px solid #eaeef2; padding: 2px 10px 2px 0; text-align: left; vertical-align: top; }
+        table.timeline td:nth-child(-n+4) { white-space: nowrap; }
         td.failed { color: #cf222e; }
         td.done { color: #1a7f37; }
 
