@@ -13,8 +13,8 @@ using Spectre.Console;
 namespace MaxGroup.Cli.Commands;
 
 /// <summary>
-/// `maxgroup history [--instance ID] [--since 1h] [--json]`: the ledger's interruptions with their timelines, newest
-/// first, from the DynamoDB table MAXGROUP_LEDGER_TABLE names. Reads only (GetItem, Scan).
+/// `maxgroup history [--instance ID] [--since 1h] [--json] [--html FILE]`: the ledger's interruptions with their
+/// timelines, newest first, from the DynamoDB table MAXGROUP_LEDGER_TABLE names. Reads only (GetItem, Scan).
 /// </summary>
 public static class HistoryCommand
 {
@@ -40,15 +40,18 @@ public static class HistoryCommand
             },
         };
         var json = new Option<bool>("--json") { Description = "print JSON instead of a table" };
+        var html = new Option<FileInfo>("--html") { Description = "write one self-contained HTML page (steps against the deadline) to this file" };
         var limit = new Option<int>("--limit") { Description = "at most this many interruptions", DefaultValueFactory = _ => DefaultLimit };
         var command = new Command("history", "show the ledger's interruptions and their timelines");
         command.Options.Add(instance);
         command.Options.Add(since);
         command.Options.Add(json);
         command.Options.Add(limit);
+        command.Options.Add(html);
         command.SetAction((parsed, cancellationToken) => RunAsync(
             new HistoryQuery(parsed.GetValue(instance), parsed.GetValue(since), parsed.GetValue(limit)),
             parsed.GetValue(json),
+            parsed.GetValue(html),
             Environment.GetEnvironmentVariable,
             TimeProvider.System,
             parsed.InvocationConfiguration.Output,
@@ -92,6 +95,7 @@ public static class HistoryCommand
     public static async Task<int> RunAsync(
         HistoryQuery query,
         bool json,
+        FileInfo? htmlFile,
         Func<string, string?> getVariable,
         TimeProvider time,
         TextWriter output,
@@ -143,7 +147,21 @@ public static class HistoryCommand
             records = records.Where(r => r.WarningTime >= cutoff).ToList();
         }
 
-        if (json)
+        if (htmlFile is not null)
+        {
+            try
+            {
+                await File.WriteAllTextAsync(htmlFile.FullName, HistoryHtml.Render(records, $"ledger table {table}"), cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                await error.WriteLineAsync(CliErrors.Format($"cannot write {htmlFile.FullName}: {ex.Message}")).ConfigureAwait(false);
+                return CliErrors.FailureExitCode;
+            }
+
+            await output.WriteLineAsync($"wrote {records.Count} interruption(s) to {htmlFile.FullName}").ConfigureAwait(false);
+        }
+        else if (json)
         {
             await output.WriteLineAsync(ToJson(records)).ConfigureAwait(false);
         }

@@ -21,25 +21,28 @@ public static class DemoCommand
         var reclaimIn = new Option<int>("--reclaim-in") { Description = "seconds from now until AWS reclaims the instance (the warning is back-dated; AWS gives 120)", DefaultValueFactory = _ => 30 };
         var plain = new Option<bool>("--plain") { Description = "no colours or terminal control codes (automatic when output is redirected)" };
         var logFile = new Option<FileInfo?>("--log-file") { Description = "write the functions' JSON log lines here (default: discarded)" };
+        var html = new Option<FileInfo?>("--html") { Description = "also write the hand-over's timeline as one self-contained HTML page (as history --html)" };
         var command = new Command("demo", "show MaxGroup handing a Spot interruption over, on a local AWS emulator");
         command.Options.Add(endpoint);
         command.Options.Add(scenario);
         command.Options.Add(reclaimIn);
         command.Options.Add(plain);
         command.Options.Add(logFile);
+        command.Options.Add(html);
         command.SetAction((parsed, cancellationToken) => RunAsync(
             parsed.GetValue(endpoint),
             parsed.GetValue(scenario),
             parsed.GetValue(reclaimIn),
             parsed.GetValue(plain),
             parsed.GetValue(logFile),
+            parsed.GetValue(html),
             parsed.InvocationConfiguration.Output,
             parsed.InvocationConfiguration.Error,
             cancellationToken));
         return command;
     }
 
-    public static async Task<int> RunAsync(string? endpoint, DemoScenario scenario, int reclaimInSeconds, bool plain, FileInfo? logFile, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(string? endpoint, DemoScenario scenario, int reclaimInSeconds, bool plain, FileInfo? logFile, FileInfo? html, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(error);
@@ -79,7 +82,7 @@ public static class DemoCommand
             console.MarkupLine($"AWS emulator: [bold]{Markup.Escape(endpoint)}[/] (through {Markup.Escape(serial.Endpoint)}: DynamoDB and Auto Scaling requests one at a time, as AWS applies them atomically). Drain and Consul run against loopback simulators of the Kubernetes API and a Consul agent (no real cluster or agent given).");
             ConfigureEnvironment(serial.Endpoint);
             await using Stream logStream = logFile is null ? Stream.Null : logFile.Open(FileMode.Create, FileAccess.Write, FileShare.Read);
-            var runner = new DemoRunner(console, scenario, TimeSpan.FromSeconds(reclaimInSeconds));
+            var runner = new DemoRunner(console, scenario, TimeSpan.FromSeconds(reclaimInSeconds), html);
             IReadOnlyList<string> failed = await runner.RunAsync(new LogSink(logStream), cancellationToken).ConfigureAwait(false);
             if (failed.Count > 0)
             {

@@ -1,3 +1,4 @@
+using MaxGroup.Core.Model;
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -133,6 +134,8 @@ public sealed class DemoPeers : IAsyncDisposable
         var pdbLeft = _pdbPods.Where(present.Contains).ToList();
         var daemonSetGone = _daemonSetPods.Where(p => evicted.Contains(p) || !present.Contains(p)).ToList();
         IReadOnlyList<string> servicesLeft = _consul.ServiceIds;
+        List<string> nodeEvents = _kube.Events.Where(e => e.InvolvedKind == "Node" && e.InvolvedName == _nodeName).Select(e => e.Reason).ToList();
+        bool toldStartAndEnd = nodeEvents.Contains(NodeEventReasons.DrainStarted) && nodeEvents.Contains(NodeEventReasons.DrainSucceeded);
         return
         [
             new("drain: node cordoned", cordoned, $"{_nodeName} spec.unschedulable={(cordoned ? "true" : "false")}"),
@@ -142,6 +145,8 @@ public sealed class DemoPeers : IAsyncDisposable
                 $"{PdbName}: {pdbLeft.Count.ToString(CultureInfo.InvariantCulture)} of {_pdbPods.Count.ToString(CultureInfo.InvariantCulture)} pods running, minAvailable {PdbMinAvailable.ToString(CultureInfo.InvariantCulture)}"),
             new("drain: DaemonSet pods left", daemonSetGone.Count == 0,
                 daemonSetGone.Count == 0 ? string.Join(", ", _daemonSetPods) : $"evicted or gone: {string.Join(", ", daemonSetGone)}"),
+            new("drain: node events recorded", toldStartAndEnd,
+                nodeEvents.Count == 0 ? "no Kubernetes Event on the node" : $"{nodeEvents.Count.ToString(CultureInfo.InvariantCulture)} on {_nodeName}: {string.Join(", ", nodeEvents.Distinct())}"),
             new("consul: services deregistered", servicesLeft.Count == 0,
                 servicesLeft.Count == 0 ? string.Join(", ", _services) : $"still registered: {string.Join(", ", servicesLeft)}"),
             new("consul: agent left", _consul.HasLeft, _consul.HasLeft ? $"{_consul.NodeName} left the cluster" : $"{_consul.NodeName} was never asked to leave"),

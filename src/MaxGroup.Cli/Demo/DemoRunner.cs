@@ -2,6 +2,7 @@ using System.Globalization;
 using Amazon.EC2;
 using Amazon.EC2.Model;
 using MaxGroup.Aws;
+using MaxGroup.Cli.Commands;
 using MaxGroup.Cli.Local;
 using MaxGroup.Core.Model;
 using MaxGroup.Core.Ports;
@@ -18,7 +19,8 @@ namespace MaxGroup.Cli.Demo;
 /// the state-change event), and the live timeline is read from the ledger as it is written. Ends with checks of the
 /// invariants the product promises; any that fails makes the demo fail.
 /// </summary>
-public sealed class DemoRunner(IAnsiConsole console, DemoScenario scenario, TimeSpan reclaimIn)
+/// <remarks>With <c>html</c>, the hand-over's ledger record is also written as the `history --html` page.</remarks>
+public sealed class DemoRunner(IAnsiConsole console, DemoScenario scenario, TimeSpan reclaimIn, FileInfo? html = null)
 {
     private readonly TimeProvider _time = TimeProvider.System;
 
@@ -95,6 +97,12 @@ public sealed class DemoRunner(IAnsiConsole console, DemoScenario scenario, Time
         await watcher.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
 
         InterruptionRecord? record = await host.Services.Ledger.GetAsync(doomed.InstanceId, cancellationToken);
+        if (html is not null && record is not null)
+        {
+            await File.WriteAllTextAsync(html.FullName, HistoryHtml.Render([record], "demo ledger table maxgroup-demo-ledger"), cancellationToken);
+            Say("history", $"timeline written to {html.FullName}");
+        }
+
         AutoScalingGroupInfo after = await DemoScene.DescribeGroupAsync(aws, cancellationToken);
         return await SummarizeAsync(aws, before, after, doomed.InstanceId, volumeId, record, peers, cancellationToken);
     }

@@ -39,4 +39,10 @@ public sealed class DrainReport
 
     /// <summary>A hard error (authentication, authorization, unexpected answer) that ended the drain early.</summary>
     public string? Error { get; set; }
+
+    /// <summary>Kubernetes Events the API server took on the node during this drain.</summary>
+    public int NodeEventsRecorded { get; set; }
+
+    /// <summary>Kubernetes Events that were refused, timed out or were still unsent when the drain ended (never a drain failure).</summary>
+    public int NodeEventsFailed { get; set; }
 }

@@ -23,4 +23,11 @@ public interface INodeDrainer
 
     /// <summary>Asks the Eviction API to evict <paramref name="pod"/> with <paramref name="gracePeriodSeconds"/>.</summary>
     Task<PodEviction> EvictAsync(DrainPod pod, long gracePeriodSeconds, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Records <paramref name="nodeEvent"/> as a Kubernetes Event on <paramref name="node"/>. The drain calls it best
+    /// effort, off its own path (the drain step's DrainEvents): bounded, errors counted, never waited for by
+    /// an eviction. A drainer that records nothing keeps this default.
+    /// </summary>
+    Task RecordEventAsync(DrainNode node, NodeEvent nodeEvent, CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -11,7 +11,8 @@ namespace MaxGroup.Kubernetes.Drain;
 
 /// <summary>
 /// The Kubernetes API calls of one drain (<see cref="INodeDrainer"/> over KubernetesClient): find the node by
-/// providerID, cordon, taint and label it in one merge patch, list nodes and pods, evict through the Eviction API.
+/// providerID, cordon, taint and label it in one merge patch, list nodes and pods, evict through the Eviction API,
+/// record Kubernetes Events on the node.
 /// One instance serves one drain: it keeps the node it found so the cordon patch carries that node's resourceVersion.
 /// An error answer becomes a <see cref="ClusterApiException"/>; an eviction's answer a <see cref="PodEviction"/>.
 /// </summary>
@@ -24,6 +25,7 @@ public sealed class NodeDrainer(IKubernetes client) : INodeDrainer
 
     private readonly IKubernetes _client = client ?? throw new ArgumentNullException(nameof(client));
     private readonly PodEvictor _evictor = new PodEvictor(client);
+    private readonly NodeEventRecorder _events = new NodeEventRecorder(client);
     private V1Node? _found;
 
     public async Task<DrainNode?> FindNodeAsync(DrainRequest request, CancellationToken cancellationToken)
@@ -105,6 +107,14 @@ public sealed class NodeDrainer(IKubernetes client) : INodeDrainer
 
     public Task<PodEviction> EvictAsync(DrainPod pod, long gracePeriodSeconds, CancellationToken cancellationToken) =>
         _evictor.EvictAsync(pod, gracePeriodSeconds, cancellationToken);
+
+    /// <summary>A core/v1 Event on the node (<see cref="NodeEventRecorder"/>), naming the node's uid when this drain found it.</summary>
+    public Task RecordEventAsync(DrainNode node, NodeEvent nodeEvent, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        string? uid = _found?.Metadata.Name == node.Name ? _found.Metadata.Uid : null;
+        return _events.RecordAsync(node, uid, nodeEvent, cancellationToken);
+    }
 
     /// <summary>The merge patch that cordons, taints and labels <paramref name="node"/>, keeping its other taints.</summary>
     public static string BuildCordonPatch(V1Node node, string eventId)

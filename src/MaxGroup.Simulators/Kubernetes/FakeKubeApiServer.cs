@@ -15,9 +15,10 @@ namespace MaxGroup.Simulators.Kubernetes;
 /// <remarks>
 /// Real status codes and Status bodies: node list (field and label selectors) and get, node merge patch with the
 /// resourceVersion precondition, pod list by spec.nodeName, policy/v1 evictions with PodDisruptionBudget accounting
-/// (429 when a budget allows no disruption; evicted pods leave after their grace period), and a bearer token check (401).
+/// (429 when a budget allows no disruption; evicted pods leave after their grace period), core/v1 Event creation
+/// (FakeKubeApiServer.Events.cs), and a bearer token check (401).
 /// </remarks>
-public sealed class FakeKubeApiServer : IAsyncDisposable
+public sealed partial class FakeKubeApiServer : IAsyncDisposable
 {
     private readonly object _lock = new();
     private readonly Dictionary<string, JsonObject> _nodes = new(StringComparer.Ordinal);
@@ -318,6 +319,9 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
                     return;
                 case ("POST", ["api", "v1", "namespaces", var ns, "pods", var name, "eviction"]):
                     await EvictAsync(context, ns, name);
+                    return;
+                case ("POST", ["api", "v1", "namespaces", var ns, "events"]):
+                    await CreateEventAsync(context, ns);
                     return;
                 default:
                     await WriteStatusAsync(context, 404, "NotFound", "the server could not find the requested resource");

@@ -19,7 +19,7 @@ public sealed class DemoCommandTests(MotoFixture moto)
     /// <summary>The checks that read the simulators' state after the run (DemoPeers.Checks).</summary>
     private static readonly string[] SimulatorChecks =
     [
-        "drain: node cordoned", "drain: pods evicted", "drain: PodDisruptionBudget respected", "drain: DaemonSet pods left",
+        "drain: node cordoned", "drain: pods evicted", "drain: PodDisruptionBudget respected", "drain: DaemonSet pods left", "drain: node events recorded",
         "consul: services deregistered", "consul: agent left",
     ];
 
@@ -31,9 +31,19 @@ public sealed class DemoCommandTests(MotoFixture moto)
     public async Task Demo_Scenario_HandOverCompletesAndChecksPass(string scenario)
     {
         await moto.ResetAsync();
-        (int exit, string output, string error) = await RunDemoAsync(20, "--scenario", scenario);
+        string html = Path.Combine(Path.GetTempPath(), $"maxgroup-demo-{Guid.NewGuid():N}.html");
+        (int exit, string output, string error) = await RunDemoAsync(20, "--scenario", scenario, "--html", html);
 
         Assert.True(exit == 0, $"exit {exit}: {error}\n{output}");
+        string page = await File.ReadAllTextAsync(html);
+        File.Delete(html);
+        Assert.Contains($"timeline written to {html}", output, StringComparison.Ordinal);
+        List<string> bars = HistoryHtmlTests.BarSteps().Matches(page).Select(m => m.Groups[1].Value).ToList();
+        Assert.Equal(bars.Distinct(StringComparer.Ordinal).Count(), bars.Count);
+        Assert.Contains("drain", bars);
+        Assert.Contains("volume", bars);
+        Assert.Contains("consul", bars);
+        Assert.Equal(1, HistoryHtmlTests.Count(page, "<line class=\"deadline\""));
         Assert.Contains("hand-over complete", output, StringComparison.Ordinal);
         Assert.DoesNotContain("FAILED", output, StringComparison.Ordinal);
         Assert.Contains("volume     done", output, StringComparison.Ordinal);

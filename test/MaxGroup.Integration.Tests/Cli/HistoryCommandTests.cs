@@ -49,6 +49,31 @@ public sealed class HistoryCommandTests(MotoFixture moto)
     }
 
     [Fact]
+    public async Task History_Html_WritesOnePageWithABarPerStepOfTheLedger()
+    {
+        using CliScene scene = await CliScene.CreateAsync(moto, LaunchConfig, maxSize: 3);
+        string doomed = await InvokeWarningAsync(scene, 0);
+        string file = Path.Combine(Path.GetTempPath(), $"maxgroup-history-{Guid.NewGuid():N}.html");
+
+        try
+        {
+            (int exitCode, string output, string error) = await CliScene.RunAsync("history", "--instance", doomed, "--html", file);
+
+            Assert.True(exitCode == 0, error);
+            Assert.Equal([$"wrote 1 interruption(s) to {file}"], Lines(output));
+            string html = await File.ReadAllTextAsync(file);
+            Assert.Contains($"data-instance=\"{doomed}\"", html, StringComparison.Ordinal);
+            Assert.Equal(["replace"], HistoryHtmlTests.BarSteps().Matches(html).Select(m => m.Groups[1].Value).ToList());
+            Assert.Equal(1, HistoryHtmlTests.Count(html, "<line class=\"deadline\""));
+            Assert.Contains(">completed</span>", html, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
     public async Task History_Since_LeavesOutOlderWarnings()
     {
         using CliScene scene = await CliScene.CreateAsync(moto, LaunchConfig, maxSize: 3);

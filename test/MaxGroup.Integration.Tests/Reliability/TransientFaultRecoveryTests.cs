@@ -34,6 +34,26 @@ public sealed class TransientFaultRecoveryTests
     }
 
     [Fact]
+    public async Task Drain_EventAnswerLost_RetryFindsItsOwnEventAndNoneIsDoubled()
+    {
+        await using DrainHarness harness = await DrainHarness.StartAsync();
+        harness.Server.AddNode(DrainHarness.PrivateDns, $"aws:///{DrainHarness.Zone}/{DrainHarness.InstanceId}", DrainHarness.Zone);
+        harness.Server.AddPod("default", "web-1", DrainHarness.PrivateDns);
+        await using HttpFaultProxy proxy = await HttpFaultProxy.StartAsync("kubernetes", harness.Server.Endpoint, FaultPlan.None, harness.Server.Certificates.Server, harness.Server.Certificates.Ca);
+        // The first event (started) is stored, its answer dropped: the retried POST answers 409 AlreadyExists.
+        proxy.FailNext("POST /api/v1/namespaces/default/events", "drop-after");
+
+        StepOutcome outcome = await harness.RunAsync(DrainHarness.Request(harness.Config(maxGrace: 10) with { K8sEndpoint = proxy.Endpoint }));
+
+        Assert.True(outcome.Status == StepStatus.Done, $"{outcome.Status}: {outcome.Reason}");
+        Assert.Contains(proxy.Calls, c => c.Fault == "drop-after");
+        Assert.Equal(["MaxGroupDrainStarted", "MaxGroupPodEvicted", "MaxGroupDrainSucceeded"], harness.Server.Events.Select(e => e.Reason));
+        Assert.True(harness.Server.EventPosts >= 4, $"{harness.Server.EventPosts} event posts: the lost answer was not retried");
+        Assert.Contains(("NodeEventsRecorded", 3.0), harness.Metrics.Recorded);
+        Assert.Contains(("NodeEventsFailed", 0.0), harness.Metrics.Recorded);
+    }
+
+    [Fact]
     public void TransientRetryHandler_EvictionTooManyRequests_LeftToTheDrainer()
     {
         using var eviction = new HttpRequestMessage(HttpMethod.Post, "https://127.0.0.1/api/v1/namespaces/default/pods/web-1/eviction");

@@ -70,6 +70,9 @@ public sealed class DrainStep(INodeDrainerSource drainers, TimeProvider clock, I
             _metrics.Record("DrainPodsEvicted", report.Evicted.Count, MetricUnit.Count, dimensions);
             _metrics.Record("DrainPodsRemaining", report.Remaining.Count, MetricUnit.Count, dimensions);
             _metrics.Record("DrainDuration", _clock.GetElapsedTime(started).TotalMilliseconds, MetricUnit.Milliseconds, dimensions);
+            _metrics.Record("NodeEventsRecorded", report.NodeEventsRecorded, MetricUnit.Count, dimensions);
+            // Counted, never failed: a drain whose events were refused (no RBAC for events, say) still drained.
+            _metrics.Record("NodeEventsFailed", report.NodeEventsFailed, MetricUnit.Count, dimensions);
         }
 
         return ToOutcome(report);

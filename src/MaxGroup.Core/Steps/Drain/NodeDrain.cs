@@ -70,6 +70,8 @@ public sealed class NodeDrain(INodeDrainer cluster, TimeProvider clock, ILogger 
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadlineCts.Token);
         CancellationToken token = linked.Token;
         var pods = new Dictionary<string, PodState>(StringComparer.Ordinal);
+        // Set once the node is cordoned: from then on the node's Kubernetes Events tell what the drain does (not in a dry run).
+        DrainEvents? events = null;
         try
         {
             DrainNode? node = await _cluster.FindNodeAsync(request, token).ConfigureAwait(false);
@@ -102,6 +104,8 @@ public sealed class NodeDrain(INodeDrainer cluster, TimeProvider clock, ILogger 
 
             report.Phase = DrainPhase.Cordon;
             report.Cordon = await CordonAsync(node, request, token).ConfigureAwait(false);
+            events = new DrainEvents(_cluster, node, _clock, _logger);
+            events.Started(request, report.Cordon);
             report.Phase = DrainPhase.SuccessorWait;
             Task<string>? traffic = WaitForTrafficAsync(request, token);
             report.SuccessorWait = await WaitForSuccessorAsync(request, nodeName, token).ConfigureAwait(false);
@@ -126,7 +130,7 @@ public sealed class NodeDrain(INodeDrainer cluster, TimeProvider clock, ILogger 
             _logger.LogInformation("Draining node {Node}: {Count} pods to evict, {Skipped} skipped", nodeName, pods.Count, report.Skipped.Count);
             report.Phase = DrainPhase.Evict;
             // Evictions blocked by a budget go on retrying while the accepted ones are watched leave.
-            Task evictions = Task.WhenAll(pods.Values.Where(p => !p.Accepted).Select(p => EvictAsync(p, request, token)));
+            Task evictions = Task.WhenAll(pods.Values.Where(p => !p.Accepted).Select(p => EvictAsync(p, request, events, token)));
             await WaitForPodsGoneAsync(nodeName, pods, evictions, token).ConfigureAwait(false);
             await evictions.ConfigureAwait(false);
             report.Phase = DrainPhase.Done;
@@ -151,6 +155,12 @@ public sealed class NodeDrain(INodeDrainer cluster, TimeProvider clock, ILogger 
             report.Error = "Kubernetes API did not answer in time";
             _logger.LogError("Drain stopped: {Error}", report.Error);
         }
+        catch (Exception)
+        {
+            // Anything else is the runner's to report; the event sender must not outlive the drain.
+            events?.Dispose();
+            throw;
+        }
 
         foreach ((string key, PodState state) in pods)
         {
@@ -170,6 +180,18 @@ public sealed class NodeDrain(INodeDrainer cluster, TimeProvider clock, ILogger 
         if (report.DeadlineReached && report.NodeName is null && report.NoNodeReason is null)
         {
             report.NoNodeReason = "deadline reached before the node was found";
+        }
+
+        if (events is not null)
+        {
+            using (events)
+            {
+                events.Ended(report);
+                // The caller's token, not the deadline's: the end is told even when the reclaim deadline stopped the drain.
+                await events.FlushAsync(cancellationToken).ConfigureAwait(false);
+                report.NodeEventsRecorded = events.Recorded;
+                report.NodeEventsFailed = events.Failed;
+            }
         }
 
         return report;
@@ -238,7 +260,7 @@ public sealed class NodeDrain(INodeDrainer cluster, TimeProvider clock, ILogger 
         return !node.Unschedulable && node.CreatedAt is { } created && created >= request.WarningTime;
     }
 
-    private async Task EvictAsync(PodState state, DrainRequest request, CancellationToken cancellationToken)
+    private async Task EvictAsync(PodState state, DrainRequest request, DrainEvents events, CancellationToken cancellationToken)
     {
         TimeSpan backoff = TimeSpan.FromMilliseconds(500);
         while (!cancellationToken.IsCancellationRequested)
@@ -251,6 +273,7 @@ public sealed class NodeDrain(INodeDrainer cluster, TimeProvider clock, ILogger 
                     state.Accepted = true;
                     state.GraceSeconds = grace;
                     state.LastError = null;
+                    events.Evicted(state.Pod.Key, grace);
                     return;
                 case PodEvictionKind.Gone:
                     state.Accepted = true;
@@ -259,6 +282,12 @@ public sealed class NodeDrain(INodeDrainer cluster, TimeProvider clock, ILogger 
                 case PodEvictionKind.Blocked:
                     // A PodDisruptionBudget allows no disruption now; it may once a pod elsewhere becomes ready.
                     state.LastError = "pdb: " + eviction.Error;
+                    if (!state.BlockedTold)
+                    {
+                        state.BlockedTold = true;
+                        events.Blocked(state.Pod.Key, eviction.Error, request.Deadline);
+                    }
+
                     break;
                 case PodEvictionKind.Refused:
                     state.LastError = "error: " + eviction.Error;
@@ -347,5 +376,8 @@ public sealed class NodeDrain(INodeDrainer cluster, TimeProvider clock, ILogger 
         public long? GraceSeconds { get; set; } = pod.TerminationGracePeriodSeconds;
 
         public string? LastError { get; set; }
+
+        /// <summary>The node's events already say this pod's eviction is blocked: told once, however often it is retried.</summary>
+        public bool BlockedTold { get; set; }
     }
 }
