@@ -153,6 +153,40 @@ public sealed class TerminatedNodeTests
         Assert.Equal(StepStatus.Done, (await _ledger.GetAsync(DrainHarness.InstanceId, CancellationToken.None))!.FindStep(StepNames.NodeAfterTermination)!.Status);
     }
 
+    [Fact]
+    public async Task LambdaPath_DispatcherForwardsToTheDrainFunction_WhichTaintsTheNode()
+    {
+        // The dispatcher's role has no Kubernetes rights: it sends the resolved request to the drain function (Invoke,
+        // InvocationType=Event); the drain function's handler runs it against the cluster.
+        await using DrainHarness h = await DrainHarness.StartAsync();
+        await using LoopbackAwsServer lambda = await LoopbackAwsServer.StartAsync((_, _) => new LoopbackAnswer(202, "", "application/json"));
+        h.AddDoomedNode();
+        await BeginHandoverAsync();
+        _configs.Add(h.Config() with { K8sNodeAfterTermination = NodeAfterTermination.Taint });
+        var forwarder = new TerminatedNodeForwarder(new LambdaInvokeClient(AwsTestClients.SignedClient(lambda.Endpoint, AwsService.Lambda)), "maxgroup-drain");
+        var dispatcherSide = new TerminatedNodeTrigger(new OneInstance(), _configs, _ledger, forwarder, NullLogger.Instance);
+        var runner = new RemediationRunner(_ledger, TimeProvider.System, NullMetrics.Instance, NullLogger.Instance);
+        var drainFunction = new DrainFunctionHandler(
+            new RemediationHandler(h.Step, runner, NullLogger.Instance),
+            new TerminatedNodeCleanup(new KubernetesNodeDrainers(h.Factory), _ledger, TimeProvider.System, NullLogger.Instance),
+            NullLogger.Instance);
+
+        await dispatcherSide.OnStateChangeAsync(StateChange("shutting-down", "sc-1"), CancellationToken.None);
+        int invokesBeforeTermination = lambda.Requests.Count;
+        await dispatcherSide.OnStateChangeAsync(StateChange("terminated", "sc-2"), CancellationToken.None);
+        Assert.Empty(h.Server.Requests);
+        RecordedRequest invoke = Assert.Single(lambda.Requests);
+        StepOutcome outcome = JsonSerializer.Deserialize(await drainFunction.HandleAsync(invoke.BodyText, new TestLambdaContext(), CancellationToken.None), RemediationJsonContext.Default.StepOutcome)!;
+
+        Assert.Equal(0, invokesBeforeTermination);
+        Assert.Equal("/2015-03-31/functions/maxgroup-drain/invocations", invoke.Path);
+        Assert.Equal("Event", invoke.Headers["X-Amz-Invocation-Type"]);
+        Assert.Equal(StepStatus.Done, outcome.Status);
+        Assert.Contains(Taint, Assert.Single(h.Server.NodeChanges).Taints);
+        StepRecord step = (await _ledger.GetAsync(DrainHarness.InstanceId, CancellationToken.None))!.FindStep(StepNames.NodeAfterTermination)!;
+        Assert.Equal("sc-2", step.Details["event"]);
+    }
+
     private TerminatedNodeTrigger Trigger(DrainHarness h, NodeAfterTermination action, bool dryRun = false)
     {
         _configs.Add(h.Config(dryRun: dryRun) with { K8sNodeAfterTermination = action });
