@@ -27,16 +27,18 @@ public sealed class TerminatedNodeApi(IKubernetes client, TimeProvider clock) : 
         ArgumentException.ThrowIfNullOrEmpty(instanceId);
         try
         {
-            V1Node? node = null;
-            if (!string.IsNullOrEmpty(availabilityZone))
+            V1Node? node;
+            V1NodeList? inZone = string.IsNullOrEmpty(availabilityZone)
+                ? null
+                : await _client.CoreV1.ListNodeAsync(labelSelector: $"{NodeDrainer.ZoneLabel}={availabilityZone}", cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (inZone is { Items.Count: > 0 })
             {
-                V1NodeList inZone = await _client.CoreV1.ListNodeAsync(labelSelector: $"{NodeDrainer.ZoneLabel}={availabilityZone}", cancellationToken: cancellationToken).ConfigureAwait(false);
+                // The usual end: the node is already gone, and a large cluster is not listed whole for it.
                 node = Match(inZone.Items, instanceId);
             }
-
-            if (node is null)
+            else
             {
-                // Zone unknown (EC2 no longer reports the instance), or a node without the zone label.
+                // Zone unknown (EC2 no longer reports the instance), or nodes without the zone label (older clusters).
                 V1NodeList all = await _client.CoreV1.ListNodeAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
                 node = Match(all.Items, instanceId);
             }

@@ -225,6 +225,19 @@ public sealed class TerminatedNodeTests
     }
 
     [Fact]
+    public async Task StateChange_LedgerUnreadable_TakesTheGroupFromEc2AndStillTaints()
+    {
+        _configs.Add(Drained());
+        var ledger = new ObservedLedger(_ledger) { ReadsFail = true };
+        var trigger = new TerminatedNodeTrigger(_inventory, _configs, ledger, new TerminatedNodeCleanup(_cluster, ledger, _clock, NullLogger.Instance), NullLogger.Instance);
+
+        StepOutcome outcome = await trigger.OnStateChangeAsync(StateChange("terminated"), CancellationToken.None);
+
+        Assert.Equal(StepStatus.Done, outcome.Status);
+        Assert.Equal([TerminatedNodeCleanup.OutOfServiceTaint], _cluster.Taints(Node));
+    }
+
+    [Fact]
     public async Task StateChange_NeitherLedgerNorEc2KnowsTheGroup_DoesNothing()
     {
         _configs.Add(Drained());

@@ -59,7 +59,7 @@ public sealed class TerminatedNodeTrigger(
                 : $"the instance is {detail.State}, not terminated");
         }
 
-        InterruptionRecord? record = await ledger.GetAsync(detail.InstanceId, cancellationToken).ConfigureAwait(false);
+        InterruptionRecord? record = await ReadHandoverAsync(detail.InstanceId, cancellationToken).ConfigureAwait(false);
         if (record?.FindStep(StepNames.NodeAfterTermination) is { Status: StepStatus.Done } done)
         {
             // A redelivered state change: the first delivery acted.
@@ -103,6 +103,20 @@ public sealed class TerminatedNodeTrigger(
             DryRun = forceDryRun || config.DryRun || record?.DryRun == true,
             HasHandover = record is not null,
         }, "resolved");
+    }
+
+    private async Task<InterruptionRecord?> ReadHandoverAsync(string instanceId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ledger.GetAsync(instanceId, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // EC2's tags may still name the group; the outcome then misses only its line on the timeline.
+            logger.LogWarning(ex, "Could not read the hand-over of terminated instance {InstanceId}", instanceId);
+            return null;
+        }
     }
 
     private async Task<InstanceFacts?> DescribeAsync(string instanceId, CancellationToken cancellationToken)
