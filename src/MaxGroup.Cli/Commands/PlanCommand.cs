@@ -286,6 +286,12 @@ public static class PlanCommand
             await LineAsync("node", $"providerID {NodeDrain.ProviderId(facts.AvailabilityZone, facts.InstanceId)}"
                 + (facts.PrivateDnsName is { Length: > 0 } dns ? $", else the node named {dns}" : ""));
             await LineAsync("", $"cluster {config.K8sClusterName ?? config.K8sEndpoint ?? "(kubeconfig)"}, grace {config.K8sNodeDrainGraceSecond} s, delay {config.K8sDelayDrainingSecs} s");
+            await LineAsync("", "once terminated: " + config.K8sNodeAfterTermination switch
+            {
+                NodeAfterTermination.Delete => "the Node object is deleted (k8s_node_after_termination)",
+                NodeAfterTermination.None => "the Node is left to the cloud controller (k8s_node_after_termination)",
+                _ => $"the Node is tainted {TerminatedNodeCleanup.OutOfServiceTaint} (k8s_node_after_termination)",
+            });
         }
 
         public async Task ConsulAsync(InstanceFacts facts, GroupConfig config)

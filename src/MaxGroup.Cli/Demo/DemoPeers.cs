@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 using MaxGroup.Aws.Eks;
+using MaxGroup.Core.Steps.Drain;
 using MaxGroup.Simulators.Consul;
 using MaxGroup.Simulators.Kubernetes;
 
@@ -119,8 +120,12 @@ public sealed class DemoPeers : IAsyncDisposable
         $"agent {_consul.NodeName}: services {string.Join(", ", _services)}",
     ];
 
-    /// <summary>The invariants of drain and Consul, read from the simulators' own state, not from the steps' reports.</summary>
-    public IReadOnlyList<DemoCheck> Checks()
+    /// <summary>
+    /// The invariants of drain and Consul, read from the simulators' own state, not from the steps' reports; with
+    /// <paramref name="terminatedAtRequest"/> (the simulator's request count when the terminated state change was sent),
+    /// also that the out-of-service taint landed after it and not before.
+    /// </summary>
+    public IReadOnlyList<DemoCheck> Checks(int? terminatedAtRequest = null)
     {
         if (_nodeName is null)
         {
@@ -150,7 +155,23 @@ public sealed class DemoPeers : IAsyncDisposable
             new("consul: services deregistered", servicesLeft.Count == 0,
                 servicesLeft.Count == 0 ? string.Join(", ", _services) : $"still registered: {string.Join(", ", servicesLeft)}"),
             new("consul: agent left", _consul.HasLeft, _consul.HasLeft ? $"{_consul.NodeName} left the cluster" : $"{_consul.NodeName} was never asked to leave"),
+            .. terminatedAtRequest is int at ? [OutOfServiceCheck(at)] : Array.Empty<DemoCheck>(),
         ];
+    }
+
+    /// <summary>Request count of the Kubernetes simulator now (marks when an event was sent).</summary>
+    public int KubernetesRequests => _kube.Requests.Count;
+
+    private const string OutOfServiceTaint = TerminatedNodeCleanup.OutOfServiceTaint;
+
+    private DemoCheck OutOfServiceCheck(int terminatedAtRequest)
+    {
+        FakeKubeApiServer.RecordedNodeChange? tainted = _kube.NodeChanges.FirstOrDefault(c => c.Node == _nodeName && c.Taints.Contains(OutOfServiceTaint));
+        bool ok = tainted is not null && tainted.RequestIndex >= terminatedAtRequest;
+        string detail = tainted is null
+            ? "no out-of-service taint on the node"
+            : $"{OutOfServiceTaint} at request {tainted.RequestIndex.ToString(CultureInfo.InvariantCulture)}, the terminated state change at {terminatedAtRequest.ToString(CultureInfo.InvariantCulture)}";
+        return new("drain: node out of service after termination", ok, detail);
     }
 
     public async ValueTask DisposeAsync()

@@ -84,6 +84,7 @@ public sealed class DemoRunner(IAnsiConsole console, DemoScenario scenario, Time
 
         string finalState = await ReclaimAsync(aws.Ec2, doomed.InstanceId, cancellationToken);
         Say("aws", $"{doomed.InstanceId} is {finalState}; EC2 Instance State-change Notification sent");
+        int terminatedAtRequest = peers.KubernetesRequests;
         await InvokeAsync(host, "dispatcher", DemoScene.StateChangeJson("demo-state-0001", doomed.InstanceId, finalState, _time.GetUtcNow()), "state-change", cancellationToken);
         if (scenario == DemoScenario.CrossAz)
         {
@@ -104,7 +105,7 @@ public sealed class DemoRunner(IAnsiConsole console, DemoScenario scenario, Time
         }
 
         AutoScalingGroupInfo after = await DemoScene.DescribeGroupAsync(aws, cancellationToken);
-        return await SummarizeAsync(aws, before, after, doomed.InstanceId, volumeId, record, peers, cancellationToken);
+        return await SummarizeAsync(aws, before, after, doomed.InstanceId, volumeId, record, peers, finalState == "terminated" ? terminatedAtRequest : null, cancellationToken);
     }
 
     private async Task InvokeAsync(LocalFunctionHost host, string function, string input, string label, CancellationToken cancellationToken)
@@ -151,7 +152,7 @@ public sealed class DemoRunner(IAnsiConsole console, DemoScenario scenario, Time
         }
     }
 
-    private async Task<IReadOnlyList<string>> SummarizeAsync(AwsClientFactory aws, AutoScalingGroupInfo before, AutoScalingGroupInfo after, string doomedId, string volumeId, InterruptionRecord? record, DemoPeers peers, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<string>> SummarizeAsync(AwsClientFactory aws, AutoScalingGroupInfo before, AutoScalingGroupInfo after, string doomedId, string volumeId, InterruptionRecord? record, DemoPeers peers, int? terminatedAtRequest, CancellationToken cancellationToken)
     {
         var failed = new List<string>();
         var newcomers = after.Instances.Where(i => before.Instances.All(b => b.InstanceId != i.InstanceId)).ToList();
@@ -183,7 +184,7 @@ public sealed class DemoRunner(IAnsiConsole console, DemoScenario scenario, Time
             Check("duplicate warning started nothing", record?.EventIds.Count == 1 && newcomers.Count == 1, $"event ids seen: {record?.EventIds.Count ?? 0}");
         }
 
-        foreach (DemoCheck check in peers.Checks())
+        foreach (DemoCheck check in peers.Checks(terminatedAtRequest))
         {
             Check(check.Name, check.Ok, check.Detail);
         }

@@ -112,13 +112,22 @@ public static partial class GroupConfigKeys
         Bool("k8s_node_drain_option", c => c.K8sNodeDrainOption, (c, v) => c with { K8sNodeDrainOption = v }),
         Int("k8s_node_drain_grace_second", 0, 3600, c => c.K8sNodeDrainGraceSecond, (c, v) => c with { K8sNodeDrainGraceSecond = v }),
         Delay("k8s_delay_draining_secs", c => c.K8sDelayDrainingSecs, (c, v) => c with { K8sDelayDrainingSecs = v }),
+        // The Node once its instance is terminated (issue #22): the out-of-service taint by default.
+        new ConfigKey
+        {
+            Name = "k8s_node_after_termination",
+            Type = ConfigKeyType.Enum,
+            AllowedValues = ["taint", "delete", "none"],
+            Apply = (c, v) => c with { K8sNodeAfterTermination = v.Text switch { "delete" => NodeAfterTermination.Delete, "none" => NodeAfterTermination.None, _ => NodeAfterTermination.Taint } },
+            Read = c => ConfigValue.FromText(c.K8sNodeAfterTermination.ToString().ToLowerInvariant()),
+        },
         Text("k8s_cluster_name", CheckClusterName, c => c.K8sClusterName, (c, v) => c with { K8sClusterName = v }),
         // Any path: it names a file on the max_group host, which is never read here; its presence turns the drain on.
         Text("k8s_config_file_path", _ => null, c => c.K8sConfigFilePath, (c, v) => c with { K8sConfigFilePath = v }),
         Text("k8s_endpoint", CheckHttpsUrl, c => c.K8sEndpoint, (c, v) => c with { K8sEndpoint = v }),
         Text("k8s_certificate_authority", CheckCertificateAuthority, c => c.K8sCertificateAuthority, (c, v) => c with { K8sCertificateAuthority = v }),
 
-        // Load balancers first, the Node after termination (the traffic step, issue #22).
+        // Load balancers first (the traffic step, issue #22).
         Bool("lb_deregistration", c => c.LbDeregistration, (c, v) => c with { LbDeregistration = v }),
         Int("lb_deregistration_wait_seconds", 0, ConfigLimits.ReclaimWindowSeconds - 10, c => c.LbDeregistrationWaitSeconds, (c, v) => c with { LbDeregistrationWaitSeconds = v }),
 

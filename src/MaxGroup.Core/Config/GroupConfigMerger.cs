@@ -135,7 +135,7 @@ public static class GroupConfigMerger
         }
         else
         {
-            foreach (string key in (string[])["k8s_node_drain_grace_second", "k8s_delay_draining_secs", "k8s_cluster_name", "k8s_endpoint", "k8s_certificate_authority", "k8s_config_file_path"])
+            foreach (string key in (string[])["k8s_node_drain_grace_second", "k8s_delay_draining_secs", "k8s_node_after_termination", "k8s_cluster_name", "k8s_endpoint", "k8s_certificate_authority", "k8s_config_file_path"])
             {
                 if (entries.TryGetValue(key, out ConfigEntry? entry))
                 {

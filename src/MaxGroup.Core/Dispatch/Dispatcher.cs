@@ -2,6 +2,7 @@ using MaxGroup.Core.Model;
 using MaxGroup.Core.Ports;
 using MaxGroup.Core.Routing;
 using MaxGroup.Core.Runner;
+using MaxGroup.Core.Steps.Drain;
 using MaxGroup.Core.Steps.Volume;
 using Microsoft.Extensions.Logging;
 
@@ -59,6 +60,9 @@ public sealed partial class Dispatcher(
 
     /// <summary>Pre-warms successors on rebalance recommendations and sweeps unused ones; null = recommendations are a no-op.</summary>
     public IRebalanceHandler? Rebalance { get; init; }
+
+    /// <summary>Acts on the Node of a drained group's terminated instance (k8s_node_after_termination); null = nothing.</summary>
+    public TerminatedNodeTrigger? TerminatedNodes { get; init; }
 
     public async Task<DispatchResult> DispatchAsync(MaxGroupEvent maxGroupEvent, CancellationToken cancellationToken)
     {
@@ -153,7 +157,8 @@ public sealed partial class Dispatcher(
 
     /// <summary>
     /// A state change (the instance stopped or terminated): the volume triggers resume the moves it is part of, and a
-    /// hand-over of this instance with stalled steps (its run died, nobody redelivered) is resumed first.
+    /// hand-over of this instance with stalled steps (its run died, nobody redelivered) is resumed first; a terminated
+    /// instance's Node gets its after-termination action (<see cref="TerminatedNodes"/>).
     /// </summary>
     private async Task<DispatchResult> OnStateChangeAsync(MaxGroupEvent.InstanceStateChange stateChange, CancellationToken cancellationToken)
     {
@@ -175,6 +180,12 @@ public sealed partial class Dispatcher(
 
         // No warning came before this stop or terminate: a best-effort drain and Consul deregistration (Dispatcher.Health.cs).
         DispatchResult? unwarned = handedOver ? null : await OpenUnwarnedAsync(stateChange, cancellationToken);
+        if (TerminatedNodes is not null)
+        {
+            // Never throws but for cancellation; it logs its own outcome. Acts on terminated only.
+            await TerminatedNodes.OnStateChangeAsync(stateChange, cancellationToken);
+        }
+
         DispatchResult volume = await volumeTriggers.OnInstanceStateChangeAsync(stateChange, cancellationToken);
         return WithUnwarned(volume, unwarned);
     }

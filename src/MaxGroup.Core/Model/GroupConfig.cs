@@ -48,6 +48,8 @@ public sealed record GroupConfig
     public int K8sNodeDrainGraceSecond { get; init; } = 120;
     /// <summary>`k8s_delay_draining_secs`: longest wait for the successor node to be Ready before evicting; 0 = evict at once.</summary>
     public int K8sDelayDrainingSecs { get; init; }
+    /// <summary>`k8s_node_after_termination`: what is done to the instance's Node once the instance is terminated (drained groups only).</summary>
+    public NodeAfterTermination K8sNodeAfterTermination { get; init; } = NodeAfterTermination.Taint;
     /// <summary>`consul_port`: string or number in the file; null when Consul deregistration is off.</summary>
     public int? ConsulPort { get; init; }
     public bool IsEnableOdFallback { get; init; } = true;
@@ -116,6 +118,17 @@ public sealed record GroupConfig
     public bool HasDrainStep => K8sNodeDrainOption;
     public bool HasConsulStep => ConsulPort is not null;
     public bool HasTrafficStep => LbDeregistration;
+}
+
+/// <summary>`k8s_node_after_termination`: what happens to a terminated instance's Node that is still in the cluster.</summary>
+public enum NodeAfterTermination
+{
+    /// <summary>Taint it node.kubernetes.io/out-of-service=nodeshutdown:NoExecute: its pods are deleted and their volumes detach.</summary>
+    Taint,
+    /// <summary>Delete the Node object.</summary>
+    Delete,
+    /// <summary>Leave it to the cloud controller.</summary>
+    None,
 }
 
 /// <summary>How the replace step gets a successor.</summary>

@@ -15,6 +15,7 @@ namespace MaxGroup.Core.Model;
 [JsonSerializable(typeof(RemediationRequest))]
 [JsonSerializable(typeof(StepOutcome))]
 [JsonSerializable(typeof(DispatchResult))]
+[JsonSerializable(typeof(TerminatedNodeRequest))]
 public sealed partial class RemediationJsonContext : JsonSerializerContext
 {
 }

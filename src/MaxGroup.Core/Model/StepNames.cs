@@ -16,6 +16,12 @@ public static class StepNames
     /// <summary>Deregisters the instance from its group's load balancers before the drain evicts (issue #22).</summary>
     public const string Traffic = "traffic";
 
+    /// <summary>
+    /// What was done to the Node once its instance terminated (k8s_node_after_termination, issue #22): recorded on the
+    /// hand-over's timeline by the drain function; not a remediation the dispatcher starts, so not in <see cref="Remediations"/>.
+    /// </summary>
+    public const string NodeAfterTermination = "node";
+
     /// <summary>The remediation steps the dispatcher can start, in the order they are listed to users.</summary>
     public static readonly IReadOnlyList<string> Remediations = [Replace, Volume, Drain, Consul, Traffic, Lifecycle];
 }

@@ -5,6 +5,7 @@ using MaxGroup.Core.Dispatch;
 using MaxGroup.Core.Ports;
 using MaxGroup.Core.Runner;
 using MaxGroup.Core.Steps;
+using MaxGroup.Core.Steps.Drain;
 using MaxGroup.Core.Steps.Prewarm;
 using MaxGroup.Core.Steps.Volume;
 using MaxGroup.Functions.Handlers;
@@ -50,12 +51,14 @@ public sealed class DispatcherWiring
     /// <param name="otherSteps">The volume, drain and Consul steps (needed in-process only).</param>
     /// <param name="replace">The replace function's step; null = built here.</param>
     /// <param name="lambdaInvoker">Overrides the Lambda invoker when not inline (tests that capture the payload sent).</param>
+    /// <param name="terminatedNodes">Acts on a drained group's terminated instance's Node (<see cref="DrainWiring.DispatcherRunner"/>); null = nothing.</param>
     public static DispatcherWiring Create(
         FunctionServices services,
         IVolumeTriggers? volumeTriggers = null,
         IEnumerable<IRemediationStep>? otherSteps = null,
         ReplaceWiring? replace = null,
-        IFunctionInvoker? lambdaInvoker = null)
+        IFunctionInvoker? lambdaInvoker = null,
+        ITerminatedNodeRunner? terminatedNodes = null)
     {
         ArgumentNullException.ThrowIfNull(services);
         replace ??= new ReplaceWiring(services);
@@ -94,6 +97,9 @@ public sealed class DispatcherWiring
             Notifier = services.Notifier,
             VolumeGuard = new DataVolumeGuard(new Ec2VolumeApi(services.Aws.Ec2), loggers.CreateLogger<DataVolumeGuard>()),
             PoolBans = services.PoolBans,
+            TerminatedNodes = terminatedNodes is null
+                ? null
+                : new TerminatedNodeTrigger(services.Inventory, services.Configs, ledger, terminatedNodes, loggers.CreateLogger<TerminatedNodeTrigger>(), options.ForceDryRun),
             Rebalance = new RebalancePrewarmer(
                 services.Inventory,
                 services.Configs,

@@ -1,7 +1,10 @@
 using System.Diagnostics.CodeAnalysis;
 using MaxGroup.Core.Model;
+using MaxGroup.Core.Steps.Drain;
 using MaxGroup.Functions.Handlers;
 using MaxGroup.Functions.Runtime;
+using MaxGroup.Kubernetes.Drain;
+using Microsoft.Extensions.Logging;
 
 namespace MaxGroup.Functions.Wiring;
 
@@ -22,19 +25,23 @@ public sealed class HandlerCatalog
     {
         ArgumentNullException.ThrowIfNull(services);
         var volume = new Lazy<VolumeWiring>(() => new VolumeWiring(services));
-        var drain = new DeferredStep(StepNames.Drain, () => DrainWiring.CreateStep(services));
+        var kubernetes = new Lazy<KubernetesNodeDrainers>(() => DrainWiring.CreateDrainers(services));
+        var drain = new DeferredStep(StepNames.Drain, () => DrainWiring.CreateStep(services, kubernetes.Value));
+        var terminatedNodes = new Lazy<TerminatedNodeCleanup>(() => DrainWiring.CreateTerminatedNodeCleanup(services, kubernetes.Value));
         var consul = new DeferredStep(StepNames.Consul, () => ConsulWiring.CreateStep(services));
         var lifecycle = new DeferredStep(StepNames.Lifecycle, () => LifecycleWiring.CreateStep(services));
         var traffic = new DeferredStep(StepNames.Traffic, () => TrafficWiring.CreateStep(services));
         var dispatcher = new Lazy<DispatcherWiring>(() => DispatcherWiring.Create(
             services,
             VolumeWiring.DispatcherTriggers(services, () => volume.Value),
-            services.Options.Inline ? [new DeferredStep(StepNames.Volume, () => volume.Value.Step), drain, consul, traffic, lifecycle] : null));
+            services.Options.Inline ? [new DeferredStep(StepNames.Volume, () => volume.Value.Step), drain, consul, traffic, lifecycle] : null,
+            terminatedNodes: DrainWiring.DispatcherRunner(services, () => terminatedNodes.Value)));
         return new HandlerCatalog()
             .Register(HandlerNames.Dispatcher, () => dispatcher.Value.Handler())
             .Register(HandlerNames.Replace, () => dispatcher.Value.RemediationHandler(dispatcher.Value.Replace.Remediation))
             .Register(HandlerNames.Volume, () => volume.Value.Handler(dispatcher.Value.Runner))
-            .Register(HandlerNames.Drain, () => dispatcher.Value.RemediationHandler(drain.Step))
+            .Register(HandlerNames.Drain, () => new DrainFunctionHandler(
+                dispatcher.Value.RemediationHandler(drain.Step), terminatedNodes.Value, services.Loggers.CreateLogger<DrainFunctionHandler>()))
             .Register(HandlerNames.Consul, () => dispatcher.Value.RemediationHandler(consul.Step))
             .Register(HandlerNames.Preaction, () => PreactionWiring.CreateHandler(services, [drain, consul]))
             .Register(HandlerNames.Lifecycle, () => dispatcher.Value.RemediationHandler(lifecycle.Step))

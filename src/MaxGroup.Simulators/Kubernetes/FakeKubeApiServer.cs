@@ -16,7 +16,8 @@ namespace MaxGroup.Simulators.Kubernetes;
 /// Real status codes and Status bodies: node list (field and label selectors) and get, node merge patch with the
 /// resourceVersion precondition, pod list by spec.nodeName, policy/v1 evictions with PodDisruptionBudget accounting
 /// (429 when a budget allows no disruption; evicted pods leave after their grace period), core/v1 Event creation
-/// (FakeKubeApiServer.Events.cs), and a bearer token check (401).
+/// (FakeKubeApiServer.Events.cs), node deletion, and a bearer token check (401). Every change to a node is kept in
+/// <see cref="NodeChanges"/>, in order with <see cref="Requests"/>.
 /// </remarks>
 public sealed partial class FakeKubeApiServer : IAsyncDisposable
 {
@@ -288,6 +289,7 @@ public sealed partial class FakeKubeApiServer : IAsyncDisposable
         lock (_lock)
         {
             _requests.Add(new RecordedRequest(_time.GetUtcNow(), request.Method, path + request.QueryString, request.ContentType, request.Protocol));
+            context.Items[RequestIndexItem] = _requests.Count - 1;
             if (token is not null)
             {
                 _tokensSeen.Add(token);
@@ -313,6 +315,9 @@ public sealed partial class FakeKubeApiServer : IAsyncDisposable
                     return;
                 case ("PATCH", ["api", "v1", "nodes", var name]):
                     await PatchNodeAsync(context, name);
+                    return;
+                case ("DELETE", ["api", "v1", "nodes", var name]):
+                    await DeleteNodeAsync(context, name);
                     return;
                 case ("GET", ["api", "v1", "pods"]):
                     await ListPodsAsync(context);
@@ -411,6 +416,7 @@ public sealed partial class FakeKubeApiServer : IAsyncDisposable
                     JsonNode merged = MergePatch(node, patchObject)!;
                     merged["metadata"]!["resourceVersion"] = NextVersion();
                     _nodes[name] = (JsonObject)merged;
+                    RecordNodeChange(context, "patch", name, (JsonObject)merged);
                     result = (JsonObject)merged.DeepClone();
                 }
             }

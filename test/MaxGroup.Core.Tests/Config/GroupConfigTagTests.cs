@@ -12,6 +12,7 @@ public class GroupConfigTagTests
         { "dettaching_delay_seconds", "25", "detaching_delay_seconds", "25" },
         { "persistence_dev", "/dev/sdf", "persistence_dev", "\"/dev/sdf\"" },
         { "alt3", "m5.large", "alt3", "\"m5.large\"" },
+        { "k8s_node_after_termination", "delete", "k8s_node_after_termination", "\"delete\"" },
     };
 
     [Theory]
@@ -34,6 +35,7 @@ public class GroupConfigTagTests
         { "is_enable_od_fallback", "yes", "\"yes\" is not true or false", ConfigSeverity.Error },
         { "consul_port", "http", "is not a port number", ConfigSeverity.Error },
         { "persistence_dev", "/dev/sda1", "not an EBS data volume device name", ConfigSeverity.Error },
+        { "k8s_node_after_termination", "drain", "\"drain\" is not one of \"taint\", \"delete\", \"none\"", ConfigSeverity.Error },
         { "persistance_dev", "/dev/sdf", "unknown key", ConfigSeverity.Error },
         { "owner", "team-a", "unknown spotmax key, ignored", ConfigSeverity.Warning },
     };

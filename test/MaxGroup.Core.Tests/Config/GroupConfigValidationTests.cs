@@ -57,6 +57,7 @@ public class GroupConfigValidationTests
         { """{"k8s_node_drain_option": true, "k8s_endpoint": "https://abc.eks.amazonaws.com"}""", "$.k8s_endpoint", "needs k8s_certificate_authority", "k8s_cluster_name", ConfigSeverity.Error },
         { $$"""{"k8s_node_drain_option": true, "k8s_certificate_authority": "{{Ca}}"}""", "$.k8s_certificate_authority", "ignored without k8s_endpoint", "DescribeCluster", ConfigSeverity.Warning },
         { """{"k8s_cluster_name": "prod"}""", "$.k8s_cluster_name", "ignored without k8s_node_drain_option: true", "remove this key", ConfigSeverity.Warning },
+        { """{"k8s_node_after_termination": "delete"}""", "$.k8s_node_after_termination", "ignored without k8s_node_drain_option: true", "remove this key", ConfigSeverity.Warning },
         { """{"consul_datacenter": "dc1"}""", "$.consul_datacenter", "ignored without consul_port", "set consul_port", ConfigSeverity.Warning },
         { """{"persistence_cross_az": "wait"}""", "$.persistence_cross_az", "ignored without persistence_dev", "set persistence_dev", ConfigSeverity.Warning },
         { """{"persistence_dev": "/dev/sdf", "replacement_strategy": "detach"}""", "$.replacement_strategy", "successor's Availability Zone", "\"launch\"", ConfigSeverity.Warning },
@@ -66,6 +67,9 @@ public class GroupConfigValidationTests
         { """{"persistence_dev": "/dev/sdf", "persistence_cross_az": "snap"}""", "$.persistence_cross_az", "\"snap\" is not one of", "\"snapshot\", \"wait\"", ConfigSeverity.Error },
         { """{"consul_port": 8500, "consul_scheme": "htps"}""", "$.consul_scheme", "\"htps\" is not one of", "did you mean \"http\"?", ConfigSeverity.Error },
         { """{"consul_port": 8500, "consul_scheme": "grpc"}""", "$.consul_scheme", "is not one of \"http\", \"https\"", "use one of", ConfigSeverity.Error },
+        { """{"k8s_node_drain_option": true, "k8s_cluster_name": "c", "k8s_node_after_termination": "Taint"}""", "$.k8s_node_after_termination", "\"Taint\" is not one of \"taint\", \"delete\", \"none\"", "did you mean \"taint\"?", ConfigSeverity.Error },
+        { """{"k8s_node_drain_option": true, "k8s_cluster_name": "c", "k8s_node_after_termination": "cordon"}""", "$.k8s_node_after_termination", "\"cordon\" is not one of", "use one of", ConfigSeverity.Error },
+        { """{"k8s_node_drain_option": true, "k8s_cluster_name": "c", "k8s_node_after_termination": true}""", "$.k8s_node_after_termination", "must be", "in quotes", ConfigSeverity.Error },
 
         // Text formats.
         { """{"alt2": "M5 large"}""", "$.alt2", "not an EC2 instance type", "m5.large", ConfigSeverity.Error },

@@ -158,7 +158,11 @@ internal sealed class ObservedLedger(ILedger inner) : ILedger
     public Task<bool> TryConsumeStepClaimAsync(string instanceId, string step, string claim, string runId, CancellationToken cancellationToken) =>
         inner.TryConsumeStepClaimAsync(instanceId, step, claim, runId, cancellationToken);
 
-    public Task<InterruptionRecord?> GetAsync(string instanceId, CancellationToken cancellationToken) => inner.GetAsync(instanceId, cancellationToken);
+    /// <summary>While true, reads fail as an unreachable DynamoDB would.</summary>
+    public bool ReadsFail { get; set; }
+
+    public Task<InterruptionRecord?> GetAsync(string instanceId, CancellationToken cancellationToken) =>
+        ReadsFail ? throw new RemoteApiException("dynamodb", "ServiceUnavailable", "the ledger is unreachable", 503) : inner.GetAsync(instanceId, cancellationToken);
 
     public Task<StepStart> TryStartStepAsync(string instanceId, string step, DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken) =>
         inner.TryStartStepAsync(instanceId, step, now, lease, cancellationToken);

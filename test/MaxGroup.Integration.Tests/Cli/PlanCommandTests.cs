@@ -52,6 +52,7 @@ public sealed class PlanCommandTests(MotoFixture moto)
         Assert.Contains("            MaxSize raised 2 -> 3 to attach it, restored after", lines);
         Assert.Contains(lines, l => l.StartsWith($"volume      {volumeId} at /dev/sdf moves to the successor as /dev/xvdz", StringComparison.Ordinal));
         Assert.Contains($"node        providerID aws:///us-east-1a/{doomed}, else the node named {instance.PrivateDnsName}", lines);
+        Assert.Contains("            once terminated: the Node is tainted node.kubernetes.io/out-of-service=nodeshutdown:NoExecute (k8s_node_after_termination)", lines);
         Assert.Contains($"consul      agent http://{instance.PrivateIpAddress}:8500/", lines);
         Assert.Contains(lines, l => l.StartsWith("ledger      ", StringComparison.Ordinal));
 

@@ -75,6 +75,26 @@ public sealed class HandlerCatalogTests
         Assert.Equal(name, handler.Name);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void CreateDefault_DrainFunctionAndDispatcher_ActOnTerminatedNodes(bool inline)
+    {
+        FunctionServices services = TestFunctionServices.Create(new InvocationOptions { Inline = inline });
+        HandlerCatalog catalog = HandlerCatalog.CreateDefault(services);
+        var inProcess = new NoRunner();
+
+        Assert.IsType<DrainFunctionHandler>(catalog.Create(HandlerNames.Drain));
+        ITerminatedNodeRunner dispatcherRunner = DrainWiring.DispatcherRunner(services, () => inProcess);
+        // Through Lambda the drain function acts (its role is the one mapped into the cluster); in process, this one.
+        Assert.Equal(!inline, dispatcherRunner is MaxGroup.Aws.Lambda.TerminatedNodeForwarder);
+    }
+
+    private sealed class NoRunner : ITerminatedNodeRunner
+    {
+        public Task<StepOutcome> RunAsync(TerminatedNodeRequest request, CancellationToken cancellationToken) => Task.FromResult(StepOutcome.NoOp("test"));
+    }
+
     private static DelegateHandler Build(List<string> built, string name)
     {
         built.Add(name);

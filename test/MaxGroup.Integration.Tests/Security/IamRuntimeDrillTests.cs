@@ -24,6 +24,8 @@ public sealed class IamRuntimeDrillTests(IamMotoFixture moto, ITestOutputHelper 
         Assert.Equal(StepStatus.Done, run.Record.FindStep(StepNames.Volume)?.Status);
         Assert.Equal(StepStatus.Done, run.Record.FindStep(StepNames.Drain)?.Status);
         Assert.Equal(StepStatus.Done, run.Record.FindStep(StepNames.Consul)?.Status);
+        // The terminated state change: the dispatcher forwards the Node to the drain function, which taints it under its own role.
+        Assert.Equal(StepStatus.Done, run.Record.FindStep(StepNames.NodeAfterTermination)?.Status);
         string? successor = run.Record.SuccessorInstanceId;
         Assert.NotNull(successor);
         Assert.Contains(run.After.Instances, i => i.InstanceId == successor);
