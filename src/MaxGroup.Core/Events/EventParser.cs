@@ -158,6 +158,7 @@ public static class EventParser
         {
             AvailabilityZone = az,
             SubnetId = subnet,
+            ActivityId = OptionalString(detail, "ActivityId"),
             Cause = OptionalString(detail, "Cause"),
             StatusMessage = OptionalString(detail, "StatusMessage"),
         };
