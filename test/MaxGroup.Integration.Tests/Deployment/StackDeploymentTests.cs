@@ -147,7 +147,7 @@ public sealed class StackDeploymentTests(MotoFixture moto)
 
         JsonElement rules = root.GetProperty("rules");
         Assert.Equal(
-            ["DispatcherFunctionCapacityReservationInterruptionWarning", "DispatcherFunctionGroupLaunchSuccessful", "DispatcherFunctionInstanceStateChange", "DispatcherFunctionRebalanceRecommendation",
+            ["DispatcherFunctionCapacityReservationInterruptionWarning", "DispatcherFunctionGroupLaunchSuccessful", "DispatcherFunctionGroupLaunchUnsuccessful", "DispatcherFunctionInstanceStateChange", "DispatcherFunctionRebalanceRecommendation",
              "DispatcherFunctionSpotInterruptionWarning", "DispatcherFunctionTerminateLifecycleAction", "DispatcherFunctionVolumeSweep",
              "PreactionFunctionPreactionSchedule"],
             rules.EnumerateObject().Select(p => p.Name).Order());
