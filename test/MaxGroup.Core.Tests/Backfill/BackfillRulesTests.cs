@@ -59,6 +59,15 @@ public sealed class BackfillRulesTests
     }
 
     [Fact]
+    public void FirstOtherThan_SkipsTheFailedSubnetUnlessItIsTheOnlyOne()
+    {
+        Assert.Equal("subnet-b", BackfillRules.FirstOtherThan(["subnet-a", "subnet-b"], "subnet-a"));
+        Assert.Equal("subnet-a", BackfillRules.FirstOtherThan(["subnet-a", "subnet-b"], null));
+        Assert.Equal("subnet-a", BackfillRules.FirstOtherThan(["subnet-a"], "subnet-a"));
+        Assert.Null(BackfillRules.FirstOtherThan([], "subnet-a"));
+    }
+
+    [Fact]
     public void BackfillCandidates_NoOverrides_TheMembersTypesThenAltsThenOnDemandFromTheFailedType()
     {
         var group = new AutoScalingGroupInfo

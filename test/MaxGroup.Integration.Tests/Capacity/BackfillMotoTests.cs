@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Amazon.EC2.Model;
 using MaxGroup.Aws.AutoScaling;
 using MaxGroup.Aws.Signing;
@@ -136,6 +137,21 @@ public sealed class BackfillMotoTests(MotoFixture moto) : IAsyncLifetime
         Assert.Equal(2, (await DescribeGroupAsync()).Instances.Count);
     }
 
+    [Fact]
+    public async Task LaunchUnsuccessful_CreateFleetRefused_RunInstancesInAGroupSubnetOtherThanTheFailedOne()
+    {
+        _proxy.FailNext("CreateFleet", "unauthorized");
+        (string failedSubnet, string failedZone) = _subnets[0];
+
+        DispatchResult result = await DispatchAsync(FailedJson("ev-1", failedZone, failedSubnet));
+
+        Assert.Equal(DispatchStatus.Started, result.Status);
+        Assert.Single(_proxy.Calls, c => c.Action == "RunInstances");
+        Instance launched = Assert.Single(await new MotoScene(_factory).InstancesAsync(result.InstanceId!));
+        Assert.Equal(_subnets[1].Subnet, launched.SubnetId);
+        Assert.Equal((3, 3), ((await DescribeGroupAsync()).DesiredCapacity, (await DescribeGroupAsync()).Instances.Count));
+    }
+
     /// <summary>desired 2 → 3 with the group's launch failing in moto: desired 3, two members.</summary>
     private async Task ShortGroupAsync()
     {
@@ -177,13 +193,29 @@ public sealed class BackfillMotoTests(MotoFixture moto) : IAsyncLifetime
     private async Task<AutoScalingGroupInfo> DescribeGroupAsync() =>
         Assert.Single(await _factory.AutoScaling.DescribeAutoScalingGroupsAsync([Group], CancellationToken.None));
 
-    private static string FailedJson(string eventId, string? zone) => $$$"""
+    private static string FailedJson(string eventId, string? zone, string? subnet = null) => $$$"""
         {"version":"0","id":"{{{eventId}}}","detail-type":"EC2 Instance Launch Unsuccessful","source":"aws.autoscaling",
          "account":"123456789012","time":"{{{DateTimeOffset.UtcNow:yyyy-MM-ddTHH:mm:ssZ}}}","region":"us-east-1",
          "resources":["arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:eb56d16b:autoScalingGroupName/{{{Group}}}"],
          "detail":{"StatusCode":"Failed","AutoScalingGroupName":"{{{Group}}}","ActivityId":"{{{Activity}}}",
-          "Details":{{{(zone is null ? "{}" : $$"""{"Availability Zone":"{{zone}}"}""")}}},
+          "Details":{{{Details(zone, subnet)}}},
           "StatusMessage":"We currently do not have sufficient m5.large capacity in the Availability Zone you requested. Launching EC2 instance failed.",
           "EC2InstanceId":""}}
         """;
+
+    private static string Details(string? zone, string? subnet)
+    {
+        var details = new JsonObject();
+        if (zone is not null)
+        {
+            details["Availability Zone"] = zone;
+        }
+
+        if (subnet is not null)
+        {
+            details["Subnet ID"] = subnet;
+        }
+
+        return details.ToJsonString();
+    }
 }

@@ -65,6 +65,13 @@ public static partial class BackfillRules
         return types.Select(t => new SpotPoolBan(t, zone, until)).ToList();
     }
 
+    /// <summary>The first of <paramref name="choices"/> that is not <paramref name="failed"/>; the first when all are; null when none.</summary>
+    public static string? FirstOtherThan(IReadOnlyList<string> choices, string? failed)
+    {
+        ArgumentNullException.ThrowIfNull(choices);
+        return choices.FirstOrDefault(c => !string.Equals(c, failed, StringComparison.Ordinal)) ?? choices.FirstOrDefault();
+    }
+
     /// <summary>The group's propagate-at-launch tags (aws: keys are reserved), spotmax:group and spotmax:backfill.</summary>
     public static IReadOnlyDictionary<string, string> Tags(AutoScalingGroupInfo group, string activityId)
     {

@@ -195,9 +195,11 @@ public sealed class GroupBackfill(
             {
                 LaunchTemplate = template,
                 Candidates = candidates,
-                // No instance is being replaced: every subnet of the group, none preferred.
+                // No instance is being replaced: every subnet of the group, one other than the failed one first (the
+                // RunInstances fallback uses that one alone, so it must be the group's, not the default VPC's).
+                SubnetId = BackfillRules.FirstOtherThan(group.SubnetIds, launch.Event.Detail.SubnetId),
                 Subnets = group.SubnetIds,
-                AvailabilityZone = group.SubnetIds.Count == 0 ? group.AvailabilityZones.FirstOrDefault() : null,
+                AvailabilityZone = group.SubnetIds.Count == 0 ? BackfillRules.FirstOtherThan(group.AvailabilityZones, launch.Event.Detail.AvailabilityZone) : null,
                 BannedPools = [.. active, .. avoided],
                 Tags = BackfillRules.Tags(group, activityId),
                 ClientToken = index => BackfillRules.ClientToken(group.Name, activityId, index),
