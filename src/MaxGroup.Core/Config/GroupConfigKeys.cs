@@ -72,6 +72,7 @@ public static partial class GroupConfigKeys
         Bool("is_enable_preaction", c => c.IsEnablePreaction, (c, v) => c with { IsEnablePreaction = v }),
         Bool("is_enable_od_fallback", c => c.IsEnableOdFallback, (c, v) => c with { IsEnableOdFallback = v }),
         Bool("is_to_handle_rebalance_event", c => c.IsToHandleRebalanceEvent, (c, v) => c with { IsToHandleRebalanceEvent = v }),
+        Bool("is_to_handle_scaling_failure", c => c.IsToHandleScalingFailure, (c, v) => c with { IsToHandleScalingFailure = v }),
         Bool("is_prefer_multiple_types", c => c.IsPreferMultipleTypes, (c, v) => c with { IsPreferMultipleTypes = v }),
         Bool("is_only_od_rep", c => c.IsOnlyOdRep, (c, v) => c with { IsOnlyOdRep = v }),
         Int("od_least_live_mins", 0, 10_080, c => c.OdLeastLiveMins, (c, v) => c with { OdLeastLiveMins = v }),

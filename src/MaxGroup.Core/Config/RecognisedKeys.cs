@@ -25,7 +25,6 @@ public static class RecognisedKeys
         ["warm_pool_min_size"] = WarmPool,
         ["is_warm_pool_first"] = WarmPool,
         ["az_rebalance"] = "\"optimize\" balanced InService counts across zones; Auto Scaling's own AZRebalance process does this for the group, so MaxGroup leaves it to Auto Scaling",
-        ["is_to_handle_scaling_failure"] = "acted on the group's failed launches (scaling-failure messages) by launching elsewhere; this build acts on interruption warnings, rebalance recommendations and preaction only",
     };
 
     /// <summary>The warning for <paramref name="name"/>, or null when it is not one of these keys.</summary>

@@ -58,6 +58,9 @@ public sealed partial class Dispatcher(
     /// <summary>Where a Spot warning bans its pool (the ledger table); null = no bans (the launch still avoids the interrupted type).</summary>
     public ISpotPoolBans? PoolBans { get; init; }
 
+    /// <summary>Backfills a group's failed launches (issue 19); null = they go to the volume triggers like any launch.</summary>
+    public ILaunchFailureHandler? Backfill { get; init; }
+
     /// <summary>Pre-warms successors on rebalance recommendations and sweeps unused ones; null = recommendations are a no-op.</summary>
     public IRebalanceHandler? Rebalance { get; init; }
 
@@ -75,6 +78,7 @@ public sealed partial class Dispatcher(
         DispatchResult result = HandoverRoutes.Opening(maxGroupEvent) is { } opening ? await Intake.OpenAsync(opening, cancellationToken) : maxGroupEvent switch
         {
             MaxGroupEvent.InstanceStateChange stateChange => await OnStateChangeAsync(stateChange, cancellationToken),
+            MaxGroupEvent.AutoScalingLaunch { Successful: false } failed when Backfill is not null => await Backfill.OnLaunchFailedAsync(failed, cancellationToken),
             MaxGroupEvent.AutoScalingLaunch launch => await volumeTriggers.OnInstanceLaunchAsync(launch, cancellationToken),
             MaxGroupEvent.Scheduled scheduled => await volumeTriggers.SweepAsync(scheduled, cancellationToken),
             MaxGroupEvent.RebalanceRecommendation rebalance when Rebalance is not null => await Rebalance.OnRebalanceAsync(rebalance, cancellationToken),

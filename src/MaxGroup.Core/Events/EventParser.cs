@@ -160,6 +160,7 @@ public static partial class EventParser
         {
             AvailabilityZone = az,
             SubnetId = subnet,
+            ActivityId = OptionalString(detail, "ActivityId"),
             Cause = OptionalString(detail, "Cause"),
             StatusMessage = OptionalString(detail, "StatusMessage"),
         };

@@ -49,6 +49,8 @@ public sealed record InstanceStateChangeDetail(string InstanceId, string State);
 /// <summary>detail of aws.autoscaling "EC2 Instance Launch Successful" / "EC2 Instance Launch Unsuccessful".</summary>
 public sealed record AutoScalingLaunchDetail(string AutoScalingGroupName, string? InstanceId, string StatusCode)
 {
+    /// <summary>The scaling activity that launched (or failed to launch); a backfill is done once per group and activity.</summary>
+    public string? ActivityId { get; init; }
     public string? AvailabilityZone { get; init; }
     public string? SubnetId { get; init; }
     public string? Cause { get; init; }

@@ -56,6 +56,11 @@ public sealed record GroupConfig
     /// <summary>`alt1`..`altN`: alternative instance types, in order.</summary>
     public IReadOnlyList<string> AlternativeInstanceTypes { get; init; } = [];
     public bool IsToHandleRebalanceEvent { get; init; }
+    /// <summary>
+    /// `is_to_handle_scaling_failure` (default true, as max_group had it): the group's failed launch (EC2 Instance Launch
+    /// Unsuccessful) is backfilled: one successor through the capacity-aware launch, attached, desired capacity put back.
+    /// </summary>
+    public bool IsToHandleScalingFailure { get; init; } = true;
     /// <summary>`is_prefer_multiple_types`: true = alternative Spot types before On-Demand; false = On-Demand before the alternatives.</summary>
     public bool IsPreferMultipleTypes { get; init; } = true;
     /// <summary>`is_only_od_rep`: successors are On-Demand only (launched by MaxGroup, so `auto` resolves to launch).</summary>

@@ -7,4 +7,6 @@ public static class SuccessorTags
     public const string Group = "spotmax:group";
     /// <summary>The interrupted instance a successor replaces: how a re-run finds it.</summary>
     public const string Replaces = "spotmax:replaces";
+    /// <summary>The scaling activity whose failed launch a backfill successor stands in for.</summary>
+    public const string Backfill = "spotmax:backfill";
 }

@@ -6,6 +6,7 @@ using MaxGroup.Core.Ports;
 using MaxGroup.Core.Runner;
 using MaxGroup.Core.Steps;
 using MaxGroup.Core.Steps.Drain;
+using MaxGroup.Core.Steps.Backfill;
 using MaxGroup.Core.Steps.Prewarm;
 using MaxGroup.Core.Steps.Volume;
 using MaxGroup.Functions.Handlers;
@@ -100,6 +101,21 @@ public sealed class DispatcherWiring
             TerminatedNodes = terminatedNodes is null
                 ? null
                 : new TerminatedNodeTrigger(services.Inventory, services.Configs, ledger, terminatedNodes, loggers.CreateLogger<TerminatedNodeTrigger>(), options.ForceDryRun),
+            // The dispatcher backfills a failed launch itself, as it pre-warms: no two-minute deadline, one launch and one
+            // attach fit its timeout, and the event, the group's config and the ledger are already here (no extra hop).
+            Backfill = new GroupBackfill(
+                services.Configs,
+                services.Aws.AutoScaling,
+                services.Inventory,
+                services.Launcher,
+                services.Backfills,
+                new BackfillOptions { ForceDryRun = options.ForceDryRun },
+                clock,
+                metrics,
+                loggers.CreateLogger<GroupBackfill>())
+            {
+                PoolBans = services.PoolBans,
+            },
             Rebalance = new RebalancePrewarmer(
                 services.Inventory,
                 services.Configs,

@@ -9,6 +9,7 @@ using MaxGroup.Core.Ledger;
 using MaxGroup.Core.Model;
 using MaxGroup.Core.Ports;
 using MaxGroup.Core.Runner;
+using MaxGroup.Core.Steps.Backfill;
 using MaxGroup.Core.Steps.Prewarm;
 using MaxGroup.Functions.Runtime;
 using Microsoft.Extensions.Logging;
@@ -35,6 +36,7 @@ public sealed class FunctionServices
     /// <summary>`off` stops the hand-over events (EventBridge PutEvents); anything else, or unset, publishes them.</summary>
     public const string HandoverEventsVariable = "MAXGROUP_HANDOVER_EVENTS";
     private readonly Lazy<ISpotPoolBans> _poolBans;
+    private readonly Lazy<IBackfillLedger> _backfills;
 
     /// <summary>The services of an execution environment: clients from the environment's variables, configs from S3 and tags, the DynamoDB ledger.</summary>
     /// <param name="environment">The process environment (AWS_*, MAXGROUP_*).</param>
@@ -87,6 +89,8 @@ public sealed class FunctionServices
         _notifier = new(() => new HandoverNotifier(new DeferredHandoverEvents(_events), time, metrics, loggers.CreateLogger<HandoverNotifier>()));
         // Spot pool bans live in the ledger's table too (one item, #spot-pool-bans), so every function sees a warning's ban.
         _poolBans = new(() => Ledger is DynamoDbLedger ? new DynamoDbSpotPoolBans(Aws.DynamoDb, LedgerTableName(getVariable)) : new InMemorySpotPoolBans());
+        // Backfill claims too (keys #backfill#<group>#<activity>): one backfill per failed launch, whichever function delivery runs it.
+        _backfills = new(() => Ledger is DynamoDbLedger ? new DynamoDbBackfillLedger(Aws.DynamoDb, LedgerTableName(getVariable)) : new InMemoryBackfillLedger());
     }
 
     /// <summary>Reads one environment variable (null when unset).</summary>
@@ -125,6 +129,9 @@ public sealed class FunctionServices
 
     /// <summary>Spot pools banned after a warning (same table as the ledger), for the dispatcher and every launch.</summary>
     public ISpotPoolBans PoolBans => _poolBans.Value;
+
+    /// <summary>Backfill claims and progress (same table as the ledger), for the dispatcher.</summary>
+    public IBackfillLedger Backfills => _backfills.Value;
 
     /// <summary>The ledger table: MAXGROUP_LEDGER_TABLE, or the default name.</summary>
     public static string LedgerTableName(Func<string, string?> getVariable)

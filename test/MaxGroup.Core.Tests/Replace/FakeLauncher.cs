@@ -28,7 +28,11 @@ internal sealed class FakeLauncher(FakeInventory inventory) : ISuccessorLauncher
         Launched.Add(spec);
         LaunchedAt.Add(Clock.GetUtcNow());
         inventory.Add(Samples.Instance(id, group: null, type: spec.Candidate.InstanceType) with { Tags = spec.Tags });
-        _byReplaces[spec.Tags[SuccessorTags.Replaces]] = id;
+        // A backfill successor replaces nothing (it carries spotmax:backfill instead).
+        if (spec.Tags.TryGetValue(SuccessorTags.Replaces, out string? replaces))
+        {
+            _byReplaces[replaces] = id;
+        }
         return Task.FromResult(id);
     }
 

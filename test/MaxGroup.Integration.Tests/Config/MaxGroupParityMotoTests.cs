@@ -110,7 +110,9 @@ public sealed class MaxGroupParityMotoTests(MotoFixture moto) : IAsyncLifetime, 
         Assert.True(lookup.Managed, lookup.Description);
         Assert.Equal(ConfigGeneration.SpotmaxTags, lookup.Generation);
         Assert.Equal(DrainHarness.ClusterName, lookup.Config.K8sClusterName);
-        Assert.Equal(2, lookup.Problems.Count(p => p.Message.StartsWith(RecognisedKeys.MessagePrefix, StringComparison.Ordinal)));
+        // od_least_live_mins only: is_to_handle_scaling_failure is a real key now (the backfill).
+        Assert.Equal(1, lookup.Problems.Count(p => p.Message.StartsWith(RecognisedKeys.MessagePrefix, StringComparison.Ordinal)));
+        Assert.True(lookup.Config.IsToHandleScalingFailure);
         Assert.True(result.Status == DispatchStatus.Started, result.Reason);
         InterruptionRecord record = (await composition.Ledger.GetAsync(doomed, CancellationToken.None))!;
         StepRecord drained = record.FindStep("drain")!;

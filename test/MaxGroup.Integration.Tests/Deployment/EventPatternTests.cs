@@ -12,6 +12,7 @@ public sealed class EventPatternTests(MotoFixture moto)
     private const string Warning = "DispatcherFunctionSpotInterruptionWarning";
     private const string StateChange = "DispatcherFunctionInstanceStateChange";
     private const string Launch = "DispatcherFunctionGroupLaunchSuccessful";
+    private const string LaunchFailed = "DispatcherFunctionGroupLaunchUnsuccessful";
     private const string Rebalance = "DispatcherFunctionRebalanceRecommendation";
     private const string LifecycleHook = "DispatcherFunctionTerminateLifecycleAction";
     private const string ReservationWarning = "DispatcherFunctionCapacityReservationInterruptionWarning";
@@ -36,7 +37,7 @@ public sealed class EventPatternTests(MotoFixture moto)
 
             using JsonDocument report = JsonDocument.Parse(result.StandardOutput);
             Assert.Equal(
-                [ReservationWarning, Launch, Health, StateChange, Rebalance, Warning, LifecycleHook, Unwarned],
+                [ReservationWarning, Launch, LaunchFailed, Health, StateChange, Rebalance, Warning, LifecycleHook, Unwarned],
                 report.RootElement.GetProperty("rules").EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
             var routes = report.RootElement.GetProperty("routes").EnumerateObject()
                 .ToDictionary(p => p.Name, p => p.Value.EnumerateArray().Select(r => r.GetString()!).ToArray());
@@ -58,6 +59,7 @@ public sealed class EventPatternTests(MotoFixture moto)
         JsonObject warning = await LoadAsync(samples, "ec2-spot-interruption-warning.json");
         JsonObject stateChange = await LoadAsync(samples, "ec2-instance-state-change-terminated.json");
         JsonObject launch = await LoadAsync(samples, "autoscaling-instance-launch-successful.json");
+        JsonObject launchFailed = await LoadAsync(samples, "autoscaling-instance-launch-unsuccessful.json");
         JsonObject rebalance = await LoadAsync(samples, "ec2-instance-rebalance-recommendation.json");
         JsonObject lifecycle = await LoadAsync(samples, "autoscaling-instance-terminate-lifecycle-action.json");
         JsonObject reservation = await LoadAsync(samples, "ec2-capacity-reservation-interruption-warning.json");
@@ -72,6 +74,8 @@ public sealed class EventPatternTests(MotoFixture moto)
             ["state-terminated"] = (stateChange, [StateChange]),
             ["state-stopped"] = (With(stateChange, e => e["detail"]!["state"] = "stopped"), [StateChange]),
             ["launch-successful"] = (launch, [Launch]),
+            ["launch-unsuccessful"] = (launchFailed, [LaunchFailed]),
+            ["miss-launch-unsuccessful-from-ec2"] = (With(launchFailed, e => e["source"] = "aws.ec2"), []),
             ["rebalance"] = (rebalance, [Rebalance]),
             ["lifecycle-terminate"] = (lifecycle, [LifecycleHook]),
             ["miss-lifecycle-launching"] = (With(lifecycle, e =>
@@ -107,7 +111,6 @@ public sealed class EventPatternTests(MotoFixture moto)
             ["miss-warning-other-source"] = (With(warning, e => e["source"] = "maxgroup.test"), []),
             ["miss-warning-other-detail-type"] = (With(warning, e => e["detail-type"] = "EC2 Spot Instance Request Fulfillment"), []),
             ["miss-state-change-from-autoscaling"] = (With(stateChange, e => e["source"] = "aws.autoscaling"), []),
-            ["miss-launch-unsuccessful"] = (With(launch, e => e["detail-type"] = "EC2 Instance Launch Unsuccessful"), []),
             ["miss-terminate-successful"] = (With(launch, e => e["detail-type"] = "EC2 Instance Terminate Successful"), []),
             ["miss-launch-from-ec2"] = (With(launch, e => e["source"] = "aws.ec2"), []),
             ["miss-scheduled-event"] = (With(launch, e =>

@@ -39,8 +39,11 @@ public sealed class IamPolicyTests
             "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query", "lambda:InvokeFunction", FailureQueue, HandoverEvents,
             // The hand-over's first change: the data volume kept (DeleteOnTermination=false) before the ledger begin.
             "ec2:ModifyInstanceAttribute",
-            // Pre-warm on rebalance recommendations (HandleRebalance=true): launch like the replace function, release unused.
+            // Backfill of failed launches (issue 19) and pre-warm on rebalance recommendations (HandleRebalance=true):
+            // launch like the replace function; pre-warm releases unused successors.
             "ec2:RunInstances", "ec2:CreateTags", "iam:PassRole", "ec2:TerminateInstances",
+            // Backfill: attach the successor to the short group, put desired capacity back, MaxSize raised and restored.
+            "autoscaling:AttachInstances", "autoscaling:SetDesiredCapacity", "autoscaling:UpdateAutoScalingGroup",
             // Terminate lifecycle hooks: the hook's heartbeat and global timeouts are the hand-over's deadline source.
             "autoscaling:DescribeLifecycleHooks",
             // The capacity-aware launch (issue 19): one instant CreateFleet over every candidate pool; the subnets' zones.

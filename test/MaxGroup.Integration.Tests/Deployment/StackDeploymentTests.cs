@@ -147,8 +147,8 @@ public sealed class StackDeploymentTests(MotoFixture moto)
 
         JsonElement rules = root.GetProperty("rules");
         Assert.Equal(
-            ["DispatcherFunctionCapacityReservationInterruptionWarning", "DispatcherFunctionGroupLaunchSuccessful", "DispatcherFunctionHealthScheduledChange",
-             "DispatcherFunctionInstanceStateChange", "DispatcherFunctionRebalanceRecommendation",
+            ["DispatcherFunctionCapacityReservationInterruptionWarning", "DispatcherFunctionGroupLaunchSuccessful", "DispatcherFunctionGroupLaunchUnsuccessful",
+             "DispatcherFunctionHealthScheduledChange", "DispatcherFunctionInstanceStateChange", "DispatcherFunctionRebalanceRecommendation",
              "DispatcherFunctionSpotInterruptionWarning", "DispatcherFunctionTerminateLifecycleAction", "DispatcherFunctionUnwarnedStateChange",
              "DispatcherFunctionVolumeSweep",
              "PreactionFunctionPreactionSchedule"],

@@ -19,15 +19,37 @@ public static class ReplacementPlanner
         ArgumentNullException.ThrowIfNull(group);
         ArgumentNullException.ThrowIfNull(config);
         IReadOnlyList<string> primary = group.OverrideInstanceTypes.Count > 0 ? group.OverrideInstanceTypes : [doomed.InstanceType];
+        return Candidates(doomed.InstanceType, primary, config, avoidOnSpot: true);
+    }
+
+    /// <summary>
+    /// A backfill's candidates (no instance is being replaced): the group's override types, else the types its members
+    /// run, then the alt types, all on Spot in that order; then On-Demand with is_enable_od_fallback, starting with
+    /// <paramref name="failedType"/> when the failed launch named it. The failed pool is avoided by zone (a ban for the
+    /// launch), not by type: the type may have capacity elsewhere. Empty when the group names no type at all.
+    /// </summary>
+    public static IReadOnlyList<LaunchCandidate> BackfillCandidates(AutoScalingGroupInfo group, GroupConfig config, string? failedType)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        ArgumentNullException.ThrowIfNull(config);
+        IReadOnlyList<string> primary = group.OverrideInstanceTypes.Count > 0
+            ? group.OverrideInstanceTypes
+            : group.Instances.Select(i => i.InstanceType).Where(t => !string.IsNullOrWhiteSpace(t)).Select(t => t!).Distinct(StringComparer.Ordinal).ToList();
+        string? pivot = failedType ?? primary.FirstOrDefault() ?? config.AlternativeInstanceTypes.FirstOrDefault();
+        return pivot is null ? [] : Candidates(pivot, primary, config, avoidOnSpot: false);
+    }
+
+    private static IReadOnlyList<LaunchCandidate> Candidates(string pivotType, IReadOnlyList<string> primary, GroupConfig config, bool avoidOnSpot)
+    {
         List<string> allowed = primary.Concat(config.AlternativeInstanceTypes)
             .Where(t => !string.IsNullOrWhiteSpace(t))
             .Distinct(StringComparer.Ordinal)
             .ToList();
-        List<string> spotTypes = allowed.Any(t => t != doomed.InstanceType)
-            ? allowed.Where(t => t != doomed.InstanceType).ToList()
+        List<string> spotTypes = avoidOnSpot && allowed.Any(t => t != pivotType)
+            ? allowed.Where(t => t != pivotType).ToList()
             : allowed;
 
-        List<LaunchCandidate> onDemand = new[] { doomed.InstanceType }.Concat(allowed)
+        List<LaunchCandidate> onDemand = new[] { pivotType }.Concat(allowed)
             .Distinct(StringComparer.Ordinal)
             .Select(t => new LaunchCandidate(t, PurchaseMarket.OnDemand))
             .ToList();
