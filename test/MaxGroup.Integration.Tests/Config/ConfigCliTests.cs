@@ -130,7 +130,8 @@ public sealed class ConfigCliTests(MotoFixture moto) : IDisposable
         string bucket = await ConfigTestSupport.NewBucketAsync(_s3);
         var tags = new FakeAutoScaling();
         tags.Tag("web", "spotmax:consul_port", "8500");
-        tags.Tag("web", "spotmax:od_least_live_mins", "15");
+        tags.Tag("web", "spotmax:od_least_live_mins", "20");
+        tags.Tag("web", "spotmax:buffer_mins", "1");
         tags.Tag("web", "spotmax:managed", "true");
         Command command = ConfigCommand.Create(new ConfigCommandServices
         {
@@ -153,7 +154,8 @@ public sealed class ConfigCliTests(MotoFixture moto) : IDisposable
         AssertRow(output, "is_enable_preaction", "true", "default (spotmax:* tag generation)");
         AssertRow(output, "k8s_node_drain_grace_second", "300", "default (spotmax:* tag generation)");
         AssertRow(output, "preaction_snapshot_interval_minutes", "(unset)", "default (spotmax:* tag generation)");
-        Assert.Contains("tag spotmax:od_least_live_mins: warning: recognised max_group key, not implemented here: On-Demand: ", output, StringComparison.Ordinal);
+        AssertRow(output, "od_least_live_mins", "20", "tag spotmax:od_least_live_mins");
+        Assert.Contains("tag spotmax:buffer_mins: warning: recognised max_group key, not implemented here: ", output, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -110,9 +110,10 @@ public sealed class MaxGroupParityMotoTests(MotoFixture moto) : IAsyncLifetime, 
         Assert.True(lookup.Managed, lookup.Description);
         Assert.Equal(ConfigGeneration.SpotmaxTags, lookup.Generation);
         Assert.Equal(DrainHarness.ClusterName, lookup.Config.K8sClusterName);
-        // od_least_live_mins only: is_to_handle_scaling_failure is a real key now (the backfill).
-        Assert.Equal(1, lookup.Problems.Count(p => p.Message.StartsWith(RecognisedKeys.MessagePrefix, StringComparison.Ordinal)));
+        // Both are real keys now: is_to_handle_scaling_failure (the backfill) and od_least_live_mins (the swap back to Spot).
+        Assert.Equal(0, lookup.Problems.Count(p => p.Message.StartsWith(RecognisedKeys.MessagePrefix, StringComparison.Ordinal)));
         Assert.True(lookup.Config.IsToHandleScalingFailure);
+        Assert.Equal(15, lookup.Config.OdLeastLiveMins);
         Assert.True(result.Status == DispatchStatus.Started, result.Reason);
         InterruptionRecord record = (await composition.Ledger.GetAsync(doomed, CancellationToken.None))!;
         StepRecord drained = record.FindStep("drain")!;
