@@ -5,7 +5,7 @@ namespace MaxGroup.Core.Preaction;
 
 /// <summary>
 /// The swap back to Spot (is_to_revert_to_spot), free of I/O: successors MaxGroup launched as fallbacks (they carry
-/// spotmax:replaces) that are On-Demand, or Spot of an alternative type, and have lived od_least_live_mins /
+/// spotmax:replaces, or spotmax:backfill for a failed launch's backfill) that are On-Demand, or Spot of an alternative type, and have lived od_least_live_mins /
 /// alt_least_live_mins, are swapped for Spot of the group's own types. Never below the On-Demand the group's
 /// mixed instances distribution wants (base capacity, then the percentage above it).
 /// </summary>
@@ -100,7 +100,9 @@ public static class SpotRevertPlanner
         return swaps;
     }
 
-    private static bool IsMaxGroupSuccessor(InstanceFacts facts) => facts.Tags.ContainsKey(SuccessorTags.Replaces);
+    /// <summary>Launched by MaxGroup for the group: a successor (spotmax:replaces) or a backfill of a failed launch (spotmax:backfill).</summary>
+    private static bool IsMaxGroupSuccessor(InstanceFacts facts) =>
+        facts.Tags.ContainsKey(SuccessorTags.Replaces) || facts.Tags.ContainsKey(SuccessorTags.Backfill);
 
     /// <summary>How many On-Demand members may go: those above what the distribution wants at the group's desired capacity.</summary>
     private static int OnDemandRoom(AutoScalingGroupInfo group, GroupConfig config, List<InstanceFacts> members, List<string> notes)

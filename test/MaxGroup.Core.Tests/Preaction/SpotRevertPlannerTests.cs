@@ -75,6 +75,21 @@ public sealed class SpotRevertPlannerTests
     }
 
     [Fact]
+    public void Plan_OnDemandBackfillOfAFailedLaunch_IsAFallbackToo()
+    {
+        AutoScalingGroupInfo group = Group([Member("i-own"), Member("i-bf")]) with { OverrideInstanceTypes = ["c5.large"], OnDemand = new OnDemandDistribution(0, 0) };
+        InstanceFacts backfill = Own("i-bf", "c5.large", "on-demand") with
+        {
+            LaunchTime = Now.AddMinutes(-30),
+            Tags = new Dictionary<string, string> { [SuccessorTags.Backfill] = "activity-1" },
+        };
+
+        PreactionPlan plan = Plan(group, Config(), Facts(Own("i-own", "c5.large"), backfill), advisorSwaps: false);
+
+        Assert.Equal(("i-bf", SwapKind.OnDemandFallback), (Assert.Single(plan.Swaps).InstanceId, plan.Swaps[0].Kind));
+    }
+
+    [Fact]
     public void Plan_NoMixedInstancesPolicy_OnlyWhenTheGroupsOwnMembersRunSpot()
     {
         AutoScalingGroupInfo group = Group([Member("i-own"), Member("i-od")]);

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
 using MaxGroup.Core.Model;
+using MaxGroup.Core.Steps.Capacity;
 
 namespace MaxGroup.Core.Steps.Backfill;
 
@@ -73,19 +74,8 @@ public static partial class BackfillRules
     }
 
     /// <summary>The group's propagate-at-launch tags (aws: keys are reserved), spotmax:group and spotmax:backfill.</summary>
-    public static IReadOnlyDictionary<string, string> Tags(AutoScalingGroupInfo group, string activityId)
-    {
-        ArgumentNullException.ThrowIfNull(group);
-        var tags = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (AsgTag tag in group.Tags.Where(t => t.PropagateAtLaunch && !t.Key.StartsWith("aws:", StringComparison.Ordinal)))
-        {
-            tags[tag.Key] = tag.Value;
-        }
-
-        tags[SuccessorTags.Group] = group.Name;
-        tags[SuccessorTags.Backfill] = activityId;
-        return tags;
-    }
+    public static IReadOnlyDictionary<string, string> Tags(AutoScalingGroupInfo group, string activityId) =>
+        ReplacementPlanner.LaunchTags(group, SuccessorTags.Backfill, activityId);
 
     [GeneratedRegex(@"sufficient (?<type>[a-z][a-z0-9-]*\.[a-z0-9-]+) capacity", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 100)]
     private static partial Regex CapacityMessage();

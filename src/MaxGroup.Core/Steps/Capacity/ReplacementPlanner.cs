@@ -75,7 +75,14 @@ public static class ReplacementPlanner
     }
 
     /// <summary>spotmax:group, spotmax:replaces and the group's propagate-at-launch tags (aws: keys are reserved by AWS).</summary>
-    public static IReadOnlyDictionary<string, string> Tags(AutoScalingGroupInfo group, string interruptedInstanceId)
+    public static IReadOnlyDictionary<string, string> Tags(AutoScalingGroupInfo group, string interruptedInstanceId) =>
+        LaunchTags(group, SuccessorTags.Replaces, interruptedInstanceId);
+
+    /// <summary>
+    /// The tags every instance MaxGroup launches into a group carries: the group's propagate-at-launch tags (aws: keys
+    /// are reserved by AWS), spotmax:group, and the mark saying why it was launched (<paramref name="markKey"/>).
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> LaunchTags(AutoScalingGroupInfo group, string markKey, string markValue)
     {
         ArgumentNullException.ThrowIfNull(group);
         var tags = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -85,7 +92,7 @@ public static class ReplacementPlanner
         }
 
         tags[SuccessorTags.Group] = group.Name;
-        tags[SuccessorTags.Replaces] = interruptedInstanceId;
+        tags[markKey] = markValue;
         return tags;
     }
 
