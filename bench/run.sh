@@ -2,7 +2,7 @@
 # Runs every MaxGroup benchmark (issue 10) end to end and prints one summary table (bench/summary.py), built from the
 # files the benchmarks write under artifacts/bench/. Loopback only: moto, the fake Kubernetes API, in-memory ports.
 #
-#   bench/run.sh                      all items: coldstart critical dispatcher burst drain peer
+#   bench/run.sh                      all items: coldstart critical dispatcher burst drain peer launch
 #   bench/run.sh critical drain       a subset (or ITEMS="critical drain")
 #   bench/run.sh --full               burst at the issue's size: 1,000 warnings across 50 groups
 #   bench/run.sh --list               the items and what each runs; runs nothing
@@ -22,7 +22,7 @@
 set -uo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-all_items="coldstart critical dispatcher burst drain peer"
+all_items="coldstart critical dispatcher burst drain peer launch"
 out=artifacts/bench
 mode=run
 full=0
@@ -74,6 +74,7 @@ command_of() {
         burst) echo "dotnet test $tests ${filter}.BurstTests" ;;
         drain) echo "dotnet test $tests ${filter}.DrainBenchTests|${filter#*--filter }.FleetDrainBenchTests" ;;
         peer) echo "bench/peer.sh" ;;
+        launch) echo "dotnet test $tests ${filter}.LaunchBenchTests" ;;
     esac
 }
 
@@ -86,6 +87,7 @@ artifacts_of() {
         burst) echo "burst-unique.md burst-duplicates.md" ;;
         drain) echo "drain.md drain-fleet-50qps.md drain-fleet-100qps.md" ;;
         peer) echo "peer.json" ;;
+        launch) echo "launch-capacity.md" ;;
     esac
 }
 
@@ -93,7 +95,7 @@ needs_test_build() {
     local item
     [ "$build" = 1 ] || return 1
     for item in "${items[@]}"; do
-        case $item in critical|burst|drain) return 0 ;; esac
+        case $item in critical|burst|drain|launch) return 0 ;; esac
     done
     return 1
 }
@@ -203,7 +205,7 @@ for item in "${items[@]}"; do
     if [ "$item" = burst ] && [ -z "${MAXGROUP_TEST_AWS_ENDPOINT:-}" ] && [ "${BENCH_PLAIN_MOTO:-0}" != 1 ]; then
         start_bench_moto || status=1
     fi
-    if [ "$item" = critical ] || [ "$item" = burst ] || [ "$item" = drain ]; then
+    if [ "$item" = critical ] || [ "$item" = burst ] || [ "$item" = drain ] || [ "$item" = launch ]; then
         # Split on spaces, never eval'ed: the logger argument's ';' stays part of one argument.
         read -r -a argv <<< "$command"
         timeout "$item_timeout" "${argv[@]}" > "$out/$item.log" 2>&1
