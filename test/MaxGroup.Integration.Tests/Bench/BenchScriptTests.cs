@@ -50,7 +50,7 @@ public sealed class BenchScriptTests
 
         Assert.True(result.ExitCode == 0, result.ToString());
         string[] lines = result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal(["coldstart", "critical", "dispatcher", "burst", "drain", "peer"], lines.Select(l => l.Split(' ')[0]));
+        Assert.Equal(["coldstart", "critical", "dispatcher", "burst", "drain", "peer", "launch"], lines.Select(l => l.Split(' ')[0]));
         Assert.Contains("critical-path-launch.md", result.StandardOutput, StringComparison.Ordinal);
         Assert.Contains("burst-duplicates.md", result.StandardOutput, StringComparison.Ordinal);
         Assert.Contains("coldstart.json", result.StandardOutput, StringComparison.Ordinal);
