@@ -132,8 +132,15 @@ def _check_transactions() -> list[str]:
 def _check() -> int:
     """Runs the same EC2 calls through boto3 on moto (in process) with moto's tag lookup and with this one; exits 1 if
     any answer differs."""
+    import os
+
     import boto3
     from moto import mock_aws
+
+    # In process only: an endpoint inherited from the caller (a test process that ran the demo sets AWS_ENDPOINT_URL)
+    # would send boto3 past mock_aws to a live emulator, whose state outlives each mock_aws block.
+    for name in [n for n in os.environ if n == "AWS_ENDPOINT_URL" or n.startswith("AWS_ENDPOINT_URL_")]:
+        del os.environ[name]
 
     original = TaggedEC2Resource.get_tags
     with mock_aws():
