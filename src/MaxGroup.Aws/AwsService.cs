@@ -19,6 +19,8 @@ public sealed record AwsService(string Name, string EndpointVariableSuffix, stri
 
     // Service id "EventBridge" (the hand-over events); signing name and endpoint prefix "events".
     public static readonly AwsService EventBridge = new("EventBridge", "EVENTBRIDGE", "events", "events");
+    // SQS through the signed client (JSON 1.0 protocol): where `maxgroup demo` routes the hand-over events to show them.
+    public static readonly AwsService Sqs = new("SQS", "SQS", "sqs", "sqs");
     // The traffic step: target groups (API 2015-12-01) and Classic Load Balancers (2012-06-01) share a signing name.
     public static readonly AwsService ElasticLoadBalancingV2 = new("Elastic Load Balancing v2", "ELASTIC_LOAD_BALANCING_V2", "elasticloadbalancing", "elasticloadbalancing");
     public static readonly AwsService ElasticLoadBalancing = new("Elastic Load Balancing", "ELASTIC_LOAD_BALANCING", "elasticloadbalancing", "elasticloadbalancing");

@@ -32,6 +32,8 @@ public sealed class DemoRunner(IAnsiConsole console, DemoScenario scenario, Time
 
         Say("scene", $"VPC with subnets in {DemoScene.ZoneA} and {DemoScene.ZoneB}; launch template with a data volume at /dev/sdf; Spot group {DemoScene.GroupName} of 3; config at s3://{DemoScene.ConfigBucket}/groups/{DemoScene.GroupName}.json");
         DemoScene scene = await DemoScene.BuildAsync(aws, scenario, cancellationToken);
+        DemoEventRoute events = await DemoEventRoute.CreateAsync(aws, cancellationToken);
+        Say("events", $"rule {DemoEventRoute.Name} on EventBridge's default bus sends every source=maxgroup event to the SQS queue {events.QueueUrl}");
         AutoScalingGroupInfo before = await DemoScene.DescribeGroupAsync(aws, cancellationToken);
         AutoScalingInstanceInfo doomed = before.Instances.OrderBy(i => i.AvailabilityZone, StringComparer.Ordinal).First();
         string zone = doomed.AvailabilityZone ?? DemoScene.ZoneA;
@@ -97,6 +99,8 @@ public sealed class DemoRunner(IAnsiConsole console, DemoScenario scenario, Time
         await watching.CancelAsync();
         await watcher.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
 
+        IReadOnlyList<string> published = await events.ReceiveAsync(TimeSpan.FromSeconds(10), _time, cancellationToken);
+        Say("events", $"on the queue {events.QueueUrl}: {(published.Count == 0 ? "nothing" : string.Join(", ", published))}");
         InterruptionRecord? record = await host.Services.Ledger.GetAsync(doomed.InstanceId, cancellationToken);
         if (html is not null && record is not null)
         {
@@ -105,7 +109,7 @@ public sealed class DemoRunner(IAnsiConsole console, DemoScenario scenario, Time
         }
 
         AutoScalingGroupInfo after = await DemoScene.DescribeGroupAsync(aws, cancellationToken);
-        return await SummarizeAsync(aws, before, after, doomed.InstanceId, volumeId, record, peers, finalState == "terminated" ? terminatedAtRequest : null, cancellationToken);
+        return await SummarizeAsync(aws, before, after, doomed.InstanceId, volumeId, record, peers, finalState == "terminated" ? terminatedAtRequest : null, published, cancellationToken);
     }
 
     private async Task InvokeAsync(LocalFunctionHost host, string function, string input, string label, CancellationToken cancellationToken)
@@ -152,7 +156,9 @@ public sealed class DemoRunner(IAnsiConsole console, DemoScenario scenario, Time
         }
     }
 
-    private async Task<IReadOnlyList<string>> SummarizeAsync(AwsClientFactory aws, AutoScalingGroupInfo before, AutoScalingGroupInfo after, string doomedId, string volumeId, InterruptionRecord? record, DemoPeers peers, int? terminatedAtRequest, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<string>> SummarizeAsync(
+        AwsClientFactory aws, AutoScalingGroupInfo before, AutoScalingGroupInfo after, string doomedId, string volumeId, InterruptionRecord? record, DemoPeers peers,
+        int? terminatedAtRequest, IReadOnlyList<string> published, CancellationToken cancellationToken)
     {
         var failed = new List<string>();
         var newcomers = after.Instances.Where(i => before.Instances.All(b => b.InstanceId != i.InstanceId)).ToList();
@@ -184,6 +190,9 @@ public sealed class DemoRunner(IAnsiConsole console, DemoScenario scenario, Time
             Check("duplicate warning started nothing", record?.EventIds.Count == 1 && newcomers.Count == 1, $"event ids seen: {record?.EventIds.Count ?? 0}");
         }
 
+        // Told at receipt and at the end, through EventBridge: what an operator's rule (Slack, e-mail) would get.
+        Check("hand-over events reached the queue", published.FirstOrDefault() == "MaxGroup Hand-over Started" && published.Contains("MaxGroup Hand-over Completed"),
+            published.Count == 0 ? "none" : string.Join(", ", published));
         foreach (DemoCheck check in peers.Checks(terminatedAtRequest))
         {
             Check(check.Name, check.Ok, check.Detail);
