@@ -30,9 +30,8 @@ public sealed record PutEventsResultEntry(string? EventId, string? ErrorCode, st
 /// <param name="client">A signed client for <see cref="AwsService.EventBridge"/>.</param>
 public sealed class EventBridgeClient(AwsSignedHttpClient client)
 {
-    public const string TargetHeader = "X-Amz-Target";
     public const string PutEventsTarget = "AWSEvents.PutEvents";
-    public const string ContentType = "application/x-amz-json-1.1";
+    public const string ContentType = JsonProtocolRequest.Json11;
 
     /// <summary>PutEvents takes at most this many entries per call.</summary>
     public const int MaxEntries = 10;
@@ -48,15 +47,7 @@ public sealed class EventBridgeClient(AwsSignedHttpClient client)
             throw new ArgumentOutOfRangeException(nameof(entries), entries.Count, $"PutEvents takes 1 to {MaxEntries} entries");
         }
 
-        var request = new AwsRequest
-        {
-            Method = HttpMethod.Post,
-            ContentType = ContentType,
-            Body = RequestBody(entries),
-            Headers = [new(TargetHeader, PutEventsTarget)],
-            Operation = "PutEvents",
-            Idempotent = false,
-        };
+        AwsRequest request = JsonProtocolRequest.Create(ContentType, PutEventsTarget, RequestBody(entries), idempotent: false);
         AwsResponse response = await _client.SendAsync(request, cancellationToken).ConfigureAwait(false);
         try
         {

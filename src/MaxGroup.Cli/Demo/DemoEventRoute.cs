@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using MaxGroup.Aws;
 using MaxGroup.Aws.Events;
@@ -15,7 +14,7 @@ namespace MaxGroup.Cli.Demo;
 public sealed class DemoEventRoute
 {
     public const string Name = "maxgroup-demo-events";
-    private const string SqsContentType = "application/x-amz-json-1.0";
+    private const string SqsContentType = JsonProtocolRequest.Json10;
     private readonly AwsSignedHttpClient _sqs;
 
     private DemoEventRoute(AwsSignedHttpClient sqs, string queueUrl)
@@ -32,9 +31,9 @@ public sealed class DemoEventRoute
         ArgumentNullException.ThrowIfNull(aws);
         AwsSignedHttpClient sqs = aws.CreateSignedClient(AwsService.Sqs);
         AwsSignedHttpClient events = aws.CreateSignedClient(AwsService.EventBridge);
-        using JsonDocument created = await CallAsync(sqs, SqsContentType, "AmazonSQS.CreateQueue", w => w.WriteString("QueueName", Name), cancellationToken);
+        using JsonDocument created = await sqs.SendJsonAsync(SqsContentType, "AmazonSQS.CreateQueue", w => w.WriteString("QueueName", Name), cancellationToken);
         string url = created.RootElement.GetProperty("QueueUrl").GetString()!;
-        using JsonDocument attributes = await CallAsync(sqs, SqsContentType, "AmazonSQS.GetQueueAttributes", w =>
+        using JsonDocument attributes = await sqs.SendJsonAsync(SqsContentType, "AmazonSQS.GetQueueAttributes", w =>
         {
             w.WriteString("QueueUrl", url);
             w.WriteStartArray("AttributeNames");
@@ -42,13 +41,13 @@ public sealed class DemoEventRoute
             w.WriteEndArray();
         }, cancellationToken);
         string arn = attributes.RootElement.GetProperty("Attributes").GetProperty("QueueArn").GetString()!;
-        using JsonDocument rule = await CallAsync(events, EventBridgeClient.ContentType, "AWSEvents.PutRule", w =>
+        using JsonDocument rule = await events.SendJsonAsync(EventBridgeClient.ContentType, "AWSEvents.PutRule", w =>
         {
             w.WriteString("Name", Name);
             w.WriteString("EventPattern", """{"source":["maxgroup"]}""");
             w.WriteString("State", "ENABLED");
         }, cancellationToken);
-        using JsonDocument targets = await CallAsync(events, EventBridgeClient.ContentType, "AWSEvents.PutTargets", w =>
+        using JsonDocument targets = await events.SendJsonAsync(EventBridgeClient.ContentType, "AWSEvents.PutTargets", w =>
         {
             w.WriteString("Rule", Name);
             w.WriteStartArray("Targets");
@@ -69,7 +68,7 @@ public sealed class DemoEventRoute
         DateTimeOffset end = time.GetUtcNow() + wait;
         while (!received.Any(IsEnd) && time.GetUtcNow() < end)
         {
-            using JsonDocument answer = await CallAsync(_sqs, SqsContentType, "AmazonSQS.ReceiveMessage", w =>
+            using JsonDocument answer = await _sqs.SendJsonAsync(SqsContentType, "AmazonSQS.ReceiveMessage", w =>
             {
                 w.WriteString("QueueUrl", QueueUrl);
                 w.WriteNumber("MaxNumberOfMessages", 10);
@@ -85,7 +84,7 @@ public sealed class DemoEventRoute
                 using JsonDocument body = JsonDocument.Parse(message.GetProperty("Body").GetString() ?? "{}");
                 received.Add(body.RootElement.TryGetProperty("detail-type", out JsonElement type) ? type.GetString() ?? "" : "");
                 string receipt = message.GetProperty("ReceiptHandle").GetString() ?? "";
-                using JsonDocument deleted = await CallAsync(_sqs, SqsContentType, "AmazonSQS.DeleteMessage", w =>
+                using JsonDocument deleted = await _sqs.SendJsonAsync(SqsContentType, "AmazonSQS.DeleteMessage", w =>
                 {
                     w.WriteString("QueueUrl", QueueUrl);
                     w.WriteString("ReceiptHandle", receipt);
@@ -97,26 +96,4 @@ public sealed class DemoEventRoute
     }
 
     private static bool IsEnd(string detailType) => detailType is "MaxGroup Hand-over Completed" or "MaxGroup Hand-over Failed";
-
-    private static async Task<JsonDocument> CallAsync(
-        AwsSignedHttpClient client, string contentType, string target, Action<Utf8JsonWriter> body, CancellationToken cancellationToken)
-    {
-        var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            body(writer);
-            writer.WriteEndObject();
-        }
-
-        AwsResponse response = await client.SendAsync(new AwsRequest
-        {
-            Method = HttpMethod.Post,
-            ContentType = contentType,
-            Body = buffer.ToArray(),
-            Headers = [new(EventBridgeClient.TargetHeader, target)],
-            Operation = target[(target.IndexOf('.', StringComparison.Ordinal) + 1)..],
-        }, cancellationToken);
-        return JsonDocument.Parse(response.Body.Length == 0 ? Encoding.UTF8.GetBytes("{}") : response.Body);
-    }
 }

@@ -88,13 +88,8 @@ public sealed class MotoEventBus : IDisposable
 
     private async Task CallAsync(string operation, Dictionary<string, object> body)
     {
-        await _events.SendAsync(new AwsRequest
-        {
-            Method = HttpMethod.Post,
-            ContentType = EventBridgeClient.ContentType,
-            Body = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(body)),
-            Headers = [new(EventBridgeClient.TargetHeader, "AWSEvents." + operation)],
-            Operation = operation,
-        }, CancellationToken.None);
+        await _events.SendAsync(
+            JsonProtocolRequest.Create(EventBridgeClient.ContentType, "AWSEvents." + operation, Encoding.UTF8.GetBytes(JsonSerializer.Serialize(body))),
+            CancellationToken.None);
     }
 }
