@@ -20,7 +20,7 @@ namespace MaxGroup.Simulators.Consul;
 /// anonymous token, whose service list is filtered to empty and whose writes get 403 "Permission denied", as with
 /// default_policy=deny.
 /// </remarks>
-public sealed class FakeConsul : IAsyncDisposable
+public sealed partial class FakeConsul : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly object _gate = new();
@@ -32,6 +32,10 @@ public sealed class FakeConsul : IAsyncDisposable
     private readonly TimeProvider _time;
     private int _stopped;
     private int _left;
+
+    private const string DeregisterPrefix = "/v1/agent/service/deregister/";
+    private const string CatalogNodePrefix = "/v1/catalog/node/";
+    private const string ForceLeavePrefix = "/v1/agent/force-leave/";
 
     private FakeConsul(WebApplication app, TimeProvider time)
     {
@@ -189,240 +193,20 @@ public sealed class FakeConsul : IAsyncDisposable
 
         bool isPut = HttpMethods.IsPut(request.Method);
         bool isGet = HttpMethods.IsGet(request.Method);
-        const string deregisterPrefix = "/v1/agent/service/deregister/";
-        const string catalogNodePrefix = "/v1/catalog/node/";
-        const string forceLeavePrefix = "/v1/agent/force-leave/";
-        if (path == "/v1/agent/self" && isGet)
+        await (path switch
         {
-            if (anonymous)
-            {
-                await Denied(context, "agent:read", NodeName);
-                return;
-            }
-
-            _selfAnswered.TrySetResult();
-            await WriteJsonAsync(context, 200, w =>
-            {
-                w.WriteStartObject();
-                w.WriteStartObject("Config");
-                w.WriteString("Datacenter", Datacenter);
-                w.WriteString("NodeName", NodeName);
-                w.WriteString("NodeID", "0c0f1f4e-3b5a-4f8e-9d5e-1f2a3b4c5d6e");
-                w.WriteString("Revision", "fake");
-                w.WriteBoolean("Server", false);
-                w.WriteString("Version", "1.20.1");
-                w.WriteEndObject();
-                w.WriteStartObject("Member");
-                w.WriteString("Name", NodeName);
-                w.WriteString("Addr", "127.0.0.1");
-                w.WriteNumber("Port", 8301);
-                w.WriteNumber("Status", 1);
-                w.WriteEndObject();
-                w.WriteEndObject();
-            });
-        }
-        else if (path == "/v1/agent/services" && isGet)
-        {
-            List<KeyValuePair<string, string>> services;
-            lock (_gate)
-            {
-                // ACL filtering: the anonymous token of a default-deny cluster sees nothing.
-                services = anonymous ? [] : [.. _services];
-            }
-
-            await WriteJsonAsync(context, 200, w =>
-            {
-                w.WriteStartObject();
-                foreach ((string id, string name) in services)
-                {
-                    w.WriteStartObject(id);
-                    w.WriteString("Kind", "");
-                    w.WriteString("ID", id);
-                    w.WriteString("Service", name);
-                    w.WriteStartArray("Tags");
-                    w.WriteEndArray();
-                    w.WriteStartObject("Meta");
-                    w.WriteEndObject();
-                    w.WriteNumber("Port", 8080);
-                    w.WriteString("Address", "");
-                    w.WriteStartObject("Weights");
-                    w.WriteNumber("Passing", 1);
-                    w.WriteNumber("Warning", 1);
-                    w.WriteEndObject();
-                    w.WriteBoolean("EnableTagOverride", false);
-                    w.WriteString("Datacenter", Datacenter);
-                    w.WriteEndObject();
-                }
-
-                w.WriteEndObject();
-            });
-        }
-        else if (path.StartsWith(deregisterPrefix, StringComparison.Ordinal) && isPut)
-        {
-            string id = Uri.UnescapeDataString(path[deregisterPrefix.Length..]);
-            if (anonymous)
-            {
-                await Denied(context, "service:write", id);
-                return;
-            }
-
-            bool known;
-            lock (_gate)
-            {
-                known = _services.Remove(id, out string? name);
-                if (known && _reRegister.TryGetValue(id, out int left) && left > 0)
-                {
-                    _reRegister[id] = left - 1;
-                    _services[id] = name!;
-                }
-            }
-
-            if (!known)
-            {
-                await WriteAsync(context, 404, "text/plain", $"Unknown service ID \"{id}\". Ensure that the service ID is passed, not the service name.");
-                return;
-            }
-
-            context.Response.StatusCode = 200;
-        }
-        else if (path == "/v1/agent/leave" && isPut)
-        {
-            if (anonymous)
-            {
-                await Denied(context, "agent:write", NodeName);
-                return;
-            }
-
-            Volatile.Write(ref _left, 1);
-            context.Response.StatusCode = 200;
-            await context.Response.CompleteAsync();
-            if (StopAfterLeave)
-            {
-                // Like Consul: answer, then shut down.
-                _ = Task.Run(StopAsync);
-            }
-        }
-        else if (path.StartsWith(catalogNodePrefix, StringComparison.Ordinal) && isGet)
-        {
-            string node = Uri.UnescapeDataString(path[catalogNodePrefix.Length..]);
-            string? dc = request.Query["dc"];
-            if (!string.IsNullOrEmpty(dc) && dc != Datacenter)
-            {
-                await WriteAsync(context, 500, "text/plain", "No path to datacenter");
-                return;
-            }
-
-            Dictionary<string, string>? services;
-            lock (_gate)
-            {
-                services = _catalog.TryGetValue(node, out var found) && !anonymous ? new Dictionary<string, string>(found) : null;
-            }
-
-            if (services is null)
-            {
-                await WriteAsync(context, 200, "application/json", "null");
-                return;
-            }
-
-            await WriteJsonAsync(context, 200, w =>
-            {
-                w.WriteStartObject();
-                w.WriteStartObject("Node");
-                w.WriteString("ID", "7d1c3a9e-5c1b-4a8e-8f1e-2b3c4d5e6f70");
-                w.WriteString("Node", node);
-                w.WriteString("Address", "10.0.0.9");
-                w.WriteString("Datacenter", Datacenter);
-                w.WriteEndObject();
-                w.WriteStartObject("Services");
-                foreach ((string id, string name) in services)
-                {
-                    w.WriteStartObject(id);
-                    w.WriteString("ID", id);
-                    w.WriteString("Service", name);
-                    w.WriteNumber("Port", 8080);
-                    w.WriteEndObject();
-                }
-
-                w.WriteEndObject();
-                w.WriteEndObject();
-            });
-        }
-        else if (path == "/v1/catalog/deregister" && isPut)
-        {
-            string? node = null;
-            string? dc = null;
-            try
-            {
-                using var document = JsonDocument.Parse(body);
-                node = document.RootElement.TryGetProperty("Node", out var n) ? n.GetString() : null;
-                dc = document.RootElement.TryGetProperty("Datacenter", out var d) ? d.GetString() : null;
-            }
-            catch (JsonException)
-            {
-                await WriteAsync(context, 400, "text/plain", "Request decode failed");
-                return;
-            }
-
-            if (string.IsNullOrEmpty(node))
-            {
-                await WriteAsync(context, 400, "text/plain", "Must provide node");
-                return;
-            }
-
-            if (!string.IsNullOrEmpty(dc) && dc != Datacenter)
-            {
-                await WriteAsync(context, 500, "text/plain", "No path to datacenter");
-                return;
-            }
-
-            if (anonymous)
-            {
-                await Denied(context, "node:write", node);
-                return;
-            }
-
-            lock (_gate)
-            {
-                if (!IgnoreCatalogDeregister)
-                {
-                    _catalog.Remove(node);
-                }
-            }
-
-            await WriteAsync(context, 200, "application/json", "true");
-        }
-        else if (path.StartsWith(forceLeavePrefix, StringComparison.Ordinal) && isPut)
-        {
-            string node = Uri.UnescapeDataString(path[forceLeavePrefix.Length..]);
-            if (anonymous)
-            {
-                await Denied(context, "operator:write", node);
-                return;
-            }
-
-            bool known;
-            lock (_gate)
-            {
-                known = request.Query.ContainsKey("prune") ? _members.Remove(node) : _members.Contains(node);
-            }
-
-            if (!known)
-            {
-                await WriteAsync(context, 500, "text/plain", $"agent: No node found with name '{node}'");
-                return;
-            }
-
-            context.Response.StatusCode = 200;
-        }
-        else if (path.StartsWith("/v1/", StringComparison.Ordinal) && (isGet || isPut))
-        {
-            await WriteAsync(context, 404, "text/plain", "404 page not found");
-        }
-        else
-        {
-            await WriteAsync(context, 405, "text/plain", $"method {request.Method} not allowed");
-        }
+            "/v1/agent/self" when isGet => AgentSelfAsync(context, anonymous),
+            "/v1/agent/services" when isGet => AgentServicesAsync(context, anonymous),
+            "/v1/agent/leave" when isPut => LeaveAsync(context, anonymous),
+            "/v1/catalog/deregister" when isPut => CatalogDeregisterAsync(context, body, anonymous),
+            _ when isPut && path.StartsWith(DeregisterPrefix, StringComparison.Ordinal) => DeregisterServiceAsync(context, path, anonymous),
+            _ when isGet && path.StartsWith(CatalogNodePrefix, StringComparison.Ordinal) => CatalogNodeAsync(context, path, anonymous),
+            _ when isPut && path.StartsWith(ForceLeavePrefix, StringComparison.Ordinal) => ForceLeaveAsync(context, path, anonymous),
+            _ when path.StartsWith("/v1/", StringComparison.Ordinal) && (isGet || isPut) => WriteAsync(context, 404, "text/plain", "404 page not found"),
+            _ => WriteAsync(context, 405, "text/plain", $"method {context.Request.Method} not allowed"),
+        });
     }
+
 
     private static Task Denied(HttpContext context, string permission, string resource) =>
         WriteAsync(context, 403, "text/plain",
