@@ -2,50 +2,9 @@ using MaxGroup.Core.Steps.Volume;
 
 namespace MaxGroup.Core.Tests.Volume;
 
-public sealed class VolumeMoverTests
+/// <summary>The volume mover: prepare at the warning, the move at the state change and the launch, the fallback successor, dry run, the port's limits.</summary>
+public sealed class VolumeMoverTests : VolumeMoverTestBase
 {
-    private const string ZoneA = "us-east-1a";
-    private const string ZoneB = "us-east-1b";
-    private static readonly DateTimeOffset Warning = DateTimeOffset.Parse("2026-11-24T08:14:00Z", System.Globalization.CultureInfo.InvariantCulture);
-
-    private readonly FakeVolumeApi _ec2 = new();
-    private readonly FakeTimeProvider _clock = new(Warning.AddSeconds(5));
-    private readonly RecordingMetrics _metrics = new();
-
-    private VolumeMover Mover(ISuccessorLookup? successors = null, IAutoScalingApi? autoScaling = null) =>
-        new(_ec2, _clock, NullLogger.Instance, _metrics, autoScaling, successors, new VolumeMoverOptions { MaxWait = TimeSpan.Zero });
-
-    private (FakeInstance Doomed, FakeVolume Data) Doomed(string zone = ZoneA)
-    {
-        FakeInstance doomed = _ec2.AddInstance("i-doomed", zone, launched: Warning.AddHours(-5));
-        _ec2.AddVolume(zone, "i-doomed", "/dev/xvda");
-        FakeVolume data = _ec2.AddVolume(zone, "i-doomed", "/dev/sdf");
-        data.Tags["app"] = "db";
-        return (doomed, data);
-    }
-
-    private RemediationRequest Request(string? successor = null, string action = "terminate", CrossAzPolicy crossAz = CrossAzPolicy.Snapshot, bool dryRun = false) => new()
-    {
-        Step = StepNames.Volume,
-        EventId = "evt-1",
-        InstanceAction = action,
-        WarningTime = Warning,
-        ReclaimAt = Warning.AddSeconds(120),
-        Instance = _ec2.Instances["i-doomed"].ToFacts(),
-        Config = new GroupConfig { GroupName = "web", PersistenceDev = "/dev/sdf", PersistenceCrossAz = crossAz },
-        DryRun = dryRun,
-        SuccessorInstanceId = successor,
-    };
-
-    /// <summary>Prepares the move of the doomed instance's data volume, then terminates the instance, as the sweep expects to find it.</summary>
-    private async Task<VolumeMover> PreparedThenTerminatedAsync(RemediationRequest? request = null, VolumeMover? mover = null)
-    {
-        mover ??= Mover();
-        await mover.PrepareAsync(request ?? Request(), CancellationToken.None);
-        _ec2.Terminate("i-doomed");
-        return mover;
-    }
-
     [Fact]
     public async Task Prepare_DataVolume_TurnsOffDeleteOnTerminationFirstAndTagsPending()
     {
@@ -232,24 +191,6 @@ public sealed class VolumeMoverTests
     }
 
     [Fact]
-    public async Task RecordedSuccessor_DeviceAlreadyInUse_FailsClearlyAndKeepsVolumePending()
-    {
-        (_, FakeVolume data) = Doomed();
-        _ec2.AddInstance("i-new", ZoneA, launched: Warning.AddSeconds(30));
-        FakeVolume squatter = _ec2.AddVolume(ZoneA, "i-new", "/dev/xvdz");
-        VolumeMover mover = await PreparedThenTerminatedAsync(Request(successor: "i-new"));
-
-        VolumeMoveResult result = Assert.Single(await mover.OnInstanceStateChangeAsync("i-doomed", "terminated", CancellationToken.None));
-
-        Assert.Equal(StepStatus.Failed, result.Outcome.Status);
-        Assert.Contains($"device /dev/xvdz is already in use on i-new by {squatter.Id}", result.Outcome.Reason, StringComparison.Ordinal);
-        Assert.Null(data.AttachedTo);
-        Assert.Equal(VolumeTags.Statuses.Pending, data.Tags[VolumeTags.Status]);
-        Assert.Contains("already in use", data.Tags[VolumeTags.LastError], StringComparison.Ordinal);
-        Assert.DoesNotContain(_ec2.Calls, c => c.StartsWith("AttachVolume", StringComparison.Ordinal));
-    }
-
-    [Fact]
     public async Task StopInteruption_StoppedSource_DetachesThenAttaches()
     {
         (_, FakeVolume data) = Doomed();
@@ -268,73 +209,6 @@ public sealed class VolumeMoverTests
     }
 
     [Fact]
-    public async Task CrossZone_Snapshot_CopiesAttributesAndTagsAcrossTriggersAndKeepsOriginal()
-    {
-        (_, FakeVolume data) = Doomed();
-        _ec2.AddInstance("i-far", ZoneB, launched: Warning.AddSeconds(30));
-        _ec2.SnapshotPendingLooks = 1;
-        VolumeMover mover = await PreparedThenTerminatedAsync(Request(successor: "i-far"));
-
-        VolumeMoveResult first = Assert.Single(await mover.OnInstanceStateChangeAsync("i-doomed", "terminated", CancellationToken.None));
-        Assert.Equal(StepStatus.Waiting, first.Outcome.Status);
-        Assert.Equal(VolumeTags.Statuses.Copying, data.Tags[VolumeTags.Status]);
-
-        VolumeSweepReport report = await mover.SweepAsync(CancellationToken.None);
-        Assert.Equal(1, report.Completed);
-
-        FakeVolume copy = _ec2.Volumes[data.Tags[VolumeTags.CopyVolume]];
-        Assert.Single(_ec2.Calls, c => c.StartsWith("CreateSnapshot", StringComparison.Ordinal));
-        Assert.Equal(ZoneB, copy.Zone);
-        Assert.Equal((data.Size, data.Type, data.Iops, data.Throughput), (copy.Size, copy.Type, copy.Iops, copy.Throughput));
-        Assert.Equal("db", copy.Tags["app"]);
-        Assert.Equal(data.Id, copy.Tags[VolumeTags.SourceVolume]);
-        Assert.Equal(VolumeTags.Statuses.Attached, copy.Tags[VolumeTags.Status]);
-        Assert.Equal(("i-far", "/dev/xvdz"), (copy.AttachedTo, copy.Device));
-        Assert.True(_ec2.Volumes.ContainsKey(data.Id));
-        Assert.Equal(VolumeTags.Statuses.SourceKept, data.Tags[VolumeTags.Status]);
-        Assert.Empty((await mover.SweepAsync(CancellationToken.None)).Results);
-    }
-
-    [Fact]
-    public async Task CrossZone_TriggerDiedAfterCreateVolume_NextTriggerFindsTheCopyInsteadOfMakingAnother()
-    {
-        (_, FakeVolume data) = Doomed();
-        _ec2.AddInstance("i-far", ZoneB, launched: Warning.AddSeconds(30));
-        _ec2.VolumeCreatingLooks = 2;
-        VolumeMover mover = await PreparedThenTerminatedAsync(Request(successor: "i-far"));
-
-        VolumeMoveResult first = Assert.Single(await mover.OnInstanceStateChangeAsync("i-doomed", "terminated", CancellationToken.None));
-        Assert.Equal(StepStatus.Waiting, first.Outcome.Status);
-        data.Tags[VolumeTags.CopyVolume] = "";
-        data.Tags[VolumeTags.Snapshot] = "";
-
-        VolumeSweepReport report = await mover.SweepAsync(CancellationToken.None);
-
-        Assert.Equal(1, report.Completed);
-        Assert.Single(_ec2.Calls, c => c.StartsWith("CreateVolume", StringComparison.Ordinal));
-        Assert.Single(_ec2.Calls, c => c.StartsWith("CreateSnapshot", StringComparison.Ordinal));
-        Assert.Equal("i-far", _ec2.Volumes[data.Tags[VolumeTags.CopyVolume]].AttachedTo);
-    }
-
-    [Fact]
-    public async Task CrossZone_Wait_LeavesPendingForNextLaunchInZone()
-    {
-        (_, FakeVolume data) = Doomed();
-        _ec2.AddInstance("i-far", ZoneB, launched: Warning.AddSeconds(30));
-        VolumeMover mover = await PreparedThenTerminatedAsync(Request(successor: "i-far", crossAz: CrossAzPolicy.Wait));
-
-        VolumeMoveResult waiting = Assert.Single(await mover.OnInstanceStateChangeAsync("i-doomed", "terminated", CancellationToken.None));
-        Assert.Equal(StepStatus.Waiting, waiting.Outcome.Status);
-        Assert.Contains("persistence_cross_az is wait", waiting.Outcome.Reason, StringComparison.Ordinal);
-        Assert.DoesNotContain(_ec2.Calls, c => c.StartsWith("CreateSnapshot", StringComparison.Ordinal));
-
-        _ec2.AddInstance("i-near", ZoneA, launched: Warning.AddSeconds(90));
-        await mover.OnInstanceLaunchedAsync("web", "i-near", CancellationToken.None);
-
-        Assert.Equal("i-near", data.AttachedTo);
-    }
-
-    [Fact]
     public async Task Successor_FromLedgerLookup_IsUsedWhenNotOnTheVolume()
     {
         (_, FakeVolume data) = Doomed();
@@ -345,48 +219,6 @@ public sealed class VolumeMoverTests
         await mover.SweepAsync(CancellationToken.None);
 
         Assert.Equal("i-ledger", data.AttachedTo);
-    }
-
-    [Fact]
-    public async Task Attach_DeviceTakenBetweenCheckAndAttach_FailsWithEc2ReasonAndReopens()
-    {
-        (_, FakeVolume data) = Doomed();
-        _ec2.AddInstance("i-new", ZoneA, launched: Warning.AddSeconds(30));
-        VolumeMover mover = await PreparedThenTerminatedAsync(Request(successor: "i-new"));
-        string? squatter = null;
-        _ec2.BeforeAttach = (_, _) =>
-        {
-            _ec2.BeforeAttach = null;
-            squatter = _ec2.AddVolume(ZoneA, "i-new", "/dev/xvdz").Id;
-        };
-
-        VolumeMoveResult result = Assert.Single(await mover.OnInstanceStateChangeAsync("i-doomed", "terminated", CancellationToken.None));
-
-        Assert.Equal(StepStatus.Failed, result.Outcome.Status);
-        Assert.StartsWith($"AttachVolume of {data.Id} to i-new as /dev/xvdz failed: InvalidParameterValue: ", result.Outcome.Reason, StringComparison.Ordinal);
-        Assert.Null(data.AttachedTo);
-        Assert.Equal("i-new", _ec2.Volumes[squatter!].AttachedTo);
-        Assert.Equal(VolumeTags.Statuses.Pending, data.Tags[VolumeTags.Status]);
-        Assert.Equal("", data.Tags[VolumeTags.TargetInstance]);
-    }
-
-    [Fact]
-    public async Task RecordedSuccessor_RejectionMessageSaysAlreadyInUse_StillWaitsUnlessTheDeviceIsTaken()
-    {
-        // The decision is the rejection's kind: a group whose name happens to read "already in use" is no taken device.
-        (_, FakeVolume data) = Doomed();
-        _ec2.AddInstance("i-elsewhere", ZoneA, group: "other", launched: Warning.AddSeconds(30));
-        VolumeMover mover = Mover();
-        RemediationRequest request = Request(successor: "i-elsewhere");
-        await mover.PrepareAsync(request with { Config = request.Config with { GroupName = "batch-already in use" } }, CancellationToken.None);
-        _ec2.Terminate("i-doomed");
-
-        VolumeMoveResult result = Assert.Single(await mover.OnInstanceStateChangeAsync("i-doomed", "terminated", CancellationToken.None));
-
-        Assert.Equal(StepStatus.Waiting, result.Outcome.Status);
-        Assert.Equal("no successor yet: i-elsewhere is not in group batch-already in use", result.Outcome.Reason);
-        Assert.Null(data.AttachedTo);
-        Assert.Equal(VolumeTags.Statuses.Pending, data.Tags[VolumeTags.Status]);
     }
 
     [Fact]
@@ -402,66 +234,6 @@ public sealed class VolumeMoverTests
         await mover.SweepAsync(CancellationToken.None);
 
         Assert.Equal("i-inservice", data.AttachedTo);
-    }
-
-    [Fact]
-    public async Task Attach_AnotherTriggerAttachedItFirst_NeverTwoInstances()
-    {
-        (_, FakeVolume data) = Doomed();
-        _ec2.AddInstance("i-new", ZoneA, launched: Warning.AddSeconds(30));
-        _ec2.AddInstance("i-rogue", ZoneA, launched: Warning.AddSeconds(20));
-        VolumeMover mover = await PreparedThenTerminatedAsync(Request(successor: "i-new"));
-        _ec2.BeforeAttach = (volumeId, _) =>
-        {
-            _ec2.BeforeAttach = null;
-            _ec2.AttachVolumeAsync(volumeId, "i-rogue", "/dev/xvdz", CancellationToken.None).GetAwaiter().GetResult();
-        };
-
-        VolumeMoveResult result = Assert.Single(await mover.OnInstanceStateChangeAsync("i-doomed", "terminated", CancellationToken.None));
-
-        Assert.Equal(StepStatus.Failed, result.Outcome.Status);
-        Assert.Equal("i-rogue", data.AttachedTo);
-        Assert.False(_ec2.Instances["i-new"].Devices.ContainsKey("/dev/xvdz"));
-
-        // The next trigger adopts the winner's attach instead of calling it foreign.
-        VolumeMoveResult next = await mover.AdvanceAsync(data.Id, null, null, CancellationToken.None);
-        Assert.Equal(StepStatus.Done, next.Outcome.Status);
-        Assert.Equal((VolumeTags.Statuses.Attached, "i-rogue"), (data.Tags[VolumeTags.Status], data.Tags[VolumeTags.TargetInstance]));
-    }
-
-    [Fact]
-    public async Task TwoVolumes_OneSuccessor_OnlyOneIsAttachedToIt()
-    {
-        (_, FakeVolume first) = Doomed();
-        VolumeMover mover = Mover();
-        await mover.PrepareAsync(Request(), CancellationToken.None);
-        _ec2.AddInstance("i-doomed2", ZoneA, launched: Warning.AddHours(-4));
-        FakeVolume second = _ec2.AddVolume(ZoneA, "i-doomed2", "/dev/sdf");
-        await mover.PrepareAsync(Request() with { EventId = "evt-2", Instance = _ec2.Instances["i-doomed2"].ToFacts() }, CancellationToken.None);
-        _ec2.Terminate("i-doomed");
-        _ec2.Terminate("i-doomed2");
-        _ec2.AddInstance("i-new", ZoneA, launched: Warning.AddSeconds(30));
-
-        VolumeSweepReport report = await mover.SweepAsync(CancellationToken.None);
-
-        Assert.Equal(1, report.Completed);
-        Assert.Single(new[] { first, second }, v => v.AttachedTo == "i-new");
-        Assert.Single(report.StillPending);
-    }
-
-    [Fact]
-    public async Task AttachedTag_VolumeFreeAgain_ReopensTheMove()
-    {
-        (_, FakeVolume data) = Doomed();
-        VolumeMover mover = await PreparedThenTerminatedAsync();
-        data.Tags[VolumeTags.Status] = VolumeTags.Statuses.Attached;
-        data.Tags[VolumeTags.TargetInstance] = "i-gone";
-        _ec2.AddInstance("i-new", ZoneA, launched: Warning.AddSeconds(30));
-
-        VolumeMoveResult result = await mover.AdvanceAsync(data.Id, null, null, CancellationToken.None);
-
-        Assert.Equal(StepStatus.Done, result.Outcome.Status);
-        Assert.Equal("i-new", data.AttachedTo);
     }
 
     [Fact]
@@ -495,26 +267,6 @@ public sealed class VolumeMoverTests
     }
 
     [Fact]
-    public async Task Snapshot_StillPending_WaitsInProcessOnlyUpToMaxWait()
-    {
-        (_, FakeVolume data) = Doomed();
-        _ec2.AddInstance("i-far", ZoneB, launched: Warning.AddSeconds(30));
-        _ec2.SnapshotPendingLooks = 1000;
-        var mover = new VolumeMover(_ec2, TimeProvider.System, NullLogger.Instance, options: new VolumeMoverOptions { MaxWait = TimeSpan.FromMilliseconds(300), PollInterval = TimeSpan.FromMilliseconds(50) });
-        await mover.PrepareAsync(Request(successor: "i-far"), CancellationToken.None);
-        _ec2.Terminate("i-doomed");
-        var watch = System.Diagnostics.Stopwatch.StartNew();
-
-        VolumeMoveResult result = Assert.Single(await mover.OnInstanceStateChangeAsync("i-doomed", "terminated", CancellationToken.None));
-
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"waited {watch.Elapsed}");
-        Assert.Equal(StepStatus.Waiting, result.Outcome.Status);
-        Assert.Contains("is pending", result.Outcome.Reason, StringComparison.Ordinal);
-        Assert.Equal(VolumeTags.Statuses.Copying, data.Tags[VolumeTags.Status]);
-        Assert.NotEqual("", data.Tags[VolumeTags.Snapshot]);
-    }
-
-    [Fact]
     public void Port_HasNoDeleteAndNoForce_SoMaxGroupCannotLoseAVolume()
     {
         System.Reflection.MethodInfo[] methods = typeof(IVolumeApi).GetMethods();
@@ -529,10 +281,4 @@ public sealed class VolumeMoverTests
     [InlineData("/dev/sdf", "/dev/xvdz", false)]
     [InlineData("/dev/sda1", "/dev/xvda", false)]
     public void DeviceNames_Same_MatchesEc2Spellings(string a, string b, bool same) => Assert.Equal(same, DeviceNames.Same(a, b));
-
-    private sealed class FixedSuccessor(string successor) : ISuccessorLookup
-    {
-        public Task<string?> FindSuccessorAsync(string groupName, string interruptedInstanceId, CancellationToken cancellationToken) =>
-            Task.FromResult<string?>(successor);
-    }
 }
