@@ -16,7 +16,8 @@ namespace MaxGroup.Simulators.Aws;
 /// DetachInstances read the group's size, work, then write it back, and then reconcile the group to its desired
 /// capacity by terminating instances, so two concurrent calls on one group can lose an update and terminate an
 /// unrelated member (seen in the 1,000-warning burst); AWS applies each call atomically. Other services pass through
-/// concurrently.
+/// concurrently. Where moto lacks an AWS behaviour a caller needs, the <see cref="IEmulatorSemantics"/> given at the start
+/// give it (EC2 capacity, ELBv2 draining).
 /// </summary>
 public sealed class SerializingDynamoDbProxy : IAsyncDisposable
 {
@@ -24,11 +25,13 @@ public sealed class SerializingDynamoDbProxy : IAsyncDisposable
     private readonly string _upstreamBase;
     private readonly SemaphoreSlim _dynamoDb = new(1, 1);
     private readonly SemaphoreSlim _autoScaling = new(1, 1);
+    private readonly IReadOnlyList<IEmulatorSemantics> _semantics;
     private int _serialised;
     private WebApplication? _app;
 
-    private SerializingDynamoDbProxy(string upstream)
+    private SerializingDynamoDbProxy(string upstream, IReadOnlyList<IEmulatorSemantics> semantics)
     {
+        _semantics = semantics;
         _upstreamBase = upstream.TrimEnd('/');
         _upstream = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false, MaxConnectionsPerServer = 64 })
         {
@@ -42,9 +45,9 @@ public sealed class SerializingDynamoDbProxy : IAsyncDisposable
     /// <summary>DynamoDB requests forwarded one at a time so far.</summary>
     public int SerialisedRequests => Volatile.Read(ref _serialised);
 
-    public static async Task<SerializingDynamoDbProxy> StartAsync(string upstream)
+    public static async Task<SerializingDynamoDbProxy> StartAsync(string upstream, params IEmulatorSemantics[] semantics)
     {
-        var proxy = new SerializingDynamoDbProxy(upstream);
+        var proxy = new SerializingDynamoDbProxy(upstream, semantics);
         (proxy._app, Uri address) = await LoopbackProxy.StartAsync(proxy.HandleAsync);
         proxy.Endpoint = address.GetLeftPart(UriPartial.Authority);
         return proxy;
@@ -65,7 +68,16 @@ public sealed class SerializingDynamoDbProxy : IAsyncDisposable
     private async Task HandleAsync(HttpContext context)
     {
         byte[] body = await LoopbackProxy.ReadBodyAsync(context.Request);
-        using HttpRequestMessage upstreamRequest = LoopbackProxy.ForwardRequest(context.Request, _upstreamBase, body);
+        EmulatorExchange? exchange = _semantics.Count == 0 ? null : EmulatorExchange.Of(context.Request, body);
+        if (exchange is not null && _semantics.Select(s => s.Before(exchange)).FirstOrDefault(a => a is not null) is { } answer)
+        {
+            context.Response.StatusCode = answer.Status;
+            context.Response.ContentType = answer.ContentType;
+            await context.Response.Body.WriteAsync(answer.Body);
+            return;
+        }
+
+        using HttpRequestMessage upstreamRequest = LoopbackProxy.ForwardRequest(context.Request, _upstreamBase, exchange?.Body ?? body);
         SemaphoreSlim? lane = context.Request.Headers["X-Amz-Target"].ToString().StartsWith("DynamoDB_", StringComparison.Ordinal) ? _dynamoDb
             : LoopbackProxy.ServiceOf(context.Request) == "autoscaling" ? _autoScaling
             : null;
@@ -97,6 +109,11 @@ public sealed class SerializingDynamoDbProxy : IAsyncDisposable
 
         using (response)
         {
+            foreach (IEmulatorSemantics semantics in _semantics)
+            {
+                responseBody = semantics.After(exchange!, (int)response.StatusCode, responseBody);
+            }
+
             await LoopbackProxy.WriteResponseAsync(context, response, responseBody);
         }
     }

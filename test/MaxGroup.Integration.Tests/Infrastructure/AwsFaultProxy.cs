@@ -146,36 +146,24 @@ public sealed partial class AwsFaultProxy : LoopbackForwardingProxy
             return;
         }
 
-        // Pools without capacity (DryPools): RunInstances answers InsufficientInstanceCapacity, CreateFleet skips them.
-        string? capacityErrors = null;
-        if (service == "ec2" && _dryPools.Count > 0)
+        // Pools without capacity (Dry): RunInstances answers InsufficientInstanceCapacity, CreateFleet skips them.
+        var exchange = new EmulatorExchange(service, action, body);
+        if (_capacity.Before(exchange) is { } noCapacity)
         {
-            if (action == "RunInstances" && IsDryRunInstances(body))
+            if (clientToken is not null && action == "CreateFleet")
             {
-                await WriteInsufficientCapacityAsync(context);
-                Record(service, action, start, 500, "no-capacity");
-                return;
+                _runInstancesByToken.TryAdd(clientToken, (noCapacity.Status, noCapacity.ContentType, noCapacity.Body));
             }
 
-            if (action == "CreateFleet")
-            {
-                (body, capacityErrors, bool anyLeft) = WithoutDryOverrides(body);
-                if (!anyLeft)
-                {
-                    await WriteEmptyFleetAsync(context, capacityErrors, clientToken);
-                    Record(service, action, start, 200, "no-capacity");
-                    return;
-                }
-            }
+            context.Response.StatusCode = noCapacity.Status;
+            context.Response.ContentType = noCapacity.ContentType;
+            await context.Response.Body.WriteAsync(noCapacity.Body);
+            Record(service, action, start, noCapacity.Status, "no-capacity");
+            return;
         }
 
-        using HttpResponseMessage response = await ForwardAsync(context, body, context.RequestAborted);
-        byte[] responseBody = await response.Content.ReadAsByteArrayAsync(context.RequestAborted);
-        if (capacityErrors is not null && response.IsSuccessStatusCode)
-        {
-            responseBody = WithFleetErrors(responseBody, capacityErrors);
-            response.Content.Headers.ContentLength = responseBody.Length;
-        }
+        using HttpResponseMessage response = await ForwardAsync(context, exchange.Body, context.RequestAborted);
+        byte[] responseBody = _capacity.After(exchange, (int)response.StatusCode, await response.Content.ReadAsByteArrayAsync(context.RequestAborted));
         if (clientToken is not null && response.IsSuccessStatusCode)
         {
             _runInstancesByToken.TryAdd(clientToken, ((int)response.StatusCode, response.Content.Headers.ContentType?.ToString() ?? "text/xml", responseBody));
