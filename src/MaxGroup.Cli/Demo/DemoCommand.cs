@@ -17,7 +17,7 @@ public static class DemoCommand
     public static Command Create()
     {
         var endpoint = new Option<string?>("--endpoint") { Description = "use this running AWS emulator (a fresh one: the demo creates its own resources) instead of starting moto" };
-        var scenario = new Option<DemoScenario>("--scenario") { Description = "basic, duplicate (the warning twice), stop (a stop interruption), crossaz (successor in another zone: snapshot path)", DefaultValueFactory = _ => DemoScenario.Basic };
+        var scenario = new Option<DemoScenario>("--scenario") { Description = "basic, duplicate (the warning twice), stop (a stop interruption), crossaz (successor in another zone: snapshot path), capacity (no Spot capacity: the successor comes from the fallback)", DefaultValueFactory = _ => DemoScenario.Basic };
         var reclaimIn = new Option<int>("--reclaim-in") { Description = "seconds from now until AWS reclaims the instance (the warning is back-dated; AWS gives 120)", DefaultValueFactory = _ => 30 };
         var plain = new Option<bool>("--plain") { Description = "no colours or terminal control codes (automatic when output is redirected)" };
         var logFile = new Option<FileInfo?>("--log-file") { Description = "write the functions' JSON log lines here (default: discarded)" };
@@ -78,11 +78,13 @@ public static class DemoCommand
             // moto applies neither a conditional DynamoDB write nor an Auto Scaling attach/detach atomically under
             // concurrent requests (AWS does): one request at a time to those two, as in the tests, so the checks judge
             // MaxGroup and not the emulator's races.
-            await using SerializingDynamoDbProxy serial = await SerializingDynamoDbProxy.StartAsync(endpoint).ConfigureAwait(false);
+            // The proxy also gives what moto lacks and the demo shows: ELBv2 draining, EC2 capacity (DemoEmulator).
+            var emulator = new DemoEmulator(TimeProvider.System);
+            await using SerializingDynamoDbProxy serial = await SerializingDynamoDbProxy.StartAsync(endpoint, emulator.Semantics).ConfigureAwait(false);
             console.MarkupLine($"AWS emulator: [bold]{Markup.Escape(endpoint)}[/] (through {Markup.Escape(serial.Endpoint)}: DynamoDB and Auto Scaling requests one at a time, as AWS applies them atomically). Drain and Consul run against loopback simulators of the Kubernetes API and a Consul agent (no real cluster or agent given).");
             ConfigureEnvironment(serial.Endpoint);
             await using Stream logStream = logFile is null ? Stream.Null : logFile.Open(FileMode.Create, FileAccess.Write, FileShare.Read);
-            var runner = new DemoRunner(console, scenario, TimeSpan.FromSeconds(reclaimInSeconds), html);
+            var runner = new DemoRunner(console, scenario, TimeSpan.FromSeconds(reclaimInSeconds), html) { Emulator = emulator };
             IReadOnlyList<string> failed = await runner.RunAsync(new LogSink(logStream), cancellationToken).ConfigureAwait(false);
             if (failed.Count > 0)
             {

@@ -159,6 +159,9 @@ public sealed class DemoPeers : IAsyncDisposable
         ];
     }
 
+    /// <summary>When the Kubernetes simulator accepted its first eviction, by its own record; null before any.</summary>
+    public DateTimeOffset? FirstEvictionAt => _kube.Evictions.Count == 0 ? null : _kube.Evictions.Min(e => e.At);
+
     /// <summary>Request count of the Kubernetes simulator now (marks when an event was sent).</summary>
     public int KubernetesRequests => _kube.Requests.Count;
 

@@ -24,6 +24,9 @@ public sealed class DemoRunner(IAnsiConsole console, DemoScenario scenario, Time
 {
     private readonly TimeProvider _time = TimeProvider.System;
 
+    /// <summary>The AWS behaviours the demo's proxy gives where moto lacks them, and their records (the proxy's own).</summary>
+    public DemoEmulator Emulator { get; init; } = new(TimeProvider.System);
+
     /// <summary>Runs the scenario against the emulator at AWS_ENDPOINT_URL; returns the failed checks (empty = success).</summary>
     public async Task<IReadOnlyList<string>> RunAsync(LogSink logs, CancellationToken cancellationToken)
     {
@@ -32,6 +35,8 @@ public sealed class DemoRunner(IAnsiConsole console, DemoScenario scenario, Time
 
         Say("scene", $"VPC with subnets in {DemoScene.ZoneA} and {DemoScene.ZoneB}; launch template with a data volume at /dev/sdf; Spot group {DemoScene.GroupName} of 3; config at s3://{DemoScene.ConfigBucket}/groups/{DemoScene.GroupName}.json");
         DemoScene scene = await DemoScene.BuildAsync(aws, scenario, cancellationToken);
+        DemoTraffic traffic = await DemoTraffic.AttachAsync(aws, scene, cancellationToken);
+        Say("scene", DemoTraffic.Description);
         DemoEventRoute events = await DemoEventRoute.CreateAsync(aws, cancellationToken);
         Say("events", $"rule {DemoEventRoute.Name} on EventBridge's default bus sends every source=maxgroup event to the SQS queue {events.QueueUrl}");
         AutoScalingGroupInfo before = await DemoScene.DescribeGroupAsync(aws, cancellationToken);
@@ -60,6 +65,12 @@ public sealed class DemoRunner(IAnsiConsole console, DemoScenario scenario, Time
         {
             await scene.NarrowToZoneBAsync(aws, cancellationToken);
             Say("scene", $"group narrowed to {DemoScene.ZoneB}: its replacement will land away from the volume");
+        }
+
+        if (scenario == DemoScenario.Capacity)
+        {
+            Emulator.Capacity.Dry(DemoCapacity.DryPools);
+            Say("aws", DemoCapacity.Description);
         }
 
         DateTimeOffset reclaimAt = _time.GetUtcNow() + reclaimIn;
@@ -109,7 +120,13 @@ public sealed class DemoRunner(IAnsiConsole console, DemoScenario scenario, Time
         }
 
         AutoScalingGroupInfo after = await DemoScene.DescribeGroupAsync(aws, cancellationToken);
-        return await SummarizeAsync(aws, before, after, doomed.InstanceId, volumeId, record, peers, finalState == "terminated" ? terminatedAtRequest : null, published, cancellationToken);
+        List<DemoCheck> more = [.. await traffic.ChecksAsync(aws, Emulator, doomed.InstanceId, record, peers.FirstEvictionAt, cancellationToken)];
+        if (scenario == DemoScenario.Capacity)
+        {
+            more.AddRange(await DemoCapacity.ChecksAsync(aws, Emulator, record, record?.SuccessorInstanceId, cancellationToken));
+        }
+
+        return await SummarizeAsync(aws, before, after, doomed.InstanceId, volumeId, record, peers, finalState == "terminated" ? terminatedAtRequest : null, published, more, cancellationToken);
     }
 
     private async Task InvokeAsync(LocalFunctionHost host, string function, string input, string label, CancellationToken cancellationToken)
@@ -158,7 +175,7 @@ public sealed class DemoRunner(IAnsiConsole console, DemoScenario scenario, Time
 
     private async Task<IReadOnlyList<string>> SummarizeAsync(
         AwsClientFactory aws, AutoScalingGroupInfo before, AutoScalingGroupInfo after, string doomedId, string volumeId, InterruptionRecord? record, DemoPeers peers,
-        int? terminatedAtRequest, IReadOnlyList<string> published, CancellationToken cancellationToken)
+        int? terminatedAtRequest, IReadOnlyList<string> published, IReadOnlyList<DemoCheck> more, CancellationToken cancellationToken)
     {
         var failed = new List<string>();
         var newcomers = after.Instances.Where(i => before.Instances.All(b => b.InstanceId != i.InstanceId)).ToList();
@@ -193,7 +210,7 @@ public sealed class DemoRunner(IAnsiConsole console, DemoScenario scenario, Time
         // Told at receipt and at the end, through EventBridge: what an operator's rule (Slack, e-mail) would get.
         Check("hand-over events reached the queue", published.FirstOrDefault() == "MaxGroup Hand-over Started" && published.Contains("MaxGroup Hand-over Completed"),
             published.Count == 0 ? "none" : string.Join(", ", published));
-        foreach (DemoCheck check in peers.Checks(terminatedAtRequest))
+        foreach (DemoCheck check in peers.Checks(terminatedAtRequest).Concat(more))
         {
             Check(check.Name, check.Ok, check.Detail);
         }

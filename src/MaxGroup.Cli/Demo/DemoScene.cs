@@ -38,6 +38,11 @@ public sealed class DemoScene
     public static string GroupConfigJson(DemoScenario scenario, IReadOnlyDictionary<string, JsonNode>? peerFields = null)
     {
         var config = (JsonObject)JsonNode.Parse(BaseConfigJson(scenario))!;
+        foreach ((string key, JsonNode value) in scenario == DemoScenario.Capacity ? DemoCapacity.ConfigFields() : new Dictionary<string, JsonNode>())
+        {
+            config[key] = value.DeepClone();
+        }
+
         foreach ((string key, JsonNode value) in peerFields ?? new Dictionary<string, JsonNode>())
         {
             config[key] = value.DeepClone();
@@ -171,4 +176,6 @@ public enum DemoScenario
     Stop,
     /// <summary>Detach strategy with the group narrowed to the other zone: the volume crosses zones through a snapshot.</summary>
     CrossAz,
+    /// <summary>No Spot capacity for the group's type or its alternative: the successor comes from the On-Demand fallback.</summary>
+    Capacity,
 }
