@@ -23,16 +23,23 @@ public sealed class DemoCommandTests(MotoFixture moto)
         "consul: services deregistered", "consul: agent left",
     ];
 
+    /// <summary>The checks of the scene's target group (DemoTraffic): the proxy's DeregisterTargets record against the simulator's evictions.</summary>
+    private static readonly string[] TrafficChecks =
+    [
+        "traffic: out of the target group before the first eviction", "traffic: successor registered in the target group",
+    ];
+
     [Theory]
     [InlineData("basic")]
     [InlineData("duplicate")]
     [InlineData("stop")]
     [InlineData("crossaz")]
+    [InlineData("capacity")]
     public async Task Demo_Scenario_HandOverCompletesAndChecksPass(string scenario)
     {
         await moto.ResetAsync();
         string html = Path.Combine(Path.GetTempPath(), $"maxgroup-demo-{Guid.NewGuid():N}.html");
-        (int exit, string output, string error) = await RunDemoAsync(20, "--scenario", scenario, "--html", html);
+        (int exit, string output, string error) = await RunDemoAsync(30, "--scenario", scenario, "--html", html);
 
         Assert.True(exit == 0, $"exit {exit}: {error}\n{output}");
         string page = await File.ReadAllTextAsync(html);
@@ -52,9 +59,21 @@ public sealed class DemoCommandTests(MotoFixture moto)
         Assert.Matches(@"consul +Consul agent simulator on 127\.0\.0\.1:\d+ \(no real agent given\)", output);
         Assert.Contains("drain      done", output, StringComparison.Ordinal);
         Assert.Contains("consul     done", output, StringComparison.Ordinal);
-        foreach (string check in SimulatorChecks)
+        Assert.Contains("traffic    done", output, StringComparison.Ordinal);
+        foreach (string check in SimulatorChecks.Concat(TrafficChecks))
         {
             Assert.Matches(Regex.Escape(check) + @"\W+ok ", output);
+        }
+
+        // Spot is dry for both allowed types: the successor is On-Demand, per EC2, and the ledger names the refused pool.
+        if (scenario == "capacity")
+        {
+            Assert.Matches(@"capacity: successor from the fallback\W+ok i-[0-9a-f]+ c5\.large on-demand \(EC2 DescribeInstances\)", output);
+            Assert.Matches(@"capacity: ledger names the refused candidates\W+ok replace attempts: m5\.large/spot: InsufficientInstanceCapacity", output);
+        }
+        else
+        {
+            Assert.DoesNotContain("capacity:", output, StringComparison.Ordinal);
         }
 
         // A terminated instance's Node is tainted out of service after the state change (the stop scenario's is not).
