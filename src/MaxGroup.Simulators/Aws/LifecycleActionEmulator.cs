@@ -1,7 +1,8 @@
 using System.Collections.Concurrent;
 using System.Net;
+using System.Text;
 
-namespace MaxGroup.Integration.Tests.Infrastructure;
+namespace MaxGroup.Simulators.Aws;
 
 /// <summary>One lifecycle action the emulator holds, with every call it accepted or refused.</summary>
 public sealed record EmulatedLifecycleCall(string Action, string InstanceId, string? Token, string? Result, bool Accepted, DateTimeOffset At);
@@ -12,6 +13,7 @@ public sealed record EmulatedLifecycleCall(string Action, string InstanceId, str
 /// naming another token, hook or group, or coming after the action ended, is a ValidationError ("No active Lifecycle
 /// Action found"); a heartbeat extends the action by the hook's heartbeat timeout; a completion ends it, so a second one
 /// is refused; an action nobody completed ends when its heartbeat timeout passes (Auto Scaling applies the default).
+/// The tests' fault proxy and the demo's proxy (<see cref="SerializingDynamoDbProxy"/>) answer the two calls from it.
 /// </summary>
 public sealed class LifecycleActionEmulator
 {
@@ -28,6 +30,46 @@ public sealed class LifecycleActionEmulator
     public bool TimedOut(string instanceId) => _actions.TryGetValue(instanceId, out Action? a) && a.Completed is null && DateTimeOffset.UtcNow > a.Until;
 
     public static bool Handles(string action) => action is "CompleteLifecycleAction" or "RecordLifecycleActionHeartbeat";
+
+    /// <summary>
+    /// Waits for the action of <paramref name="instanceId"/> to end, as Auto Scaling holds an instance in Terminating:Wait:
+    /// the result it was completed with (CONTINUE or ABANDON), or null when its heartbeat timeout passed first.
+    /// </summary>
+    public async Task<string?> EndedAsync(string instanceId, CancellationToken cancellationToken)
+    {
+        if (!_actions.TryGetValue(instanceId, out Action? held))
+        {
+            throw new InvalidOperationException($"no lifecycle action was begun for {instanceId}");
+        }
+
+        while (true)
+        {
+            lock (_actions)
+            {
+                if (held.Completed is not null || DateTimeOffset.UtcNow > held.Until)
+                {
+                    return held.Completed;
+                }
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Answers a Query-protocol request body when its Action is one of the two; null for any other action.</summary>
+    public (int Status, string Body)? TryAnswer(byte[] formBody)
+    {
+        Dictionary<string, string> form = FormValues(formBody);
+        return form.TryGetValue("Action", out string? action) && Handles(action) ? Answer(action, form) : null;
+    }
+
+    /// <summary>The fields of an application/x-www-form-urlencoded body (the Query protocol's).</summary>
+    public static Dictionary<string, string> FormValues(byte[] body) =>
+        Encoding.UTF8.GetString(body).Split('&', StringSplitOptions.RemoveEmptyEntries)
+            .Select(pair => pair.Split('=', 2))
+            .Where(kv => kv.Length == 2)
+            .GroupBy(kv => WebUtility.UrlDecode(kv[0]), StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => WebUtility.UrlDecode(g.First()[1]), StringComparer.Ordinal);
 
     /// <summary>Answers one call as Auto Scaling would: (status, XML body).</summary>
     public (int Status, string Body) Answer(string action, IReadOnlyDictionary<string, string> form)
