@@ -171,4 +171,8 @@ public enum DemoScenario
     Stop,
     /// <summary>Detach strategy with the group narrowed to the other zone: the volume crosses zones through a snapshot.</summary>
     CrossAz,
+    /// <summary>A scale-in of a group with a terminate lifecycle hook: drain, Consul, volume kept, hook completed, nothing launched.</summary>
+    ScaleIn,
+    /// <summary>An AWS Health instance retirement: successor and volume in place before the start time, the retired instance terminated.</summary>
+    Retirement,
 }
