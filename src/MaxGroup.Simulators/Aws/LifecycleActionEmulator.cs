@@ -12,22 +12,28 @@ public sealed record EmulatedLifecycleCall(string Action, string InstanceId, str
 /// "not implemented": a test begins an action (what Auto Scaling does when an instance enters Terminating:Wait); a call
 /// naming another token, hook or group, or coming after the action ended, is a ValidationError ("No active Lifecycle
 /// Action found"); a heartbeat extends the action by the hook's heartbeat timeout; a completion ends it, so a second one
-/// is refused; an action nobody completed ends when its heartbeat timeout passes (Auto Scaling applies the default).
+/// is refused; an action nobody completed ends when its heartbeat timeout passes (Auto Scaling applies the default), and
+/// no heartbeat keeps it past its global timeout (100 x the heartbeat timeout or 48 hours, the smaller).
 /// The tests' fault proxy and the demo's proxy (<see cref="SerializingDynamoDbProxy"/>) answer the two calls from it.
 /// </summary>
-public sealed class LifecycleActionEmulator
+public sealed class LifecycleActionEmulator(TimeProvider? time = null)
 {
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly ConcurrentDictionary<string, Action> _actions = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<EmulatedLifecycleCall> _calls = new();
 
     public IReadOnlyList<EmulatedLifecycleCall> Calls => _calls.ToArray();
 
     /// <summary>An instance enters Terminating:Wait on <paramref name="hook"/>: the action lasts <paramref name="heartbeatTimeout"/> unless kept alive.</summary>
-    public void Begin(string group, string hook, string instanceId, string token, TimeSpan heartbeatTimeout) =>
-        _actions[instanceId] = new Action(group, hook, token, heartbeatTimeout) { Until = DateTimeOffset.UtcNow + heartbeatTimeout };
+    public void Begin(string group, string hook, string instanceId, string token, TimeSpan heartbeatTimeout)
+    {
+        DateTimeOffset now = _time.GetUtcNow();
+        TimeSpan global = TimeSpan.FromTicks(Math.Min(heartbeatTimeout.Ticks * 100, TimeSpan.FromHours(48).Ticks));
+        _actions[instanceId] = new Action(group, hook, token, heartbeatTimeout, now + global) { Until = now + heartbeatTimeout };
+    }
 
     /// <summary>Whether the action of <paramref name="instanceId"/> timed out before anyone completed it.</summary>
-    public bool TimedOut(string instanceId) => _actions.TryGetValue(instanceId, out Action? a) && a.Completed is null && DateTimeOffset.UtcNow > a.Until;
+    public bool TimedOut(string instanceId) => _actions.TryGetValue(instanceId, out Action? a) && a.Completed is null && _time.GetUtcNow() > a.Until;
 
     public static bool Handles(string action) => action is "CompleteLifecycleAction" or "RecordLifecycleActionHeartbeat";
 
@@ -46,13 +52,13 @@ public sealed class LifecycleActionEmulator
         {
             lock (_actions)
             {
-                if (held.Completed is not null || DateTimeOffset.UtcNow > held.Until)
+                if (held.Completed is not null || _time.GetUtcNow() > held.Until)
                 {
                     return held.Completed;
                 }
             }
 
-            await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken).ConfigureAwait(false);
+            await Task.Delay(TimeSpan.FromMilliseconds(100), _time, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -77,7 +83,7 @@ public sealed class LifecycleActionEmulator
         string instanceId = form.GetValueOrDefault("InstanceId") ?? "";
         string? token = form.GetValueOrDefault("LifecycleActionToken");
         string? result = form.GetValueOrDefault("LifecycleActionResult");
-        DateTimeOffset now = DateTimeOffset.UtcNow;
+        DateTimeOffset now = _time.GetUtcNow();
         bool accepted;
         lock (_actions)
         {
@@ -96,7 +102,7 @@ public sealed class LifecycleActionEmulator
                 }
                 else
                 {
-                    held!.Until = now + held.HeartbeatTimeout;
+                    held!.Until = now + held.HeartbeatTimeout < held.GlobalDeadline ? now + held.HeartbeatTimeout : held.GlobalDeadline;
                 }
             }
         }
@@ -108,7 +114,7 @@ public sealed class LifecycleActionEmulator
                 + $"<Message>No active Lifecycle Action found with instance ID {WebUtility.HtmlEncode(instanceId)}</Message></Error><RequestId>lifecycle-emulator</RequestId></ErrorResponse>");
     }
 
-    private sealed record Action(string Group, string Hook, string Token, TimeSpan HeartbeatTimeout)
+    private sealed record Action(string Group, string Hook, string Token, TimeSpan HeartbeatTimeout, DateTimeOffset GlobalDeadline)
     {
         public DateTimeOffset Until { get; set; }
         public string? Completed { get; set; }
