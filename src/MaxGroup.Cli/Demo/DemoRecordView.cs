@@ -20,7 +20,11 @@ public static class DemoRecordView
         }
 
         console.Write(steps);
-        console.MarkupLine(CultureInfo.InvariantCulture, "ledger timeline of [bold]{0}[/] ({1} at {2:HH:mm:ss}, deadline {3:HH:mm:ss}):", record.InstanceId, Markup.Escape(fromLabel), from, record.ReclaimAt);
+        // A lifecycle hand-over's deadline is the hook's global timeout, often days ahead: then the date is shown too.
+        string deadline = record.ReclaimAt.UtcDateTime.Date == from.UtcDateTime.Date
+            ? record.ReclaimAt.ToString("HH:mm:ss", CultureInfo.InvariantCulture)
+            : record.ReclaimAt.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
+        console.MarkupLine(CultureInfo.InvariantCulture, "ledger timeline of [bold]{0}[/] ({1} at {2:HH:mm:ss}, deadline {3}):", record.InstanceId, Markup.Escape(fromLabel), from, deadline);
         foreach (TimelineEntry entry in record.Timeline)
         {
             console.MarkupLine(CultureInfo.InvariantCulture, "  {0,7:+0.0}s  {1,-10} {2,-8} {3}", (entry.At - from).TotalSeconds,
