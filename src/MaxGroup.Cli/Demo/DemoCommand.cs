@@ -17,7 +17,12 @@ public static class DemoCommand
     public static Command Create()
     {
         var endpoint = new Option<string?>("--endpoint") { Description = "use this running AWS emulator (a fresh one: the demo creates its own resources) instead of starting moto" };
-        var scenario = new Option<DemoScenario>("--scenario") { Description = "basic, duplicate (the warning twice), stop (a stop interruption), crossaz (successor in another zone: snapshot path), capacity (no Spot capacity: the successor comes from the fallback)", DefaultValueFactory = _ => DemoScenario.Basic };
+        var scenario = new Option<DemoScenario>("--scenario")
+        {
+            Description = "basic, duplicate (the warning twice), stop (a stop interruption), crossaz (successor in another zone: snapshot path), scale-in (a terminate lifecycle hook), retirement (an AWS Health instance retirement), capacity (no Spot capacity: the successor comes from the fallback)",
+            DefaultValueFactory = _ => DemoScenario.Basic,
+            CustomParser = DemoScenarioNames.Parse,
+        };
         var reclaimIn = new Option<int>("--reclaim-in") { Description = "seconds from now until AWS reclaims the instance (the warning is back-dated; AWS gives 120)", DefaultValueFactory = _ => 30 };
         var plain = new Option<bool>("--plain") { Description = "no colours or terminal control codes (automatic when output is redirected)" };
         var logFile = new Option<FileInfo?>("--log-file") { Description = "write the functions' JSON log lines here (default: discarded)" };
@@ -84,7 +89,7 @@ public static class DemoCommand
             console.MarkupLine($"AWS emulator: [bold]{Markup.Escape(endpoint)}[/] (through {Markup.Escape(serial.Endpoint)}: DynamoDB and Auto Scaling requests one at a time, as AWS applies them atomically). Drain and Consul run against loopback simulators of the Kubernetes API and a Consul agent (no real cluster or agent given).");
             ConfigureEnvironment(serial.Endpoint);
             await using Stream logStream = logFile is null ? Stream.Null : logFile.Open(FileMode.Create, FileAccess.Write, FileShare.Read);
-            var runner = new DemoRunner(console, scenario, TimeSpan.FromSeconds(reclaimInSeconds), html) { Emulator = emulator };
+            var runner = new DemoRunner(console, scenario, TimeSpan.FromSeconds(reclaimInSeconds), html, serial.LifecycleActions) { Emulator = emulator };
             IReadOnlyList<string> failed = await runner.RunAsync(new LogSink(logStream), cancellationToken).ConfigureAwait(false);
             if (failed.Count > 0)
             {
@@ -92,7 +97,7 @@ public static class DemoCommand
                 return CliErrors.FailureExitCode;
             }
 
-            console.MarkupLine("[green]hand-over complete:[/] successor running, capacity unchanged, data volume on the successor at /dev/xvdz, node drained and services deregistered (on the simulators).");
+            console.MarkupLine($"[green]hand-over complete:[/] {DemoScenarioNames.Outcome(scenario)}");
             return 0;
         }
         catch (InvalidOperationException ex) when (moto is null && ex.Message.StartsWith("moto_server", StringComparison.Ordinal))

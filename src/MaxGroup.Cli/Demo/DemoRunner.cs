@@ -19,8 +19,12 @@ namespace MaxGroup.Cli.Demo;
 /// the state-change event), and the live timeline is read from the ledger as it is written. Ends with checks of the
 /// invariants the product promises; any that fails makes the demo fail.
 /// </summary>
-/// <remarks>With <c>html</c>, the hand-over's ledger record is also written as the `history --html` page.</remarks>
-public sealed class DemoRunner(IAnsiConsole console, DemoScenario scenario, TimeSpan reclaimIn, FileInfo? html = null)
+/// <remarks>
+/// With <c>html</c>, the hand-over's ledger record is also written as the `history --html` page. The scale-in and
+/// retirement scenarios share the scene and peers, then play their own trigger (<see cref="ScaleInDemo"/>,
+/// <see cref="RetirementDemo"/>); scale-in needs the proxy's <paramref name="lifecycle"/> actions.
+/// </remarks>
+public sealed class DemoRunner(IAnsiConsole console, DemoScenario scenario, TimeSpan reclaimIn, FileInfo? html = null, Simulators.Aws.LifecycleActionEmulator? lifecycle = null)
 {
     private readonly TimeProvider _time = TimeProvider.System;
 
@@ -59,6 +63,14 @@ public sealed class DemoRunner(IAnsiConsole console, DemoScenario scenario, Time
         foreach (string line in peers.DescribeSeed())
         {
             Say("scene", line);
+        }
+
+        if (scenario is DemoScenario.ScaleIn or DemoScenario.Retirement)
+        {
+            var stage = new DemoStage(host, aws, peers, events, before, doomed.InstanceId, zone, volumeId);
+            return scenario == DemoScenario.ScaleIn
+                ? await new ScaleInDemo(this, console, lifecycle ?? throw new InvalidOperationException("the scale-in scenario needs the proxy's lifecycle actions"), _time).RunAsync(stage, cancellationToken)
+                : await new RetirementDemo(this, console, _time).RunAsync(stage, cancellationToken);
         }
 
         if (scenario == DemoScenario.CrossAz)
@@ -129,7 +141,7 @@ public sealed class DemoRunner(IAnsiConsole console, DemoScenario scenario, Time
         return await SummarizeAsync(aws, before, after, doomed.InstanceId, volumeId, record, peers, finalState == "terminated" ? terminatedAtRequest : null, published, more, cancellationToken);
     }
 
-    private async Task InvokeAsync(LocalFunctionHost host, string function, string input, string label, CancellationToken cancellationToken)
+    internal async Task InvokeAsync(LocalFunctionHost host, string function, string input, string label, CancellationToken cancellationToken)
     {
         InvocationResult result = await host.InvokeAsync(function, input, cancellationToken);
         if (!result.Succeeded)
@@ -140,7 +152,7 @@ public sealed class DemoRunner(IAnsiConsole console, DemoScenario scenario, Time
         Say(function, $"{label}: {Brief(result.Body ?? "")}");
     }
 
-    private async Task WatchLedgerAsync(ILedger ledger, string instanceId, DateTimeOffset warningTime, CancellationToken cancellationToken)
+    internal async Task WatchLedgerAsync(ILedger ledger, string instanceId, DateTimeOffset warningTime, CancellationToken cancellationToken)
     {
         int shown = 0;
         while (!cancellationToken.IsCancellationRequested)
@@ -262,7 +274,7 @@ public sealed class DemoRunner(IAnsiConsole console, DemoScenario scenario, Time
         + _time.GetUtcNow().UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture)
         + "\",\"region\":\"us-east-1\",\"resources\":[\"arn:aws:events:us-east-1:123456789012:rule/maxgroup-sweep\"],\"detail\":{}}";
 
-    private void Say(string who, string text) =>
+    internal void Say(string who, string text) =>
         console.MarkupLine(CultureInfo.InvariantCulture, "[grey]{0:HH:mm:ss}[/] [bold]{1,-10}[/] {2}", _time.GetUtcNow(), Markup.Escape(who), Markup.Escape(text));
 
     private static string Brief(string body) => body.Length <= 240 ? body : string.Concat(body.AsSpan(0, 240), "...");

@@ -178,4 +178,8 @@ public enum DemoScenario
     CrossAz,
     /// <summary>No Spot capacity for the group's type or its alternative: the successor comes from the On-Demand fallback.</summary>
     Capacity,
+    /// <summary>A scale-in of a group with a terminate lifecycle hook: drain, Consul, volume kept, hook completed, nothing launched.</summary>
+    ScaleIn,
+    /// <summary>An AWS Health instance retirement: successor and volume in place before the start time, the retired instance terminated.</summary>
+    Retirement,
 }

@@ -17,7 +17,8 @@ namespace MaxGroup.Simulators.Aws;
 /// capacity by terminating instances, so two concurrent calls on one group can lose an update and terminate an
 /// unrelated member (seen in the 1,000-warning burst); AWS applies each call atomically. Other services pass through
 /// concurrently. Where moto lacks an AWS behaviour a caller needs, the <see cref="IEmulatorSemantics"/> given at the start
-/// give it (EC2 capacity, ELBv2 draining).
+/// give it (EC2 capacity, ELBv2 draining); CompleteLifecycleAction and RecordLifecycleActionHeartbeat, which moto 5.2.1
+/// answers "not implemented", are answered by <see cref="LifecycleActions"/> with AWS's documented semantics.
 /// </summary>
 public sealed class SerializingDynamoDbProxy : IAsyncDisposable
 {
@@ -41,6 +42,9 @@ public sealed class SerializingDynamoDbProxy : IAsyncDisposable
 
     /// <summary>http://127.0.0.1:PORT to give clients as their endpoint.</summary>
     public string Endpoint { get; private set; } = "";
+
+    /// <summary>The lifecycle actions of terminate hooks (moto holds none): begun by whoever plays Auto Scaling's part.</summary>
+    public LifecycleActionEmulator LifecycleActions { get; } = new();
 
     /// <summary>DynamoDB requests forwarded one at a time so far.</summary>
     public int SerialisedRequests => Volatile.Read(ref _serialised);
@@ -81,6 +85,14 @@ public sealed class SerializingDynamoDbProxy : IAsyncDisposable
         SemaphoreSlim? lane = context.Request.Headers["X-Amz-Target"].ToString().StartsWith("DynamoDB_", StringComparison.Ordinal) ? _dynamoDb
             : LoopbackProxy.ServiceOf(context.Request) == "autoscaling" ? _autoScaling
             : null;
+        if (lane == _autoScaling && LifecycleActions.TryAnswer(body) is (int status, string xml))
+        {
+            context.Response.StatusCode = status;
+            context.Response.ContentType = "text/xml";
+            await context.Response.WriteAsync(xml);
+            return;
+        }
+
         HttpResponseMessage response;
         byte[] responseBody;
         if (lane is not null)

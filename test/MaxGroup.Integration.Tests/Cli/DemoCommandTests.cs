@@ -88,6 +88,66 @@ public sealed class DemoCommandTests(MotoFixture moto)
     }
 
     [Fact]
+    public async Task Demo_ScaleIn_HookCompletedOnceNothingLaunchedChecksPass()
+    {
+        await moto.ResetAsync();
+        (int exit, string output, string error) = await RunDemoAsync(20, "--scenario", "scale-in");
+
+        Assert.True(exit == 0, $"exit {exit}: {error}\n{output}");
+        Assert.DoesNotContain("FAILED", output, StringComparison.Ordinal);
+        // Spectre wraps lines at the console's width: the words may be split across lines.
+        Assert.Matches(@"put as docs/deploy\.md says: maxgroup-drain \(autoscaling:EC2_INSTANCE_TERMINATING,\s+heartbeat\s+timeout\s+30\s+s,\s+default\s+CONTINUE\)", output);
+        string[] checks =
+        [
+            "hook completed exactly once with CONTINUE", "instance left the group", "no successor launched", "data volume kept",
+            "duplicate lifecycle events inert", "hand-over events reached the queue", "drain: node out of service after termination", .. SimulatorChecks,
+        ];
+        foreach (string check in checks)
+        {
+            Assert.Matches(Regex.Escape(check) + @"\W+ok ", output);
+        }
+
+        Assert.Matches(@"hook completed exactly once with CONTINUE\W+ok CONTINUE accepted at \+\d+\.\ds; \d+ heartbeat\(s\), 0 call\(s\) refused", output);
+        Assert.Matches(@"desired capacity as the scale-in set it\W+ok 3 -> 2", output);
+        Assert.Matches(@"duplicate lifecycle events inert\W+ok after the two redeliveries: 0 lifecycle call\(s\), 0 Kubernetes request\(s\)", output);
+        Assert.Contains("lifecycle  done", output, StringComparison.Ordinal);
+        Assert.Contains("hand-over complete: instance scaled in through its lifecycle hook", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Demo_Retirement_SuccessorAndVolumeBeforeTheStartChecksPass()
+    {
+        await moto.ResetAsync();
+        (int exit, string output, string error) = await RunDemoAsync(20, "--scenario", "retirement");
+
+        Assert.True(exit == 0, $"exit {exit}: {error}\n{output}");
+        Assert.DoesNotContain("FAILED", output, StringComparison.Ordinal);
+        Assert.Matches(@"AWS Health Event: EC2 scheduledChange AWS_EC2_INSTANCE_RETIREMENT_SCHEDULED for i-\w+, start \d\d:\d\d:\d\d \(180 s ahead", output);
+        string[] checks =
+        [
+            "successor InService before the start time", "data volume on the successor at /dev/xvdz", "deadline is the start time", "retired instance out of the group and terminated",
+            "desired capacity unchanged", "hand-over events reached the queue", "drain: node out of service after termination", .. SimulatorChecks,
+        ];
+        foreach (string check in checks)
+        {
+            Assert.Matches(Regex.Escape(check) + @"\W+ok ", output);
+        }
+
+        Assert.Matches(@"data volume on the successor at /dev/xvdz\W+ok vol-\w+ in-use in us-east-1\w, attached to (i-\w+) at /dev/xvdz", output);
+        Assert.Matches(@"desired capacity unchanged\W+ok 3 -> 3, 3 members", output);
+        Assert.Contains("replace    done", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Demo_UnknownScenario_UsageErrorNamesTheScenarios()
+    {
+        (int exit, _, string error) = await RunDemoAsync(20, "--scenario", "scalein");
+
+        Assert.NotEqual(0, exit);
+        Assert.Contains("--scenario scalein: expected one of basic, duplicate, stop, crossaz, scale-in, retirement", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Demo_ReclaimOutOfRange_OneLineUsageError()
     {
         (int exit, _, string error) = await RunDemoAsync(5);

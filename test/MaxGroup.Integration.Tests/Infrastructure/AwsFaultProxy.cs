@@ -138,7 +138,7 @@ public sealed partial class AwsFaultProxy : LoopbackForwardingProxy
 
         if (LifecycleActionEmulator.Handles(action))
         {
-            (int status, string xml) = LifecycleActions.Answer(action, FormValues(body));
+            (int status, string xml) = LifecycleActions.Answer(action, LifecycleActionEmulator.FormValues(body));
             context.Response.StatusCode = status;
             context.Response.ContentType = "text/xml";
             await context.Response.WriteAsync(xml);
@@ -211,12 +211,6 @@ public sealed partial class AwsFaultProxy : LoopbackForwardingProxy
     }
 
     internal static string ServiceOf(HttpRequest request) => LoopbackProxy.ServiceOf(request);
-
-    private static Dictionary<string, string> FormValues(byte[] body) =>
-        Encoding.UTF8.GetString(body).Split('&', StringSplitOptions.RemoveEmptyEntries)
-            .Select(pair => pair.Split('=', 2))
-            .Where(kv => kv.Length == 2)
-            .ToDictionary(kv => WebUtility.UrlDecode(kv[0]), kv => WebUtility.UrlDecode(kv[1]), StringComparer.Ordinal);
 
     internal static string? FormValue(byte[] body, string name)
     {

@@ -1,7 +1,8 @@
 using System.Collections.Concurrent;
 using System.Net;
+using System.Text;
 
-namespace MaxGroup.Integration.Tests.Infrastructure;
+namespace MaxGroup.Simulators.Aws;
 
 /// <summary>One lifecycle action the emulator holds, with every call it accepted or refused.</summary>
 public sealed record EmulatedLifecycleCall(string Action, string InstanceId, string? Token, string? Result, bool Accepted, DateTimeOffset At);
@@ -11,23 +12,70 @@ public sealed record EmulatedLifecycleCall(string Action, string InstanceId, str
 /// "not implemented": a test begins an action (what Auto Scaling does when an instance enters Terminating:Wait); a call
 /// naming another token, hook or group, or coming after the action ended, is a ValidationError ("No active Lifecycle
 /// Action found"); a heartbeat extends the action by the hook's heartbeat timeout; a completion ends it, so a second one
-/// is refused; an action nobody completed ends when its heartbeat timeout passes (Auto Scaling applies the default).
+/// is refused; an action nobody completed ends when its heartbeat timeout passes (Auto Scaling applies the default), and
+/// no heartbeat keeps it past its global timeout (100 x the heartbeat timeout or 48 hours, the smaller).
+/// The tests' fault proxy and the demo's proxy (<see cref="SerializingDynamoDbProxy"/>) answer the two calls from it.
 /// </summary>
-public sealed class LifecycleActionEmulator
+public sealed class LifecycleActionEmulator(TimeProvider? time = null)
 {
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly ConcurrentDictionary<string, Action> _actions = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<EmulatedLifecycleCall> _calls = new();
 
     public IReadOnlyList<EmulatedLifecycleCall> Calls => _calls.ToArray();
 
     /// <summary>An instance enters Terminating:Wait on <paramref name="hook"/>: the action lasts <paramref name="heartbeatTimeout"/> unless kept alive.</summary>
-    public void Begin(string group, string hook, string instanceId, string token, TimeSpan heartbeatTimeout) =>
-        _actions[instanceId] = new Action(group, hook, token, heartbeatTimeout) { Until = DateTimeOffset.UtcNow + heartbeatTimeout };
+    public void Begin(string group, string hook, string instanceId, string token, TimeSpan heartbeatTimeout)
+    {
+        DateTimeOffset now = _time.GetUtcNow();
+        TimeSpan global = TimeSpan.FromTicks(Math.Min(heartbeatTimeout.Ticks * 100, TimeSpan.FromHours(48).Ticks));
+        _actions[instanceId] = new Action(group, hook, token, heartbeatTimeout, now + global) { Until = now + heartbeatTimeout };
+    }
 
     /// <summary>Whether the action of <paramref name="instanceId"/> timed out before anyone completed it.</summary>
-    public bool TimedOut(string instanceId) => _actions.TryGetValue(instanceId, out Action? a) && a.Completed is null && DateTimeOffset.UtcNow > a.Until;
+    public bool TimedOut(string instanceId) => _actions.TryGetValue(instanceId, out Action? a) && a.Completed is null && _time.GetUtcNow() > a.Until;
 
     public static bool Handles(string action) => action is "CompleteLifecycleAction" or "RecordLifecycleActionHeartbeat";
+
+    /// <summary>
+    /// Waits for the action of <paramref name="instanceId"/> to end, as Auto Scaling holds an instance in Terminating:Wait:
+    /// the result it was completed with (CONTINUE or ABANDON), or null when its heartbeat timeout passed first.
+    /// </summary>
+    public async Task<string?> EndedAsync(string instanceId, CancellationToken cancellationToken)
+    {
+        if (!_actions.TryGetValue(instanceId, out Action? held))
+        {
+            throw new InvalidOperationException($"no lifecycle action was begun for {instanceId}");
+        }
+
+        while (true)
+        {
+            lock (_actions)
+            {
+                if (held.Completed is not null || _time.GetUtcNow() > held.Until)
+                {
+                    return held.Completed;
+                }
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(100), _time, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Answers a Query-protocol request body when its Action is one of the two; null for any other action.</summary>
+    public (int Status, string Body)? TryAnswer(byte[] formBody)
+    {
+        Dictionary<string, string> form = FormValues(formBody);
+        return form.TryGetValue("Action", out string? action) && Handles(action) ? Answer(action, form) : null;
+    }
+
+    /// <summary>The fields of an application/x-www-form-urlencoded body (the Query protocol's).</summary>
+    public static Dictionary<string, string> FormValues(byte[] body) =>
+        Encoding.UTF8.GetString(body).Split('&', StringSplitOptions.RemoveEmptyEntries)
+            .Select(pair => pair.Split('=', 2))
+            .Where(kv => kv.Length == 2)
+            .GroupBy(kv => WebUtility.UrlDecode(kv[0]), StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => WebUtility.UrlDecode(g.First()[1]), StringComparer.Ordinal);
 
     /// <summary>Answers one call as Auto Scaling would: (status, XML body).</summary>
     public (int Status, string Body) Answer(string action, IReadOnlyDictionary<string, string> form)
@@ -35,7 +83,7 @@ public sealed class LifecycleActionEmulator
         string instanceId = form.GetValueOrDefault("InstanceId") ?? "";
         string? token = form.GetValueOrDefault("LifecycleActionToken");
         string? result = form.GetValueOrDefault("LifecycleActionResult");
-        DateTimeOffset now = DateTimeOffset.UtcNow;
+        DateTimeOffset now = _time.GetUtcNow();
         bool accepted;
         lock (_actions)
         {
@@ -54,7 +102,7 @@ public sealed class LifecycleActionEmulator
                 }
                 else
                 {
-                    held!.Until = now + held.HeartbeatTimeout;
+                    held!.Until = now + held.HeartbeatTimeout < held.GlobalDeadline ? now + held.HeartbeatTimeout : held.GlobalDeadline;
                 }
             }
         }
@@ -66,7 +114,7 @@ public sealed class LifecycleActionEmulator
                 + $"<Message>No active Lifecycle Action found with instance ID {WebUtility.HtmlEncode(instanceId)}</Message></Error><RequestId>lifecycle-emulator</RequestId></ErrorResponse>");
     }
 
-    private sealed record Action(string Group, string Hook, string Token, TimeSpan HeartbeatTimeout)
+    private sealed record Action(string Group, string Hook, string Token, TimeSpan HeartbeatTimeout, DateTimeOffset GlobalDeadline)
     {
         public DateTimeOffset Until { get; set; }
         public string? Completed { get; set; }
