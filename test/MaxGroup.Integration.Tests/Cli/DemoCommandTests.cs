@@ -144,7 +144,7 @@ public sealed class DemoCommandTests(MotoFixture moto)
         (int exit, _, string error) = await RunDemoAsync(20, "--scenario", "scalein");
 
         Assert.NotEqual(0, exit);
-        Assert.Contains("--scenario scalein: expected one of basic, duplicate, stop, crossaz, scale-in, retirement", error, StringComparison.Ordinal);
+        Assert.Contains("--scenario scalein: expected one of basic, duplicate, stop, crossaz, capacity, scale-in, retirement", error, StringComparison.Ordinal);
     }
 
     [Fact]
