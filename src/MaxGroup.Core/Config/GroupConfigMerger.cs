@@ -144,27 +144,8 @@ public static class GroupConfigMerger
             }
         }
 
-        if (config.EffectiveStrategy == ReplacementStrategy.Detach)
-        {
-            // The group launches the replacement itself, from its own types and market.
-            if (entries.TryGetValue("is_prefer_multiple_types", out ConfigEntry? prefer) && !config.IsPreferMultipleTypes)
-            {
-                problems.Add(new ConfigProblem(prefer.Path, "is ignored with replacement_strategy detach: the group picks the replacement's type and market",
-                    "use \"auto\" or \"launch\" for MaxGroup to choose", ConfigSeverity.Warning));
-            }
-
-            if (config.IsOnlyOdRep)
-            {
-                problems.Add(new ConfigProblem(PathOf("is_only_od_rep"), "is ignored with replacement_strategy detach: the group launches the replacement from its own market",
-                    "use \"auto\" or \"launch\" (auto launches On-Demand successors when is_only_od_rep is true)", ConfigSeverity.Warning));
-            }
-        }
-
-        if (config.IsOnlyOdRep && entries.TryGetValue("is_enable_od_fallback", out ConfigEntry? fallback) && !config.IsEnableOdFallback)
-        {
-            problems.Add(new ConfigProblem(fallback.Path, "is_only_od_rep: true replaces with On-Demand only, so is_enable_od_fallback: false has no effect",
-                "remove one of the two", ConfigSeverity.Warning));
-        }
+        // Keys that do nothing, or only part of what max_group did, for the effective strategy and switches.
+        problems.AddRange(InertKeyRules.Check(config, entries));
 
         if (config.ConsulPort is null)
         {

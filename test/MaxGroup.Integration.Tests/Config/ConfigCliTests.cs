@@ -58,6 +58,20 @@ public sealed class ConfigCliTests(MotoFixture moto) : IDisposable
     }
 
     [Fact]
+    public async Task Validate_KeysInertUnderDetach_ValidWithAWarningThatSaysWhy()
+    {
+        // A tag-generation user's keys in a file without persistence_dev: auto is detach, the group launches itself.
+        string file = Write("web.json", """{"alt1": "m5.large", "alt2": "c5.large", "is_to_revert_to_spot": false, "od_least_live_mins": 30}""");
+
+        (int exit, string output) = await RunAsync(ValidateCommand.Create(), "validate", file);
+
+        Assert.Equal(0, exit);
+        Assert.Contains("web.json: valid, 2 warnings", output, StringComparison.Ordinal);
+        Assert.Contains("$.alt1: warning: alt1 \"m5.large\", alt2 \"c5.large\": replacement_strategy auto is detach for a group without persistence_dev", output, StringComparison.Ordinal);
+        Assert.Contains("$.od_least_live_mins: warning: has no effect: the swap back to Spot is off", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Validate_MalformedJson_PrintsLineAndColumn()
     {
         string file = Write("web.json", "{\n  \"enabled\": true\n  \"dry_run\": false\n}");

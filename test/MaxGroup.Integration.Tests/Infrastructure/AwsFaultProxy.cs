@@ -169,6 +169,16 @@ public sealed partial class AwsFaultProxy : LoopbackForwardingProxy
             _runInstancesByToken.TryAdd(clientToken, ((int)response.StatusCode, response.Content.Headers.ContentType?.ToString() ?? "text/xml", responseBody));
         }
 
+        if (service == "autoscaling" && action == "DetachInstances" && !response.IsSuccessStatusCode && fault != "drop-after"
+            && await DetachAsAwsAsync(context, body, context.RequestAborted) is { } detached)
+        {
+            context.Response.StatusCode = 200;
+            context.Response.ContentType = "text/xml";
+            await context.Response.Body.WriteAsync(detached, context.RequestAborted);
+            Record(service, action, start, 200, fault == "none" ? "detach-as-aws" : fault);
+            return;
+        }
+
         if (fault == "drop-after")
         {
             Record(service, action, start, 0, fault);

@@ -10,7 +10,8 @@ namespace MaxGroup.Integration.Tests.Preaction;
 
 /// <summary>
 /// Preaction end to end on moto with the trimmed advisor data (c5.large is &gt;20%, m5.large &lt;5% in us-east-1):
-/// real EC2 and Auto Scaling state, the DynamoDB batch table, and a fake clock for the delays.
+/// real EC2 and Auto Scaling state, the DynamoDB batch table, and a fake clock for the delays. The swap of fallbacks
+/// back to Spot has its own class, PreactionSwapBackMotoTests.
 /// </summary>
 [Collection(MotoCollection.Name)]
 public sealed class PreactionMotoTests : IDisposable
@@ -221,56 +222,6 @@ public sealed class PreactionMotoTests : IDisposable
         Assert.Empty(await SuccessorsAsync());
     }
 
-    /// <summary>
-    /// Issue 19 item 3: an On-Demand successor MaxGroup launched as a fallback goes back to Spot once it has lived
-    /// od_least_live_mins, with is_enable_preaction off; a dry run first only says so.
-    /// </summary>
-    [Fact]
-    public async Task Run_OnDemandFallbackPastOdLeastLive_SwappedBackToSpotWithPreactionOff()
-    {
-        IReadOnlyList<string> own = await SetUpAsync(risky: 1, min: 1);
-        string subnet = (await new MotoScene(_factory).DefaultSubnetIdsAsync())[0];
-        RunInstancesResponse fallback = await Ec2.RunInstancesAsync(new RunInstancesRequest
-        {
-            MinCount = 1,
-            MaxCount = 1,
-            LaunchTemplate = new LaunchTemplateSpecification { LaunchTemplateName = Template, Version = "$Default" },
-            SubnetId = subnet,
-            TagSpecifications = [new TagSpecification { ResourceType = ResourceType.Instance, Tags = [new Tag("spotmax:replaces", "i-0reclaimed"), new Tag("spotmax:group", Group)] }],
-        });
-        string onDemand = fallback.Reservation.Instances[0].InstanceId;
-        await AutoScaling.AttachInstancesAsync(Group, [onDemand], CancellationToken.None);
-        GroupConfig config = Config(batch: 1) with { IsEnablePreaction = false };
-
-        // Younger than od_least_live_mins (15): left alone, and the plan says why.
-        _clock.SetUtcNow(TimeProvider.System.GetUtcNow().AddMinutes(5));
-        PreactionGroupResult young = await Executor().RunGroupAsync(config, dryRun: true, CancellationToken.None);
-        Assert.Empty(young.Plan!.Swaps);
-        Assert.Contains(young.Plan.Notes, n => n.Contains("od_least_live_mins", StringComparison.Ordinal));
-
-        _clock.SetUtcNow(TimeProvider.System.GetUtcNow().AddMinutes(16));
-        PreactionGroupResult planned = await Executor().RunGroupAsync(config, dryRun: true, CancellationToken.None);
-        PlannedSwap swap = Assert.Single(planned.Plan!.Swaps);
-        Assert.Equal((onDemand, SwapKind.OnDemandFallback, "c5.large"), (swap.InstanceId, swap.Kind, swap.NewType));
-        Assert.Empty(await SpotSuccessorsAsync(onDemand));
-
-        PreactionGroupResult started = await Executor().RunGroupAsync(config, dryRun: false, CancellationToken.None);
-
-        Assert.Equal("started", started.Status);
-        PreactionSwap running = Assert.Single(started.Batch!.Swaps);
-        // No delays in this config: launched, attached, handed over, detached and terminated in the one run.
-        Assert.Equal((SwapKind.OnDemandFallback, SwapPhase.Done), (running.Kind, running.Phase));
-        Instance successor = Assert.Single(await SpotSuccessorsAsync(onDemand));
-        Assert.Equal(("spot", "c5.large"), (successor.InstanceLifecycle?.Value, successor.InstanceType.Value));
-        Assert.True(await IsMemberAsync(successor.InstanceId));
-        Assert.False(await IsMemberAsync(onDemand));
-        Assert.Equal("terminated", await StateAsync(onDemand));
-        Assert.Equal(2, (await DescribeGroupAsync()).DesiredCapacity);
-        Assert.Single(_metrics.Records, r => r.Name == "OnDemandReverted");
-        // The group's own Spot member is not touched: preaction's advisor swaps are off for the group.
-        Assert.True(await IsMemberAsync(own[0]));
-    }
-
     [Fact]
     public async Task Store_StaleVersion_IsRefused()
     {
@@ -362,9 +313,6 @@ public sealed class PreactionMotoTests : IDisposable
 
     private async Task<IReadOnlyList<Instance>> SuccessorsAsync() =>
         (await AllInstancesAsync()).Where(i => (i.Tags ?? []).Any(t => t.Key == "spotmax:replaces")).ToList();
-
-    private async Task<IReadOnlyList<Instance>> SpotSuccessorsAsync(string replaced) =>
-        (await AllInstancesAsync()).Where(i => (i.Tags ?? []).Any(t => t.Key == "spotmax:replaces" && t.Value == replaced)).ToList();
 
     private async Task<string> StateAsync(string instanceId) =>
         (await AllInstancesAsync()).Single(i => i.InstanceId == instanceId).State.Name.Value;
