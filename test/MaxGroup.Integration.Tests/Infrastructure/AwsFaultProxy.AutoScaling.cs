@@ -24,7 +24,7 @@ public sealed partial class AwsFaultProxy
     /// <summary>AWS's answer to a DetachInstances moto failed after detaching, or null when moto's answer stands.</summary>
     private async Task<byte[]?> DetachAsAwsAsync(HttpContext context, byte[] body, CancellationToken cancellationToken)
     {
-        Dictionary<string, string> form = FormValues(body);
+        Dictionary<string, string> form = LifecycleActionEmulator.FormValues(body);
         string? group = form.GetValueOrDefault("AutoScalingGroupName");
         List<string> instances = form.Where(kv => kv.Key.StartsWith("InstanceIds.member.", StringComparison.Ordinal)).Select(kv => kv.Value).ToList();
         if (group is null || instances.Count == 0 || form.GetValueOrDefault("ShouldDecrementDesiredCapacity") is not ("false" or "False"))
