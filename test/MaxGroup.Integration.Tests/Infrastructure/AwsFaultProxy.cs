@@ -136,6 +136,15 @@ public sealed partial class AwsFaultProxy : LoopbackForwardingProxy
             return;
         }
 
+        if (action == "DetachInstances" && LifecycleActions.RefuseDetach(FormValues(body)) is { } refused)
+        {
+            context.Response.StatusCode = refused.Status;
+            context.Response.ContentType = "text/xml";
+            await context.Response.WriteAsync(refused.Body);
+            Record(service, action, start, refused.Status, fault);
+            return;
+        }
+
         if (LifecycleActionEmulator.Handles(action))
         {
             (int status, string xml) = LifecycleActions.Answer(action, FormValues(body));
