@@ -148,6 +148,14 @@ public sealed partial class AwsFaultProxy : LoopbackForwardingProxy
         if (LifecycleActionEmulator.Handles(action))
         {
             (int status, string xml) = LifecycleActions.Answer(action, FormValues(body));
+            if (fault == "drop-after")
+            {
+                // Answered (the action completed or kept alive), the answer lost: as for a call moto took.
+                Record(service, action, start, 0, fault);
+                context.Abort();
+                return;
+            }
+
             context.Response.StatusCode = status;
             context.Response.ContentType = "text/xml";
             await context.Response.WriteAsync(xml);

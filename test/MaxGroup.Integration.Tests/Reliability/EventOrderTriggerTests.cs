@@ -1,7 +1,5 @@
-using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Amazon.EC2.Model;
-using MaxGroup.Integration.Tests.Runtime;
 
 namespace MaxGroup.Integration.Tests.Reliability;
 
@@ -36,7 +34,7 @@ public sealed class EventOrderTriggerTests(MotoFixture moto, ITestOutputHelper o
         proxy.LifecycleActions.Begin(CliScene.Group, Hook, doomed, Token, TimeSpan.FromSeconds(30));
         LocalFunctionHost host = scene.NewHost();
         string warning = EventOrderScene.WarningJson($"eo-warning-{order}", doomed, DateTimeOffset.UtcNow.AddSeconds(120));
-        string lifecycle = LifecycleJson($"eo-hook-{order}", doomed);
+        string lifecycle = TriggerEventJson.Lifecycle($"eo-hook-{order}", CliScene.Group, Hook, Token, doomed);
         var violations = new List<string>();
         var trace = new StringBuilder();
 
@@ -93,7 +91,7 @@ public sealed class EventOrderTriggerTests(MotoFixture moto, ITestOutputHelper o
         LocalFunctionHost host = scene.NewHost();
         var events = new Dictionary<char, (string Label, string Json)>
         {
-            ['H'] = ("retirement", HealthJson($"eo-health-{order}", doomed, DateTimeOffset.UtcNow.AddDays(14))),
+            ['H'] = ("retirement", TriggerEventJson.Retirement($"eo-health-{order}", doomed, DateTimeOffset.UtcNow.AddDays(14))),
             ['W'] = ("warning", EventOrderScene.WarningJson($"eo-warning-{order}", doomed, DateTimeOffset.UtcNow.AddSeconds(120))),
         };
         var violations = new List<string>();
@@ -122,7 +120,7 @@ public sealed class EventOrderTriggerTests(MotoFixture moto, ITestOutputHelper o
         string doomed = scene.Before.Instances.Select(i => i.InstanceId).Order(StringComparer.Ordinal).First();
         string volumeId = await scene.DataVolumeOfAsync(doomed);
         LocalFunctionHost host = scene.NewHost();
-        string reservation = ReservationJson("eo-reservation", doomed, DateTimeOffset.UtcNow.AddSeconds(120));
+        string reservation = TriggerEventJson.Reservation("eo-reservation", doomed, DateTimeOffset.UtcNow.AddSeconds(120));
         string shuttingDown = EventOrderScene.StateChangeJson("eo-shutting-down", doomed, "shutting-down");
         var violations = new List<string>();
         var trace = new StringBuilder();
@@ -252,46 +250,5 @@ public sealed class EventOrderTriggerTests(MotoFixture moto, ITestOutputHelper o
         }
 
         Assert.True(violations.Count == 0, $"{what}:\n{string.Join("\n", violations)}");
-    }
-
-    /// <summary>The real-shaped retirement sample (events/) for <paramref name="instanceId"/>, sent now, starting at <paramref name="start"/>.</summary>
-    private static string HealthJson(string eventId, string instanceId, DateTimeOffset start)
-    {
-        JsonObject json = JsonNode.Parse(File.ReadAllText(RepositoryPaths.Event("aws-health-ec2-instance-retirement-scheduled.json")))!.AsObject();
-        json["id"] = eventId;
-        json["time"] = DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
-        json["resources"] = new JsonArray(instanceId);
-        JsonObject detail = json["detail"]!.AsObject();
-        detail["startTime"] = start.ToString("r", CultureInfo.InvariantCulture);
-        detail["affectedEntities"] = new JsonArray(new JsonObject { ["entityValue"] = instanceId });
-        return json.ToJsonString();
-    }
-
-    /// <summary>The real-shaped Capacity Reservation warning (events/) for <paramref name="instanceId"/>, sent now.</summary>
-    private static string ReservationJson(string eventId, string instanceId, DateTimeOffset terminationTime)
-    {
-        JsonObject json = JsonNode.Parse(File.ReadAllText(RepositoryPaths.Event("ec2-capacity-reservation-interruption-warning.json")))!.AsObject();
-        json["id"] = eventId;
-        json["time"] = DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
-        json["resources"] = new JsonArray($"arn:aws:ec2:us-east-1:123456789012:instance/{instanceId}");
-        JsonObject detail = json["detail"]!.AsObject();
-        detail["instance-id"] = instanceId;
-        detail["instance-termination-time"] = terminationTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
-        return json.ToJsonString();
-    }
-
-    /// <summary>"EC2 Instance-terminate Lifecycle Action" of the scene's group and hook, in AWS's shape (events/).</summary>
-    private static string LifecycleJson(string eventId, string instanceId)
-    {
-        JsonObject json = JsonNode.Parse(File.ReadAllText(RepositoryPaths.Event("autoscaling-instance-terminate-lifecycle-action.json")))!.AsObject();
-        json["id"] = eventId;
-        json["time"] = DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
-        json["resources"] = new JsonArray($"arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:0:autoScalingGroupName/{CliScene.Group}");
-        JsonObject detail = json["detail"]!.AsObject();
-        detail["LifecycleActionToken"] = Token;
-        detail["AutoScalingGroupName"] = CliScene.Group;
-        detail["LifecycleHookName"] = Hook;
-        detail["EC2InstanceId"] = instanceId;
-        return json.ToJsonString();
     }
 }
