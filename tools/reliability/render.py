@@ -140,11 +140,13 @@ def main():
     md.append("|---|---|---|---|")
     drill_tests = [r for r in (drill_rows or []) if "FaultDrillTests" in r["name"]]
     regressions = [r for r in (drill_rows or []) if "TransientFaultRecovery" in r["name"] or "AmbiguousAutoScaling" in r["name"]]
-    md.append(f"| fault drill | warning → replace, volume, drain, Consul; reclaim; duplicate warning; sweep — with AWS, Kubernetes and Consul behind fault proxies | "
+    md.append(f"| fault drill | warning → replace, volume, drain, Consul; reclaim; duplicate warning; sweep; the same for a Capacity Reservation warning, an AWS Health "
+              f"retirement and a scale-in's terminate lifecycle action — with AWS, Kubernetes and Consul behind fault proxies | "
               f"{drill_runs} runs | {drill_runs - len(violated)} runs with every invariant held, {len(violated)} with a violation; tests: {count(drill_tests)} |")
     md.append(f"| transient-fault regressions | one scripted fault (500, 429, drop before/after) per Kubernetes, Consul or Auto Scaling call | {len(regressions)} cases | {count(regressions)} |")
     md.append(f"| fuzzing (CsCheck) | random and mutated event JSON, config documents, Consul addresses and delays | {fuzz_iterations} generated inputs in {len(fuzz)} properties | {count(fuzz)} |")
-    md.append(f"| event order and duplication | permutations of warning, state change, launch, each duplicated; concurrent dispatch | "
+    md.append(f"| event order and duplication | permutations of warning, state change, launch, each duplicated; a lifecycle action or a Health retirement with a "
+              f"Spot warning in either order, a reservation warning then shutting-down, each twice; concurrent dispatch | "
               f"{len(events) if events else 0} tests | {count(events) if events else 'no EventOrder*/ConcurrentDispatch* tests in this build'} |")
     md.append(crash.summary_row(crash_data))
     md.append("")
@@ -160,12 +162,27 @@ def main():
               "`Reliability/HttpFaultProxy.cs`). It then plays the warning (reclaim 60 s later), AWS terminating the instance, the same "
               "warning again, and the volume sweep, through the production handlers (`dispatcher`, steps in-process).")
     md.append("")
+    md.append("The same runs for the triggers of issue 20 (`Reliability/FaultDrillTrigger.cs`; `MAXGROUP_DRILL_TRIGGERS` selects): an "
+              "interruptible Capacity Reservation's warning (the Spot warning's hand-over, reclaim 60 s later); an AWS Health retirement "
+              "starting 10 minutes ahead (successor launched and attached, the retiring instance terminated in its group once drain and "
+              "Consul ended; the retirement itself played after the first invocation); and a scale-in: a terminate hook on the group "
+              "(heartbeat timeout 30 s) and its action open in Auto Scaling, whose CompleteLifecycleAction and "
+              "RecordLifecycleActionHeartbeat the proxy answers with AWS's documented semantics (moto 5.2.1 does not implement them: "
+              "`Infrastructure/LifecycleActionEmulator.cs`), Auto Scaling terminating the instance once the action ended. The Spot "
+              "warning runs every plan; each other trigger runs the baseline, the mix under every seed and an aimed plan at its own "
+              "non-idempotent call (TerminateInstanceInAutoScalingGroup, CompleteLifecycleAction). The scale-in under the mix, seed 1, "
+              "is always on beside the Spot smoke.")
+    md.append("")
     md.append("Invariants, read from moto, the fakes and the ledger after each run (never from MaxGroup's answers): the data volume "
               "exists and ends on the successor or tagged pending (never deleted, never on two instances); at most one successor per "
               "interrupted instance; desired capacity ends where it began; every step ends done, skipped with a reason, or failed with a "
               "reason; no step other than the volume move (which can only finish after the instance is gone) finishes after the reclaim "
               "time, and no Kubernetes or Consul call starts after it; a drain or deregistration the ledger calls done is done in the fake; "
-              "no invocation hangs.")
+              "no invocation hangs; the hand-over was opened by the trigger that came. For a scale-in: no successor at all; the volume "
+              "kept, pending or picked up by a new member of the group; the lifecycle action completed exactly once, CONTINUE, with "
+              "its token (a retry refused after a lost answer is not a second completion), never timed out; the \"reclaim time\" of "
+              "the checks above is the completion, after which Auto Scaling terminates the instance (so the Node's after-termination "
+              "calls, which follow the terminated state change, do not count).")
     md.append("")
     if drill_md:
         md.append(drill_md.strip())
@@ -203,7 +220,13 @@ def main():
     md.append("## Event order and duplication")
     md.append("")
     md.append("Tests named `Reliability.EventOrder*` and `Reliability.ConcurrentDispatch*` in test/MaxGroup.Integration.Tests "
-              "(written with the dispatcher rework); the generator lists whatever this build contains.")
+              "(written with the dispatcher rework); the generator lists whatever this build contains. `EventOrderTriggerTests` "
+              "(issue 20) meets each new trigger with another event for the same instance, every event delivered twice: a terminate "
+              "lifecycle action open in Auto Scaling from the start and a Spot warning, either first (the hook completed exactly once "
+              "with CONTINUE, no successor for the scale-in, the warning's replace run once; the proxy refuses a DetachInstances of the "
+              "instance in Terminating:Wait as Auto Scaling does); a Health retirement and a Spot warning, either first; a reservation "
+              "warning, then the instance shutting down (one hand-over, no second one from the state change). Each ends with one "
+              "successor holding the volume where there is one, the volume never deleted, desired capacity where it began.")
     md.append("")
     md.append(test_table(events) if events else "No such tests in this build.")
     md.append("")
@@ -213,9 +236,11 @@ def main():
     md.append("tools/reliability/run.sh                                            # everything, then docs/reliability.md")
     md.append("MAXGROUP_DRILL_PLANS=mix,drop-after MAXGROUP_DRILL_SEEDS=1,2 tools/reliability/run.sh   # a subset")
     md.append("MAXGROUP_DRILL=1 dotnet test test/MaxGroup.Integration.Tests --filter \"FullyQualifiedName~Reliability.FaultDrill\"  # drill only")
+    md.append("MAXGROUP_DRILL=1 MAXGROUP_DRILL_TRIGGERS=scale-in,retirement dotnet test test/MaxGroup.Integration.Tests --filter \"FullyQualifiedName~Reliability.FaultDrill\"  # some triggers")
     md.append("```")
     md.append("")
-    md.append("Raw results: `artifacts/reliability/` (trx files; `drill.md`; `runs/<plan>-seed<n>.txt` with each run's ledger timeline "
+    md.append("Raw results: `artifacts/reliability/` (trx files; `drill.md`; `runs/<plan>-seed<n>.txt` (Spot) and "
+              "`runs/<trigger>-<plan>-seed<n>.txt` with each run's ledger timeline "
               "and every proxied call; `runs/*.log.jsonl` with MaxGroup's own logs).")
     md.append("")
     with open(args.out, "w", encoding="utf-8") as f:

@@ -2,7 +2,8 @@
 # Regenerates docs/reliability.md from a real run of the reliability suite (issue 11):
 #   1. the property-based fuzz tests (CsCheck) of the event parser, the config validator and the Consul address rules,
 #   2. the event-order and duplication tests (test/MaxGroup.Integration.Tests/Reliability/EventOrder*, ConcurrentDispatch*),
-#   3. the fault drill (MAXGROUP_DRILL=1): every fault plan x seeds, invariants read from moto, the fakes and the ledger.
+#   3. the fault drill (MAXGROUP_DRILL=1): every trigger (Spot, reservation, retirement, scale-in; MAXGROUP_DRILL_TRIGGERS) x its
+#      fault plans x seeds, invariants read from moto, the fakes, the lifecycle emulator and the ledger.
 #   4. the crash drill (MAXGROUP_CRASH_DRILL=1, issue 23): SIGKILL before/after every mutating call of a hand-over, in-process
 #      and as deployed; artifacts/crash-drill/results.json (about 45 minutes with 4 cases at a time; SKIP_CRASH_DRILL=1 skips it).
 # Results land in artifacts/reliability/ (trx files, drill.md, runs/*.txt with each run's ledger timeline and faults);

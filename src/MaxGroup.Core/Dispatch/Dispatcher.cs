@@ -217,7 +217,7 @@ public sealed partial class Dispatcher(
         }
 
         return HandoverRoutes.LifecycleOpening(lifecycle, hook) is { } opening
-            ? await Intake.OpenAsync(opening, cancellationToken)
+            ? await AdoptLifecycleActionAsync(opening, await Intake.OpenAsync(opening, cancellationToken), cancellationToken)
             : DispatchResult.NoOp(lifecycle, $"lifecycle transition {detail.LifecycleTransition} is not a termination", detail.InstanceId, detail.AutoScalingGroupName);
     }
 

@@ -77,6 +77,26 @@ public sealed class LifecycleActionEmulator(TimeProvider? time = null)
             .GroupBy(kv => WebUtility.UrlDecode(kv[0]), StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => WebUtility.UrlDecode(g.First()[1]), StringComparer.Ordinal);
 
+    /// <summary>
+    /// DetachInstances naming an instance whose action is still open, answered as Auto Scaling does: it detaches only
+    /// instances in service or in standby (the user guide, "Detach or attach instances"), and one in Terminating:Wait is
+    /// neither, so the call is a ValidationError; null when no named instance holds an open action (moto answers then).
+    /// </summary>
+    public (int Status, string Body)? RefuseDetach(IReadOnlyDictionary<string, string> form)
+    {
+        DateTimeOffset now = _time.GetUtcNow();
+        string? held = form.Where(p => p.Key.StartsWith("InstanceIds.member.", StringComparison.Ordinal)).Select(p => p.Value)
+            .FirstOrDefault(id => _actions.TryGetValue(id, out Action? a) && a.Completed is null && now <= a.Until);
+        if (held is null)
+        {
+            return null;
+        }
+
+        _calls.Enqueue(new EmulatedLifecycleCall("DetachInstances", held, null, null, false, now));
+        return (400, "<ErrorResponse xmlns=\"http://autoscaling.amazonaws.com/doc/2011-01-01/\"><Error><Type>Sender</Type><Code>ValidationError</Code>"
+            + $"<Message>The instance {WebUtility.HtmlEncode(held)} is not in InService or Standby.</Message></Error><RequestId>lifecycle-emulator</RequestId></ErrorResponse>");
+    }
+
     /// <summary>Answers one call as Auto Scaling would: (status, XML body).</summary>
     public (int Status, string Body) Answer(string action, IReadOnlyDictionary<string, string> form)
     {

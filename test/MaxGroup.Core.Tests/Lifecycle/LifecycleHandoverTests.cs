@@ -187,6 +187,56 @@ public sealed class LifecycleHandoverTests
     }
 
     [Fact]
+    public async Task Dispatch_LifecycleActionForAnInstanceAWarningHandedOver_CompletedOnceNothingStartedTwice()
+    {
+        AddManagedInstance(DrainAndConsul);
+        Dispatcher dispatcher = CreateDispatcher();
+        await dispatcher.DispatchAsync(Samples.Warning(InstanceId, "ev-warning", ActionTime), CancellationToken.None);
+        foreach (StepRecord step in (await _ledger.GetAsync(InstanceId, CancellationToken.None))!.Steps)
+        {
+            await _ledger.RecordStepAsync(InstanceId, step.Name, StepOutcome.Done("ended"), _clock.GetUtcNow(), CancellationToken.None);
+        }
+
+        int started = _invoker.Started.Count;
+
+        DispatchResult first = await dispatcher.DispatchAsync(Action("ev-hook-1"), CancellationToken.None);
+        DispatchResult again = await dispatcher.DispatchAsync(Action("ev-hook-2"), CancellationToken.None);
+
+        // Before the fix the action was answered Duplicate and never completed: Auto Scaling held the instance until the
+        // hook's heartbeat timeout.
+        Assert.Equal([$"web-spot/maxgroup-drain/{InstanceId}/{Token} CONTINUE"], _autoScaling.Completions);
+        Assert.Equal((DispatchStatus.Duplicate, DispatchStatus.Duplicate), (first.Status, again.Status));
+        Assert.Equal(started, _invoker.Started.Count);
+        InterruptionRecord record = (await _ledger.GetAsync(InstanceId, CancellationToken.None))!;
+        Assert.Equal(HandoverTrigger.SpotWarning, record.Trigger);
+        Assert.Null(record.FindStep("lifecycle"));
+        Assert.Equal($"CONTINUE {Token}", record.Progress[LifecycleHookStep.CompletedProgress]);
+    }
+
+    [Fact]
+    public async Task Dispatch_LifecycleActionWhileTheWarningsDrainRuns_CompletedOnlyAfterTheDrainEnded()
+    {
+        AddManagedInstance(DrainAndConsul);
+        Dispatcher dispatcher = CreateDispatcher();
+        await dispatcher.DispatchAsync(Samples.Warning(InstanceId, "ev-warning", ActionTime), CancellationToken.None);
+        foreach (StepRecord step in (await _ledger.GetAsync(InstanceId, CancellationToken.None))!.Steps.Where(s => s.Name != "drain"))
+        {
+            await _ledger.RecordStepAsync(InstanceId, step.Name, StepOutcome.Done("ended"), _clock.GetUtcNow(), CancellationToken.None);
+        }
+
+        await _ledger.TryStartStepAsync(InstanceId, "drain", _clock.GetUtcNow(), StepLeases.Lease, CancellationToken.None);
+
+        Task<DispatchResult> dispatch = dispatcher.DispatchAsync(Action("ev-hook-1"), CancellationToken.None);
+        await AdvanceAsync(TimeSpan.FromSeconds(20));
+        Assert.Empty(_autoScaling.Completions);
+        await _ledger.RecordStepAsync(InstanceId, "drain", StepOutcome.Done("drained"), _clock.GetUtcNow(), CancellationToken.None);
+        await AdvanceAsync(TimeSpan.FromSeconds(4));
+        await dispatch.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal([$"web-spot/maxgroup-drain/{InstanceId}/{Token} CONTINUE"], _autoScaling.Completions);
+    }
+
+    [Fact]
     public void LifecycleOpening_OtherTransition_OpensNothing() =>
         Assert.Null(HandoverRoutes.LifecycleOpening(Action(transition: "autoscaling:EC2_INSTANCE_LAUNCHING"), null));
 

@@ -136,9 +136,26 @@ public sealed partial class AwsFaultProxy : LoopbackForwardingProxy
             return;
         }
 
+        if (action == "DetachInstances" && LifecycleActions.RefuseDetach(LifecycleActionEmulator.FormValues(body)) is { } refused)
+        {
+            context.Response.StatusCode = refused.Status;
+            context.Response.ContentType = "text/xml";
+            await context.Response.WriteAsync(refused.Body);
+            Record(service, action, start, refused.Status, fault);
+            return;
+        }
+
         if (LifecycleActionEmulator.Handles(action))
         {
             (int status, string xml) = LifecycleActions.Answer(action, LifecycleActionEmulator.FormValues(body));
+            if (fault == "drop-after")
+            {
+                // Answered (the action completed or kept alive), the answer lost: as for a call moto took.
+                Record(service, action, start, 0, fault);
+                context.Abort();
+                return;
+            }
+
             context.Response.StatusCode = status;
             context.Response.ContentType = "text/xml";
             await context.Response.WriteAsync(xml);

@@ -29,6 +29,15 @@ public sealed record FaultDrillPlan(string Key, string Description, FaultPlan Fa
         new("drop-after-create-fleet", "the first CreateFleet takes effect, its answer is lost", FaultPlan.None) { Script = [("CreateFleet", "drop-after")] },
         new("drop-after-attach-volume", "the first AttachVolume takes effect, its answer is lost", FaultPlan.None) { Script = [("AttachVolume", "drop-after")] },
         new("drop-after-ledger-write", "the first ledger PutItem takes effect, its answer is lost", FaultPlan.None) { Script = [("PutItem", "drop-after")] },
+        // The triggers' own non-idempotent calls (FaultDrillTrigger says which trigger runs which plan).
+        new("drop-after-terminate-in-group", "the first TerminateInstanceInAutoScalingGroup takes effect, its answer is lost", FaultPlan.None)
+        {
+            Script = [("TerminateInstanceInAutoScalingGroup", "drop-after")],
+        },
+        new("drop-after-complete-lifecycle-action", "the first CompleteLifecycleAction takes effect, its answer is lost", FaultPlan.None)
+        {
+            Script = [("CompleteLifecycleAction", "drop-after")],
+        },
     ];
 
     public static IReadOnlyList<int> DefaultSeeds { get; } = [1, 2, 3];

@@ -21,11 +21,11 @@ internal static class FaultDrillReport
     public static string Write(string fileName, IReadOnlyList<FaultDrillRun> runs, IReadOnlyList<string>? aborted = null)
     {
         var md = new StringBuilder();
-        md.AppendLine("| fault plan | seeds | runs | invariants | steps ended | failed or skipped steps (reason) |");
-        md.AppendLine("|---|---|---|---|---|---|");
-        foreach (IGrouping<string, FaultDrillRun> plan in runs.GroupBy(r => r.Plan))
+        md.AppendLine("| trigger | fault plan | seeds | runs | invariants | steps ended | failed or skipped steps (reason) |");
+        md.AppendLine("|---|---|---|---|---|---|---|");
+        foreach (IGrouping<(string Trigger, string Plan), FaultDrillRun> plan in runs.GroupBy(r => (r.Trigger, r.Plan)))
         {
-            FaultDrillPlan known = FaultDrillPlan.Named(plan.Key);
+            FaultDrillPlan known = FaultDrillPlan.Named(plan.Key.Plan);
             int broken = plan.Count(r => r.Violations.Count > 0);
             string invariants = broken == 0 ? "all held" : $"**violated in {broken} of {plan.Count()}**";
             string steps = string.Join("; ", plan.SelectMany(r => r.Record?.Steps ?? [])
@@ -33,18 +33,18 @@ internal static class FaultDrillReport
                 .Select(g => $"{g.Key} ×{g.Count()}"));
             string failures = string.Join("; ", plan.SelectMany(r => r.Failures).Distinct().Select(Cell));
             md.AppendLine(CultureInfo.InvariantCulture,
-                $"| {plan.Key}: {known.Description} | {string.Join(",", plan.Select(r => r.Seed))} | {plan.Count()} | {invariants} | {steps} | {(failures.Length == 0 ? "none" : failures)} |");
+                $"| {plan.Key.Trigger} | {plan.Key.Plan}: {known.Description} | {string.Join(",", plan.Select(r => r.Seed))} | {plan.Count()} | {invariants} | {steps} | {(failures.Length == 0 ? "none" : failures)} |");
         }
 
         md.AppendLine();
-        md.AppendLine("| plan | seed | time | calls (faults injected) | successor | volume | steps | invariant violations |");
-        md.AppendLine("|---|---|---|---|---|---|---|---|");
+        md.AppendLine("| trigger | plan | seed | time | calls (faults injected) | successor | volume | steps | invariant violations |");
+        md.AppendLine("|---|---|---|---|---|---|---|---|---|");
         foreach (FaultDrillRun run in runs)
         {
             string calls = string.Join(", ", run.Calls.GroupBy(c => c.Service).OrderBy(g => g.Key, StringComparer.Ordinal)
                 .Select(g => $"{g.Key} {g.Count()} ({g.Count(c => c.Fault != "none")})"));
             md.AppendLine(CultureInfo.InvariantCulture,
-                $"| {run.Plan} | {run.Seed} | {run.Duration.TotalSeconds:0} s | {calls} | {(run.Successor is null ? "none" : "1")} | {run.VolumeOutcome} | {run.Steps} | {(run.Violations.Count == 0 ? "none" : Cell(string.Join("; ", run.Violations)))} |");
+                $"| {run.Trigger} | {run.Plan} | {run.Seed} | {run.Duration.TotalSeconds:0} s | {calls} | {(run.Successor is null ? "none" : "1")} | {run.VolumeOutcome} | {run.Steps} | {(run.Violations.Count == 0 ? "none" : Cell(string.Join("; ", run.Violations)))} |");
         }
 
         foreach (string line in aborted ?? [])
@@ -63,7 +63,7 @@ internal static class FaultDrillReport
     public static void WriteRunDetail(FaultDrillRun run)
     {
         var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"plan {run.Plan} seed {run.Seed}: instance {run.InstanceId} volume {run.VolumeId} successor {run.Successor ?? "-"}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"trigger {run.Trigger} plan {run.Plan} seed {run.Seed}: instance {run.InstanceId} volume {run.VolumeId} successor {run.Successor ?? "-"}");
         text.AppendLine("invocations: " + string.Join(" | ", run.Invocations));
         text.AppendLine("violations: " + (run.Violations.Count == 0 ? "none" : string.Join(" | ", run.Violations)));
         text.AppendLine("volume: " + run.VolumeOutcome);
@@ -77,7 +77,8 @@ internal static class FaultDrillReport
         }
 
         text.AppendLine("logs: " + run.LogPath);
-        File.WriteAllText(Path.Combine(RunsDirectory, $"{run.Plan}-seed{run.Seed}.txt"), text.ToString());
+        string name = run.Trigger == FaultDrillTrigger.Spot.Key ? $"{run.Plan}-seed{run.Seed}" : $"{run.Trigger}-{run.Plan}-seed{run.Seed}";
+        File.WriteAllText(Path.Combine(RunsDirectory, $"{name}.txt"), text.ToString());
     }
 
     private static string Cell(string text) => text.Replace("|", "\\|", StringComparison.Ordinal).Replace("\n", " ", StringComparison.Ordinal);

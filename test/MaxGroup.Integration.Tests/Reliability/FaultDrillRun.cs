@@ -3,6 +3,8 @@ namespace MaxGroup.Integration.Tests.Reliability;
 /// <summary>What one drill run did and what the invariants found, read back from the peers and the ledger.</summary>
 public sealed class FaultDrillRun
 {
+    /// <summary>The <see cref="FaultDrillTrigger"/> key: how the instance left.</summary>
+    public required string Trigger { get; init; }
     public required string Plan { get; init; }
     public required int Seed { get; init; }
     public required string InstanceId { get; init; }
@@ -11,6 +13,9 @@ public sealed class FaultDrillRun
     public required IReadOnlyList<ProxiedCall> Calls { get; init; }
     public required string LogPath { get; init; }
     public TimeSpan Duration { get; set; }
+
+    /// <summary>When the drill delivered the instance's terminated state change (from then on its Node is acted on).</summary>
+    public DateTimeOffset TerminatedReportedAt { get; set; } = DateTimeOffset.MaxValue;
     public InterruptionRecord? Record { get; set; }
     public string? Successor { get; set; }
     public string VolumeOutcome { get; set; } = "";

@@ -2,16 +2,15 @@ using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Amazon.EC2.Model;
 using Amazon.S3.Model;
-using MaxGroup.Core.Steps.Volume;
 using MaxGroup.Integration.Tests.Kubernetes;
 using MaxGroup.Simulators.Kubernetes;
 
 namespace MaxGroup.Integration.Tests.Reliability;
 
 /// <summary>
-/// One run of the interruption drill: the demo's Spot group in moto with a data volume, its node in the Kubernetes API
+/// One run of the interruption drill for one trigger (<see cref="FaultDrillTrigger"/>): the demo's Spot group in moto with a data volume, its node in the Kubernetes API
 /// fake and its services in the Consul agent fake, every peer behind a fault proxy with the same plan and seed. It plays
-/// what EventBridge would deliver (warning, the instance's termination, the warning again, the volume sweep), then reads
+/// what EventBridge would deliver (the trigger's event, the instance's termination, the event again, the volume sweep), then reads
 /// the invariants straight from the peers and the ledger, never from MaxGroup's own answers.
 /// </summary>
 internal static class FaultDrillScenario
@@ -25,7 +24,7 @@ internal static class FaultDrillScenario
     /// <summary>No single invocation may take longer than this: a hang is reported as a violation, not waited out.</summary>
     public static readonly TimeSpan InvocationLimit = TimeSpan.FromSeconds(150);
 
-    public static async Task<FaultDrillRun> RunAsync(MotoFixture moto, FaultDrillPlan drillPlan, int seed, string logDirectory)
+    public static async Task<FaultDrillRun> RunAsync(MotoFixture moto, FaultDrillTrigger trigger, FaultDrillPlan drillPlan, int seed, string logDirectory)
     {
         var clock = Stopwatch.StartNew();
         FaultPlan faults = drillPlan.Faults with { Seed = seed };
@@ -38,6 +37,10 @@ internal static class FaultDrillScenario
         Instance doomedInstance = (await direct.Ec2.DescribeInstancesAsync(new DescribeInstancesRequest { InstanceIds = [doomed.InstanceId] })).Reservations[0].Instances[0];
         string volumeId = doomedInstance.BlockDeviceMappings.Single(b => b.DeviceName == "/dev/sdf").Ebs.VolumeId;
         string zone = doomed.AvailabilityZone ?? DemoScene.ZoneA;
+        if (trigger == FaultDrillTrigger.ScaleIn)
+        {
+            await new MotoScene(direct).LifecycleHookAsync(DemoScene.GroupName, FaultDrillTrigger.Hook, (int)FaultDrillTrigger.HookHeartbeat.TotalSeconds);
+        }
 
         await using FakeKubeApiServer kube = await FakeKubeApiServer.StartAsync();
         kube.TokenValidator = token => EksTokenChecker.Problem(token, ClusterName, MotoFixture.Region, "testing", "testing", DateTimeOffset.UtcNow) is null;
@@ -53,6 +56,13 @@ internal static class FaultDrillScenario
         foreach ((string action, string fault) in drillPlan.Script)
         {
             awsProxy.FailNext(action, fault);
+        }
+
+        string token = Guid.NewGuid().ToString();
+        if (trigger == FaultDrillTrigger.ScaleIn)
+        {
+            // Auto Scaling chose the instance for a scale-in: it waits in Terminating:Wait until the hook is completed.
+            awsProxy.LifecycleActions.Begin(DemoScene.GroupName, FaultDrillTrigger.Hook, doomed.InstanceId, token, FaultDrillTrigger.HookHeartbeat);
         }
 
         await using HttpFaultProxy kubeProxy = await HttpFaultProxy.StartAsync("kubernetes", kube.Endpoint, faults, kube.Certificates.Server, kube.Certificates.Ca);
@@ -74,26 +84,37 @@ internal static class FaultDrillScenario
             ["MAXGROUP_LEDGER_TABLE"] = LedgerTable,
             ["KUBECONFIG"] = "",
         };
-        string logPath = Path.Combine(logDirectory, $"{drillPlan.Key}-seed{seed}.log.jsonl");
+        string logPath = Path.Combine(logDirectory, $"{RunName(trigger, drillPlan, seed)}.log.jsonl");
         var invocations = new List<string>();
-        DateTimeOffset warningAt = DateTimeOffset.UtcNow;
-        DateTimeOffset reclaimAt = warningAt + ReclaimAfter;
+        DateTimeOffset openedAt = DateTimeOffset.UtcNow;
+        DateTimeOffset reclaimAt = openedAt + (trigger == FaultDrillTrigger.Retirement ? FaultDrillTrigger.RetirementAhead : ReclaimAfter);
+        DateTimeOffset terminatedReportedAt = DateTimeOffset.MaxValue;
         await using (FileStream logs = File.Create(logPath))
         {
             using var host = new FaultDrillHost(variables, logs);
-            string warning = DemoScene.WarningJson("drill-warning", doomed.InstanceId, zone, "terminate", reclaimAt);
-            invocations.Add(await InvokeAsync(host, "warning", warning));
-            // AWS's part, not faulted: the instance is reclaimed (early: the notice is best effort).
+            string opening = trigger.OpeningJson($"drill-{trigger.Key}", doomed.InstanceId, zone, reclaimAt, token);
+            invocations.Add(await InvokeAsync(host, trigger.Key, opening));
+            // AWS's part, not faulted: the instance is reclaimed (early: the notice is best effort); a retirement at its
+            // start, played now (MaxGroup terminated the instance itself if its replace got that far); a scale-in once the
+            // hook was completed or its action timed out.
             await direct.Ec2.TerminateInstancesAsync(new TerminateInstancesRequest { InstanceIds = [doomed.InstanceId] });
+            if (trigger == FaultDrillTrigger.ScaleIn)
+            {
+                // A scale-in has no reclaim time: the steps that need the instance must have ended when Auto Scaling went on.
+                reclaimAt = awsProxy.LifecycleActions.Calls.FirstOrDefault(c => c.Action == "CompleteLifecycleAction" && c.Accepted)?.At ?? DateTimeOffset.UtcNow;
+            }
+
+            terminatedReportedAt = DateTimeOffset.UtcNow;
             invocations.Add(await InvokeAsync(host, "terminated", DemoScene.StateChangeJson("drill-state", doomed.InstanceId, "terminated", DateTimeOffset.UtcNow)));
-            // EventBridge delivers at least once: the same warning again must start nothing.
-            invocations.Add(await InvokeAsync(host, "duplicate", warning));
+            // EventBridge delivers at least once: the same event again must start nothing.
+            invocations.Add(await InvokeAsync(host, "duplicate", opening));
             // The schedule's volume sweep, as the template runs it every few minutes.
             invocations.Add(await InvokeAsync(host, "sweep", ScheduledJson()));
         }
 
         var run = new FaultDrillRun
         {
+            Trigger = trigger.Key,
             Plan = drillPlan.Key,
             Seed = seed,
             InstanceId = doomed.InstanceId,
@@ -101,11 +122,16 @@ internal static class FaultDrillScenario
             Invocations = invocations,
             Calls = awsProxy.Calls.Concat(kubeProxy.Calls).Concat(consulProxy.Calls).ToList(),
             LogPath = logPath,
+            TerminatedReportedAt = terminatedReportedAt,
         };
-        await CheckInvariantsAsync(run, direct, before, reclaimAt, kube, nodeName, consul);
+        await FaultDrillInvariants.CheckAsync(run, trigger, direct, before, reclaimAt, kube, nodeName, consul, awsProxy.LifecycleActions, token);
         run.Duration = clock.Elapsed;
         return run;
     }
+
+    /// <summary>The run's file name: plan and seed, after the trigger unless it is the Spot warning (the names the drill always had).</summary>
+    public static string RunName(FaultDrillTrigger trigger, FaultDrillPlan plan, int seed) =>
+        trigger == FaultDrillTrigger.Spot ? $"{plan.Key}-seed{seed}" : $"{trigger.Key}-{plan.Key}-seed{seed}";
 
     /// <summary>The emulator's reset, tried again when the loaded machine makes it miss its 10 s timeout: not MaxGroup's fault.</summary>
     private static async Task ResetAsync(MotoFixture moto)
@@ -163,126 +189,6 @@ internal static class FaultDrillScenario
         "{\"version\":\"0\",\"id\":\"drill-sweep\",\"detail-type\":\"Scheduled Event\",\"source\":\"aws.events\",\"account\":\"123456789012\",\"time\":\""
         + DateTimeOffset.UtcNow.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture)
         + "\",\"region\":\"us-east-1\",\"resources\":[\"arn:aws:events:us-east-1:123456789012:rule/maxgroup-volume-sweep\"],\"detail\":{}}";
-
-    private static async Task CheckInvariantsAsync(FaultDrillRun run, AwsClientFactory aws, AutoScalingGroupInfo before, DateTimeOffset reclaimAt, FakeKubeApiServer kube, string nodeName, FakeConsul consul)
-    {
-        List<string> violations = run.Violations;
-        foreach (string invocation in run.Invocations.Where(i => i.Contains(" HUNG ", StringComparison.Ordinal)))
-        {
-            violations.Add($"invocation {invocation}");
-        }
-
-        // Desired capacity ends where it began.
-        AutoScalingGroupInfo after = await DemoScene.DescribeGroupAsync(aws, CancellationToken.None);
-        if (after.DesiredCapacity != before.DesiredCapacity)
-        {
-            violations.Add($"desired capacity {before.DesiredCapacity} -> {after.DesiredCapacity}");
-        }
-
-        // At most one successor per interrupted instance.
-        List<Instance> instances = (await aws.Ec2.DescribeInstancesAsync(new DescribeInstancesRequest())).Reservations.SelectMany(r => r.Instances).ToList();
-        List<string> successors = instances
-            .Where(i => i.State.Name != "terminated" && i.Tags?.Any(t => t.Key == SuccessorTags.Replaces && t.Value == run.InstanceId) == true)
-            .Select(i => i.InstanceId)
-            .ToList();
-        if (successors.Count > 1)
-        {
-            violations.Add($"{successors.Count} successors launched for {run.InstanceId}: {string.Join(", ", successors)}");
-        }
-
-        var ledger = new DynamoDbLedger(aws.DynamoDb, LedgerTable);
-        InterruptionRecord? record = await ledger.GetAsync(run.InstanceId, CancellationToken.None);
-        run.Record = record;
-        string? successor = record?.SuccessorInstanceId ?? successors.FirstOrDefault();
-        run.Successor = successor;
-
-        // The data volume exists and ends on the successor or tagged pending: never deleted, never on two instances.
-        Amazon.EC2.Model.Volume? volume = (await aws.Ec2.DescribeVolumesAsync(new DescribeVolumesRequest
-        {
-            Filters = [new Amazon.EC2.Model.Filter("volume-id", [run.VolumeId])],
-        })).Volumes.SingleOrDefault();
-        if (volume is null)
-        {
-            violations.Add($"data volume {run.VolumeId} deleted");
-            run.VolumeOutcome = "deleted";
-        }
-        else
-        {
-            List<string> attachedTo = (volume.Attachments ?? []).Where(a => a.State != "detached").Select(a => a.InstanceId).ToList();
-            string? status = volume.Tags?.FirstOrDefault(t => t.Key == VolumeTags.Status)?.Value;
-            if (attachedTo.Count > 1)
-            {
-                violations.Add($"data volume {run.VolumeId} attached to {attachedTo.Count} instances: {string.Join(", ", attachedTo)}");
-                run.VolumeOutcome = "on two instances";
-            }
-            else if (attachedTo.Count == 1)
-            {
-                run.VolumeOutcome = attachedTo[0] == successor ? "on the successor" : $"on {attachedTo[0]}";
-                if (attachedTo[0] != successor)
-                {
-                    violations.Add($"data volume {run.VolumeId} on {attachedTo[0]}, not on the successor {successor ?? "(none)"}");
-                }
-            }
-            else if (status is not null && VolumeTags.Statuses.Open.Contains(status))
-            {
-                run.VolumeOutcome = $"tagged {status}";
-            }
-            else
-            {
-                run.VolumeOutcome = $"loose ({volume.State}, status tag {status ?? "none"})";
-                violations.Add($"data volume {run.VolumeId} neither on the successor nor tagged pending (state {volume.State}, status tag {status ?? "none"})");
-            }
-        }
-
-        if (record is null)
-        {
-            violations.Add($"no ledger record for {run.InstanceId}");
-            return;
-        }
-
-        // Every step ends done, skipped with a reason, or failed with a reason; none runs past the deadline.
-        foreach (StepRecord step in record.Steps)
-        {
-            bool volumeStillOpen = step.Name == StepNames.Volume && run.VolumeOutcome.StartsWith("tagged ", StringComparison.Ordinal);
-            if (step.Status is StepStatus.Pending or StepStatus.Running || (step.Status is StepStatus.Waiting && !volumeStillOpen))
-            {
-                violations.Add($"step {step.Name} left {step.Status}{(step.Reason is null ? "" : $" ({step.Reason})")}");
-            }
-            else if (step.Status is StepStatus.Failed or StepStatus.Skipped && string.IsNullOrWhiteSpace(step.Reason))
-            {
-                violations.Add($"step {step.Name} {step.Status} without a reason");
-            }
-
-            if (step.Status is StepStatus.Failed or StepStatus.Skipped)
-            {
-                run.Failures.Add($"{step.Name} {step.Status.ToString().ToLowerInvariant()}: {step.Reason}");
-            }
-
-            // The volume can only move once the instance is gone, so its deadline is the sweep's, not the reclaim time.
-            if (step.Name != StepNames.Volume && step.FinishedAt is { } finished && finished > reclaimAt)
-            {
-                violations.Add($"step {step.Name} finished {(finished - reclaimAt).TotalSeconds:0.0} s after the reclaim time");
-            }
-        }
-
-        foreach (ProxiedCall late in run.Calls.Where(c => c.Service is "kubernetes" or "consul" && c.Start > reclaimAt).Take(3))
-        {
-            violations.Add($"{late.Service} call {late.Action} at {(late.Start - reclaimAt).TotalSeconds:0.0} s past the reclaim time");
-        }
-
-        // What the ledger says done is done in the peer.
-        StepRecord? drain = record.FindStep(StepNames.Drain);
-        if (drain?.Status == StepStatus.Done && kube.GetNode(nodeName)["spec"]?["unschedulable"]?.GetValue<bool>() != true)
-        {
-            violations.Add($"drain recorded done but node {nodeName} is still schedulable");
-        }
-
-        StepRecord? deregistration = record.FindStep(StepNames.Consul);
-        if (deregistration?.Status == StepStatus.Done && consul.ServiceIds.Count > 0)
-        {
-            violations.Add($"consul recorded done but services remain: {string.Join(", ", consul.ServiceIds)}");
-        }
-    }
 
     /// <summary>The ledger's timeline of one run, one line per entry, for the run's report.</summary>
     public static string Timeline(InterruptionRecord? record)

@@ -43,21 +43,47 @@ public sealed class LifecycleHookStep(ILedger ledger, IAutoScalingApi autoScalin
             return StepOutcome.NoOp($"the lifecycle action was already completed ({completed})");
         }
 
+        return await KeepAliveThenCompleteAsync(instanceId, record, action, request.DryRun, request.Config.LifecycleHookAbandonOnFailure, null, cancellationToken);
+    }
+
+    /// <summary>
+    /// A terminate lifecycle action for an instance whose hand-over another trigger opened (a Spot or reservation warning,
+    /// a Health change whose retirement terminated the instance in its group): the action is kept alive while that
+    /// hand-over's steps still need the instance, then completed CONTINUE once per token; at <paramref name="waitUntil"/>
+    /// it is completed whatever still runs (the other trigger's reclaim: the instance goes then anyway, and Auto Scaling
+    /// would otherwise hold it in Terminating:Wait until the heartbeat timeout). CONTINUE even after a failed step: the
+    /// failure belongs to the trigger that opened the hand-over, and the instance leaves either way.
+    /// </summary>
+    public async Task<StepOutcome> CompleteAdoptedAsync(InterruptionRecord record, LifecycleHookAction action, DateTimeOffset waitUntil, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        ArgumentNullException.ThrowIfNull(action);
+        if (record.Progress.TryGetValue(CompletedProgress, out string? completed) && (action.Token is null || completed.EndsWith(" " + action.Token, StringComparison.Ordinal)))
+        {
+            return StepOutcome.NoOp($"the lifecycle action was already completed ({completed})");
+        }
+
+        return await KeepAliveThenCompleteAsync(record.InstanceId, record, action, record.DryRun, false, waitUntil, cancellationToken);
+    }
+
+    private async Task<StepOutcome> KeepAliveThenCompleteAsync(
+        string instanceId, InterruptionRecord record, LifecycleHookAction action, bool dryRun, bool abandonOnFailure, DateTimeOffset? waitUntil, CancellationToken cancellationToken)
+    {
         DateTimeOffset lastBeat = record.Progress.TryGetValue(HeartbeatProgress, out string? beat)
             && DateTimeOffset.TryParse(beat, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out DateTimeOffset at) ? at : action.StartedAt;
         int heartbeats = 0;
         while (true)
         {
             List<StepRecord> waitedFor = record.Steps.Where(s => s.Name is not (StepNames.Lifecycle or StepNames.Volume)).ToList();
-            if (!waitedFor.Any(s => s.IsOutstanding))
+            DateTimeOffset now = clock.GetUtcNow();
+            if (!waitedFor.Any(s => s.IsOutstanding) || now >= waitUntil)
             {
-                return await CompleteAsync(request, record, action, waitedFor, heartbeats, cancellationToken);
+                return await CompleteAsync(instanceId, dryRun, abandonOnFailure, record, action, waitedFor, heartbeats, cancellationToken);
             }
 
-            DateTimeOffset now = clock.GetUtcNow();
             if (now - lastBeat >= action.HeartbeatTimeout * _options.HeartbeatAt && now < action.GlobalDeadline)
             {
-                switch (await HeartbeatAsync(request, action, cancellationToken))
+                switch (await HeartbeatAsync(instanceId, dryRun, action, cancellationToken))
                 {
                     case true:
                         lastBeat = now;
@@ -75,37 +101,37 @@ public sealed class LifecycleHookStep(ILedger ledger, IAutoScalingApi autoScalin
     }
 
     /// <summary>True = recorded (or dry run); false = a transient failure (the next poll tries again); null = the action is gone.</summary>
-    private async Task<bool?> HeartbeatAsync(RemediationRequest request, LifecycleHookAction action, CancellationToken cancellationToken)
+    private async Task<bool?> HeartbeatAsync(string instanceId, bool dryRun, LifecycleHookAction action, CancellationToken cancellationToken)
     {
-        if (request.DryRun)
+        if (dryRun)
         {
-            logger.LogInformation("Dry run: would record a heartbeat for {Hook} of {InstanceId}", action.HookName, request.Instance.InstanceId);
+            logger.LogInformation("Dry run: would record a heartbeat for {Hook} of {InstanceId}", action.HookName, instanceId);
             return true;
         }
 
         try
         {
-            await autoScaling.RecordLifecycleActionHeartbeatAsync(action.GroupName, action.HookName, request.Instance.InstanceId, action.Token, cancellationToken);
-            logger.LogInformation("Heartbeat recorded for {Hook} of {InstanceId}: kept for {Timeout}", action.HookName, request.Instance.InstanceId, action.HeartbeatTimeout);
+            await autoScaling.RecordLifecycleActionHeartbeatAsync(action.GroupName, action.HookName, instanceId, action.Token, cancellationToken);
+            logger.LogInformation("Heartbeat recorded for {Hook} of {InstanceId}: kept for {Timeout}", action.HookName, instanceId, action.HeartbeatTimeout);
             return true;
         }
         catch (RemoteApiException ex) when (IsActionGone(ex))
         {
-            logger.LogWarning("Auto Scaling has no active lifecycle action {Hook} for {InstanceId}: {Message}", action.HookName, request.Instance.InstanceId, ex.Message);
+            logger.LogWarning("Auto Scaling has no active lifecycle action {Hook} for {InstanceId}: {Message}", action.HookName, instanceId, ex.Message);
             return null;
         }
         catch (RemoteApiException ex)
         {
-            logger.LogWarning(ex, "Heartbeat for {Hook} of {InstanceId} failed; the next poll tries again", action.HookName, request.Instance.InstanceId);
+            logger.LogWarning(ex, "Heartbeat for {Hook} of {InstanceId} failed; the next poll tries again", action.HookName, instanceId);
             return false;
         }
     }
 
     private async Task<StepOutcome> CompleteAsync(
-        RemediationRequest request, InterruptionRecord record, LifecycleHookAction action, List<StepRecord> waitedFor, int heartbeats, CancellationToken cancellationToken)
+        string instanceId, bool dryRun, bool abandonOnFailure, InterruptionRecord record, LifecycleHookAction action, List<StepRecord> waitedFor, int heartbeats, CancellationToken cancellationToken)
     {
         List<StepRecord> failed = waitedFor.Where(s => s.Status == StepStatus.Failed).ToList();
-        string result = failed.Count > 0 && request.Config.LifecycleHookAbandonOnFailure ? LifecycleHookAction.Abandon : LifecycleHookAction.Continue;
+        string result = failed.Count > 0 && abandonOnFailure ? LifecycleHookAction.Abandon : LifecycleHookAction.Continue;
         string steps = waitedFor.Count == 0 ? "no step needed the instance" : string.Join(", ", waitedFor.Select(s => $"{s.Name} {s.Status.ToString().ToLowerInvariant()}"));
         var details = new Dictionary<string, string>
         {
@@ -113,14 +139,14 @@ public sealed class LifecycleHookStep(ILedger ledger, IAutoScalingApi autoScalin
             ["result"] = result,
             ["heartbeats"] = heartbeats.ToString(CultureInfo.InvariantCulture),
         };
-        if (request.DryRun)
+        if (dryRun)
         {
             return StepOutcome.NoOp($"dry run: would complete lifecycle action {action.HookName} with {result} ({steps})");
         }
 
         try
         {
-            await autoScaling.CompleteLifecycleActionAsync(action.GroupName, action.HookName, request.Instance.InstanceId, action.Token, result, cancellationToken);
+            await autoScaling.CompleteLifecycleActionAsync(action.GroupName, action.HookName, instanceId, action.Token, result, cancellationToken);
         }
         catch (RemoteApiException ex) when (IsActionGone(ex))
         {
