@@ -1,4 +1,5 @@
 using MaxGroup.Core.Steps;
+using MaxGroup.Core.Steps.Volume;
 
 namespace MaxGroup.Integration.Tests.Lifecycle;
 
@@ -23,6 +24,7 @@ public sealed class LifecycleHookMotoTests(MotoFixture moto) : IAsyncLifetime
     private AwsFaultProxy _proxy = null!;
     private AwsClientFactory _factory = null!;
     private DispatcherWiring _composition = null!;
+    private VolumeWiring _volume = null!;
 
     public async Task InitializeAsync()
     {
@@ -38,10 +40,12 @@ public sealed class LifecycleHookMotoTests(MotoFixture moto) : IAsyncLifetime
         await FunctionServices.EnsureLedgerTableAsync(_factory, variables.GetValueOrDefault, TimeProvider.System, CancellationToken.None);
         var services = new FunctionServices(
             _factory, _configs, variables.GetValueOrDefault, TimeProvider.System, NullLoggerFactory.Instance, NullMetrics.Instance, new InvocationOptions { Inline = true });
-        _composition = DispatcherWiring.Create(services, otherSteps: [new VolumeWiring(services).Step, _drain, LifecycleWiring.CreateStep(services)]);
+        _volume = new VolumeWiring(services);
+        _composition = DispatcherWiring.Create(services, otherSteps: [_volume.Step, _drain, LifecycleWiring.CreateStep(services)]);
         var scene = new MotoScene(_factory);
         await scene.LaunchTemplateAsync("lt-web", "m5.large", dataVolumeDevice: "/dev/sdf");
-        await scene.GroupAsync(Group, "lt-web", min: 0, max: 3, desired: 2);
+        // One zone: the instance that stays is in the leaving one's zone, where the kept volume waits.
+        await scene.GroupAsync(Group, "lt-web", min: 0, max: 3, desired: 2, zones: ["us-east-1a"]);
         // Heartbeat timeout 4 s (AWS's minimum is 30; moto takes any): the 9 s drain outlives it twice over.
         await scene.LifecycleHookAsync(Group, Hook, heartbeatTimeout: 4);
         _configs.Add(new GroupConfig { GroupName = Group, PersistenceDev = "/dev/sdf", K8sNodeDrainOption = true });
@@ -84,6 +88,35 @@ public sealed class LifecycleHookMotoTests(MotoFixture moto) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ScaleIn_Terminated_VolumeKeptPendingNotAttachedToTheOtherMemberOfItsZone()
+    {
+        IReadOnlyList<AutoScalingInstanceInfo> members = (await _factory.AutoScaling.DescribeAutoScalingGroupsAsync([Group], CancellationToken.None)).Single().Instances;
+        (string leaving, string staying) = (members[0].InstanceId, members[1].InstanceId);
+        // Launch times and the interruption-time tag are whole seconds, and a launch in the hook's own second counts as
+        // after it: the member that stays must have run for a second of its own before the scale-in.
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        _proxy.LifecycleActions.Begin(Group, Hook, leaving, Token, TimeSpan.FromSeconds(4));
+        await _composition.Dispatcher.DispatchAsync(LifecycleEvent(leaving, "ev-hook-1"), CancellationToken.None);
+        var scene = new MotoScene(_factory);
+        // The completed hook lets the scale-in end: the instance terminates, desired one lower, nothing launched.
+        await _factory.AutoScaling.TerminateInstanceInAutoScalingGroupAsync(leaving, shouldDecrementDesiredCapacity: true, CancellationToken.None);
+
+        await _volume.Triggers.OnInstanceStateChangeAsync(TerminatedEvent(leaving), CancellationToken.None);
+
+        InterruptionRecord record = (await _composition.Ledger.GetAsync(leaving, CancellationToken.None))!;
+        Amazon.EC2.Model.Volume volume = Assert.Single((await _factory.Ec2.DescribeVolumesAsync(new Amazon.EC2.Model.DescribeVolumesRequest { VolumeIds = [record.VolumeId!] })).Volumes);
+        StepRecord? step = record.FindStep(StepNames.Volume);
+        string seen = $"{volume.State.Value} on [{string.Join(", ", (volume.Attachments ?? []).Select(a => $"{a.InstanceId} {a.Device}"))}] (staying {staying}, leaving {leaving}): {step?.Status} {step?.Reason}";
+        Assert.True(volume.State.Value == "available" && (volume.Attachments ?? []).Count == 0, seen);
+        Assert.Equal("pending", volume.Tags.Single(t => t.Key == VolumeTags.Status).Value);
+        Amazon.EC2.Model.Instance other = Assert.Single(await scene.InstancesAsync(staying));
+        Assert.Equal("us-east-1a", other.Placement.AvailabilityZone);
+        Assert.DoesNotContain(other.BlockDeviceMappings, m => m.DeviceName == "/dev/xvdz" || m.Ebs.VolumeId == record.VolumeId);
+        Assert.Equal(StepStatus.Waiting, step?.Status);
+        Assert.Contains($"{staying} was launched at", step?.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task LifecycleEventDeliveredAgain_IsInert()
     {
         string leaving = (await _factory.AutoScaling.DescribeAutoScalingGroupsAsync([Group], CancellationToken.None)).Single().Instances[0].InstanceId;
@@ -104,6 +137,15 @@ public sealed class LifecycleHookMotoTests(MotoFixture moto) : IAsyncLifetime
          "detail":{"LifecycleActionToken":"{{{Token}}}","AutoScalingGroupName":"{{{Group}}}","LifecycleHookName":"{{{Hook}}}",
                    "EC2InstanceId":"{{{instanceId}}}","LifecycleTransition":"autoscaling:EC2_INSTANCE_TERMINATING"}}
         """);
+
+    private static MaxGroupEvent.InstanceStateChange TerminatedEvent(string instanceId) => new(new EventBridgeEvent<InstanceStateChangeDetail>
+    {
+        Id = "ev-terminated",
+        DetailType = DetailTypes.InstanceStateChange,
+        Source = "aws.ec2",
+        Time = DateTimeOffset.UtcNow,
+        Detail = new InstanceStateChangeDetail(instanceId, "terminated"),
+    });
 
     /// <summary>A step that takes <paramref name="duration"/> of real time and counts its runs.</summary>
     private sealed class TimedStep(string name, TimeSpan duration) : IRemediationStep

@@ -5,7 +5,8 @@ namespace MaxGroup.Core.Steps.Volume;
 
 /// <summary>
 /// The successor policy of a volume move: the instance the replace step recorded (or an earlier trigger claimed), else
-/// the newest running group instance in the volume's zone; and why any other candidate is rejected.
+/// the newest running group instance in the volume's zone that was launched at or after the source left (the move's
+/// interruption time); and why any other candidate is rejected.
 /// </summary>
 internal sealed class SuccessorChooser(IVolumeApi ec2, IAutoScalingApi? autoScaling, ISuccessorLookup? successors)
 {
@@ -61,6 +62,17 @@ internal sealed class SuccessorChooser(IVolumeApi ec2, IAutoScalingApi? autoScal
             rejections.Add(why);
         }
 
+        // The fallback must prove it came after the hand-over: on a scale-in the group launches nobody, and the members that
+        // ran all along (each with its own data volume) are not the source's replacement. Without the interruption time
+        // (every move MaxGroup tags has it) nothing can be proved: only a recorded successor takes the volume.
+        if (migration.InterruptionTime is not { } leftAt)
+        {
+            rejections.Add(new SuccessorRejection(
+                SuccessorRejectionKind.LaunchedBeforeHandover,
+                $"the move of {volume.VolumeId} records no {VolumeTags.InterruptionTime}, so no group instance can be shown to have been launched after {migration.SourceInstanceId} left; only a recorded successor ({VolumeTags.Successor}) takes it"));
+            return new SuccessorChoice(null, rejections, needsOperator, members);
+        }
+
         // The fallback: the newest running instance of the group in the volume's AZ (the launched one first).
         var fallback = new List<InstanceFacts>();
         if (launchedInstance is not null && !explicitCandidates.Contains(launchedInstance))
@@ -93,7 +105,10 @@ internal sealed class SuccessorChooser(IVolumeApi ec2, IAutoScalingApi? autoScal
         foreach (InstanceFacts candidate in fallback)
         {
             bool isLaunched = candidate.InstanceId == launchedInstance;
-            SuccessorRejection? why = await RejectAsync(candidate, volume, migration, members, allowPendingLifecycle: isLaunched, cancellationToken);
+            // The launched instance too: a launch event says it joined the group, not that it replaces this source (a late
+            // or redelivered event, a scale-out just before a scale-in). The replace step's own successors are recorded.
+            SuccessorRejection? why = LaunchedBefore(candidate, migration, leftAt)
+                ?? await RejectAsync(candidate, volume, migration, members, allowPendingLifecycle: isLaunched, cancellationToken);
             if (why is null)
             {
                 return new SuccessorChoice(candidate, rejections, false, members);
@@ -116,6 +131,26 @@ internal sealed class SuccessorChooser(IVolumeApi ec2, IAutoScalingApi? autoScal
         return fresh is null
             ? new SuccessorRejection(SuccessorRejectionKind.NotFound, $"{target.InstanceId} vanished")
             : await RejectAsync(fresh, volume, migration, members, allowPendingLifecycle: true, cancellationToken, afterClaim: true);
+    }
+
+    /// <summary>
+    /// Why a fallback <paramref name="candidate"/> is not the source's replacement: launched before the source left at
+    /// <paramref name="leftAt"/>, or with no launch time to tell. Both times are whole seconds in EC2, so "at" counts as after.
+    /// </summary>
+    private static SuccessorRejection? LaunchedBefore(InstanceFacts candidate, VolumeMigration migration, DateTimeOffset leftAt)
+    {
+        if (candidate.LaunchTime is not { } launched)
+        {
+            return new SuccessorRejection(
+                SuccessorRejectionKind.LaunchedBeforeHandover,
+                $"{candidate.InstanceId} has no launch time, so it cannot be shown to have been launched after {migration.SourceInstanceId} left at {VolumeMigration.FormatTime(leftAt)}");
+        }
+
+        return launched < leftAt
+            ? new SuccessorRejection(
+                SuccessorRejectionKind.LaunchedBeforeHandover,
+                $"{candidate.InstanceId} was launched at {VolumeMigration.FormatTime(launched)}, before {migration.SourceInstanceId} left at {VolumeMigration.FormatTime(leftAt)}: a member that ran all along, not its replacement")
+            : null;
     }
 
     /// <summary>Why <paramref name="candidate"/> cannot take the volume, or null when it can.</summary>

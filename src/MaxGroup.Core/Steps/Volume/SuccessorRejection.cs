@@ -27,6 +27,12 @@ public enum SuccessorRejectionKind
     /// <summary>The candidate holds, or is claimed by, another migrated volume (one per successor).</summary>
     HoldsOtherVolume,
 
+    /// <summary>
+    /// A fallback candidate launched before the volume's source left (a member that ran all along, not its replacement),
+    /// or one whose launch cannot be placed after it: no launch time, or a move without its interruption time.
+    /// </summary>
+    LaunchedBeforeHandover,
+
     /// <summary>EC2 refused the attach: the volume is attached elsewhere already (VolumeInUse).</summary>
     VolumeInUse,
 

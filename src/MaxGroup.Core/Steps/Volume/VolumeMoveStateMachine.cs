@@ -133,7 +133,7 @@ internal sealed class VolumeMoveStateMachine(IVolumeApi ec2, VolumeReader reader
             return StepOutcome.Waiting($"{volume.VolumeId} is {volume.State}", details);
         }
 
-        // 2. A successor: recorded by the replace step, else a running group instance in the volume's AZ.
+        // 2. A successor: recorded by the replace step, else a running group instance in the volume's AZ launched after the source left.
         SuccessorChoice choice = await chooser.ChooseAsync(volume, migration, recordedSuccessor, launchedInstance, cancellationToken);
         if (choice.Target is null)
         {
