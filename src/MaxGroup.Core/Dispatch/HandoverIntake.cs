@@ -44,39 +44,56 @@ public sealed class HandoverIntake(
         ArgumentNullException.ThrowIfNull(opening);
         string instanceId = opening.InstanceId;
         ReclaimDeadline deadline = opening.Deadline;
-
-        // Stage 1: everything that needs only the instance id, at once. A replayed warning is answered by the ledger
-        // read; the EC2 reads it also paid for cost no time.
-        // Each call starts on its own thread: a client's synchronous first-use work (building and signing the request)
-        // must not hold back the next call's start.
-        Task<InterruptionRecord?> existingTask = Task.Run(() => ledger.GetAsync(instanceId, cancellationToken), cancellationToken);
-        Task<InstanceFacts?> factsTask = Task.Run(() => inventory.DescribeInstanceAsync(instanceId, cancellationToken), cancellationToken);
-        Task<ReplacePrefetch>? successorTask = successors is null ? null : Task.Run(() => SearchSuccessorAsync(instanceId, cancellationToken), cancellationToken);
-        InterruptionRecord? existing = await AwaitFirstAsync(existingTask, factsTask, successorTask);
-        if (existing is not null)
+        if (options.SiblingGrace > TimeSpan.Zero && opening.Trigger == HandoverTrigger.SpotWarning)
         {
-            Observe(successorTask);
-            BeginResult seen = await ledger.TryBeginInterruptionAsync(
-                existing with { EventIds = [opening.EventId] }, options.Limits, clock.GetUtcNow(), cancellationToken);
-            return await ResumeOrDuplicateAsync(opening, seen.Record, factsTask, cancellationToken);
+            // The replace function got this warning too and begins it without an Invoke hop; this begin is the fallback.
+            await Task.Delay(options.SiblingGrace, clock, cancellationToken);
         }
 
-        InstanceFacts? facts = await factsTask;
-        ReplacePrefetch searched = successorTask is null ? new ReplacePrefetch() : await successorTask;
+        // Stage 1: the instance; beside it, the search for a successor already launched for it (awaited only when the
+        // steps start, after the begin). No ledger read: the begin's condition answers a duplicate (its answer carries the
+        // record), and only an event that would be turned away before the begin reads the ledger first (NotBegunAsync).
+        // Each call starts on its own thread: a client's synchronous first-use work (building and signing the request)
+        // must not hold back the next call's start.
+        DateTimeOffset received = clock.GetUtcNow();
+        Task<InstanceFacts?> factsTask = Task.Run(() => inventory.DescribeInstanceAsync(instanceId, cancellationToken), cancellationToken);
+        Task<ReplacePrefetch> successorTask = successors is null
+            ? Task.FromResult(new ReplacePrefetch())
+            : Task.Run(() => SearchSuccessorAsync(instanceId, cancellationToken), cancellationToken);
+        InstanceFacts? facts;
+        try
+        {
+            facts = await factsTask;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // A hand-over already begun is still resumed (the resumer describes the instance again); else the event fails.
+            Observe(successorTask);
+            logger.LogWarning(ex, "Could not describe {InstanceId}; a hand-over already begun is resumed, else the event fails", instanceId);
+            if (await ResumeBegunAsync(opening, factsTask, cancellationToken) is { } resumed)
+            {
+                return resumed;
+            }
+
+            throw;
+        }
+
         if (facts is null)
         {
-            return DispatchResult.NoOp(opening.EventId, opening.DetailType, "instance not found", instanceId);
+            return await NotBegunAsync(opening, factsTask, successorTask, DispatchResult.NoOp(opening.EventId, opening.DetailType, "instance not found", instanceId), cancellationToken);
         }
 
         // A state change that no warning came before is about an instance already leaving: still worth a drain.
         if (facts.IsGone && !opening.AlreadyLeaving)
         {
-            return DispatchResult.NoOp(opening.EventId, opening.DetailType, $"instance is already {facts.State}", instanceId, facts.GroupName);
+            return await NotBegunAsync(opening, factsTask, successorTask,
+                DispatchResult.NoOp(opening.EventId, opening.DetailType, $"instance is already {facts.State}", instanceId, facts.GroupName), cancellationToken);
         }
 
         if (facts.GroupName is null)
         {
-            return DispatchResult.NoOp(opening.EventId, opening.DetailType, "instance is not in an Auto Scaling group", instanceId);
+            return await NotBegunAsync(opening, factsTask, successorTask,
+                DispatchResult.NoOp(opening.EventId, opening.DetailType, "instance is not in an Auto Scaling group", instanceId), cancellationToken);
         }
 
         // Stage 2: the config and the group the replace step needs, at once; as soon as the config is known, the data
@@ -109,31 +126,39 @@ public sealed class HandoverIntake(
                 }
             }, cancellationToken);
         }
-        GroupConfigLookup lookup = await AwaitFirstAsync(lookupTask, groupTask);
+        GroupConfigLookup lookup = await AwaitFirstAsync(lookupTask, groupTask, successorTask);
         if (!lookup.Managed || lookup.Config is null)
         {
             Observe(groupTask);
-            return DispatchResult.NoOp(opening.EventId, opening.DetailType, $"group is not managed: {lookup.Reason}", instanceId, facts.GroupName);
+            return await NotBegunAsync(opening, factsTask, successorTask,
+                DispatchResult.NoOp(opening.EventId, opening.DetailType, $"group is not managed: {lookup.Reason}", instanceId, facts.GroupName), cancellationToken);
         }
 
         GroupConfig config = lookup.Config;
         if (!config.Enabled)
         {
             Observe(groupTask);
-            return DispatchResult.NoOp(opening.EventId, opening.DetailType, "group is disabled in its configuration", instanceId, facts.GroupName);
+            return await NotBegunAsync(opening, factsTask, successorTask,
+                DispatchResult.NoOp(opening.EventId, opening.DetailType, "group is disabled in its configuration", instanceId, facts.GroupName), cancellationToken);
         }
 
         bool dryRun = options.ForceDryRun || config.DryRun;
         Task<BlockDeviceFact?> keptTask = guard is null || dryRun || !config.HasVolumeStep || opening.AlreadyLeaving
             ? Task.FromResult(DataVolumeGuard.Find(facts.BlockDevices, config))
             : Task.Run(() => guard.KeepAsync(facts, config, cancellationToken), cancellationToken);
-        BlockDeviceFact? dataVolume = await AwaitFirstAsync(keptTask, groupTask);
-        AutoScalingGroupInfo? group = groupTask is null ? null : await groupTask;
-        // Traffic leaves first: a group described without load balancers needs no traffic step.
-        IReadOnlyList<string> steps = StepPlan.For(config, opening.Trigger, group);
+        BlockDeviceFact? dataVolume = await AwaitFirstAsync(keptTask, groupTask, successorTask);
+        // The begin never waits for the group's description: the plan needs it only for the traffic step (a group
+        // without load balancers needs none), so while the description is on its way the traffic step is planned as the
+        // config enables it and, once the group is described without any, recorded Skipped instead of started. The
+        // replace step gets the group either way (the prefetch, after the begin).
+        Task<AutoScalingGroupInfo?> describedGroup = groupTask ?? Task.FromResult<AutoScalingGroupInfo?>(null);
+        bool provisional = groupTask is not null && StepPlan.DependsOnGroup(config, opening.Trigger);
+        IReadOnlyList<string> steps = provisional ? StepPlan.ForLoadBalancedGroup(config, opening.Trigger) : StepPlan.For(config, opening.Trigger, null);
         if (steps.Count == 0)
         {
-            return DispatchResult.NoOp(opening.EventId, opening.DetailType, $"the group's configuration enables no step for a {opening.Trigger.WireName()} hand-over", instanceId, facts.GroupName);
+            Observe(groupTask);
+            return await NotBegunAsync(opening, factsTask, successorTask, DispatchResult.NoOp(
+                opening.EventId, opening.DetailType, $"the group's configuration enables no step for a {opening.Trigger.WireName()} hand-over", instanceId, facts.GroupName), cancellationToken);
         }
 
         DateTimeOffset now = clock.GetUtcNow();
@@ -167,11 +192,18 @@ public sealed class HandoverIntake(
         // Alongside the begin (sent first, so it is never queued behind them): the warned Spot pool banned, and the bans
         // and subnet zones the replace step's launch needs.
         Task<BeginResult> beginTask = ledger.TryBeginInterruptionAsync(record, options.Limits, now, claim, token, cancellationToken);
+        // The subnet zones (looked up from the group's subnets) serve the launch strategy only: a detach never waits for them.
+        bool zonesNeeded = config.EffectiveStrategy == ReplacementStrategy.Launch;
         Task<ReplacePrefetch> prefetchTask = Capacity is null
-            ? Task.FromResult(searched)
-            : Task.Run(() => Capacity.AddAsync(searched, facts, group, config, opening.Trigger, dryRun, cancellationToken), cancellationToken);
-        BeginResult begin = await AwaitFirstAsync(beginTask, prefetchTask);
+            ? successorTask
+            : Task.Run(async () => await Capacity.AddAsync(
+                await successorTask, facts, zonesNeeded ? await describedGroup : null, config, opening.Trigger, dryRun, cancellationToken), cancellationToken);
+        BeginResult begin = await AwaitFirstAsync(beginTask, prefetchTask, groupTask, successorTask);
         ReplacePrefetch prefetched = await prefetchTask;
+        AutoScalingGroupInfo? group = await describedGroup;
+        // The steps the described group does not need (a provisional traffic step): recorded Skipped, never started.
+        IReadOnlyList<string> unneeded = provisional ? [.. steps.Except(StepPlan.For(config, opening.Trigger, group))] : [];
+        steps = [.. steps.Except(unneeded)];
         var result = new DispatchResult
         {
             Status = DispatchStatus.Started,
@@ -186,8 +218,11 @@ public sealed class HandoverIntake(
         };
         switch (begin.Outcome)
         {
-            case BeginOutcome.AlreadyHandled:
+            case BeginOutcome.AlreadyHandled when begin.Record.CreatedAt > received:
+                // Begun while this delivery was on its way (a concurrent duplicate): its run is live.
                 return Duplicate(opening, begin.Record);
+            case BeginOutcome.AlreadyHandled:
+                return await ResumeOrDuplicateAsync(opening, begin.Record, factsTask, cancellationToken);
             case BeginOutcome.Queued:
                 metrics.Record("InterruptionsQueued", 1, MetricUnit.Count);
                 return result with
@@ -205,16 +240,43 @@ public sealed class HandoverIntake(
                 // Told at receipt (not after the drain): the steps' start leaves first and the event rides alongside it,
                 // so it costs the hand-over no time.
                 Task<IReadOnlyDictionary<string, string>> starting = starter.StartAsync(
-                    begin.Record, PendingSteps(begin.Record, prepared.ClaimedStep), facts, config, opening.Trigger, cancellationToken, prepared);
+                    begin.Record, PendingSteps(begin.Record, prepared.ClaimedStep).Except(unneeded), facts, config, opening.Trigger, cancellationToken, prepared);
                 Task<bool> told = Notifier?.PublishAsync(HandoverEventTypes.Started, begin.Record, cancellationToken) ?? Task.FromResult(false);
+                Task skipping = unneeded.Count == 0 ? Task.CompletedTask : starter.SkipAsync(
+                    begin.Record, unneeded, group is null ? "the group could not be described" : "the group has no target group or Classic Load Balancer", cancellationToken);
                 IReadOnlyDictionary<string, string> errors = await starting;
                 await told;
+                await skipping;
                 return result with
                 {
                     Reason = errors.Count == 0 ? $"started {string.Join(", ", steps)}" : $"started with {errors.Count} step(s) failing to start",
                     StartErrors = errors,
                 };
         }
+    }
+
+    /// <summary>
+    /// An event turned away before the begin (instance gone, not in a group, group not managed): unless the ledger holds
+    /// its hand-over already (a redelivery after the instance left, or after its config changed), which is resumed.
+    /// </summary>
+    private async Task<DispatchResult> NotBegunAsync(
+        HandoverOpening opening, Task<InstanceFacts?> factsTask, Task<ReplacePrefetch> successorTask, DispatchResult turnedAway, CancellationToken cancellationToken)
+    {
+        Observe(successorTask);
+        return await ResumeBegunAsync(opening, factsTask, cancellationToken) ?? turnedAway;
+    }
+
+    /// <summary>The hand-over the ledger holds for the instance, resumed or answered as a duplicate; null when there is none.</summary>
+    private async Task<DispatchResult?> ResumeBegunAsync(HandoverOpening opening, Task<InstanceFacts?> factsTask, CancellationToken cancellationToken)
+    {
+        if (await ledger.GetAsync(opening.InstanceId, cancellationToken) is not { } existing)
+        {
+            return null;
+        }
+
+        BeginResult seen = await ledger.TryBeginInterruptionAsync(
+            existing with { EventIds = [opening.EventId] }, options.Limits, clock.GetUtcNow(), cancellationToken);
+        return await ResumeOrDuplicateAsync(opening, seen.Record, factsTask, cancellationToken);
     }
 
     /// <summary>
@@ -229,6 +291,17 @@ public sealed class HandoverIntake(
         {
             Observe(factsTask);
             return Duplicate(opening, record);
+        }
+
+        if (options.SiblingIntake && record.EventIds.Contains(opening.EventId) && clock.GetUtcNow() < record.CreatedAt + StepLeases.Lease)
+        {
+            // The other target's delivery of this same warning began it moments ago and its run holds the steps: a resume
+            // would only stand by behind a live lease. A run that died is resumed by a later delivery or the sweep.
+            Observe(factsTask);
+            return Duplicate(opening, record) with
+            {
+                Reason = $"interruption begun less than a step lease ago for this same event (first event {record.FirstEventId}): left to that run",
+            };
         }
 
         InstanceFacts? facts;
