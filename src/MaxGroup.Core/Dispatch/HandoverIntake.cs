@@ -50,16 +50,14 @@ public sealed class HandoverIntake(
             await Task.Delay(options.SiblingGrace, clock, cancellationToken);
         }
 
-        // Stage 1: the instance; beside it, the search for a successor already launched for it (awaited only when the
-        // steps start, after the begin). No ledger read: the begin's condition answers a duplicate (its answer carries the
+        // Stage 1: the instance, alone. No ledger read: the begin's condition answers a duplicate (its answer carries the
         // record), and only an event that would be turned away before the begin reads the ledger first (NotBegunAsync).
-        // Each call starts on its own thread: a client's synchronous first-use work (building and signing the request)
-        // must not hold back the next call's start.
+        // The search for a successor already launched for the instance serves the launch strategy only: it leaves beside
+        // the begin once the config says launch (SearchForLaunch). Each call starts on its own thread: a client's
+        // synchronous first-use work (building and signing the request) must not hold back the next call's start.
         DateTimeOffset received = clock.GetUtcNow();
         Task<InstanceFacts?> factsTask = Task.Run(() => inventory.DescribeInstanceAsync(instanceId, cancellationToken), cancellationToken);
-        Task<ReplacePrefetch> successorTask = successors is null
-            ? Task.FromResult(new ReplacePrefetch())
-            : Task.Run(() => SearchSuccessorAsync(instanceId, cancellationToken), cancellationToken);
+        Task<ReplacePrefetch> successorTask = Task.FromResult(new ReplacePrefetch());
         InstanceFacts? facts;
         try
         {
@@ -143,6 +141,11 @@ public sealed class HandoverIntake(
         }
 
         bool dryRun = options.ForceDryRun || config.DryRun;
+        // Only a launch reuses a successor pre-launched on a rebalance recommendation; a detach leaves the launch to the group.
+        bool launches = config.EffectiveStrategy == ReplacementStrategy.Launch;
+        successorTask = successors is null || !launches
+            ? successorTask
+            : Task.Run(() => SearchSuccessorAsync(instanceId, cancellationToken), cancellationToken);
         Task<BlockDeviceFact?> keptTask = guard is null || dryRun || !config.HasVolumeStep || opening.AlreadyLeaving
             ? Task.FromResult(DataVolumeGuard.Find(facts.BlockDevices, config))
             : Task.Run(() => guard.KeepAsync(facts, config, cancellationToken), cancellationToken);
@@ -192,12 +195,12 @@ public sealed class HandoverIntake(
         // Alongside the begin (sent first, so it is never queued behind them): the warned Spot pool banned, and the bans
         // and subnet zones the replace step's launch needs.
         Task<BeginResult> beginTask = ledger.TryBeginInterruptionAsync(record, options.Limits, now, claim, token, cancellationToken);
-        // The subnet zones (looked up from the group's subnets) serve the launch strategy only: a detach never waits for them.
-        bool zonesNeeded = config.EffectiveStrategy == ReplacementStrategy.Launch;
+        // The subnet zones (looked up from the group's subnets) and the bans in force steer a launch only: a detach waits
+        // for neither (its fall-through launch reads them itself); the warned pool is banned either way.
         Task<ReplacePrefetch> prefetchTask = Capacity is null
             ? successorTask
             : Task.Run(async () => await Capacity.AddAsync(
-                await successorTask, facts, zonesNeeded ? await describedGroup : null, config, opening.Trigger, dryRun, cancellationToken), cancellationToken);
+                await successorTask, facts, launches ? await describedGroup : null, config, opening.Trigger, dryRun, cancellationToken, readBans: launches), cancellationToken);
         BeginResult begin = await AwaitFirstAsync(beginTask, prefetchTask, groupTask, successorTask);
         ReplacePrefetch prefetched = await prefetchTask;
         AutoScalingGroupInfo? group = await describedGroup;
