@@ -2,17 +2,19 @@
 """MaxGroup as deployed against the AWS sample Spot interruption handler, side by side in one run.
 
 Both systems run as Lambda runs them, in front of the same moto through the same recording proxy:
-  maxgroup  the Native AOT bootstrap twice: the dispatcher function, and the replace function it invokes with an
-            asynchronous Lambda Invoke (the proxy takes that Invoke, answers 202 as Lambda does and hands the payload
-            to the replace function's Runtime API, starting its process on the first one: a cold replace function).
-            The group's config is `groups/web.json` on S3 with `replacement_strategy: detach`.
+  maxgroup  the Native AOT bootstrap twice: the dispatcher function and the replace function. As template.yaml routes it,
+            each warning goes to both (the Spot warning rule targets the replace function beside the dispatcher, issue
+            24): the replace function's delivery begins the hand-over and runs the step, the dispatcher's waits its grace
+            (MAXGROUP_REPLACE_INTAKE_GRACE_MS) and answers Duplicate. An asynchronous Lambda Invoke (the dispatcher's
+            fallback, or another step's start) is taken by the proxy, answered 202 as Lambda does and handed to that
+            function's Runtime API. The group's config is `groups/web.json` on S3 with `replacement_strategy: detach`.
   sample    ec2-spot-interruption-handler's index.py (awslabs/ec2-spot-labs, taken from PEER_SAMPLE_DIR, a clone outside
             this repository) under a minimal Python runtime loop (bench/peer_runtime.py), boto3 pointed at the proxy.
             Its group's instances carry the tag the sample asks for (SpotInterruptionHandler/enabled=true).
 
 Each run resets moto, seeds the scene, then measures two warnings:
-  cold  process start -> DetachInstances arrives at the proxy;
-  warm  the next warning, from the moment the Runtime API hands the invocation out -> DetachInstances arrives.
+  cold  process start (the earliest of the functions the warning goes to) -> DetachInstances arrives at the proxy;
+  warm  the next warning, from the moment a Runtime API first hands it out -> DetachInstances arrives.
 It also counts the AWS calls (the Invoke included) before DetachInstances and the sequential waves among them (a call
 starts a wave when every earlier call has ended). Runs alternate between the two systems; medians are printed, and the
 ratios are maxgroup / sample from this one run.
@@ -41,6 +43,9 @@ LEDGER_TABLE = "maxgroup-peer-ledger"
 CONFIG_BUCKET = "maxgroup-peer-config"
 GROUP = "web"
 SUCCESSOR_ACTION = "DetachInstances"
+# template.yaml's Spot warning rules: the dispatcher's and, beside it, the replace function's (issue 24).
+WARNING_TARGETS = ("dispatcher", "replace")
+DISPATCHER_GRACE_MS = "2000"  # template.yaml's MAXGROUP_REPLACE_INTAKE_GRACE_MS
 INVOKE_PATH = re.compile(r"^/2015-03-31/functions/([^/]+)/invocations")
 NEXT_PATH = "/2018-06-01/runtime/invocation/next"
 INVOCATION = re.compile(r"^/2018-06-01/runtime/invocation/([^/]+)/(response|error)$")
@@ -307,14 +312,17 @@ def run_system(system, proxy, bootstrap, sample_dir, timeout):
             env = dict(common, _HANDLER=name, AWS_LAMBDA_FUNCTION_NAME="maxgroup-" + name,
                        MAXGROUP_CONFIG_BUCKET=CONFIG_BUCKET, MAXGROUP_LEDGER_TABLE=LEDGER_TABLE,
                        POWERTOOLS_SERVICE_NAME="maxgroup-peer", POWERTOOLS_LOG_LEVEL="Warning")
+            if name == "dispatcher":
+                env.update(MAXGROUP_REPLACE_TAKES_WARNINGS="true", MAXGROUP_REPLACE_INTAKE_GRACE_MS=DISPATCHER_GRACE_MS)
             functions[name] = Function([bootstrap], env)
-        entry = functions["dispatcher"]
+        entries = [functions[name] for name in WARNING_TARGETS]
     else:
         env = dict(common, AWS_LAMBDA_FUNCTION_NAME="SpotInterruptionHandler", PEER_SAMPLE_DIR=sample_dir,
                    SSMParameterPrefix="/spot-instance-interruption-handler/run_commands/",
                    EnableRunCommandOutputLogging="False")
         runtime = os.path.join(os.path.dirname(os.path.abspath(__file__)), "peer_runtime.py")
-        entry = functions["sample"] = Function([sys.executable, runtime], env)
+        entries = [Function([sys.executable, runtime], env)]
+        functions["sample"] = entries[0]
     stop_forwarding = threading.Event()
 
     def forward_invokes():
@@ -339,16 +347,21 @@ def run_system(system, proxy, bootstrap, sample_dir, timeout):
             if label == "warm":
                 proxy.reset()
                 arrived = proxy.first(SUCCESSOR_ACTION)
-            if entry.process is None:
-                entry.start()
-            request_id = entry.invoke(warning(doomed))
+            for entry in entries:
+                if entry.process is None:
+                    entry.start()
+            event = warning(doomed)
+            request_ids = [entry.invoke(event) for entry in entries]  # one event, every target (EventBridge)
             if not arrived.wait(timeout):
-                raise RuntimeError("%s %s: no %s within %.0f s; answer %s" % (system, label, SUCCESSOR_ACTION, timeout, entry.answer(request_id, 1)))
+                raise RuntimeError("%s %s: no %s within %.0f s; answers %s" % (
+                    system, label, SUCCESSOR_ACTION, timeout, [e.answer(r, 1) for e, r in zip(entries, request_ids)]))
             detach = next(c for c in proxy.calls if c.action == SUCCESSOR_ACTION)
-            origin = entry.started if label == "cold" else entry.api.handed_out[request_id]
-            kind, body = entry.answer(request_id, timeout) or ("none", b"")
-            if kind != "response":
-                raise RuntimeError("%s %s answered %s: %s" % (system, label, kind, body[:300]))
+            origin = min(e.started for e in entries) if label == "cold" else min(
+                e.api.handed_out[r] for e, r in zip(entries, request_ids) if r in e.api.handed_out)
+            for entry, request_id in zip(entries, request_ids):
+                kind, body = entry.answer(request_id, timeout) or ("none", b"")
+                if kind != "response":
+                    raise RuntimeError("%s %s answered %s: %s" % (system, label, kind, body[:300]))
             calls, sequential, actions = waves(proxy.calls, detach.start)
             result[label] = {"ms": (detach.start - origin) * 1000, "calls": calls, "waves": sequential, "actions": actions}
             settle(proxy, functions, timeout)  # the hand-over's tail is not counted in the next warning

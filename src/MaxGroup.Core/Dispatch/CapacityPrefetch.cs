@@ -22,15 +22,21 @@ public sealed class CapacityPrefetch(ISpotPoolBans? bans, IFleetLauncher? fleet,
             : null;
     }
 
+    /// <summary>
+    /// Adds the bans and subnet zones to <paramref name="prefetch"/>, banning the warned pool first. With
+    /// <paramref name="readBans"/> false the bans in force are not read (a detach needs none; the step reads them if it
+    /// launches after all); without a <paramref name="group"/> no zone is looked up.
+    /// </summary>
     public async Task<ReplacePrefetch> AddAsync(
-        ReplacePrefetch prefetch, InstanceFacts facts, AutoScalingGroupInfo? group, GroupConfig config, HandoverTrigger trigger, bool dryRun, CancellationToken cancellationToken)
+        ReplacePrefetch prefetch, InstanceFacts facts, AutoScalingGroupInfo? group, GroupConfig config, HandoverTrigger trigger, bool dryRun, CancellationToken cancellationToken,
+        bool readBans = true)
     {
         ArgumentNullException.ThrowIfNull(prefetch);
         DateTimeOffset now = clock.GetUtcNow();
         SpotPoolBan? fresh = BanFor(facts, config, trigger, now);
         // Dry run changes nothing, a ban included.
         Task banTask = fresh is null || bans is null || dryRun ? Task.CompletedTask : BanQuietlyAsync(bans, fresh, cancellationToken);
-        Task<IReadOnlyList<SpotPoolBan>?> readTask = bans is null ? Task.FromResult<IReadOnlyList<SpotPoolBan>?>(null) : ReadQuietlyAsync(bans, now, cancellationToken);
+        Task<IReadOnlyList<SpotPoolBan>?> readTask = bans is null || !readBans ? Task.FromResult<IReadOnlyList<SpotPoolBan>?>(null) : ReadQuietlyAsync(bans, now, cancellationToken);
         Task<IReadOnlyDictionary<string, string>?> zonesTask = fleet is null || group is not { SubnetIds.Count: > 0 }
             ? Task.FromResult<IReadOnlyDictionary<string, string>?>(null)
             : ZonesQuietlyAsync(fleet, group.SubnetIds, cancellationToken);

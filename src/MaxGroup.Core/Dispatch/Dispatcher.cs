@@ -109,6 +109,27 @@ public sealed partial class Dispatcher(
         return result;
     }
 
+    /// <summary>
+    /// The replace function's own delivery of a Spot warning (the rule's second target, beside the dispatcher): the
+    /// hand-over is opened exactly as <see cref="DispatchAsync"/> opens it, and nothing else is done (the queue, sweeps and
+    /// every other event stay the dispatcher's). The ledger's conditional begin decides which of the two deliveries begins.
+    /// </summary>
+    public async Task<DispatchResult> OpenWarningAsync(MaxGroupEvent maxGroupEvent, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(maxGroupEvent);
+        if (maxGroupEvent is not MaxGroupEvent.SpotInterruption || HandoverRoutes.Opening(maxGroupEvent) is not { } opening)
+        {
+            return DispatchResult.NoOp(maxGroupEvent, $"only Spot warnings are opened here; {maxGroupEvent.DetailType} is the dispatcher's");
+        }
+
+        // Not counted in InterruptionWarnings: the dispatcher's delivery of the same warning counts it.
+        DispatchResult result = await Intake.OpenAsync(opening, cancellationToken);
+        logger.LogInformation(
+            "Warning intake {Status}: {Reason} (event {EventId}, instance {InstanceId}, group {GroupName})",
+            result.Status, result.Reason, result.EventId, result.InstanceId, result.GroupName);
+        return result;
+    }
+
     /// <summary>Promotes queued interruptions while slots are free and starts their steps.</summary>
     public async Task<IReadOnlyList<string>> ResumeQueuedAsync(CancellationToken cancellationToken)
     {

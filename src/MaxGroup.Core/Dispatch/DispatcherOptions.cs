@@ -28,6 +28,21 @@ public sealed record DispatcherOptions
     public bool IssueClaimTokens { get; init; }
 
     /// <summary>
+    /// The Spot warning rule targets the replace function beside the dispatcher (its own intake begins the hand-over and
+    /// runs the replace step in its process, no Invoke hop): a warning whose record was begun less than a step lease ago
+    /// for this same event is the other function's delivery (or an immediate duplicate) and is answered as a duplicate,
+    /// never resumed (a resume could only stand by behind the live run's lease). Later deliveries resume as ever.
+    /// </summary>
+    public bool SiblingIntake { get; init; }
+
+    /// <summary>
+    /// MAXGROUP_REPLACE_INTAKE_GRACE_MS (dispatcher, with <see cref="SiblingIntake"/>): how long the dispatcher waits before
+    /// it opens a Spot warning, so the replace function's own delivery begins it first; the dispatcher's begin is the
+    /// fallback when that delivery fails or is late. The ledger's conditional begin lets only one of them begin.
+    /// </summary>
+    public TimeSpan SiblingGrace { get; init; }
+
+    /// <summary>
     /// MAXGROUP_SWEEP_WATCH_SECONDS: how long one scheduled sweep keeps watching open hand-overs for stalled steps (the
     /// template sets it below the dispatcher's timeout and the schedule's period). 0: one pass only (CLI, tests).
     /// </summary>
@@ -35,6 +50,9 @@ public sealed record DispatcherOptions
 
     /// <summary>How often a watching sweep looks again.</summary>
     public TimeSpan SweepWatchInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The dispatcher's default wait for the replace function's own begin: a cold start of both and the intake fit.</summary>
+    public const int DefaultSiblingGrace = 2000;
 
     public static DispatcherOptions FromEnvironment(Func<string, string?> getVariable)
     {
@@ -46,6 +64,10 @@ public sealed record DispatcherOptions
             RecordLifetime = int.TryParse(getVariable("MAXGROUP_LEDGER_TTL_DAYS"), NumberStyles.Integer, CultureInfo.InvariantCulture, out int days) && days > 0
                 ? TimeSpan.FromDays(days)
                 : TimeSpan.FromDays(30),
+            SiblingIntake = bool.TryParse(getVariable("MAXGROUP_REPLACE_TAKES_WARNINGS"), out bool sibling) && sibling,
+            SiblingGrace = sibling
+                ? TimeSpan.FromMilliseconds(int.TryParse(getVariable("MAXGROUP_REPLACE_INTAKE_GRACE_MS"), NumberStyles.Integer, CultureInfo.InvariantCulture, out int grace) && grace >= 0 ? grace : DefaultSiblingGrace)
+                : TimeSpan.Zero,
             SweepWatch = int.TryParse(getVariable("MAXGROUP_SWEEP_WATCH_SECONDS"), NumberStyles.Integer, CultureInfo.InvariantCulture, out int watch) && watch > 0
                 ? TimeSpan.FromSeconds(watch)
                 : TimeSpan.Zero,

@@ -1,4 +1,3 @@
-using MaxGroup.Core.Ledger;
 using MaxGroup.Core.Model;
 using MaxGroup.Core.Ports;
 using MaxGroup.Core.Routing;
@@ -16,7 +15,7 @@ namespace MaxGroup.Core.Dispatch;
 /// in-flight slot and marks the replace step Running). Then the group's steps start in parallel. An event redelivered for
 /// a hand-over still open resumes its steps (a run that died halfway is taken over).
 /// </summary>
-public sealed class HandoverIntake(
+public sealed partial class HandoverIntake(
     IInstanceInventory inventory,
     IGroupConfigSource configs,
     ILedger ledger,
@@ -44,39 +43,54 @@ public sealed class HandoverIntake(
         ArgumentNullException.ThrowIfNull(opening);
         string instanceId = opening.InstanceId;
         ReclaimDeadline deadline = opening.Deadline;
-
-        // Stage 1: everything that needs only the instance id, at once. A replayed warning is answered by the ledger
-        // read; the EC2 reads it also paid for cost no time.
-        // Each call starts on its own thread: a client's synchronous first-use work (building and signing the request)
-        // must not hold back the next call's start.
-        Task<InterruptionRecord?> existingTask = Task.Run(() => ledger.GetAsync(instanceId, cancellationToken), cancellationToken);
-        Task<InstanceFacts?> factsTask = Task.Run(() => inventory.DescribeInstanceAsync(instanceId, cancellationToken), cancellationToken);
-        Task<ReplacePrefetch>? successorTask = successors is null ? null : Task.Run(() => SearchSuccessorAsync(instanceId, cancellationToken), cancellationToken);
-        InterruptionRecord? existing = await AwaitFirstAsync(existingTask, factsTask, successorTask);
-        if (existing is not null)
+        if (options.SiblingGrace > TimeSpan.Zero && opening.Trigger == HandoverTrigger.SpotWarning)
         {
-            Observe(successorTask);
-            BeginResult seen = await ledger.TryBeginInterruptionAsync(
-                existing with { EventIds = [opening.EventId] }, options.Limits, clock.GetUtcNow(), cancellationToken);
-            return await ResumeOrDuplicateAsync(opening, seen.Record, factsTask, cancellationToken);
+            // The replace function got this warning too and begins it without an Invoke hop; this begin is the fallback.
+            await Task.Delay(options.SiblingGrace, clock, cancellationToken);
         }
 
-        InstanceFacts? facts = await factsTask;
-        ReplacePrefetch searched = successorTask is null ? new ReplacePrefetch() : await successorTask;
+        // Stage 1: the instance, alone. No ledger read: the begin's condition answers a duplicate (its answer carries the
+        // record), and only an event that would be turned away before the begin reads the ledger first (NotBegunAsync).
+        // The search for a successor already launched for the instance serves the launch strategy only: it leaves beside
+        // the begin once the config says launch (SearchForLaunch). Each call starts on its own thread: a client's
+        // synchronous first-use work (building and signing the request) must not hold back the next call's start.
+        DateTimeOffset received = clock.GetUtcNow();
+        Task<InstanceFacts?> factsTask = Task.Run(() => inventory.DescribeInstanceAsync(instanceId, cancellationToken), cancellationToken);
+        Task<ReplacePrefetch> successorTask = Task.FromResult(new ReplacePrefetch());
+        InstanceFacts? facts;
+        try
+        {
+            facts = await factsTask;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // A hand-over already begun is still resumed (the resumer describes the instance again); else the event fails.
+            Observe(successorTask);
+            logger.LogWarning(ex, "Could not describe {InstanceId}; a hand-over already begun is resumed, else the event fails", instanceId);
+            if (await ResumeBegunAsync(opening, factsTask, cancellationToken) is { } resumed)
+            {
+                return resumed;
+            }
+
+            throw;
+        }
+
         if (facts is null)
         {
-            return DispatchResult.NoOp(opening.EventId, opening.DetailType, "instance not found", instanceId);
+            return await NotBegunAsync(opening, factsTask, successorTask, DispatchResult.NoOp(opening.EventId, opening.DetailType, "instance not found", instanceId), cancellationToken);
         }
 
         // A state change that no warning came before is about an instance already leaving: still worth a drain.
         if (facts.IsGone && !opening.AlreadyLeaving)
         {
-            return DispatchResult.NoOp(opening.EventId, opening.DetailType, $"instance is already {facts.State}", instanceId, facts.GroupName);
+            return await NotBegunAsync(opening, factsTask, successorTask,
+                DispatchResult.NoOp(opening.EventId, opening.DetailType, $"instance is already {facts.State}", instanceId, facts.GroupName), cancellationToken);
         }
 
         if (facts.GroupName is null)
         {
-            return DispatchResult.NoOp(opening.EventId, opening.DetailType, "instance is not in an Auto Scaling group", instanceId);
+            return await NotBegunAsync(opening, factsTask, successorTask,
+                DispatchResult.NoOp(opening.EventId, opening.DetailType, "instance is not in an Auto Scaling group", instanceId), cancellationToken);
         }
 
         // Stage 2: the config and the group the replace step needs, at once; as soon as the config is known, the data
@@ -109,31 +123,44 @@ public sealed class HandoverIntake(
                 }
             }, cancellationToken);
         }
-        GroupConfigLookup lookup = await AwaitFirstAsync(lookupTask, groupTask);
+        GroupConfigLookup lookup = await AwaitFirstAsync(lookupTask, groupTask, successorTask);
         if (!lookup.Managed || lookup.Config is null)
         {
             Observe(groupTask);
-            return DispatchResult.NoOp(opening.EventId, opening.DetailType, $"group is not managed: {lookup.Reason}", instanceId, facts.GroupName);
+            return await NotBegunAsync(opening, factsTask, successorTask,
+                DispatchResult.NoOp(opening.EventId, opening.DetailType, $"group is not managed: {lookup.Reason}", instanceId, facts.GroupName), cancellationToken);
         }
 
         GroupConfig config = lookup.Config;
         if (!config.Enabled)
         {
             Observe(groupTask);
-            return DispatchResult.NoOp(opening.EventId, opening.DetailType, "group is disabled in its configuration", instanceId, facts.GroupName);
+            return await NotBegunAsync(opening, factsTask, successorTask,
+                DispatchResult.NoOp(opening.EventId, opening.DetailType, "group is disabled in its configuration", instanceId, facts.GroupName), cancellationToken);
         }
 
         bool dryRun = options.ForceDryRun || config.DryRun;
+        // Only a launch reuses a successor pre-launched on a rebalance recommendation; a detach leaves the launch to the group.
+        bool launches = config.EffectiveStrategy == ReplacementStrategy.Launch;
+        successorTask = successors is null || !launches
+            ? successorTask
+            : Task.Run(() => SearchSuccessorAsync(instanceId, cancellationToken), cancellationToken);
         Task<BlockDeviceFact?> keptTask = guard is null || dryRun || !config.HasVolumeStep || opening.AlreadyLeaving
             ? Task.FromResult(DataVolumeGuard.Find(facts.BlockDevices, config))
             : Task.Run(() => guard.KeepAsync(facts, config, cancellationToken), cancellationToken);
-        BlockDeviceFact? dataVolume = await AwaitFirstAsync(keptTask, groupTask);
-        AutoScalingGroupInfo? group = groupTask is null ? null : await groupTask;
-        // Traffic leaves first: a group described without load balancers needs no traffic step.
-        IReadOnlyList<string> steps = StepPlan.For(config, opening.Trigger, group);
+        BlockDeviceFact? dataVolume = await AwaitFirstAsync(keptTask, groupTask, successorTask);
+        // The begin never waits for the group's description: the plan needs it only for the traffic step (a group
+        // without load balancers needs none), so while the description is on its way the traffic step is planned as the
+        // config enables it and, once the group is described without any, recorded Skipped instead of started. The
+        // replace step gets the group either way (the prefetch, after the begin).
+        Task<AutoScalingGroupInfo?> describedGroup = groupTask ?? Task.FromResult<AutoScalingGroupInfo?>(null);
+        bool provisional = groupTask is not null && StepPlan.DependsOnGroup(config, opening.Trigger);
+        IReadOnlyList<string> steps = provisional ? StepPlan.ForLoadBalancedGroup(config, opening.Trigger) : StepPlan.For(config, opening.Trigger, null);
         if (steps.Count == 0)
         {
-            return DispatchResult.NoOp(opening.EventId, opening.DetailType, $"the group's configuration enables no step for a {opening.Trigger.WireName()} hand-over", instanceId, facts.GroupName);
+            Observe(groupTask);
+            return await NotBegunAsync(opening, factsTask, successorTask, DispatchResult.NoOp(
+                opening.EventId, opening.DetailType, $"the group's configuration enables no step for a {opening.Trigger.WireName()} hand-over", instanceId, facts.GroupName), cancellationToken);
         }
 
         DateTimeOffset now = clock.GetUtcNow();
@@ -167,11 +194,18 @@ public sealed class HandoverIntake(
         // Alongside the begin (sent first, so it is never queued behind them): the warned Spot pool banned, and the bans
         // and subnet zones the replace step's launch needs.
         Task<BeginResult> beginTask = ledger.TryBeginInterruptionAsync(record, options.Limits, now, claim, token, cancellationToken);
+        // The subnet zones (looked up from the group's subnets) and the bans in force steer a launch only: a detach waits
+        // for neither (its fall-through launch reads them itself); the warned pool is banned either way.
         Task<ReplacePrefetch> prefetchTask = Capacity is null
-            ? Task.FromResult(searched)
-            : Task.Run(() => Capacity.AddAsync(searched, facts, group, config, opening.Trigger, dryRun, cancellationToken), cancellationToken);
-        BeginResult begin = await AwaitFirstAsync(beginTask, prefetchTask);
+            ? successorTask
+            : Task.Run(async () => await Capacity.AddAsync(
+                await successorTask, facts, launches ? await describedGroup : null, config, opening.Trigger, dryRun, cancellationToken, readBans: launches), cancellationToken);
+        BeginResult begin = await AwaitFirstAsync(beginTask, prefetchTask, groupTask, successorTask);
         ReplacePrefetch prefetched = await prefetchTask;
+        AutoScalingGroupInfo? group = await describedGroup;
+        // The steps the described group does not need (a provisional traffic step): recorded Skipped, never started.
+        IReadOnlyList<string> unneeded = provisional ? [.. steps.Except(StepPlan.For(config, opening.Trigger, group))] : [];
+        steps = [.. steps.Except(unneeded)];
         var result = new DispatchResult
         {
             Status = DispatchStatus.Started,
@@ -186,8 +220,11 @@ public sealed class HandoverIntake(
         };
         switch (begin.Outcome)
         {
-            case BeginOutcome.AlreadyHandled:
+            case BeginOutcome.AlreadyHandled when begin.Record.CreatedAt > received:
+                // Begun while this delivery was on its way (a concurrent duplicate): its run is live.
                 return Duplicate(opening, begin.Record);
+            case BeginOutcome.AlreadyHandled:
+                return await ResumeOrDuplicateAsync(opening, begin.Record, factsTask, cancellationToken);
             case BeginOutcome.Queued:
                 metrics.Record("InterruptionsQueued", 1, MetricUnit.Count);
                 return result with
@@ -205,71 +242,19 @@ public sealed class HandoverIntake(
                 // Told at receipt (not after the drain): the steps' start leaves first and the event rides alongside it,
                 // so it costs the hand-over no time.
                 Task<IReadOnlyDictionary<string, string>> starting = starter.StartAsync(
-                    begin.Record, PendingSteps(begin.Record, prepared.ClaimedStep), facts, config, opening.Trigger, cancellationToken, prepared);
+                    begin.Record, PendingSteps(begin.Record, prepared.ClaimedStep).Except(unneeded), facts, config, opening.Trigger, cancellationToken, prepared);
                 Task<bool> told = Notifier?.PublishAsync(HandoverEventTypes.Started, begin.Record, cancellationToken) ?? Task.FromResult(false);
+                Task skipping = unneeded.Count == 0 ? Task.CompletedTask : starter.SkipAsync(
+                    begin.Record, unneeded, group is null ? "the group could not be described" : "the group has no target group or Classic Load Balancer", cancellationToken);
                 IReadOnlyDictionary<string, string> errors = await starting;
                 await told;
+                await skipping;
                 return result with
                 {
                     Reason = errors.Count == 0 ? $"started {string.Join(", ", steps)}" : $"started with {errors.Count} step(s) failing to start",
                     StartErrors = errors,
                 };
         }
-    }
-
-    /// <summary>
-    /// A warning for an interruption the ledger already holds. Still open (a step Pending or Running): its run may have
-    /// died halfway, so every outstanding step is started again as a resume (a live run keeps its step; a dead one's is
-    /// taken over once its lease lapses). Otherwise a plain duplicate.
-    /// </summary>
-    private async Task<DispatchResult> ResumeOrDuplicateAsync(
-        HandoverOpening opening, InterruptionRecord record, Task<InstanceFacts?> factsTask, CancellationToken cancellationToken)
-    {
-        if (record.Status != InterruptionStatus.Active || !record.Steps.Any(s => s.IsOutstanding))
-        {
-            Observe(factsTask);
-            return Duplicate(opening, record);
-        }
-
-        InstanceFacts? facts;
-        try
-        {
-            facts = await factsTask;
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            logger.LogWarning(ex, "Could not describe {InstanceId} for the resume; the resumer describes it again", record.InstanceId);
-            facts = null;
-        }
-
-        // A lifecycle action delivered again (same token) restarts only what stalled: its live lifecycle step must not be
-        // made to wait out its own lease by a plain duplicate.
-        bool stalledOnly = opening.Trigger == HandoverTrigger.LifecycleHook;
-        IReadOnlyList<string> resumed = await resumer.ResumeAsync(record, facts, stalledOnly, "the event was delivered again", cancellationToken);
-        return Duplicate(opening, record) with
-        {
-            Status = resumed.Count > 0 ? DispatchStatus.Resumed : DispatchStatus.Duplicate,
-            Reason = resumed.Count > 0
-                ? $"interruption already begun (first event {record.FirstEventId}) and still open: resumed {string.Join(", ", resumed)}"
-                : $"interruption already handled (status {LedgerText.Status(record.Status)}, first event {record.FirstEventId})",
-            Steps = resumed,
-        };
-    }
-
-    private DispatchResult Duplicate(HandoverOpening opening, InterruptionRecord record)
-    {
-        metrics.Record("DuplicateDeliveries", 1, MetricUnit.Count);
-        return new DispatchResult
-        {
-            Status = DispatchStatus.Duplicate,
-            Reason = $"interruption already handled (status {LedgerText.Status(record.Status)}, first event {record.FirstEventId})",
-            EventId = opening.EventId,
-            DetailType = opening.DetailType,
-            InstanceId = record.InstanceId,
-            GroupName = record.GroupName,
-            ReclaimAt = record.ReclaimAt,
-            DryRun = record.DryRun,
-        };
     }
 
     /// <summary>Awaits <paramref name="first"/>; the others run on, and their failures are observed when they end (never unobserved).</summary>

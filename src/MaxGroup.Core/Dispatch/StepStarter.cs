@@ -79,6 +79,19 @@ public sealed class StepStarter(ILedger ledger, IFunctionInvoker invoker, TimePr
         return errors;
     }
 
+    /// <summary>Records <paramref name="steps"/> of <paramref name="record"/> Skipped with <paramref name="reason"/>, never started; completes the hand-over when that ended it.</summary>
+    public async Task SkipAsync(InterruptionRecord record, IEnumerable<string> steps, string reason, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        InterruptionRecord? updated = record;
+        foreach (string step in steps)
+        {
+            updated = await ledger.RecordStepAsync(record.InstanceId, step, StepOutcome.Skipped(reason), clock.GetUtcNow(), cancellationToken);
+        }
+
+        await CompleteIfFinishedAsync(updated, cancellationToken);
+    }
+
     /// <summary>Skips every outstanding step of <paramref name="record"/> with <paramref name="reason"/> and completes it.</summary>
     public async Task SkipAllAsync(InterruptionRecord record, string reason, CancellationToken cancellationToken)
     {

@@ -29,6 +29,24 @@ public static class StepPlan
     }
 
     /// <summary>
+    /// Whether <see cref="For(GroupConfig, HandoverTrigger, AutoScalingGroupInfo?)"/> can depend on the group's description:
+    /// only a traffic step does (it needs a target group or a load balancer). Where it cannot, the dispatcher begins the
+    /// hand-over without waiting for the description.
+    /// </summary>
+    public static bool DependsOnGroup(GroupConfig config, HandoverTrigger trigger)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return config.HasTrafficStep && trigger is not HandoverTrigger.LifecycleHook and not HandoverTrigger.UnwarnedStateChange;
+    }
+
+    /// <summary>
+    /// The plan as if the group had a load balancer: what the dispatcher begins with while the group's description is on
+    /// its way; a step the described group turns out not to need is then recorded Skipped, never started.
+    /// </summary>
+    public static IReadOnlyList<string> ForLoadBalancedGroup(GroupConfig config, HandoverTrigger trigger) =>
+        Plan(config, trigger, loadBalanced: true);
+
+    /// <summary>
     /// The steps <paramref name="config"/> enables for a hand-over opened by <paramref name="trigger"/> once the group is
     /// described (<paramref name="group"/>; null: the dispatcher could not ask).
     /// <list type="bullet">
@@ -44,7 +62,10 @@ public static class StepPlan
     /// call, and the group's own deregistration at the detach stays what it always was.</item>
     /// </list>
     /// </summary>
-    public static IReadOnlyList<string> For(GroupConfig config, HandoverTrigger trigger, AutoScalingGroupInfo? group)
+    public static IReadOnlyList<string> For(GroupConfig config, HandoverTrigger trigger, AutoScalingGroupInfo? group) =>
+        Plan(config, trigger, group is not null && (group.TargetGroupArns.Count > 0 || group.LoadBalancerNames.Count > 0));
+
+    private static IReadOnlyList<string> Plan(GroupConfig config, HandoverTrigger trigger, bool loadBalanced)
     {
         ArgumentNullException.ThrowIfNull(config);
         if (trigger == HandoverTrigger.LifecycleHook)
@@ -60,7 +81,7 @@ public static class StepPlan
         }
 
         List<string> steps = [.. For(config)];
-        if (config.HasTrafficStep && group is not null && (group.TargetGroupArns.Count > 0 || group.LoadBalancerNames.Count > 0))
+        if (config.HasTrafficStep && loadBalanced)
         {
             steps.Insert(1, StepNames.Traffic);
         }

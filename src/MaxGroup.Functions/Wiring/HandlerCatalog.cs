@@ -38,7 +38,10 @@ public sealed class HandlerCatalog
             terminatedNodes: DrainWiring.DispatcherRunner(services, () => terminatedNodes.Value)));
         return new HandlerCatalog()
             .Register(HandlerNames.Dispatcher, () => dispatcher.Value.Handler())
-            .Register(HandlerNames.Replace, () => dispatcher.Value.RemediationHandler(dispatcher.Value.Replace.Remediation))
+            .Register(HandlerNames.Replace, () => new ReplaceFunctionHandler(
+                dispatcher.Value.RemediationHandler(dispatcher.Value.Replace.Remediation),
+                WarningIntakeWiring.Create(services, dispatcher.Value.Replace),
+                services.Loggers.CreateLogger<ReplaceFunctionHandler>()))
             .Register(HandlerNames.Volume, () => volume.Value.Handler(dispatcher.Value.Runner))
             .Register(HandlerNames.Drain, () => new DrainFunctionHandler(
                 dispatcher.Value.RemediationHandler(drain.Step), terminatedNodes.Value, services.Loggers.CreateLogger<DrainFunctionHandler>()))

@@ -268,10 +268,33 @@ public sealed class DispatcherTests
     }
 
     [Fact]
+    public async Task Dispatch_DetachStrategy_SearchesForNoPreLaunchedSuccessorAndStillClaimsWithTheGroup()
+    {
+        _inventory.Add(Samples.Instance("i-0123456789abcdef0"));
+        _configs.Add(new GroupConfig { GroupName = "web", ReplacementStrategy = ReplacementStrategy.Detach });
+        var autoScaling = new FakeAutoScaling();
+        autoScaling.AddGroup("web", 1, 5, ["i-0123456789abcdef0"]);
+        var launcher = new FakeLauncher(_inventory);
+        launcher.PreLaunch("i-0123456789abcdef0", "i-0000000000000beef");
+        var dispatcher = new Dispatcher(
+            _inventory, _configs, _ledger, _invoker, _volume, new DispatcherOptions { ClaimFirstStep = true }, _clock, _metrics, NullLogger.Instance, autoScaling, launcher);
+
+        await dispatcher.DispatchAsync(Samples.Warning("i-0123456789abcdef0"), CancellationToken.None);
+
+        RemediationRequest replace = Assert.Single(_invoker.Started, r => r.Step == StepNames.Replace);
+        // A detach leaves the launch to the group: the successor search (a DescribeInstances) is not on its path.
+        Assert.False(replace.Prefetch!.SuccessorSearched);
+        Assert.Null(replace.Prefetch.Successor);
+        Assert.Equal(_clock.GetUtcNow(), replace.StepClaimedAt);
+        Assert.Equal("web", replace.Prefetch.Group!.Name);
+    }
+
+    [Fact]
     public async Task Dispatch_ClaimFirstStep_ReplaceRequestCarriesClaimGroupAndSuccessorSearch()
     {
         _inventory.Add(Samples.Instance("i-0123456789abcdef0"));
-        _configs.Add(new GroupConfig { GroupName = "web", K8sNodeDrainOption = true });
+        // The launch strategy: only a launch reuses a successor pre-launched on a rebalance recommendation.
+        _configs.Add(new GroupConfig { GroupName = "web", K8sNodeDrainOption = true, ReplacementStrategy = ReplacementStrategy.Launch });
         var autoScaling = new FakeAutoScaling();
         autoScaling.AddGroup("web", 1, 5, ["i-0123456789abcdef0"]);
         var launcher = new FakeLauncher(_inventory);

@@ -37,6 +37,13 @@ public sealed class CriticalPathTests(MotoFixture moto, ITestOutputHelper output
     /// </summary>
     public static int ColdCeiling(bool dataVolume) => ColdSequentialCeiling + (dataVolume ? 1 : 0);
 
+    /// <summary>
+    /// Warm, exact per case since issue 24: the begin no longer waits for a ledger read or the group's description, so
+    /// detach is instance → begin (2); launch adds the subnet zones, looked up from the description beside the begin (3);
+    /// a data volume is kept once the config is known and before the begin (3).
+    /// </summary>
+    public static int WarmCeiling(string strategy, bool dataVolume) => strategy == "detach" && !dataVolume ? 2 : CurrentSequentialCeiling;
+
     private const string Group = "web";
 
     [Theory]
@@ -72,8 +79,8 @@ public sealed class CriticalPathTests(MotoFixture moto, ITestOutputHelper output
         Assert.True(cold.SuccessorRequested, $"no {successorAction} was issued (cold):\n{report}");
         Assert.True(warm.SuccessorRequested, $"no {successorAction} was issued (warm):\n{report}");
         Assert.True(
-            cold.Sequential <= ColdCeiling(dataVolume) && warm.Sequential <= CurrentSequentialCeiling,
-            $"critical path grew: {cold.Sequential} (cold, ceiling {ColdCeiling(dataVolume)}) / {warm.Sequential} (warm, ceiling {CurrentSequentialCeiling}) sequential calls before {successorAction} (target {TargetSequentialCalls})\n{report}");
+            cold.Sequential <= ColdCeiling(dataVolume) && warm.Sequential <= WarmCeiling(strategy, dataVolume),
+            $"critical path grew: {cold.Sequential} (cold, ceiling {ColdCeiling(dataVolume)}) / {warm.Sequential} (warm, ceiling {WarmCeiling(strategy, dataVolume)}) sequential calls before {successorAction} (target {TargetSequentialCalls})\n{report}");
     }
 
     /// <summary>
@@ -140,9 +147,10 @@ public sealed class CriticalPathTests(MotoFixture moto, ITestOutputHelper output
     /// The scene both critical-path counts share: group, launch template, S3 config, ledger table. In-process unless a
     /// Lambda invoker is given, as deployed (LambdaPath.LambdaCriticalPathTests).
     /// </summary>
-    internal static async Task<DispatcherWiring> BuildSceneAsync(AwsClientFactory factory, string endpoint, string strategy, IFunctionInvoker? lambdaInvoker = null, bool dataVolume = false)
+    internal static async Task<DispatcherWiring> BuildSceneAsync(
+        AwsClientFactory factory, string endpoint, string strategy, IFunctionInvoker? lambdaInvoker = null, bool dataVolume = false, IReadOnlyDictionary<string, string>? environment = null)
     {
-        Dictionary<string, string> variables = new()
+        Dictionary<string, string> variables = new(environment ?? new Dictionary<string, string>())
         {
             ["MAXGROUP_LEDGER_TABLE"] = "maxgroup-ledger",
             ["AWS_ENDPOINT_URL"] = endpoint,

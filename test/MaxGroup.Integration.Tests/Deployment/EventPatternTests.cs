@@ -10,6 +10,8 @@ namespace MaxGroup.Integration.Tests.Deployment;
 public sealed class EventPatternTests(MotoFixture moto)
 {
     private const string Warning = "DispatcherFunctionSpotInterruptionWarning";
+    /// <summary>The replace function's rule for the same event, beside the dispatcher's (issue 24).</summary>
+    private const string ReplaceWarning = "ReplaceFunctionSpotInterruptionWarning";
     private const string StateChange = "DispatcherFunctionInstanceStateChange";
     private const string Launch = "DispatcherFunctionGroupLaunchSuccessful";
     private const string LaunchFailed = "DispatcherFunctionGroupLaunchUnsuccessful";
@@ -37,7 +39,7 @@ public sealed class EventPatternTests(MotoFixture moto)
 
             using JsonDocument report = JsonDocument.Parse(result.StandardOutput);
             Assert.Equal(
-                [ReservationWarning, Launch, LaunchFailed, Health, StateChange, Rebalance, Warning, LifecycleHook, Unwarned],
+                [ReservationWarning, Launch, LaunchFailed, Health, StateChange, Rebalance, Warning, LifecycleHook, Unwarned, ReplaceWarning],
                 report.RootElement.GetProperty("rules").EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
             var routes = report.RootElement.GetProperty("routes").EnumerateObject()
                 .ToDictionary(p => p.Name, p => p.Value.EnumerateArray().Select(r => r.GetString()!).ToArray());
@@ -68,9 +70,9 @@ public sealed class EventPatternTests(MotoFixture moto)
 
         var cases = new Dictionary<string, (JsonObject Event, string[] Rules)>
         {
-            ["warning-terminate"] = (warning, [Warning]),
-            ["warning-stop"] = (With(warning, e => e["detail"]!["instance-action"] = "stop"), [Warning]),
-            ["warning-hibernate"] = (With(warning, e => e["detail"]!["instance-action"] = "hibernate"), [Warning]),
+            ["warning-terminate"] = (warning, [Warning, ReplaceWarning]),
+            ["warning-stop"] = (With(warning, e => e["detail"]!["instance-action"] = "stop"), [Warning, ReplaceWarning]),
+            ["warning-hibernate"] = (With(warning, e => e["detail"]!["instance-action"] = "hibernate"), [Warning, ReplaceWarning]),
             ["state-terminated"] = (stateChange, [StateChange]),
             ["state-stopped"] = (With(stateChange, e => e["detail"]!["state"] = "stopped"), [StateChange]),
             ["launch-successful"] = (launch, [Launch]),

@@ -58,6 +58,9 @@ public sealed class IamPolicyTests
             "ec2:CreateFleet", "ec2:DescribeSubnets",
             // An AWS Health scheduled retirement (issue 20): the retiring instance leaves its managed group terminated.
             "autoscaling:TerminateInstanceInAutoScalingGroup",
+            // Its own intake of a Spot warning (issue 24), as the dispatcher's: the config, the data volume kept before
+            // the begin, the other steps' functions started.
+            "s3:GetObject", "s3:ListBucket", "ec2:ModifyInstanceAttribute", "lambda:InvokeFunction",
         ],
         ["VolumeFunction"] =
         [
@@ -219,8 +222,12 @@ public sealed class IamPolicyTests
         // Preaction reads the same config keys (which groups have is_enable_preaction), nothing more.
         List<JsonElement> preaction = StatementsByFunction(resources)["PreactionFunction"];
         Assert.Equal(objects.Order(), preaction.Where(s => Actions(s).Contains("s3:GetObject")).SelectMany(ResourceTexts).Order());
+        // So does the replace function's own intake of a Spot warning (issue 24), and it lists the same bucket only.
+        List<JsonElement> replace = StatementsByFunction(resources)["ReplaceFunction"];
+        Assert.Equal(objects.Order(), replace.Where(s => Actions(s).Contains("s3:GetObject")).SelectMany(ResourceTexts).Order());
+        Assert.Equal(bucket, Assert.Single(replace.Where(s => Actions(s).Contains("s3:ListBucket")).SelectMany(ResourceTexts)));
         Assert.DoesNotContain(
-            StatementsByFunction(resources).Where(f => f.Key is not ("DispatcherFunction" or "PreactionFunction")),
+            StatementsByFunction(resources).Where(f => f.Key is not ("DispatcherFunction" or "PreactionFunction" or "ReplaceFunction")),
             f => f.Value.SelectMany(Actions).Any(a => a.StartsWith("s3:", StringComparison.Ordinal)));
     }
 

@@ -45,6 +45,16 @@ public sealed class StackDeploymentTests(MotoFixture moto)
         "MAXGROUP_MAX_IN_FLIGHT", "MAXGROUP_MAX_IN_FLIGHT_PER_GROUP", "MAXGROUP_SWEEP_WATCH_SECONDS",
         "MAXGROUP_FUNCTION_LIFECYCLE",
         "MAXGROUP_FUNCTION_TRAFFIC",
+        // The Spot warning rule also targets the replace function; the dispatcher's begin is the fallback (issue 24).
+        "MAXGROUP_REPLACE_TAKES_WARNINGS", "MAXGROUP_REPLACE_INTAKE_GRACE_MS",
+    ];
+
+    /// <summary>The replace function's own intake of a Spot warning (issue 24): the dispatcher's config, caps and the other steps' functions.</summary>
+    private static readonly string[] ReplaceOnlyVariables =
+    [
+        "MAXGROUP_CONFIG_BUCKET", "MAXGROUP_CONFIG_PREFIX", "MAXGROUP_LEGACY_CONFIG_KEY",
+        "MAXGROUP_FUNCTION_VOLUME", "MAXGROUP_FUNCTION_DRAIN", "MAXGROUP_FUNCTION_CONSUL", "MAXGROUP_FUNCTION_TRAFFIC",
+        "MAXGROUP_MAX_IN_FLIGHT", "MAXGROUP_MAX_IN_FLIGHT_PER_GROUP",
     ];
 
     private static readonly string[] PreactionOnlyVariables =
@@ -102,6 +112,7 @@ public sealed class StackDeploymentTests(MotoFixture moto)
             {
                 "DispatcherFunction" => [.. CommonVariables, .. DispatcherOnlyVariables],
                 "PreactionFunction" => [.. CommonVariables, .. PreactionOnlyVariables],
+                "ReplaceFunction" => [.. CommonVariables, .. ReplaceOnlyVariables],
                 _ => CommonVariables,
             };
             Dictionary<string, string> environment = Variables(function);
@@ -133,6 +144,14 @@ public sealed class StackDeploymentTests(MotoFixture moto)
         Assert.Equal("10", dispatcher["MAXGROUP_MAX_IN_FLIGHT_PER_GROUP"]);
         // Below the dispatcher's 60 s timeout and the sweep schedule's minute: one sweep watches at a time, mostly.
         Assert.Equal("50", dispatcher["MAXGROUP_SWEEP_WATCH_SECONDS"]);
+        Assert.Equal("true", dispatcher["MAXGROUP_REPLACE_TAKES_WARNINGS"]);
+        Assert.Equal("2000", dispatcher["MAXGROUP_REPLACE_INTAKE_GRACE_MS"]);
+        // The replace function begins with the dispatcher's caps and config, or the two would disagree on a begin.
+        Dictionary<string, string> replace = Variables(functions.GetProperty("ReplaceFunction"));
+        Assert.All(
+            ["MAXGROUP_MAX_IN_FLIGHT", "MAXGROUP_MAX_IN_FLIGHT_PER_GROUP", "MAXGROUP_CONFIG_BUCKET", "MAXGROUP_CONFIG_PREFIX", "MAXGROUP_LEGACY_CONFIG_KEY",
+             "MAXGROUP_FUNCTION_VOLUME", "MAXGROUP_FUNCTION_DRAIN", "MAXGROUP_FUNCTION_CONSUL", "MAXGROUP_FUNCTION_TRAFFIC"],
+            name => Assert.Equal(dispatcher[name], replace[name]));
     }
 
     [Fact]
@@ -151,11 +170,14 @@ public sealed class StackDeploymentTests(MotoFixture moto)
              "DispatcherFunctionHealthScheduledChange", "DispatcherFunctionInstanceStateChange", "DispatcherFunctionRebalanceRecommendation",
              "DispatcherFunctionSpotInterruptionWarning", "DispatcherFunctionTerminateLifecycleAction", "DispatcherFunctionUnwarnedStateChange",
              "DispatcherFunctionVolumeSweep",
-             "PreactionFunctionPreactionSchedule"],
+             "PreactionFunctionPreactionSchedule", "ReplaceFunctionSpotInterruptionWarning"],
             rules.EnumerateObject().Select(p => p.Name).Order());
+        string replaceArn = root.GetProperty("outputs").GetProperty("ReplaceFunctionArn").GetString()!;
         foreach (JsonProperty rule in rules.EnumerateObject())
         {
-            string target = rule.Name == "PreactionFunctionPreactionSchedule" ? preactionArn : dispatcherArn;
+            string target = rule.Name == "PreactionFunctionPreactionSchedule" ? preactionArn
+                : rule.Name == "ReplaceFunctionSpotInterruptionWarning" ? replaceArn
+                : dispatcherArn;
             Assert.Equal([target], rule.Value.GetProperty("targets").EnumerateArray().Select(t => t.GetString()));
             // The preaction schedule is on by default for the swap back to Spot (SpotRevert=true); advisor swaps stay off.
             string expectedState = rule.Name is "DispatcherFunctionRebalanceRecommendation" ? "DISABLED" : "ENABLED";

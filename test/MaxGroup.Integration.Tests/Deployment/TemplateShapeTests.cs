@@ -42,15 +42,25 @@ public sealed class TemplateShapeTests
 
         // The notification rule (issue 21) targets the topic, not a function: NotificationTemplateTests check it.
         JsonProperty[] rules = [.. resources.EnumerateObject().Where(r => r.Value.GetProperty("Type").GetString() == "AWS::Events::Rule" && r.Name != "HandoverNotificationsRule")];
-        // Nine event rules (GroupLaunchUnsuccessful, issue 19; HealthScheduledChange and UnwarnedStateChange, issue 20), the sweep and the preaction schedule.
-        Assert.Equal(11, rules.Length);
+        // Nine event rules (GroupLaunchUnsuccessful, issue 19; HealthScheduledChange and UnwarnedStateChange, issue 20), the
+        // replace function's Spot warning rule beside the dispatcher's (issue 24), the sweep and the preaction schedule.
+        Assert.Equal(12, rules.Length);
         foreach (JsonProperty rule in rules)
         {
             JsonElement target = Assert.Single(rule.Value.GetProperty("Properties").GetProperty("Targets").EnumerateArray());
             Assert.Equal("FailureQueue", target.GetProperty("DeadLetterConfig").GetProperty("Arn").GetProperty("Fn::GetAtt")[0].GetString());
-            string expectedTarget = rule.Name.StartsWith("PreactionFunction", StringComparison.Ordinal) ? "PreactionFunction" : "DispatcherFunction";
+            string expectedTarget = rule.Name.StartsWith("PreactionFunction", StringComparison.Ordinal) ? "PreactionFunction"
+                : rule.Name.StartsWith("ReplaceFunction", StringComparison.Ordinal) ? "ReplaceFunction"
+                : "DispatcherFunction";
             Assert.Equal(expectedTarget, target.GetProperty("Arn").GetProperty("Fn::GetAtt")[0].GetString());
         }
+
+        // The replace function takes Spot warnings only, with exactly the dispatcher's pattern for them.
+        JsonProperty replaceRule = Assert.Single(rules, r => r.Name.StartsWith("ReplaceFunction", StringComparison.Ordinal));
+        Assert.Equal("ReplaceFunctionSpotInterruptionWarning", replaceRule.Name);
+        Assert.Equal(
+            resources.GetProperty("DispatcherFunctionSpotInterruptionWarning").GetProperty("Properties").GetProperty("EventPattern").GetRawText(),
+            replaceRule.Value.GetProperty("Properties").GetProperty("EventPattern").GetRawText());
     }
 
     [Fact]

@@ -17,13 +17,14 @@ namespace MaxGroup.Integration.Tests.LambdaPath;
 public sealed class LambdaCriticalPathTests(MotoFixture moto, ITestOutputHelper output)
 {
     /// <summary>
-    /// The dispatcher's three (ledger read ∥ instance ∥ successor search → config ∥ group → begin transaction), the Invoke,
-    /// and the replace function's one conditional consume of the begin's claim token. One more call fails the test.
+    /// The dispatcher's path when it begins (its fallback since issue 24, after its grace): its own (instance → begin,
+    /// plus the subnet zones for launch), the Invoke, and the replace function's one conditional consume of the begin's
+    /// claim token. One more call fails the test.
     /// </summary>
-    public const int LambdaSequentialCeiling = CriticalPathTests.CurrentSequentialCeiling + 2;
+    public static int LambdaSequentialCeiling(string strategy) => CriticalPathTests.WarmCeiling(strategy, dataVolume: false) + 2;
 
     /// <summary>Cold, one more, for the same reason as <see cref="CriticalPathTests.ColdSequentialCeiling"/>.</summary>
-    public const int ColdLambdaSequentialCeiling = LambdaSequentialCeiling + 1;
+    public static int ColdLambdaSequentialCeiling(string strategy) => LambdaSequentialCeiling(strategy) + 1;
 
     private const string Group = "web";
 
@@ -69,9 +70,103 @@ public sealed class LambdaCriticalPathTests(MotoFixture moto, ITestOutputHelper 
         }
 
         Assert.True(
-            cold.Sequential <= ColdLambdaSequentialCeiling && warm.Sequential <= LambdaSequentialCeiling,
-            $"Lambda-mode critical path grew: {cold.Sequential} (cold, ceiling {ColdLambdaSequentialCeiling}) / {warm.Sequential} (warm, ceiling {LambdaSequentialCeiling}) sequential calls before {successorAction}\n{report}");
+            cold.Sequential <= ColdLambdaSequentialCeiling(strategy) && warm.Sequential <= LambdaSequentialCeiling(strategy),
+            $"Lambda-mode critical path grew: {cold.Sequential} (cold, ceiling {ColdLambdaSequentialCeiling(strategy)}) / {warm.Sequential} (warm, ceiling {LambdaSequentialCeiling(strategy)}) sequential calls before {successorAction}\n{report}");
     }
+
+    /// <summary>
+    /// As deployed since issue 24: the Spot warning rule targets the replace function beside the dispatcher, and the replace
+    /// function's own delivery begins the hand-over and runs the step in its process: instance → begin (∥ the group's
+    /// description) → DetachInstances, no Invoke, no token. The launch strategy adds the subnet zones (from the group's
+    /// description) before CreateFleet. One more call fails the test.
+    /// </summary>
+    public static int DirectSequentialCeiling(string strategy) => strategy == "launch" ? 3 : 2;
+
+    /// <summary>Cold, one more: the config's first S3 read is a round trip of its own before the begin.</summary>
+    public static int ColdDirectSequentialCeiling(string strategy) => DirectSequentialCeiling(strategy) + 1;
+
+    [Theory]
+    [InlineData("launch", "CreateFleet")]
+    [InlineData("detach", "DetachInstances")]
+    public async Task LambdaCriticalPath_SpotWarningToReplaceFunction_SequentialCallsWithinCeilingAndOneSuccessor(string strategy, string successorAction)
+    {
+        await moto.ResetAsync();
+        await using AwsFaultProxy proxy = await AwsFaultProxy.StartAsync(moto.Endpoint);
+        using var factory = AwsTestClients.EndpointFactory(proxy.Endpoint, AwsTestClients.FastRetry());
+        var invoked = new ConcurrentQueue<string>();
+        var invoker = new LambdaFunctionInvoker(
+            factory.Lambda,
+            LambdaFunctionInvoker.FunctionNamesFromEnvironment(_ => null),
+            request =>
+            {
+                invoked.Enqueue(request.Step);
+                return LambdaFunctionInvoker.Serialize(request);
+            });
+        // As template.yaml sets the dispatcher; no grace here, the deliveries below come one after the other anyway.
+        DispatcherWiring composition = await CriticalPathTests.BuildSceneAsync(factory, proxy.Endpoint, strategy, invoker, environment: new Dictionary<string, string>
+        {
+            ["MAXGROUP_REPLACE_TAKES_WARNINGS"] = "true",
+            ["MAXGROUP_REPLACE_INTAKE_GRACE_MS"] = "0",
+        });
+        IReadOnlyList<string> members = (await factory.AutoScaling.DescribeAutoScalingGroupsAsync([Group], CancellationToken.None))[0]
+            .Instances.Select(i => i.InstanceId).ToList();
+        var replaceFunction = new ReplaceFunctionHandler(
+            composition.RemediationHandler(composition.Replace.Remediation),
+            WarningIntakeWiring.Create(composition.Services, composition.Replace, invoker),
+            NullLogger<ReplaceFunctionHandler>.Instance);
+
+        var runs = new List<(string Label, CriticalPathTests.CriticalPath Path, DispatchResult Dispatcher, DispatchResult Again, int Successors)>();
+        foreach ((string label, string doomed) in new[] { ("cold", members[0]), ("warm", members[1]) })
+        {
+            string json = WarningJson(doomed, "ev-" + label);
+            proxy.ClearCalls();
+            DateTimeOffset start = DateTimeOffset.UtcNow;
+            DispatchResult direct = Deserialize(await replaceFunction.HandleAsync(json, new TestLambdaContext(), CancellationToken.None));
+            CriticalPathTests.CriticalPath path = CriticalPathTests.Analyse(proxy.Calls, start, successorAction);
+            // The dispatcher's delivery of the same event, after its grace, and EventBridge's second copy to the function.
+            DispatchResult dispatched = await composition.Dispatcher.DispatchAsync(EventParser.Parse(json), CancellationToken.None);
+            DispatchResult again = Deserialize(await replaceFunction.HandleAsync(json, new TestLambdaContext(), CancellationToken.None));
+            Assert.Equal(DispatchStatus.Started, direct.Status);
+            Assert.Equal(StepStatus.Done, (await composition.Ledger.GetAsync(doomed, CancellationToken.None))!.FindStep(StepNames.Replace)!.Status);
+            runs.Add((label, path, dispatched, again, proxy.Calls.Count(c => c.Action == successorAction)));
+        }
+
+        var report = new StringBuilder();
+        report.AppendLine(CultureInfo.InvariantCulture, $"## Critical path as deployed, the warning to the replace function: {strategy} strategy (successor request = {successorAction})");
+        foreach ((string label, CriticalPathTests.CriticalPath path, DispatchResult dispatched, DispatchResult again, int successors) in runs)
+        {
+            report.AppendLine();
+            report.AppendLine(CultureInfo.InvariantCulture, $"### {label}: {path.Sequential} sequential before {successorAction}; the dispatcher's delivery: {dispatched.Status}, a second copy: {again.Status}; {successorAction} issued {successors} time(s)");
+            report.AppendLine();
+            report.AppendLine("| # | service | action | start ms | end ms | sequential |");
+            report.AppendLine("|---|---------|--------|---------:|-------:|------------|");
+            DateTimeOffset origin = path.Rows.Count > 0 ? path.Rows[0].Call.Start : DateTimeOffset.UtcNow;
+            int index = 1;
+            foreach ((ProxiedCall call, bool sequential) in path.Rows)
+            {
+                report.AppendLine(CultureInfo.InvariantCulture, $"| {index++} | {call.Service} | {call.Action} | {(call.Start - origin).TotalMilliseconds:0} | {(call.End - origin).TotalMilliseconds:0} | {(sequential ? "yes" : "overlapped")} |");
+            }
+        }
+
+        string text = report.ToString();
+        output.WriteLine(text);
+        BenchArtifacts.Write($"critical-path-direct-{strategy}.md", text);
+        Assert.DoesNotContain(StepNames.Replace, invoked);
+        foreach ((string label, CriticalPathTests.CriticalPath path, DispatchResult dispatched, DispatchResult again, int successors) in runs)
+        {
+            Assert.True(path.SuccessorRequested, $"no {successorAction} was issued ({label}):\n{text}");
+            Assert.Equal(DispatchStatus.Duplicate, dispatched.Status);
+            Assert.Equal(DispatchStatus.Duplicate, again.Status);
+            Assert.Equal(1, successors);
+        }
+
+        Assert.True(
+            runs[0].Path.Sequential <= ColdDirectSequentialCeiling(strategy) && runs[1].Path.Sequential <= DirectSequentialCeiling(strategy),
+            $"critical path through the replace function grew: {runs[0].Path.Sequential} (cold, ceiling {ColdDirectSequentialCeiling(strategy)}) / {runs[1].Path.Sequential} (warm, ceiling {DirectSequentialCeiling(strategy)}) sequential calls before {successorAction}\n{text}");
+    }
+
+    private static DispatchResult Deserialize(string json) =>
+        System.Text.Json.JsonSerializer.Deserialize(json, RemediationJsonContext.Default.DispatchResult)!;
 
     private static async Task<Measured> MeasureAsync(
         AwsFaultProxy proxy,

@@ -17,7 +17,8 @@ public sealed partial class ReplaceStep
         }
 
         // Re-read the group after a delay, or on a re-run; with no delay on a first run the dispatcher's fresh view stands.
-        if (delay > TimeSpan.Zero || !IsFirstRun(request) || PrefetchOf(request).Group is null)
+        // (A detach's first run is the begin's claim alone: the dispatcher searches for no successor for a detach.)
+        if (delay > TimeSpan.Zero || request.StepClaimedAt is null || PrefetchOf(request).Group is null)
         {
             group = await DescribeGroupAsync(group.Name, deadline, cancellationToken) ?? group;
         }
