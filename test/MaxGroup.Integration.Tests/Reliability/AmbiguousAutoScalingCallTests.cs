@@ -76,6 +76,8 @@ public sealed class AmbiguousAutoScalingCallTests(MotoFixture moto) : IAsyncLife
         Assert.Equal(("ValidationError", 400), (refused.ErrorCode, refused.StatusCode));
         Assert.Contains("Instance Id not found", refused.Message, StringComparison.Ordinal);
         Assert.Equal(1, proxy.Calls.Count(c => c.Action == "TerminateInstanceInAutoScalingGroup"));
+        // moto's own answer was its 500: the refusal is the proxy's, as AWS documents it.
+        Assert.Equal(1, proxy.TerminationsRefusedAsAws);
         Assert.Equal(2, (await DescribeAsync(direct)).DesiredCapacity);
     }
 
