@@ -156,7 +156,9 @@ public sealed class AutoScalingClient : IAutoScalingApi
     public async Task TerminateInstanceInAutoScalingGroupAsync(string instanceId, bool shouldDecrementDesiredCapacity, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(instanceId);
-        QueryRequest query = NewQuery("TerminateInstanceInAutoScalingGroup")
+        // Not idempotent: a repeat of a termination whose answer was lost is refused (the instance is no longer a
+        // managed instance), so a lost answer reaches the caller as AmbiguousOutcome for it to look at the group.
+        QueryRequest query = new QueryRequest("TerminateInstanceInAutoScalingGroup", ApiVersion) { Idempotent = false }
             .Add("InstanceId", instanceId)
             .Add("ShouldDecrementDesiredCapacity", shouldDecrementDesiredCapacity);
         await CallAsync(query, cancellationToken).ConfigureAwait(false);

@@ -11,6 +11,10 @@ namespace MaxGroup.Integration.Tests.Infrastructure;
 /// `EC2 Instance Launch Unsuccessful` event), never the DetachInstances call. moto detaches, then launches the
 /// replacement inside the same request and answers the launch's error. When moto's answer is an error but the instances
 /// are no longer members of the group, the proxy answers what AWS would: the detach activities, HTTP 200.
+/// TerminateInstanceInAutoScalingGroup for an instance no longer managed by any group (a repeat after the first took
+/// it): AWS refuses it as a client error, HTTP 400 ValidationError "Instance Id not found - No managed instance found
+/// for instance ID: i-..."; moto 5.2.1 fails inside the request and answers HTTP 500, which a client would take for
+/// retryable. The proxy answers AWS's refusal instead.
 /// </summary>
 public sealed partial class AwsFaultProxy
 {
@@ -20,6 +24,35 @@ public sealed partial class AwsFaultProxy
     public int DetachesAnsweredAsAws => _detachesAnsweredAsAws;
 
     private int _detachesAnsweredAsAws;
+
+    /// <summary>How many TerminateInstanceInAutoScalingGroup answers were turned from moto's 500 into AWS's ValidationError.</summary>
+    public int TerminationsRefusedAsAws => _terminationsRefusedAsAws;
+
+    private int _terminationsRefusedAsAws;
+
+    /// <summary>AWS's refusal of a TerminateInstanceInAutoScalingGroup for an instance no group manages, or null when moto's answer stands.</summary>
+    private async Task<byte[]?> TerminateRefusalAsAwsAsync(HttpContext context, byte[] body, CancellationToken cancellationToken)
+    {
+        string? instance = LifecycleActionEmulator.FormValues(body).GetValueOrDefault("InstanceId");
+        if (instance is null)
+        {
+            return null;
+        }
+
+        byte[] describe = Encoding.UTF8.GetBytes($"Action=DescribeAutoScalingInstances&Version=2011-01-01&InstanceIds.member.1={WebUtility.UrlEncode(instance)}");
+        using HttpResponseMessage managed = await ForwardAsync(context, describe, cancellationToken);
+        string xml = await managed.Content.ReadAsStringAsync(cancellationToken);
+        if (!managed.IsSuccessStatusCode || xml.Contains("<InstanceId>" + instance + "</InstanceId>", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        Interlocked.Increment(ref _terminationsRefusedAsAws);
+        return Encoding.UTF8.GetBytes(
+            $"<ErrorResponse xmlns=\"{AutoScalingXmlns}\"><Error><Type>Sender</Type><Code>ValidationError</Code>"
+            + $"<Message>Instance Id not found - No managed instance found for instance ID: {SecurityElement.Escape(instance)}</Message></Error>"
+            + "<RequestId>fault-proxy</RequestId></ErrorResponse>");
+    }
 
     /// <summary>AWS's answer to a DetachInstances moto failed after detaching, or null when moto's answer stands.</summary>
     private async Task<byte[]?> DetachAsAwsAsync(HttpContext context, byte[] body, CancellationToken cancellationToken)

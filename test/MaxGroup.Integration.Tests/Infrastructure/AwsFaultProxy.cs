@@ -196,6 +196,16 @@ public sealed partial class AwsFaultProxy : LoopbackForwardingProxy
             return;
         }
 
+        if (service == "autoscaling" && action == "TerminateInstanceInAutoScalingGroup" && (int)response.StatusCode >= 500 && fault != "drop-after"
+            && await TerminateRefusalAsAwsAsync(context, body, context.RequestAborted) is { } refusal)
+        {
+            context.Response.StatusCode = 400;
+            context.Response.ContentType = "text/xml";
+            await context.Response.Body.WriteAsync(refusal, context.RequestAborted);
+            Record(service, action, start, 400, fault == "none" ? "terminate-as-aws" : fault);
+            return;
+        }
+
         if (fault == "drop-after")
         {
             Record(service, action, start, 0, fault);

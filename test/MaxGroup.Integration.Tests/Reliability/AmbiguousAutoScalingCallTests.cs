@@ -1,3 +1,5 @@
+using MaxGroup.Aws.Signing;
+
 namespace MaxGroup.Integration.Tests.Reliability;
 
 /// <summary>
@@ -36,6 +38,47 @@ public sealed class AmbiguousAutoScalingCallTests(MotoFixture moto) : IAsyncLife
         Assert.Equal(2, after.DesiredCapacity);
         Assert.DoesNotContain(after.Instances, i => i.InstanceId == doomed);
         Assert.Equal(1, detachCalls);
+    }
+
+    [Fact]
+    public async Task TerminateInstanceInAutoScalingGroup_AnswerLostAfterItTookEffect_AmbiguousNotResent()
+    {
+        using AwsClientFactory direct = AwsTestClients.MotoFactory(moto, AwsTestClients.FastRetry());
+        AutoScalingGroupInfo before = await CreateGroupAsync(direct, desired: 3);
+        string doomed = before.Instances[0].InstanceId;
+        RemoteApiException? lost = null;
+
+        int terminateCalls = await CallThroughFaultAsync("TerminateInstanceInAutoScalingGroup", "drop-after",
+            async aws => lost = await Assert.ThrowsAsync<RemoteApiException>(
+                () => aws.AutoScaling.TerminateInstanceInAutoScalingGroupAsync(doomed, shouldDecrementDesiredCapacity: true, CancellationToken.None)));
+
+        // Handed to the caller to look at the group (the replace step does), not sent again.
+        Assert.Equal(AwsSignedHttpClient.AmbiguousOutcome, lost?.ErrorCode);
+        Assert.Equal(1, terminateCalls);
+        AutoScalingGroupInfo after = await DescribeAsync(direct);
+        Assert.Equal(2, after.DesiredCapacity);
+        Assert.DoesNotContain(after.Instances, i => i.InstanceId == doomed && i.LifecycleState is "InService" or "Pending");
+    }
+
+    [Fact]
+    public async Task TerminateInstanceInAutoScalingGroup_RepeatForInstanceAlreadyGone_RefusedAsAwsDoes()
+    {
+        using AwsClientFactory direct = AwsTestClients.MotoFactory(moto, AwsTestClients.FastRetry());
+        AutoScalingGroupInfo before = await CreateGroupAsync(direct, desired: 3);
+        string doomed = before.Instances[0].InstanceId;
+        await direct.AutoScaling.TerminateInstanceInAutoScalingGroupAsync(doomed, shouldDecrementDesiredCapacity: true, CancellationToken.None);
+        await using AwsFaultProxy proxy = await AwsFaultProxy.StartAsync(moto.Endpoint);
+        using AwsClientFactory proxied = Through(proxy);
+
+        RemoteApiException refused = await Assert.ThrowsAsync<RemoteApiException>(
+            () => proxied.AutoScaling.TerminateInstanceInAutoScalingGroupAsync(doomed, shouldDecrementDesiredCapacity: true, CancellationToken.None));
+
+        Assert.Equal(("ValidationError", 400), (refused.ErrorCode, refused.StatusCode));
+        Assert.Contains("Instance Id not found", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(1, proxy.Calls.Count(c => c.Action == "TerminateInstanceInAutoScalingGroup"));
+        // moto's own answer was its 500: the refusal is the proxy's, as AWS documents it.
+        Assert.Equal(1, proxy.TerminationsRefusedAsAws);
+        Assert.Equal(2, (await DescribeAsync(direct)).DesiredCapacity);
     }
 
     [Fact]

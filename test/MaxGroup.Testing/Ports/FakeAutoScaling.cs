@@ -23,6 +23,12 @@ public sealed class FakeAutoScaling : IAutoScalingApi
 
     public Dictionary<string, Queue<RemoteApiException>> Errors { get; } = [];
 
+    /// <summary>
+    /// Operations ("Terminate") whose next call takes effect and then loses its answer: the caller gets the signed
+    /// client's AmbiguousOutcome (status 0), as after a connection dropped once the request was sent. One per entry.
+    /// </summary>
+    public List<string> LostAnswers { get; } = [];
+
     /// <summary>When set, every describe throws it (an Auto Scaling outage).</summary>
     public Exception? Failure { get; set; }
 
@@ -216,6 +222,10 @@ public sealed class FakeAutoScaling : IAutoScalingApi
             g.Members.RemoveAll(m => m.InstanceId == instanceId);
             g.Desired -= shouldDecrementDesiredCapacity ? 1 : 0;
             Terminated.Add(instanceId);
+            if (LostAnswers.Remove("Terminate"))
+            {
+                throw new RemoteApiException("autoscaling", "AmbiguousOutcome", "TerminateInstanceInAutoScalingGroup: the connection failed after the request was sent", 0);
+            }
         }
 
         return Task.CompletedTask;

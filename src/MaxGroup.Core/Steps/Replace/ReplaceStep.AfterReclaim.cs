@@ -61,7 +61,7 @@ public sealed partial class ReplaceStep
         }
 
         CapacityCalls calls = CallsWithin(deadline);
-        if (IsMember(group, doomed) && retire && await TerminateRetiringAsync(doomed, calls, details, cancellationToken))
+        if (IsMember(group, doomed) && retire && await TerminateRetiringAsync(groupName, doomed, calls, details, cancellationToken))
         {
             // Out of the group with decrement, as a detach would be, and terminated: its data volume is free for the successor.
         }

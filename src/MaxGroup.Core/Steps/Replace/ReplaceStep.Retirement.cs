@@ -34,7 +34,7 @@ public sealed partial class ReplaceStep
     /// move recorded, to be finished once the instance is gone), then terminates it in its group. False when it did not: those steps still ran, or Auto
     /// Scaling refused; the caller then detaches it as on a warning and AWS's retirement takes it at the start time.
     /// </summary>
-    private async Task<bool> TerminateRetiringAsync(string doomed, CapacityCalls calls, Dictionary<string, string> details, CancellationToken cancellationToken)
+    private async Task<bool> TerminateRetiringAsync(string groupName, string doomed, CapacityCalls calls, Dictionary<string, string> details, CancellationToken cancellationToken)
     {
         DateTimeOffset giveUpAt = _clock.GetUtcNow() + _options.RetireWaitLimit;
         while (true)
@@ -58,12 +58,35 @@ public sealed partial class ReplaceStep
             await Task.Delay(_options.PollInterval, _clock, cancellationToken);
         }
 
+        // Not idempotent: a repeat after a lost answer (AWS terminated it, the answer never came) finds the instance gone
+        // and is refused (ValidationError "Instance Id not found"), which would read as a failed termination and send
+        // an already terminating instance to be detached. So it is sent once, and after any failure that might hide
+        // success the group is read first: terminating or no longer a member means it took effect.
+        bool sent = false;
         try
         {
-            await calls.RunAsync(ct => _autoScaling.TerminateInstanceInAutoScalingGroupAsync(doomed, shouldDecrementDesiredCapacity: true, ct), cancellationToken);
+            await calls.RunAsync(
+                async ct =>
+                {
+                    if (sent && await HasLeftGroupAsync(groupName, doomed, ct))
+                    {
+                        return;
+                    }
+
+                    sent = true;
+                    await _autoScaling.TerminateInstanceInAutoScalingGroupAsync(doomed, shouldDecrementDesiredCapacity: true, ct);
+                },
+                cancellationToken);
         }
         catch (RemoteApiException ex)
         {
+            if (sent && await HasLeftGroupAfterFailureAsync(groupName, doomed, cancellationToken))
+            {
+                _logger.LogInformation("TerminateInstanceInAutoScalingGroup for {InstanceId} answered {ErrorCode}, but it is terminating: taken as done", doomed, ex.ErrorCode);
+                details[TerminatedDetail] = doomed;
+                return true;
+            }
+
             _logger.LogWarning("Could not terminate retiring {InstanceId} in its group ({ErrorCode}): detaching it instead", doomed, ex.ErrorCode);
             details["termination"] = $"left to AWS's retirement: TerminateInstanceInAutoScalingGroup answered {ex.ErrorCode}";
             return false;
@@ -72,5 +95,28 @@ public sealed partial class ReplaceStep
         _logger.LogInformation("Terminated retiring {InstanceId} in its group with decrement: its successor serves instead", doomed);
         details[TerminatedDetail] = doomed;
         return true;
+    }
+
+    /// <summary>Whether <paramref name="instanceId"/> is terminating (any Terminating state, a hook's wait included), terminated, or no longer in the group.</summary>
+    private async Task<bool> HasLeftGroupAsync(string groupName, string instanceId, CancellationToken cancellationToken)
+    {
+        AutoScalingGroupInfo? group = await _autoScaling.DescribeGroupAsync(groupName, cancellationToken);
+        AutoScalingInstanceInfo? member = group?.Instances.FirstOrDefault(i => i.InstanceId == instanceId);
+        return group is not null
+            && (member is null || member.LifecycleState?.StartsWith("Terminat", StringComparison.Ordinal) == true);
+    }
+
+    /// <summary><see cref="HasLeftGroupAsync"/> once more after the call's last failure; a failed read leaves the failure standing.</summary>
+    private async Task<bool> HasLeftGroupAfterFailureAsync(string groupName, string instanceId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await HasLeftGroupAsync(groupName, instanceId, cancellationToken);
+        }
+        catch (RemoteApiException ex)
+        {
+            _logger.LogWarning("Could not read group {GroupName} after a failed termination of {InstanceId} ({ErrorCode})", groupName, instanceId, ex.ErrorCode);
+            return false;
+        }
     }
 }
