@@ -151,7 +151,7 @@ public sealed partial class HandoverIntake(
         BlockDeviceFact? dataVolume = await AwaitFirstAsync(keptTask, groupTask, successorTask);
         // The begin never waits for the group's description: the plan needs it only for the traffic step (a group
         // without load balancers needs none), so while the description is on its way the traffic step is planned as the
-        // config enables it and, once the group is described without any, recorded Skipped instead of started. The
+        // config enables it and, once the group is described without any, recorded NoOp instead of started. The
         // replace step gets the group either way (the prefetch, after the begin).
         Task<AutoScalingGroupInfo?> describedGroup = groupTask ?? Task.FromResult<AutoScalingGroupInfo?>(null);
         bool provisional = groupTask is not null && StepPlan.DependsOnGroup(config, opening.Trigger);
@@ -203,7 +203,7 @@ public sealed partial class HandoverIntake(
         BeginResult begin = await AwaitFirstAsync(beginTask, prefetchTask, groupTask, successorTask);
         ReplacePrefetch prefetched = await prefetchTask;
         AutoScalingGroupInfo? group = await describedGroup;
-        // The steps the described group does not need (a provisional traffic step): recorded Skipped, never started.
+        // The steps the described group does not need (a provisional traffic step): recorded, never started.
         IReadOnlyList<string> unneeded = provisional ? [.. steps.Except(StepPlan.For(config, opening.Trigger, group))] : [];
         steps = [.. steps.Except(unneeded)];
         var result = new DispatchResult
@@ -244,8 +244,8 @@ public sealed partial class HandoverIntake(
                 Task<IReadOnlyDictionary<string, string>> starting = starter.StartAsync(
                     begin.Record, PendingSteps(begin.Record, prepared.ClaimedStep).Except(unneeded), facts, config, opening.Trigger, cancellationToken, prepared);
                 Task<bool> told = Notifier?.PublishAsync(HandoverEventTypes.Started, begin.Record, cancellationToken) ?? Task.FromResult(false);
-                Task skipping = unneeded.Count == 0 ? Task.CompletedTask : starter.SkipAsync(
-                    begin.Record, unneeded, group is null ? "the group could not be described" : "the group has no target group or Classic Load Balancer", cancellationToken);
+                Task skipping = unneeded.Count == 0 ? Task.CompletedTask : starter.EndUnstartedAsync(
+                    begin.Record, unneeded, UnneededOutcome(group), cancellationToken);
                 IReadOnlyDictionary<string, string> errors = await starting;
                 await told;
                 await skipping;
@@ -310,6 +310,14 @@ public sealed partial class HandoverIntake(
     }
 
     /// <summary>The steps a start covers: those still Pending, and the one the begin claimed for this request.</summary>
+    /// <summary>
+    /// How a provisional step the group turned out not to need ends: NoOp when the described group has no load balancer
+    /// (nothing to deregister, not a failure of the hand-over), Skipped when the group could not be described at all.
+    /// </summary>
+    private static StepOutcome UnneededOutcome(AutoScalingGroupInfo? group) => group is null
+        ? StepOutcome.Skipped("the group could not be described")
+        : StepOutcome.NoOp("the group has no target group or Classic Load Balancer");
+
     private static IEnumerable<string> PendingSteps(InterruptionRecord record, string? claimedStep) =>
         record.Steps.Where(s => s.Status == StepStatus.Pending || s.Name == claimedStep).Select(s => s.Name).ToList();
 }

@@ -79,14 +79,18 @@ public sealed class StepStarter(ILedger ledger, IFunctionInvoker invoker, TimePr
         return errors;
     }
 
-    /// <summary>Records <paramref name="steps"/> of <paramref name="record"/> Skipped with <paramref name="reason"/>, never started; completes the hand-over when that ended it.</summary>
-    public async Task SkipAsync(InterruptionRecord record, IEnumerable<string> steps, string reason, CancellationToken cancellationToken)
+    /// <summary>
+    /// Records <paramref name="steps"/> of <paramref name="record"/> with <paramref name="outcome"/>, never started (NoOp when
+    /// there was nothing for them to do, Skipped when they could not be judged); completes the hand-over when that ended it.
+    /// </summary>
+    public async Task EndUnstartedAsync(InterruptionRecord record, IEnumerable<string> steps, StepOutcome outcome, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(record);
+        ArgumentNullException.ThrowIfNull(outcome);
         InterruptionRecord? updated = record;
         foreach (string step in steps)
         {
-            updated = await ledger.RecordStepAsync(record.InstanceId, step, StepOutcome.Skipped(reason), clock.GetUtcNow(), cancellationToken);
+            updated = await ledger.RecordStepAsync(record.InstanceId, step, outcome, clock.GetUtcNow(), cancellationToken);
         }
 
         await CompleteIfFinishedAsync(updated, cancellationToken);

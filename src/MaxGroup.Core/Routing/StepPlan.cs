@@ -41,7 +41,7 @@ public static class StepPlan
 
     /// <summary>
     /// The plan as if the group had a load balancer: what the dispatcher begins with while the group's description is on
-    /// its way; a step the described group turns out not to need is then recorded Skipped, never started.
+    /// its way; a step the described group turns out not to need is then recorded NoOp, never started.
     /// </summary>
     public static IReadOnlyList<string> ForLoadBalancedGroup(GroupConfig config, HandoverTrigger trigger) =>
         Plan(config, trigger, loadBalanced: true);
