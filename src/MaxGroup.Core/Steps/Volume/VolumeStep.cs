@@ -41,7 +41,7 @@ public sealed class VolumeStep(VolumeMover mover, ILogger logger) : IRemediation
                 case HandoverTrigger.ReservationWarning:
                 // An AWS Health scheduled change: kept and moved to the successor, as on a warning.
                 case HandoverTrigger.HealthScheduledChange:
-                    return await mover.PrepareAsync(request, cancellationToken);
+                    return await PrepareWithRetriesAsync(request, cancellationToken);
                 case HandoverTrigger.Launch:
                     return Summarize(await mover.OnInstanceLaunchedAsync(request.Config.GroupName, request.Instance.InstanceId, cancellationToken), "no pending volume in this group and zone");
                 case HandoverTrigger.Sweep:
@@ -67,6 +67,31 @@ public sealed class VolumeStep(VolumeMover mover, ILogger logger) : IRemediation
             return StepOutcome.Waiting("out of time in this invocation; the next trigger or the sweep resumes the move");
         }
     }
+
+    /// <summary>
+    /// The preparation again after a throttled or failed AWS answer (beyond the SDK's own retries), while the step's time
+    /// lasts: before it has tagged the volume nothing else resumes the move (no trigger or sweep finds an untagged
+    /// volume), so giving up on the first burst of throttling would leave the kept volume loose. The preparation is
+    /// written to be run again (a redelivered warning does the same); a definite error still fails at once.
+    /// </summary>
+    private async Task<StepOutcome> PrepareWithRetriesAsync(RemediationRequest request, CancellationToken cancellationToken)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await mover.PrepareAsync(request, cancellationToken);
+            }
+            catch (RemoteApiException ex) when (ex.IsRetryable && attempt < PrepareAttempts)
+            {
+                logger.LogWarning("Volume preparation for {InstanceId}: {Service} {ErrorCode} (attempt {Attempt}), trying again", request.Instance.InstanceId, ex.Service, ex.ErrorCode, attempt);
+                await Task.Delay(TimeSpan.FromMilliseconds(250 * attempt), cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>How many times the preparation runs before a retryable error fails the step (about 2.5 s of waiting).</summary>
+    private const int PrepareAttempts = 5;
 
     /// <summary>One outcome for the ledger from the per-volume results: the worst status wins.</summary>
     public static StepOutcome Summarize(IReadOnlyList<VolumeMoveResult> results, string noneReason)
