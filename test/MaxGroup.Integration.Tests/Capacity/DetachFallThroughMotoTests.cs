@@ -105,24 +105,8 @@ public sealed class DetachFallThroughMotoTests(MotoFixture moto) : IAsyncLifetim
         DateTimeOffset warning = DateTimeOffset.UtcNow.AddSeconds(-70);
         var config = new GroupConfig { GroupName = Group, DetachingDelaySeconds = 0 };
         Assert.Equal(ReplacementStrategy.Detach, config.EffectiveStrategy);
-        await _services.Ledger.TryBeginInterruptionAsync(new InterruptionRecord
-        {
-            InstanceId = doomed,
-            EventIds = ["ev-1"],
-            GroupName = Group,
-            WarningTime = warning,
-            ReclaimAt = warning.AddSeconds(120),
-            Steps = [new StepRecord { Name = "replace" }],
-        }, new InFlightLimits(), warning, CancellationToken.None);
-        var request = new RemediationRequest
-        {
-            Step = "replace",
-            EventId = "ev-1",
-            WarningTime = warning,
-            ReclaimAt = warning.AddSeconds(120),
-            Instance = (await _services.Inventory.DescribeInstanceAsync(doomed, CancellationToken.None))!,
-            Config = config,
-        };
+        InstanceFacts instance = (await _services.Inventory.DescribeInstanceAsync(doomed, CancellationToken.None))!;
+        RemediationRequest request = await ReplaceRequests.BeginAsync(_services.Ledger, instance, config, warning);
         return await new ReplaceWiring(_services).Step.RunAsync(request, CancellationToken.None);
     }
 

@@ -106,24 +106,7 @@ public sealed class VolumePinnedSuccessorMotoTests(MotoFixture moto) : IAsyncLif
         InstanceFacts doomed = (await _services.Inventory.DescribeInstanceAsync(doomedId, CancellationToken.None))!;
         _proxy.Dry($"c5.large/spot@{doomed.AvailabilityZone}");
         DateTimeOffset warning = DateTimeOffset.UtcNow;
-        await _services.Ledger.TryBeginInterruptionAsync(new InterruptionRecord
-        {
-            InstanceId = doomedId,
-            EventIds = ["ev-1"],
-            GroupName = Group,
-            WarningTime = warning,
-            ReclaimAt = warning.AddSeconds(120),
-            Steps = [new StepRecord { Name = "replace" }],
-        }, new InFlightLimits(), warning, CancellationToken.None);
-        var request = new RemediationRequest
-        {
-            Step = "replace",
-            EventId = "ev-1",
-            WarningTime = warning,
-            ReclaimAt = warning.AddSeconds(120),
-            Instance = doomed,
-            Config = config,
-        };
+        RemediationRequest request = await ReplaceRequests.BeginAsync(_services.Ledger, doomed, config, warning);
         StepOutcome outcome = await new ReplaceWiring(_services).Step.RunAsync(request, CancellationToken.None);
         return (doomed, outcome);
     }

@@ -223,24 +223,8 @@ public sealed class DispatchMotoTests(MotoFixture moto) : IAsyncLifetime, IDispo
         var config = new GroupConfig { GroupName = Group, ReplacementStrategy = ReplacementStrategy.Detach, DetachingDelaySeconds = 0 };
         string doomed = (await DescribeGroupAsync()).Instances[0].InstanceId;
         DateTimeOffset warning = DateTimeOffset.UtcNow;
-        await _composition.Ledger.TryBeginInterruptionAsync(new InterruptionRecord
-        {
-            InstanceId = doomed,
-            EventIds = ["ev-1"],
-            GroupName = Group,
-            WarningTime = warning,
-            ReclaimAt = warning.AddSeconds(120),
-            Steps = [new StepRecord { Name = "replace" }],
-        }, new InFlightLimits(), warning, CancellationToken.None);
-        var request = new RemediationRequest
-        {
-            Step = "replace",
-            EventId = "ev-1",
-            WarningTime = warning,
-            ReclaimAt = warning.AddSeconds(120),
-            Instance = (await _composition.Inventory.DescribeInstanceAsync(doomed, CancellationToken.None))!,
-            Config = config,
-        };
+        InstanceFacts instance = (await _composition.Inventory.DescribeInstanceAsync(doomed, CancellationToken.None))!;
+        RemediationRequest request = await ReplaceRequests.BeginAsync(_composition.Ledger, instance, config, warning);
         string payload = JsonSerializer.Serialize(request, RemediationJsonContext.Default.RemediationRequest);
         var handler = _composition.RemediationHandler(_composition.Replace.Step);
 
