@@ -10,8 +10,10 @@ Why: plain moto makes a 1,000-warning burst measure moto's own growth, not MaxGr
      costs O(instances x tags). Here a resource's tags are read from the backend's own per-resource dict, in the same
      order and the same shape.
   3. `TransactWriteItems` deep-copies the whole table once per item of the transaction, to roll back from on
-     cancel; the copies are identical (nothing is written before the last one), so the table is copied once per
-     transaction. That one copy is kept: it still grows with the table.
+     cancel. Only the items the transaction names can change while it runs (the serialising proxy lets one DynamoDB
+     request through at a time), so the backup here is a table that shares every other item with the live one and
+     holds a deep copy of each named item: the rollback restores the same state, at a cost that no longer grows with
+     the table (a table with streams is still deep-copied whole, as its stream records are part of the state).
   4. The server logs every request line to the console; that logging is turned off.
 
   python3 bench/moto_bench.py -H 127.0.0.1 -p PORT       (the arguments of moto_server)
@@ -49,37 +51,71 @@ def _patch_tag_lookup() -> None:
     TaggedEC2Resource.get_tags = _tags_direct
 
 
+def _named_keys(backend, transact_items) -> dict | None:
+    """Per table name, the (hash, range) DynamoType keys the transaction's items name; None when one cannot be read
+    (moto then raises its own error, with a whole-table backup as before)."""
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    keys: dict = {}
+    try:
+        for item in transact_items:
+            _, op = next(iter(item.items()))
+            table = backend.tables[op["TableName"]]
+            attrs = op["Item"] if "Item" in op else op["Key"]
+            range_value = DynamoType(attrs[table.range_key_attr]) if table.range_key_attr is not None else None
+            keys.setdefault(table.name, []).append((DynamoType(attrs[table.hash_key_attr]), range_value))
+    except (KeyError, TypeError, AttributeError, StopIteration):
+        return None
+    return keys
+
+
+def _backup_of(table, keys):
+    """A copy of `table` for the rollback: its own item maps, sharing every item not in `keys`, deep-copying those."""
+    backup = copy.copy(table)
+    backup.items = copy.copy(table.items)
+    for hash_value in {h for h, _ in keys}:
+        if hash_value not in table.items:
+            continue
+        if table.range_key_attr is None:
+            backup.items[hash_value] = copy.deepcopy(table.items[hash_value])
+        else:
+            named = {r for h, r in keys if h == hash_value}
+            backup.items[hash_value] = {r: (copy.deepcopy(i) if r in named else i) for r, i in table.items[hash_value].items()}
+    return backup
+
+
 def _patch_transaction_backup() -> None:
     from moto.dynamodb import models as dynamodb
     from moto.dynamodb.models.table import Table
 
-    backup = threading.local()
+    pending = threading.local()
 
-    class _CopyTablesOnce:
-        """moto.dynamodb.models' `copy`: inside a transaction a Table is deep-copied once; everything else as before."""
+    class _CopyNamedItems:
+        """moto.dynamodb.models' `copy`: inside a transaction a Table's backup copies only the items the transaction
+        names (once per transaction); everything else as before."""
 
         def __getattr__(self, name):
             return getattr(copy, name)
 
         @staticmethod
         def deepcopy(obj, memo=None):
-            cache = getattr(backup, "tables", None)
-            if cache is None or memo is not None or not isinstance(obj, Table):
+            keys = getattr(pending, "keys", None)
+            if keys is None or memo is not None or not isinstance(obj, Table) or obj.stream_shard is not None:
                 return copy.deepcopy(obj, memo)
-            if id(obj) not in cache:
-                cache[id(obj)] = (obj, copy.deepcopy(obj))
-            return cache[id(obj)][1]
+            if id(obj) not in pending.backups:
+                pending.backups[id(obj)] = _backup_of(obj, keys.get(obj.name, []))
+            return pending.backups[id(obj)]
 
     transact = dynamodb.DynamoDBBackend.transact_write_items
 
     def transact_write_items(self, transact_items):
-        backup.tables = {}
+        pending.keys, pending.backups = _named_keys(self, transact_items), {}
         try:
             return transact(self, transact_items)
         finally:
-            backup.tables = None
+            pending.keys = pending.backups = None
 
-    dynamodb.copy = _CopyTablesOnce()
+    dynamodb.copy = _CopyNamedItems()
     dynamodb.DynamoDBBackend.transact_write_items = transact_write_items
 
 
@@ -93,6 +129,9 @@ def _check_transactions() -> list[str]:
             db = boto3.client("dynamodb", region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing")
             db.create_table(TableName="t", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
                             AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
+            db.create_table(TableName="rk", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+                            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "S"}],
+                            BillingMode="PAY_PER_REQUEST")
             outcomes = []
             for n in range(30):
                 items = [
@@ -103,6 +142,9 @@ def _check_transactions() -> list[str]:
                                 "ExpressionAttributeValues": {":e": {"SS": [f"r{n}"]}, ":cap": {"N": "20"}}}},
                     {"Update": {"TableName": "t", "Key": {"pk": {"S": f"g{n % 3}"}}, "UpdateExpression": "ADD s :e",
                                 "ExpressionAttributeValues": {":e": {"SS": [f"r{n}"]}}}},
+                    # A range-key table: items updated in place, beside others under the same hash key.
+                    {"Update": {"TableName": "rk", "Key": {"pk": {"S": f"g{n % 3}"}, "sk": {"S": f"s{n % 5}"}},
+                                "UpdateExpression": "ADD c :one", "ExpressionAttributeValues": {":one": {"N": "1"}}}},
                 ]
                 if n % 7 == 6:  # a second try of an earlier record: cancelled on the first item
                     items[0]["Put"]["Item"]["pk"]["S"] = f"r{n - 1}"
@@ -112,7 +154,8 @@ def _check_transactions() -> list[str]:
                 except db.exceptions.TransactionCanceledException as ex:
                     outcomes.append([r["Code"] for r in ex.response["CancellationReasons"]])
             table = sorted(db.scan(TableName="t", ConsistentRead=True)["Items"], key=lambda i: i["pk"]["S"])
-            return [outcomes, table]
+            ranged = sorted(db.scan(TableName="rk", ConsistentRead=True)["Items"], key=lambda i: (i["pk"]["S"], i["sk"]["S"]))
+            return [outcomes, table, ranged]
 
     from moto.dynamodb import models as dynamodb
 
@@ -124,7 +167,7 @@ def _check_transactions() -> list[str]:
     finally:
         dynamodb.copy, dynamodb.DynamoDBBackend.transact_write_items = saved
     cancelled = sum(1 for o in plain[0] if o != "written")
-    print(f"transactions: 30 run ({cancelled} cancelled, {len(plain[1])} items left), answers and table "
+    print(f"transactions: 30 run ({cancelled} cancelled, {len(plain[1])} + {len(plain[2])} items left), answers and tables "
           + ("identical" if plain == patched else "DIFFER"))
     return [] if plain == patched else ["TransactWriteItems"]
 

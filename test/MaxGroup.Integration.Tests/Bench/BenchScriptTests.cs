@@ -151,7 +151,7 @@ public sealed class BenchScriptTests
 
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Contains("5 EC2 calls on 40 instances compared, 0 differ", result.StandardOutput, StringComparison.Ordinal);
-        Assert.Contains("answers and table identical", result.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("answers and tables identical", result.StandardOutput, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -177,7 +177,26 @@ public sealed class BenchScriptTests
 
         Assert.True(result.ExitCode == 1, result.ToString());
         Assert.Contains("4 differ", result.StandardOutput, StringComparison.Ordinal);
-        Assert.Contains("answers and table DIFFER", result.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("answers and tables DIFFER", result.StandardOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task BenchMoto_CheckOfABackupSharingTheNamedItems_Fails()
+    {
+        // The rollback backup shares every item the transaction does not name; sharing the named ones too (updated in
+        // place, so a cancelled transaction would keep its updates) is caught.
+        const string Breaks = """
+            import copy, sys; sys.dont_write_bytecode = True; sys.path.insert(0, sys.argv[1]); import moto_bench as m
+            def shallow(table, keys):
+                backup = copy.copy(table); backup.items = copy.copy(table.items); return backup
+            m._backup_of = shallow
+            sys.exit(m._check())
+            """;
+        ToolResult result = await ToolProcess.RunAsync("python3", ["-c", Breaks, Path.Combine(Deployment.RepositoryPaths.Root, "bench")], TimeSpan.FromMinutes(3));
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Contains("0 differ", result.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("answers and tables DIFFER", result.StandardOutput, StringComparison.Ordinal);
     }
 
     [Fact]
