@@ -117,9 +117,9 @@ public static class InvokeCommand
                 case HandlerNames.Preaction:
                     PreactionHandler.ReadInput(input);
                     break;
-                // The volume function also takes the events the dispatcher forwards to it (state change, launch, sweep).
-                case HandlerNames.Volume when VolumeFunctionHandler.IsEvent(input):
-                    EventParser.Parse(input);
+                // The volume function also takes the events the dispatcher forwards to it (state change, launch, sweep):
+                // one of those is checked by this parse (it throws as the function would), anything else as a request.
+                case HandlerNames.Volume when EventParser.ParseIfEvent(input) is not null:
                     break;
                 default:
                     string step = RemediationHandler.Deserialize(input).Step;

@@ -39,6 +39,39 @@ public static partial class EventParser
         }
     }
 
+    /// <summary>
+    /// For a function that takes events beside other requests, in one parse: the event when <paramref name="json"/> is an
+    /// EventBridge envelope (a JSON object with a detail-type), null when it is none (not JSON, not an object, no
+    /// detail-type), so the caller's other path reports it in its own words. An envelope that fails validation throws
+    /// exactly as <see cref="Parse(string)"/> does.
+    /// </summary>
+    public static MaxGroupEvent? ParseIfEvent(string json)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(json, DocumentOptions);
+        }
+        catch (JsonException)
+        {
+            // Not JSON, or nested deeper than an event may be: decided on the input as a whole, as before this one parse,
+            // so a deep envelope still gets Parse's message and anything else goes to the other path. Never on an event
+            // that parses, so never on the warning's path.
+            return IsEnvelope(json) ? Parse(json) : null;
+        }
+
+        using (document)
+        {
+            if (!IsEnvelope(document.RootElement))
+            {
+                return null;
+            }
+
+            return json.Length > MaxEventBytes ? Parse(json) : Parse(document.RootElement);
+        }
+    }
+
     public static MaxGroupEvent Parse(JsonElement root)
     {
         if (root.ValueKind != JsonValueKind.Object)
@@ -75,6 +108,21 @@ public static partial class EventParser
                 Envelope(root, id, detailType, source, time, resources, new ScheduledDetail())),
             _ => throw new EventParseException($"detail-type \"{Truncate(detailType)}\" is not an event MaxGroup handles"),
         };
+    }
+
+    private static bool IsEnvelope(JsonElement root) => root.ValueKind == JsonValueKind.Object && root.TryGetProperty("detail-type", out _);
+
+    private static bool IsEnvelope(string json)
+    {
+        try
+        {
+            using JsonDocument document = JsonDocument.Parse(json);
+            return IsEnvelope(document.RootElement);
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
     }
 
     /// <summary>The Availability Zone in an EC2 instance ARN whose region slot holds a zone (arn:aws:ec2:us-east-2a:instance/i-...).</summary>

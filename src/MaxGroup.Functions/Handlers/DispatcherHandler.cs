@@ -1,6 +1,4 @@
-using System.Text.Json;
 using MaxGroup.Core.Dispatch;
-using MaxGroup.Core.Events;
 using MaxGroup.Core.Model;
 using MaxGroup.Functions.Runtime;
 using Microsoft.Extensions.Logging;
@@ -18,20 +16,7 @@ public sealed class DispatcherHandler(Dispatcher dispatcher, ILogger logger) : I
     public async Task<string> HandleAsync(string input, ILambdaContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
-        MaxGroupEvent maxGroupEvent;
-        try
-        {
-            maxGroupEvent = EventParser.Parse(input);
-        }
-        catch (EventParseException ex)
-        {
-            // A malformed event never gets better on retry: fail the invocation so it shows in errors and the DLQ.
-            logger.LogError("Event rejected: {Problem}", ex.Message);
-            throw;
-        }
-
-        using CancellationTokenSource timeout = LambdaDeadline.CancelBefore(context, ResponseMargin, cancellationToken);
-        DispatchResult result = await dispatcher.DispatchAsync(maxGroupEvent, timeout.Token);
-        return JsonSerializer.Serialize(result, RemediationJsonContext.Default.DispatchResult);
+        MaxGroupEvent maxGroupEvent = EventInvocation.Parse(input, logger);
+        return await EventInvocation.AnswerAsync(maxGroupEvent, dispatcher.DispatchAsync, context, ResponseMargin, cancellationToken);
     }
 }

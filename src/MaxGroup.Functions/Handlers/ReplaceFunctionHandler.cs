@@ -1,7 +1,4 @@
-using System.Text.Json;
 using MaxGroup.Core.Dispatch;
-using MaxGroup.Core.Events;
-using MaxGroup.Core.Model;
 using MaxGroup.Functions.Runtime;
 using Microsoft.Extensions.Logging;
 
@@ -21,39 +18,12 @@ public sealed class ReplaceFunctionHandler(RemediationHandler requests, Dispatch
     public async Task<string> HandleAsync(string input, ILambdaContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
-        if (!IsEvent(input))
+        // The warning's path: the one parse that tells an event (it has a detail-type) from a request also reads the event.
+        if (EventInvocation.ParseIfEvent(input, logger) is not { } warning)
         {
             return await requests.HandleAsync(input, context, cancellationToken);
         }
 
-        MaxGroupEvent warning;
-        try
-        {
-            warning = EventParser.Parse(input);
-        }
-        catch (EventParseException ex)
-        {
-            logger.LogError("Event rejected: {Problem}", ex.Message);
-            throw;
-        }
-
-        using CancellationTokenSource timeout = LambdaDeadline.CancelBefore(context, ResponseMargin, cancellationToken);
-        DispatchResult result = await intake.OpenWarningAsync(warning, timeout.Token);
-        return JsonSerializer.Serialize(result, RemediationJsonContext.Default.DispatchResult);
-    }
-
-    /// <summary>An EventBridge envelope (it has a detail-type), not a remediation request.</summary>
-    public static bool IsEvent(string input)
-    {
-        try
-        {
-            using JsonDocument document = JsonDocument.Parse(input);
-            return document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("detail-type", out _);
-        }
-        catch (JsonException)
-        {
-            // Not JSON at all: the request path reports it.
-            return false;
-        }
+        return await EventInvocation.AnswerAsync(warning, intake.OpenWarningAsync, context, ResponseMargin, cancellationToken);
     }
 }

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using MaxGroup.Core.Events;
 using MaxGroup.Core.Model;
 using MaxGroup.Core.Ports;
@@ -21,36 +20,25 @@ public sealed class VolumeFunctionHandler(RemediationHandler request, IVolumeTri
     public async Task<string> HandleAsync(string input, ILambdaContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
-        if (!IsEvent(input))
+        // Malformed input, an event or not, is reported by the path it takes (the parse's or the request's message).
+        if (EventParser.ParseIfEvent(input) is not { } maxGroupEvent)
         {
             return await request.HandleAsync(input, context, cancellationToken);
         }
 
-        MaxGroupEvent maxGroupEvent = EventParser.Parse(input);
-        using CancellationTokenSource timeout = LambdaDeadline.CancelBefore(context, ResponseMargin, cancellationToken);
+        return await EventInvocation.AnswerAsync(maxGroupEvent, TriggerAsync, context, ResponseMargin, cancellationToken);
+    }
+
+    private async Task<DispatchResult> TriggerAsync(MaxGroupEvent maxGroupEvent, CancellationToken cancellationToken)
+    {
         DispatchResult result = maxGroupEvent switch
         {
-            MaxGroupEvent.InstanceStateChange e => await triggers.OnInstanceStateChangeAsync(e, timeout.Token),
-            MaxGroupEvent.AutoScalingLaunch e => await triggers.OnInstanceLaunchAsync(e, timeout.Token),
-            MaxGroupEvent.Scheduled e => await triggers.SweepAsync(e, timeout.Token),
+            MaxGroupEvent.InstanceStateChange e => await triggers.OnInstanceStateChangeAsync(e, cancellationToken),
+            MaxGroupEvent.AutoScalingLaunch e => await triggers.OnInstanceLaunchAsync(e, cancellationToken),
+            MaxGroupEvent.Scheduled e => await triggers.SweepAsync(e, cancellationToken),
             _ => DispatchResult.NoOp(maxGroupEvent, $"the volume function does not handle \"{maxGroupEvent.DetailType}\""),
         };
         logger.LogInformation("volume trigger {DetailType} {EventId}: {Status} {Reason}", maxGroupEvent.DetailType, maxGroupEvent.Id, result.Status, result.Reason);
-        return JsonSerializer.Serialize(result, RemediationJsonContext.Default.DispatchResult);
-    }
-
-    /// <summary>An EventBridge event (the dispatcher forwards state changes, launches and the sweep), not a remediation request.</summary>
-    public static bool IsEvent(string input)
-    {
-        try
-        {
-            using JsonDocument document = JsonDocument.Parse(input);
-            return document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("detail-type", out _);
-        }
-        catch (JsonException)
-        {
-            // Let the remediation path report the malformed input with its own message.
-            return false;
-        }
+        return result;
     }
 }

@@ -29,7 +29,7 @@ public sealed class VolumeWiring
             services.Metrics,
             services.Aws.AutoScaling,
             new LedgerSuccessorLookup(services.Ledger));
-        Step = new VolumeStep(Mover, loggers.CreateLogger<VolumeStep>());
+        Step = new VolumeStep(Mover, services.Time, loggers.CreateLogger<VolumeStep>());
         Triggers = new VolumeTriggers(Mover, services.Time, loggers.CreateLogger<VolumeTriggers>(), services.Ledger);
     }
 

@@ -141,7 +141,7 @@ public sealed class HandoverResumeTests
         };
         var mover = new VolumeMover(_ec2, _clock, NullLogger.Instance, options: new VolumeMoverOptions { MaxWait = TimeSpan.Zero });
 
-        StepOutcome outcome = await new VolumeStep(mover, NullLogger.Instance).RunAsync(resume, CancellationToken.None);
+        StepOutcome outcome = await new VolumeStep(mover, _clock, NullLogger.Instance).RunAsync(resume, CancellationToken.None);
 
         Assert.NotEqual(StepStatus.Failed, outcome.Status);
         Assert.Equal(VolumeTags.Statuses.Pending, _data.Tags[VolumeTags.Status]);

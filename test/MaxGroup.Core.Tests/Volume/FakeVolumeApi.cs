@@ -65,8 +65,22 @@ internal sealed class FakeVolumeApi : IVolumeApi
     /// <summary>A stop or hibernate: the instance keeps its volumes.</summary>
     public void Stop(string instanceId) => Instances[instanceId].State = "stopped";
 
-    public Task<InstanceFacts?> DescribeInstanceAsync(string instanceId, CancellationToken cancellationToken) =>
-        Task.FromResult(Instances.TryGetValue(instanceId, out FakeInstance? i) ? i.ToFacts() : null);
+    /// <summary>Errors the next DescribeInstances answer with, one each, before it answers again.</summary>
+    public Queue<RemoteApiException> DescribeInstanceFaults { get; } = new();
+
+    /// <summary>How many DescribeInstances were asked, answered or not.</summary>
+    public int DescribeInstanceCalls { get; private set; }
+
+    public Task<InstanceFacts?> DescribeInstanceAsync(string instanceId, CancellationToken cancellationToken)
+    {
+        DescribeInstanceCalls++;
+        if (DescribeInstanceFaults.TryDequeue(out RemoteApiException? fault))
+        {
+            throw fault;
+        }
+
+        return Task.FromResult(Instances.TryGetValue(instanceId, out FakeInstance? i) ? i.ToFacts() : null);
+    }
 
     public Task<IReadOnlyList<InstanceFacts>> DescribeGroupInstancesAsync(string groupName, string? availabilityZone, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<InstanceFacts>>(Instances.Values

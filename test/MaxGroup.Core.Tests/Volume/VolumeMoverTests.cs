@@ -240,7 +240,7 @@ public sealed class VolumeMoverTests : VolumeMoverTestBase
     public async Task Step_Warning_RoutesToPrepare_AndGroupWithoutDeviceIsNoOp()
     {
         Doomed();
-        var step = new VolumeStep(Mover(), NullLogger.Instance);
+        var step = new VolumeStep(Mover(), _clock, NullLogger.Instance);
 
         StepOutcome none = await step.RunAsync(Request() with { Config = new GroupConfig { GroupName = "web" } }, CancellationToken.None);
         StepOutcome prepared = await step.RunAsync(Request(), CancellationToken.None);

@@ -8,7 +8,7 @@ namespace MaxGroup.Core.Steps.Volume;
 /// The "volume" remediation step: moves the persistent data volume to the successor. On the warning it keeps the
 /// volume and records the move; the other triggers resume it through <see cref="VolumeMover"/>.
 /// </summary>
-public sealed class VolumeStep(VolumeMover mover, ILogger logger) : IRemediationStep
+public sealed class VolumeStep(VolumeMover mover, TimeProvider clock, ILogger logger) : IRemediationStep
 {
     public string Name => StepNames.Volume;
 
@@ -72,26 +72,25 @@ public sealed class VolumeStep(VolumeMover mover, ILogger logger) : IRemediation
     /// The preparation again after a throttled or failed AWS answer (beyond the SDK's own retries), while the step's time
     /// lasts: before it has tagged the volume nothing else resumes the move (no trigger or sweep finds an untagged
     /// volume), so giving up on the first burst of throttling would leave the kept volume loose. The preparation is
-    /// written to be run again (a redelivered warning does the same); a definite error still fails at once.
+    /// written to be run again (a redelivered warning does the same); a definite error still fails at once. No reclaim
+    /// bound: a volume is kept and moved after its instance has gone, so the step's token (the function's deadline) ends it.
     /// </summary>
-    private async Task<StepOutcome> PrepareWithRetriesAsync(RemediationRequest request, CancellationToken cancellationToken)
+    private Task<StepOutcome> PrepareWithRetriesAsync(RemediationRequest request, CancellationToken cancellationToken)
     {
-        for (int attempt = 1; ; attempt++)
+        var retry = new RemoteRetry(clock, attempt => PrepareBackoff * attempt)
         {
-            try
-            {
-                return await mover.PrepareAsync(request, cancellationToken);
-            }
-            catch (RemoteApiException ex) when (ex.IsRetryable && attempt < PrepareAttempts)
-            {
-                logger.LogWarning("Volume preparation for {InstanceId}: {Service} {ErrorCode} (attempt {Attempt}), trying again", request.Instance.InstanceId, ex.Service, ex.ErrorCode, attempt);
-                await Task.Delay(TimeSpan.FromMilliseconds(250 * attempt), cancellationToken);
-            }
-        }
+            MaxAttempts = PrepareAttempts,
+            Retrying = (ex, attempt, _) => logger.LogWarning("Volume preparation for {InstanceId}: {Service} {ErrorCode} (attempt {Attempt}), trying again",
+                request.Instance.InstanceId, ex.Service, ex.ErrorCode, attempt),
+        };
+        return retry.RunAsync(ct => mover.PrepareAsync(request, ct), cancellationToken);
     }
 
     /// <summary>How many times the preparation runs before a retryable error fails the step (about 2.5 s of waiting).</summary>
     private const int PrepareAttempts = 5;
+
+    /// <summary>The wait after the first failed preparation; the n-th waits n times as long.</summary>
+    private static readonly TimeSpan PrepareBackoff = TimeSpan.FromMilliseconds(250);
 
     /// <summary>One outcome for the ledger from the per-volume results: the worst status wins.</summary>
     public static StepOutcome Summarize(IReadOnlyList<VolumeMoveResult> results, string noneReason)
