@@ -15,8 +15,9 @@ Both systems run as Lambda runs them, in front of the same moto through the same
 Each run resets moto, seeds the scene, then measures two warnings:
   cold  process start (the earliest of the functions the warning goes to) -> DetachInstances arrives at the proxy;
   warm  the next warning, from the moment a Runtime API first hands it out -> DetachInstances arrives.
-It also counts the AWS calls (the Invoke included) before DetachInstances and the sequential waves among them (a call
-starts a wave when every earlier call has ended). Runs alternate between the two systems; medians are printed, and the
+It also counts the AWS calls (the Invoke included) that ended before DetachInstances left and the sequential waves
+among them (a call starts a wave when every earlier call has ended); a call still in flight when DetachInstances left
+cannot be on its path and is listed "beside", uncounted. Runs alternate between the two systems; medians are printed, and the
 ratios are maxgroup / sample from this one run.
 
 Usage: PEER_SAMPLE_DIR=/path/to/ec2-spot-labs peer.py --bootstrap PATH [--runs 7] [--json FILE]
@@ -277,15 +278,20 @@ def seed(endpoint, system):
 
 
 def waves(calls, until):
-    """Calls that started before `until`, and how many of them started a sequential wave."""
-    before = sorted((c for c in calls if c.start < until), key=lambda c: c.start)
+    """The calls the successor request could have waited for (those that had ended when it left, at `until`) and how
+    many sequential waves they form; a call still in flight when it left cannot be on its path: it is listed, marked
+    "beside", and not counted."""
+    started = sorted((c for c in calls if c.start < until), key=lambda c: c.start)
+    before = [c for c in started if c.end is not None and c.end <= until]
     count, in_flight_until = 0, float("-inf")
     for call in before:
         if call.start >= in_flight_until:
             count += 1
-        in_flight_until = max(in_flight_until, call.end if call.end is not None else until)
-    origin = before[0].start if before else until
-    return len(before), count, ["%s@%.0f+%.0f" % (c.action, (c.start - origin) * 1000, ((c.end or until) - c.start) * 1000) for c in before]
+        in_flight_until = max(in_flight_until, call.end)
+    origin = started[0].start if started else until
+    actions = ["%s%s@%.0f+%.0f" % ("" if c in before else "(beside) ", c.action, (c.start - origin) * 1000,
+                                   ((c.end or until) - c.start) * 1000) for c in started]
+    return len(before), count, actions
 
 
 def settle(proxy, functions, timeout):
