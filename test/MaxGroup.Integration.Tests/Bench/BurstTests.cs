@@ -34,7 +34,8 @@ public sealed class BurstTests(MotoFixture moto, ITestOutputHelper output)
         // moto is not atomic per DynamoDB request (MotoAtomicityTests): unless MAXGROUP_BENCH_RAW_MOTO=1, DynamoDB requests
         // go through a proxy that serialises them, which gives moto the per-request atomicity DynamoDB guarantees.
         bool rawMoto = Setting("MAXGROUP_BENCH_RAW_MOTO", 0) == 1;
-        await using SerializingDynamoDbProxy proxy = await SerializingDynamoDbProxy.StartAsync(moto.Endpoint);
+        var successorRequests = new SuccessorRequestClock();
+        await using SerializingDynamoDbProxy proxy = await SerializingDynamoDbProxy.StartAsync(moto.Endpoint, successorRequests);
         string endpoint = rawMoto ? moto.Endpoint : proxy.Endpoint;
         using var factory = AwsTestClients.EndpointFactory(endpoint, AwsTestClients.FastRetry(maxAttempts: 6));
         var configs = new FakeConfigSource("no configuration file and no spotmax: tags");
@@ -67,6 +68,8 @@ public sealed class BurstTests(MotoFixture moto, ITestOutputHelper output)
         deliveries = deliveries.OrderBy(_ => random.Next()).ToList();
 
         var results = new ConcurrentBag<(string Instance, string Status, double Ms, string? Reason)>();
+        // The first delivery of each instance's warning: where "warning to successor request" starts.
+        var firstDelivered = new ConcurrentDictionary<string, long>(StringComparer.Ordinal);
         var errors = new ConcurrentQueue<string>();
         int retries = (int)Setting("MAXGROUP_BENCH_RETRIES", 2);
         using var gate = new SemaphoreSlim(concurrency);
@@ -78,6 +81,7 @@ public sealed class BurstTests(MotoFixture moto, ITestOutputHelper output)
             {
                 MaxGroupEvent warning = EventParser.Parse(WarningJson(d.Instance, d.EventId));
                 long start = Stopwatch.GetTimestamp();
+                firstDelivered.AddOrUpdate(d.Instance, start, (_, earlier) => Math.Min(earlier, start));
                 // A dispatch that throws is retried the way Lambda retries an asynchronous invocation (twice by
                 // default); every failed attempt is counted, and latency runs from the first attempt.
                 for (int attempt = 0; ; attempt++)
@@ -106,10 +110,14 @@ public sealed class BurstTests(MotoFixture moto, ITestOutputHelper output)
         }));
         wall.Stop();
 
-        // Exactly once: one Started per interrupted instance, every other delivery a Duplicate, one ledger record each, replace Done.
+        // Exactly once: one Started per interrupted instance, one ledger record each, replace Done, one successor each.
+        // Every other delivery is a Duplicate, or Resumed when it came while the hand-over was still open (the intake
+        // restarts its outstanding steps in case the first run died; a live run keeps its lease, so nothing acts twice,
+        // which the successor count below checks).
         var started = results.Where(r => r.Status == nameof(DispatchStatus.Started)).ToList();
+        int resumedCount = results.Count(r => r.Status == nameof(DispatchStatus.Resumed));
         var problems = new List<string>();
-        problems.AddRange(results.Where(r => r.Status is not (nameof(DispatchStatus.Started) or nameof(DispatchStatus.Duplicate))).Select(r => $"{r.Instance}: {r.Status} {r.Reason}"));
+        problems.AddRange(results.Where(r => r.Status is not (nameof(DispatchStatus.Started) or nameof(DispatchStatus.Duplicate) or nameof(DispatchStatus.Resumed))).Select(r => $"{r.Instance}: {r.Status} {r.Reason}"));
         problems.AddRange(started.GroupBy(r => r.Instance).Where(g => g.Count() > 1).Select(g => $"{g.Key}: started {g.Count()} times"));
         problems.AddRange(doomed.Except(started.Select(r => r.Instance)).Select(id => $"{id}: never started"));
         int recordsDone = 0;
@@ -150,6 +158,12 @@ public sealed class BurstTests(MotoFixture moto, ITestOutputHelper output)
 
         double[] latencies = results.Select(r => r.Ms).Order().ToArray();
         double[] startedLatencies = started.Select(r => r.Ms).Order().ToArray();
+        double[] toSuccessor = doomed
+            .Where(id => successorRequests.FirstRequest.ContainsKey(id) && firstDelivered.ContainsKey(id))
+            .Select(id => Stopwatch.GetElapsedTime(firstDelivered[id], successorRequests.FirstRequest[id]).TotalMilliseconds)
+            .Order()
+            .ToArray();
+        problems.AddRange(doomed.Where(id => !successorRequests.FirstRequest.ContainsKey(id)).Take(20).Select(id => $"{id}: no successor request seen at the proxy"));
         double[] duplicateLatencies = results.Where(r => r.Status == nameof(DispatchStatus.Duplicate)).Select(r => r.Ms).Order().ToArray();
         string report = new StringBuilder()
             .AppendLine(CultureInfo.InvariantCulture, $"## Burst: {doomed.Count} interruptions across {groups} groups, {duplicates} redeliveries mixed in, concurrency {concurrency}, DynamoDB {(rawMoto ? "straight to moto" : "through the serialising proxy")}, moto: {Environment.GetEnvironmentVariable("MAXGROUP_BENCH_MOTO") ?? "moto_server"}")
@@ -157,12 +171,13 @@ public sealed class BurstTests(MotoFixture moto, ITestOutputHelper output)
             .AppendLine("| figure | value |")
             .AppendLine("|---|---:|")
             .AppendLine(CultureInfo.InvariantCulture, $"| deliveries | {deliveries.Count} |")
-            .AppendLine(CultureInfo.InvariantCulture, $"| started / duplicate / failed after {retries} retries | {started.Count} / {duplicateLatencies.Length} / {results.Count(r => r.Status == "Failed")} |")
+            .AppendLine(CultureInfo.InvariantCulture, $"| started / duplicate / resumed / failed after {retries} retries | {started.Count} / {duplicateLatencies.Length} / {resumedCount} / {results.Count(r => r.Status == "Failed")} |")
             .AppendLine(CultureInfo.InvariantCulture, $"| dispatch attempts that threw (retried) | {errors.Count} ({string.Join("; ", errors.Select(e => e[(e.IndexOf(": ", StringComparison.Ordinal) + 2)..].Split(':')[0]).Distinct().Take(3))}) |")
             .AppendLine(CultureInfo.InvariantCulture, $"| ledger records with replace Done | {recordsDone} of {doomed.Count} |")
             .AppendLine(CultureInfo.InvariantCulture, $"| interrupted instances with exactly one successor | {doomed.Count(id => successors.GetValueOrDefault(id) == 1)} of {doomed.Count} |")
             .AppendLine(CultureInfo.InvariantCulture, $"| wall time | {wall.Elapsed.TotalSeconds:0.0} s |")
             .AppendLine(CultureInfo.InvariantCulture, $"| throughput | {deliveries.Count / wall.Elapsed.TotalSeconds:0.0} deliveries/s |")
+            .AppendLine(CultureInfo.InvariantCulture, $"| warning to successor request (first delivery → RunInstances/CreateFleet at the proxy) p50 / p99 / max | {Percentile(toSuccessor, 0.5):0} / {Percentile(toSuccessor, 0.99):0} / {(toSuccessor.Length == 0 ? double.NaN : toSuccessor[^1]):0} ms |")
             .AppendLine(CultureInfo.InvariantCulture, $"| handling latency p50 / p99 / max (all) | {Percentile(latencies, 0.5):0} / {Percentile(latencies, 0.99):0} / {latencies[^1]:0} ms |")
             .AppendLine(CultureInfo.InvariantCulture, $"| handling latency p50 / p99 (started, incl. replace) | {Percentile(startedLatencies, 0.5):0} / {Percentile(startedLatencies, 0.99):0} ms |")
             .AppendLine(CultureInfo.InvariantCulture, $"| handling latency p50 / p99 (duplicates) | {Percentile(duplicateLatencies, 0.5):0} / {Percentile(duplicateLatencies, 0.99):0} ms |")
@@ -186,4 +201,33 @@ public sealed class BurstTests(MotoFixture moto, ITestOutputHelper output)
          "resources":["arn:aws:ec2:us-east-1a:instance/{{{instanceId}}}"],
          "detail":{"instance-id":"{{{instanceId}}}","instance-action":"terminate"}}
         """;
+
+    /// <summary>
+    /// When each successor request reached the proxy: the first RunInstances or CreateFleet tagged `spotmax:replaces` =
+    /// an interrupted instance, on the same clock as the deliveries (Stopwatch). Observes only; forwards everything.
+    /// </summary>
+    private sealed class SuccessorRequestClock : IEmulatorSemantics
+    {
+        public ConcurrentDictionary<string, long> FirstRequest { get; } = new(StringComparer.Ordinal);
+
+        public EmulatorAnswer? Before(EmulatorExchange exchange)
+        {
+            if (exchange.Action is "RunInstances" or "CreateFleet")
+            {
+                long now = Stopwatch.GetTimestamp();
+                foreach ((string key, string value) in exchange.Form)
+                {
+                    if (value == "spotmax:replaces" && key.EndsWith(".Key", StringComparison.Ordinal)
+                        && exchange.Value(key[..^".Key".Length] + ".Value") is { } replaced)
+                    {
+                        FirstRequest.TryAdd(replaced, now);
+                    }
+                }
+            }
+
+            return null;
+        }
+
+        public byte[] After(EmulatorExchange exchange, int status, byte[] body) => body;
+    }
 }
