@@ -99,6 +99,8 @@ public sealed class MemoryBenchTests(MotoFixture moto, BootstrapFixture bootstra
 
                 rows.Add(Row(n + 1, $"{NodeName(n)}, {evicted} pods in {watch.Elapsed.TotalSeconds:0.0} s", drain));
             }
+
+            await CheckHeadroomAsync(problems, "DrainFunction", drain);
         }
 
         await stop.CancelAsync();
@@ -160,9 +162,24 @@ public sealed class MemoryBenchTests(MotoFixture moto, BootstrapFixture bootstra
                     rows.Add(Row(i + 1, "dispatcher", dispatcher));
                 }
             }
+
+            await CheckHeadroomAsync(problems, "ReplaceFunction", replace);
+            await CheckHeadroomAsync(problems, "DispatcherFunction", dispatcher);
         }
 
         Report("memory-burst.md", $"## Replace and dispatcher: {doomed.Count} Spot warnings across {groups} groups, one after another, each to the replace function (strategy detach) and then the dispatcher (replace takes warnings, grace 50 ms)", rows, problems);
+    }
+
+    /// <summary>The function's MemorySize in the transformed template.yaml leaves at least 2x its measured peak (the template's comment).</summary>
+    private static async Task CheckHeadroomAsync(List<string> problems, string logicalId, BootstrapUnderRuntimeApi function)
+    {
+        JsonElement resources = await Deployment.TransformedTemplate.ResourcesAsync();
+        int memorySize = resources.GetProperty(logicalId).GetProperty("Properties").GetProperty("MemorySize").GetInt32();
+        double peakMib = function.PeakResidentKib() / 1024.0;
+        if (peakMib * 2 > memorySize)
+        {
+            problems.Add(string.Create(CultureInfo.InvariantCulture, $"{logicalId}: peak RSS {peakMib:0.0} MiB leaves less than 2x headroom in its MemorySize {memorySize} MB"));
+        }
     }
 
     private static void Expect(List<string> problems, string function, string instanceId, (string Kind, string Body) answer, string status)
