@@ -114,7 +114,7 @@ public sealed class TemplateShapeTests
     {
         JsonElement resources = await TransformedTemplate.ResourcesAsync();
 
-        // Memory is CPU in Lambda: below 512 MB the dispatcher's and replace's cold starts (60-70 ms of CPU) take twice
+        // Memory is CPU in Lambda: below 512 MB the dispatcher's and replace's cold starts (50-70 ms of CPU) take twice
         // as long on the 120 s path. The drain function waits on the API server and keeps 2x its peak RSS (72.5 MiB) at 256.
         Assert.Equal(512, MemorySize(resources, "DispatcherFunction"));
         Assert.Equal(512, MemorySize(resources, "ReplaceFunction"));
