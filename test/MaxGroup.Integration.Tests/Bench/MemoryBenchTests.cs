@@ -111,8 +111,8 @@ public sealed class MemoryBenchTests(MotoFixture moto, BootstrapFixture bootstra
     [BenchFact]
     public async Task Memory_ReplaceAndDispatcherUnderWarningBurst_FiguresPrinted()
     {
-        int warnings = (int)Setting("MAXGROUP_BENCH_WARNINGS", 300);
-        int groups = (int)Setting("MAXGROUP_BENCH_GROUPS", 10);
+        int warnings = (int)Setting("MAXGROUP_BENCH_MEMORY_WARNINGS", 300);
+        int groups = (int)Setting("MAXGROUP_BENCH_MEMORY_GROUPS", 10);
         int every = Math.Max(1, warnings / 6);
         await moto.ResetAsync();
         using AwsClientFactory aws = AwsTestClients.MotoFactory(moto);
