@@ -2,7 +2,7 @@
 # Runs every MaxGroup benchmark (issue 10) end to end and prints one summary table (bench/summary.py), built from the
 # files the benchmarks write under artifacts/bench/. Loopback only: moto, the fake Kubernetes API, in-memory ports.
 #
-#   bench/run.sh                      all items: coldstart critical dispatcher burst drain peer launch
+#   bench/run.sh                      all items: coldstart critical dispatcher burst drain peer launch memory
 #   bench/run.sh critical drain       a subset (or ITEMS="critical drain")
 #   bench/run.sh --full               burst at the issue's size: 1,000 warnings across 50 groups
 #   bench/run.sh --list               the items and what each runs; runs nothing
@@ -17,12 +17,14 @@
 # MAXGROUP_TEST_AWS_ENDPOINT a running emulator.
 # Peer (bench/peer.sh): MaxGroup as deployed against the AWS sample handler; PEER_SAMPLE_DIR names a clone of
 # awslabs/ec2-spot-labs outside this repository (unset: the item skips and says so).
+# Memory (MemoryBenchTests, the AOT bootstrap from artifacts/bench/aot, published when missing): MAXGROUP_BENCH_DRAINS (10),
+# MAXGROUP_BENCH_MEMORY_WARNINGS (300), MAXGROUP_BENCH_MEMORY_GROUPS (10).
 # Cold start: RUNS (10), FORCE=1 republishes the AOT and JIT builds. BENCH_TIMEOUT: seconds per item (3600).
 # Exit status: 0 when every item ran and passed its test, 1 when one failed (its figures still appear), 2 on misuse.
 set -uo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-all_items="coldstart critical dispatcher burst drain peer launch"
+all_items="coldstart critical dispatcher burst drain peer launch memory"
 out=artifacts/bench
 mode=run
 full=0
@@ -75,6 +77,7 @@ command_of() {
         drain) echo "dotnet test $tests ${filter}.DrainBenchTests|${filter#*--filter }.FleetDrainBenchTests" ;;
         peer) echo "bench/peer.sh" ;;
         launch) echo "dotnet test $tests ${filter}.LaunchBenchTests" ;;
+        memory) echo "dotnet test $tests ${filter}.MemoryBenchTests" ;;
     esac
 }
 
@@ -88,6 +91,7 @@ artifacts_of() {
         drain) echo "drain.md drain-fleet-50qps.md drain-fleet-100qps.md" ;;
         peer) echo "peer.json" ;;
         launch) echo "launch-capacity.md" ;;
+        memory) echo "memory-drain.md memory-burst.md" ;;
     esac
 }
 
@@ -95,7 +99,7 @@ needs_test_build() {
     local item
     [ "$build" = 1 ] || return 1
     for item in "${items[@]}"; do
-        case $item in critical|burst|drain|launch) return 0 ;; esac
+        case $item in critical|burst|drain|launch|memory) return 0 ;; esac
     done
     return 1
 }
@@ -205,7 +209,14 @@ for item in "${items[@]}"; do
     if [ "$item" = burst ] && [ -z "${MAXGROUP_TEST_AWS_ENDPOINT:-}" ] && [ "${BENCH_PLAIN_MOTO:-0}" != 1 ]; then
         start_bench_moto || status=1
     fi
-    if [ "$item" = critical ] || [ "$item" = burst ] || [ "$item" = drain ] || [ "$item" = launch ]; then
+    if [ "$item" = memory ]; then
+        # The bootstrap the memory bench runs: the cold start's AOT build, reused (FORCE=1 republishes).
+        if [ "${FORCE:-0}" = 1 ] || [ ! -x "$out/aot/bootstrap" ]; then
+            dotnet publish src/MaxGroup.Functions -c Release -r linux-x64 -o "$out/aot" -nologo -v quiet > "$out/memory-publish.log" 2>&1 || status=1
+        fi
+        export MAXGROUP_TEST_BOOTSTRAP_DIR="$PWD/$out/aot"
+    fi
+    if [ "$item" = critical ] || [ "$item" = burst ] || [ "$item" = drain ] || [ "$item" = launch ] || [ "$item" = memory ]; then
         # Split on spaces, never eval'ed: the logger argument's ';' stays part of one argument.
         read -r -a argv <<< "$command"
         timeout "$item_timeout" "${argv[@]}" > "$out/$item.log" 2>&1

@@ -163,6 +163,27 @@ def peer_rows(directory):
     return rows
 
 
+def memory_rows(directory):
+    """The last row per function of the memory bench's tables (peak RSS after the most invocations)."""
+    rows = []
+    for name in ("memory-drain.md", "memory-burst.md"):
+        text = read(os.path.join(directory, name))
+        if text is None:
+            rows.append(("memory", "%s not run" % name, "", "", ""))
+            continue
+        last = {}
+        for line in text.splitlines():
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            if len(cells) == 5 and cells[0].isdigit():
+                function = "drain" if name == "memory-drain.md" else cells[1]
+                last[function] = cells
+        problems = re.search(r"^problems: (\d+)", text, re.M)
+        for function, cells in last.items():
+            rows.append(("memory", "%s: peak RSS, CPU after %s invocations" % (function, cells[0]), "%s, %s" % (cells[2], cells[4]),
+                         "2x headroom in MemorySize", met(problems.group(1) == "0") if problems else "?"))
+    return rows
+
+
 def main():
     directory = sys.argv[1] if len(sys.argv) > 1 else "artifacts/bench"
     status = {}
@@ -171,7 +192,7 @@ def main():
         if len(parts) >= 2:
             status[parts[0]] = parts[1]
     sections = [("coldstart", coldstart_rows), ("critical", critical_rows), ("dispatcher", dispatcher_rows),
-                ("burst", burst_rows), ("drain", drain_rows), ("peer", peer_rows)]
+                ("burst", burst_rows), ("drain", drain_rows), ("peer", peer_rows), ("memory", memory_rows)]
     lines = ["| item | figure | value | target | met? |", "|---|---|---|---|---|"]
     for item, rows_of in sections:
         rows = rows_of(directory)

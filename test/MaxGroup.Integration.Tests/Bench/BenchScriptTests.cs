@@ -50,7 +50,7 @@ public sealed class BenchScriptTests
 
         Assert.True(result.ExitCode == 0, result.ToString());
         string[] lines = result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal(["coldstart", "critical", "dispatcher", "burst", "drain", "peer", "launch"], lines.Select(l => l.Split(' ')[0]));
+        Assert.Equal(["coldstart", "critical", "dispatcher", "burst", "drain", "peer", "launch", "memory"], lines.Select(l => l.Split(' ')[0]));
         Assert.Contains("critical-path-launch.md", result.StandardOutput, StringComparison.Ordinal);
         Assert.Contains("burst-duplicates.md", result.StandardOutput, StringComparison.Ordinal);
         Assert.Contains("coldstart.json", result.StandardOutput, StringComparison.Ordinal);
@@ -63,7 +63,7 @@ public sealed class BenchScriptTests
 
         Assert.True(result.ExitCode == 0, result.ToString());
         // A renamed or moved benchmark class would make `dotnet test --filter` match nothing and the item report nothing.
-        foreach (Type bench in new[] { typeof(CriticalPathTests), typeof(BurstTests), typeof(DrainBenchTests) })
+        foreach (Type bench in new[] { typeof(CriticalPathTests), typeof(BurstTests), typeof(DrainBenchTests), typeof(MemoryBenchTests) })
         {
             Assert.Contains($"--filter FullyQualifiedName~{bench.FullName}", result.StandardOutput, StringComparison.Ordinal);
         }
@@ -270,6 +270,17 @@ public sealed class BenchScriptTests
                 | handling latency p50 / p99 / max (all) | 11700 / 33600 / 43100 ms |
                 | problems | 8 |
                 """);
+            File.WriteAllText(Path.Combine(directory, "memory-burst.md"), """
+                ## Replace and dispatcher: 300 Spot warnings across 10 groups
+
+                | invocations | after | peak RSS (VmHWM) | RSS now (VmRSS) | CPU user+system so far |
+                |---:|---|---:|---:|---:|
+                | 1 | replace | 50.3 MiB | 50.3 MiB | 70 ms |
+                | 300 | replace | 65.8 MiB | 65.8 MiB | 4570 ms |
+                | 300 | dispatcher | 62.6 MiB | 62.6 MiB | 1990 ms |
+
+                problems: 1
+                """);
             File.WriteAllText(Path.Combine(directory, "status.tsv"), "burst\tfailed (exit 1)\t90\n");
 
             ToolResult result = await ToolProcess.RunAsync("python3", [Path.Combine(Deployment.RepositoryPaths.Root, "bench", "summary.py"), directory], Timeout);
@@ -286,6 +297,8 @@ public sealed class BenchScriptTests
             Assert.Contains(rows, r => r.Contains("98 of 100; 94 of 100", StringComparison.Ordinal) && r.EndsWith("| **MISSED** |", StringComparison.Ordinal));
             Assert.Contains(rows, r => r.Contains("Done, 110 pods evicted in 17.27 s", StringComparison.Ordinal));
             Assert.Contains(rows, r => r.StartsWith("| dispatcher overhead | not run", StringComparison.Ordinal));
+            Assert.Contains(rows, r => r.Contains("replace: peak RSS, CPU after 300 invocations | 65.8 MiB, 4570 ms", StringComparison.Ordinal) && r.EndsWith("| **MISSED** |", StringComparison.Ordinal));
+            Assert.Contains(rows, r => r.Contains("memory-drain.md not run", StringComparison.Ordinal));
             Assert.Equal(result.StandardOutput, File.ReadAllText(Path.Combine(directory, "summary.md")));
         }
         finally

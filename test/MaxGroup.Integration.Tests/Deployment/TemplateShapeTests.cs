@@ -109,6 +109,21 @@ public sealed class TemplateShapeTests
         }
     }
 
+    [Fact]
+    public async Task MemorySize_CriticalPathAndDrain_AsMeasuredInBenchmarksSection6()
+    {
+        JsonElement resources = await TransformedTemplate.ResourcesAsync();
+
+        // Memory is CPU in Lambda: below 512 MB the dispatcher's and replace's cold starts (50-70 ms of CPU) take twice
+        // as long on the 120 s path. The drain function waits on the API server and keeps 2x its peak RSS (72.5 MiB) at 256.
+        Assert.Equal(512, MemorySize(resources, "DispatcherFunction"));
+        Assert.Equal(512, MemorySize(resources, "ReplaceFunction"));
+        Assert.Equal(256, MemorySize(resources, "DrainFunction"));
+    }
+
+    private static int MemorySize(JsonElement resources, string function) =>
+        resources.GetProperty(function).GetProperty("Properties").GetProperty("MemorySize").GetInt32();
+
     private static JsonElement InvokeConfig(JsonElement resources, string function)
     {
         JsonElement config = resources.GetProperty($"{function}EventInvokeConfig");
