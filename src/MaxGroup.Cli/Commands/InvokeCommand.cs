@@ -121,6 +121,10 @@ public static class InvokeCommand
                 // one of those is checked by this parse (it throws as the function would), anything else as a request.
                 case HandlerNames.Volume when EventParser.ParseIfEvent(input) is not null:
                     break;
+                // The replace function takes the Spot warning straight from EventBridge (the rule's second target) and
+                // answers any other event NoOp: an event is checked by this parse, anything else as a request.
+                case HandlerNames.Replace when EventParser.ParseIfEvent(input) is not null:
+                    break;
                 default:
                     string step = RemediationHandler.Deserialize(input).Step;
                     if (step != function)

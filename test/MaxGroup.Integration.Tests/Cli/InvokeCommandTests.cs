@@ -26,7 +26,8 @@ public sealed class InvokeCommandTests
     [Theory]
     [InlineData("dispatcher", "invalid/spot-warning-missing-instance-id.json", "error: detail.instance-id is missing")]
     [InlineData("dispatcher", "invalid/truncated-json.json", "error: ")]
-    [InlineData("replace", "ec2-spot-interruption-warning.json", "error: remediation request is not valid")]
+    [InlineData("replace", "invalid/spot-warning-missing-instance-id.json", "error: detail.instance-id is missing")]
+    [InlineData("drain", "ec2-spot-interruption-warning.json", "error: remediation request is not valid")]
     public async Task Invoke_MalformedEventWithNoAwsEnvironment_ItsOwnErrorAndExitCodeBeforeAnyRegionIsNeeded(string function, string eventFile, string expectedStart)
     {
         string[] cleared = ["AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE"];
@@ -63,12 +64,17 @@ public sealed class InvokeCommandTests
     [InlineData("volume", "ec2-instance-state-change-terminated.json", true)]
     [InlineData("volume", "autoscaling-instance-launch-successful.json", true)]
     [InlineData("volume", "scheduled-event.json", true)]
-    [InlineData("replace", "ec2-instance-state-change-terminated.json", false)]
     [InlineData("volume", "invalid/spot-warning-missing-instance-id.json", false)]
-    public void CheckEvent_VolumeFunction_TakesTheEventsTheDispatcherForwardsToIt(string function, string eventFile, bool accepted)
+    [InlineData("replace", "ec2-spot-interruption-warning.json", true)]
+    [InlineData("replace", "ec2-instance-state-change-terminated.json", true)]
+    [InlineData("replace", "invalid/spot-warning-missing-instance-id.json", false)]
+    [InlineData("drain", "ec2-spot-interruption-warning.json", false)]
+    public void CheckEvent_VolumeAndReplaceFunctions_TakeTheEventsTheyAreSent(string function, string eventFile, bool accepted)
     {
-        // As deployed, the dispatcher forwards state changes, launches and the sweep to the volume function as events:
-        // `invoke volume` must take them as the function does (the crash drill found it refusing them).
+        // As deployed, the dispatcher forwards state changes, launches and the sweep to the volume function as events,
+        // and the Spot warning rule targets the replace function too (which answers any other event NoOp): `invoke
+        // volume` and `invoke replace` take them as the functions do; a malformed event is refused as they refuse it,
+        // and a function that takes only requests refuses an event.
         string? problem = MaxGroup.Cli.Commands.InvokeCommand.CheckEvent(function, File.ReadAllText(RepositoryPaths.Event(eventFile)));
 
         Assert.Equal(accepted, problem is null);
