@@ -13,7 +13,9 @@ Why: plain moto makes a 1,000-warning burst measure moto's own growth, not MaxGr
      cancel. Only the items the transaction names can change while it runs (the serialising proxy lets one DynamoDB
      request through at a time), so the backup here is a table that shares every other item with the live one and
      holds a deep copy of each named item: the rollback restores the same state, at a cost that no longer grows with
-     the table (a table with streams is still deep-copied whole, as its stream records are part of the state).
+     the table (a table with streams, or a transaction with a key this cannot read, is still deep-copied whole).
+     Only behind the serialising proxy: without it a concurrent request's in-place update of an unnamed item would
+     survive a rollback that moto's whole-table copy wipes.
   4. The server logs every request line to the console; that logging is turned off.
 
   python3 bench/moto_bench.py -H 127.0.0.1 -p PORT       (the arguments of moto_server)
@@ -52,19 +54,22 @@ def _patch_tag_lookup() -> None:
 
 
 def _named_keys(backend, transact_items) -> dict | None:
-    """Per table name, the (hash, range) DynamoType keys the transaction's items name; None when one cannot be read
-    (moto then raises its own error, with a whole-table backup as before)."""
+    """Per table name, the (hash, range) DynamoType keys the transaction's items name (a Put's from its Item, every
+    other operation's from its Key); None when any cannot be read, and then the tables are deep-copied whole as moto
+    does, so moto answers a malformed request exactly as it would."""
     from moto.dynamodb.models.dynamo_type import DynamoType
 
     keys: dict = {}
     try:
         for item in transact_items:
-            _, op = next(iter(item.items()))
+            op_type, op = next(iter(item.items()))
             table = backend.tables[op["TableName"]]
-            attrs = op["Item"] if "Item" in op else op["Key"]
+            attrs = op["Item"] if op_type == "Put" else op["Key"]
             range_value = DynamoType(attrs[table.range_key_attr]) if table.range_key_attr is not None else None
-            keys.setdefault(table.name, []).append((DynamoType(attrs[table.hash_key_attr]), range_value))
-    except (KeyError, TypeError, AttributeError, StopIteration):
+            hash_value = DynamoType(attrs[table.hash_key_attr])
+            hash(hash_value), hash(range_value)  # a key value of a type that is no key (L, M, sets) fails here, not later
+            keys.setdefault(table.name, []).append((hash_value, range_value))
+    except Exception:  # noqa: BLE001 - any unreadable key: whole-table backup, moto's own error
         return None
     return keys
 
@@ -103,7 +108,10 @@ def _patch_transaction_backup() -> None:
             if keys is None or memo is not None or not isinstance(obj, Table) or obj.stream_shard is not None:
                 return copy.deepcopy(obj, memo)
             if id(obj) not in pending.backups:
-                pending.backups[id(obj)] = _backup_of(obj, keys.get(obj.name, []))
+                try:
+                    pending.backups[id(obj)] = _backup_of(obj, keys.get(obj.name, []))
+                except Exception:  # noqa: BLE001 - a key this copy cannot place: the whole table, as moto copies it
+                    pending.backups[id(obj)] = copy.deepcopy(obj)
             return pending.backups[id(obj)]
 
     transact = dynamodb.DynamoDBBackend.transact_write_items
