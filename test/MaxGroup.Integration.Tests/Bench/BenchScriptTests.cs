@@ -195,7 +195,7 @@ public sealed class BenchScriptTests
             m._patch_transaction_backup = broken
             sys.exit(m._check())
             """;
-        ToolResult result = await ToolProcess.RunAsync("python3", ["-c", Breaks, Path.Combine(Deployment.RepositoryPaths.Root, "bench")], TimeSpan.FromMinutes(3));
+        ToolResult result = await RunBrokenCheckAsync(Breaks);
 
         Assert.True(result.ExitCode == 1, result.ToString());
         Assert.Contains("4 differ", result.StandardOutput, StringComparison.Ordinal);
@@ -214,12 +214,16 @@ public sealed class BenchScriptTests
             m._backup_of = shallow
             sys.exit(m._check())
             """;
-        ToolResult result = await ToolProcess.RunAsync("python3", ["-c", Breaks, Path.Combine(Deployment.RepositoryPaths.Root, "bench")], TimeSpan.FromMinutes(3));
+        ToolResult result = await RunBrokenCheckAsync(Breaks);
 
         Assert.True(result.ExitCode == 1, result.ToString());
         Assert.Contains("0 differ", result.StandardOutput, StringComparison.Ordinal);
         Assert.Contains("answers and tables DIFFER", result.StandardOutput, StringComparison.Ordinal);
     }
+
+    /// <summary>moto_bench.py's --check run by <paramref name="breaks"/> (Python, given the bench folder as argv[1]) after it breaks a patch.</summary>
+    private static Task<ToolResult> RunBrokenCheckAsync(string breaks) =>
+        ToolProcess.RunAsync("python3", ["-c", breaks, Path.Combine(Deployment.RepositoryPaths.Root, "bench")], TimeSpan.FromMinutes(3));
 
     [Fact]
     public async Task BenchSummary_BenchmarkFiles_OneTableQuotingTheirFigures()
