@@ -117,13 +117,10 @@ public static class InvokeCommand
                 case HandlerNames.Preaction:
                     PreactionHandler.ReadInput(input);
                     break;
-                // The volume function also takes the events the dispatcher forwards to it (state change, launch, sweep):
-                // one of those is checked by this parse (it throws as the function would), anything else as a request.
-                case HandlerNames.Volume when EventParser.ParseIfEvent(input) is not null:
-                    break;
-                // The replace function takes the Spot warning straight from EventBridge (the rule's second target) and
-                // answers any other event NoOp: an event is checked by this parse, anything else as a request.
-                case HandlerNames.Replace when EventParser.ParseIfEvent(input) is not null:
+                // Two functions take events beside requests: volume those the dispatcher forwards to it (state change,
+                // launch, sweep), replace the Spot warning straight from EventBridge (any other event it answers NoOp).
+                // An event is checked by this parse (it throws as the function would), anything else as a request.
+                case HandlerNames.Volume or HandlerNames.Replace when EventParser.ParseIfEvent(input) is not null:
                     break;
                 default:
                     string step = RemediationHandler.Deserialize(input).Step;
