@@ -19,7 +19,7 @@ public sealed class LedgerTrafficGate(ILedger ledger, TimeProvider clock) : ITra
 
     public async Task<string> WaitAsync(string instanceId, DateTimeOffset until, CancellationToken cancellationToken)
     {
-        long started = _clock.GetTimestamp();
+        var budget = new PollBudget(_clock, until - _clock.GetUtcNow(), PollInterval);
         StepStatus? last = null;
         while (true)
         {
@@ -33,7 +33,7 @@ public sealed class LedgerTrafficGate(ILedger ledger, TimeProvider clock) : ITra
 
                 if (!step.IsOutstanding)
                 {
-                    return $"traffic step {Wire(step.Status)} after {Seconds(started)} s";
+                    return $"traffic step {Wire(step.Status)} after {Seconds(budget)} s";
                 }
 
                 last = step.Status;
@@ -43,17 +43,14 @@ public sealed class LedgerTrafficGate(ILedger ledger, TimeProvider clock) : ITra
                 // A throttled or failed read: try again on the next poll; the cap still bounds the wait.
             }
 
-            TimeSpan left = until - _clock.GetUtcNow();
-            if (left <= TimeSpan.Zero)
+            if (!await budget.NextAsync(cancellationToken).ConfigureAwait(false))
             {
-                return $"traffic step still {(last is { } status ? Wire(status) : "unknown")} after {Seconds(started)} s: evicting anyway";
+                return $"traffic step still {(last is { } status ? Wire(status) : "unknown")} after {Seconds(budget)} s: evicting anyway";
             }
-
-            await Task.Delay(left < PollInterval ? left : PollInterval, _clock, cancellationToken).ConfigureAwait(false);
         }
     }
 
     private static string Wire(StepStatus status) => status.ToString().ToLowerInvariant();
 
-    private string Seconds(long started) => _clock.GetElapsedTime(started).TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture);
+    private static string Seconds(PollBudget budget) => budget.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture);
 }

@@ -163,7 +163,7 @@ public sealed class TrafficStep(IAutoScalingApi autoScaling, ILoadBalancerApi lo
     /// <summary>Polls until no watched target is draining any more, or <paramref name="wait"/> has passed.</summary>
     private async Task<string> WaitDrainedAsync(TrafficPlan plan, string instanceId, TimeSpan wait, CancellationToken cancellationToken)
     {
-        long started = _clock.GetTimestamp();
+        var budget = new PollBudget(_clock, wait, PollInterval);
         var pending = new List<string>();
         while (true)
         {
@@ -186,20 +186,16 @@ public sealed class TrafficStep(IAutoScalingApi autoScaling, ILoadBalancerApi lo
                 }
             }
 
-            TimeSpan elapsed = _clock.GetElapsedTime(started);
             if (pending.Count == 0)
             {
-                return $"drained after {Format(elapsed.TotalSeconds)} s";
+                return $"drained after {Format(budget.Elapsed.TotalSeconds)} s";
             }
 
-            if (elapsed >= wait)
+            if (!await budget.NextAsync(cancellationToken).ConfigureAwait(false))
             {
                 plan.Details["still_draining"] = string.Join(',', pending);
                 return $"wait cut at {Format(wait.TotalSeconds)} s with {string.Join(", ", pending)} still draining";
             }
-
-            TimeSpan left = wait - elapsed;
-            await Task.Delay(left < PollInterval ? left : PollInterval, _clock, cancellationToken).ConfigureAwait(false);
         }
     }
 
