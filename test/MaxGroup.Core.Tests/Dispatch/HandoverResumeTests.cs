@@ -1,3 +1,4 @@
+using MaxGroup.Core.Runner;
 using MaxGroup.Core.Dispatch;
 using MaxGroup.Core.Steps.Volume;
 using MaxGroup.Core.Tests.Volume;
@@ -147,6 +148,48 @@ public sealed class HandoverResumeTests
         Assert.Equal(VolumeTags.Statuses.Pending, _data.Tags[VolumeTags.Status]);
         Assert.Equal(Id, _data.Tags[VolumeTags.SourceInstance]);
         Assert.Equal("/dev/sdf", _data.Tags[VolumeTags.SourceDevice]);
+    }
+
+    [Fact]
+    public async Task VolumeStep_ThrottledBeforeItsTag_StaysOpenAndTheSweepResumesItUntilTheVolumeIsTagged()
+    {
+        await Dispatcher().DispatchAsync(Samples.Warning(Id), CancellationToken.None);
+        RemediationRequest volume = _invoker.Started.Single(r => r.Step == "volume");
+        var mover = new VolumeMover(_ec2, _clock, NullLogger.Instance, options: new VolumeMoverOptions { MaxWait = TimeSpan.Zero });
+        var runner = new RemediationRunner(_ledger, _clock, _metrics, NullLogger.Instance);
+        for (int i = 0; i < 10; i++)
+        {
+            _ec2.DescribeInstanceFaults.Enqueue(new RemoteApiException("ec2", "RequestLimitExceeded", "Request limit exceeded.", 503));
+        }
+
+        // Every try of this run is throttled before the tag: the run ends, the move is known only to the ledger.
+        Task<StepOutcome> throttled = runner.RunAsync(new VolumeStep(mover, _clock, NullLogger.Instance), volume, CancellationToken.None);
+        for (int i = 0; i < 200 && !throttled.IsCompleted; i++)
+        {
+            _clock.Advance(TimeSpan.FromMilliseconds(250));
+            await Task.Delay(1);
+        }
+
+        Assert.Equal(StepStatus.Pending, (await throttled.WaitAsync(TimeSpan.FromSeconds(10))).Status);
+        Assert.False(_data.Tags.ContainsKey(VolumeTags.Status));
+        InterruptionRecord open = (await _ledger.GetAsync(Id, CancellationToken.None))!;
+        Assert.Equal(InterruptionStatus.Active, open.Status);
+        Assert.Equal(StepStatus.Pending, open.FindStep("volume")!.Status);
+
+        // The sweep after a lease finds the step stalled and starts it again; that run tags the kept volume.
+        _clock.Advance(StepLeases.Lease);
+        _ec2.DescribeInstanceFaults.Clear();
+        int started = _invoker.Started.Count;
+        DispatchResult sweep = await Dispatcher().DispatchAsync(Sweep(), CancellationToken.None);
+        RemediationRequest resumed = _invoker.Started.Skip(started).Single(r => r.Step == "volume");
+        StepOutcome outcome = await runner.RunAsync(new VolumeStep(mover, _clock, NullLogger.Instance), resumed, CancellationToken.None);
+
+        Assert.Contains($"Resumed stalled hand-overs: {Id}.", sweep.Reason, StringComparison.Ordinal);
+        Assert.True(resumed.Resume);
+        Assert.Equal(StepStatus.Waiting, outcome.Status);
+        Assert.Equal(VolumeTags.Statuses.Pending, _data.Tags[VolumeTags.Status]);
+        Assert.Equal(Id, _data.Tags[VolumeTags.SourceInstance]);
+        Assert.False(_ec2.Instances[Id].Devices["/dev/sdf"].DeleteOnTermination);
     }
 
     private Dispatcher Dispatcher(DispatcherOptions? options = null) =>

@@ -30,7 +30,7 @@ public sealed class VolumeStepRetryTests : VolumeMoverTestBase
     }
 
     [Fact]
-    public async Task Prepare_ThrottledPastTheStepsDeadline_StopsThereWaitingAndTriesNoMore()
+    public async Task Prepare_ThrottledPastTheStepsDeadline_StopsTherePendingForTheSweepAndTriesNoMore()
     {
         (_, FakeVolume data) = Doomed();
         Throttle(10);
@@ -42,8 +42,10 @@ public sealed class VolumeStepRetryTests : VolumeMoverTestBase
         int calls = _ec2.DescribeInstanceCalls;
         _time.Advance(TimeSpan.FromSeconds(30));
 
-        Assert.Equal(StepStatus.Waiting, outcome.Status);
-        Assert.StartsWith("out of time in this invocation", outcome.Reason, StringComparison.Ordinal);
+        // Nothing but the ledger knows of an untagged move: the step is pending again, so the sweep resumes it.
+        Assert.Equal(StepStatus.Pending, outcome.Status);
+        Assert.StartsWith("out of time in this invocation before the move of the volume at /dev/sdf was tagged: pending again", outcome.Reason, StringComparison.Ordinal);
+        Assert.Contains("the sweep resumes the step", outcome.Reason, StringComparison.Ordinal);
         // Tried at 0, 250 and 750 ms; the wait for a fourth try (to 1.5 s) was cut at the deadline.
         Assert.Equal(FirstThreeWaits, _time.Timers.Skip(before));
         Assert.Equal(7, _ec2.DescribeInstanceFaults.Count);
@@ -52,17 +54,33 @@ public sealed class VolumeStepRetryTests : VolumeMoverTestBase
     }
 
     [Fact]
-    public async Task Prepare_ThrottledEveryTime_FailsAfterFiveTriesWithTheError()
+    public async Task Prepare_ThrottledEveryTime_StopsAfterFiveTriesPendingForTheSweep()
     {
-        Doomed();
+        (_, FakeVolume data) = Doomed();
         Throttle(10);
 
-        StepOutcome outcome = await DriveAsync(Step().RunAsync(Request(), CancellationToken.None));
+        // The volume the dispatcher kept and recorded before the begin, as deployed.
+        StepOutcome outcome = await DriveAsync(Step().RunAsync(Request() with { DataVolumeId = data.Id }, CancellationToken.None));
 
-        Assert.Equal(StepStatus.Failed, outcome.Status);
-        Assert.StartsWith("ec2 RequestLimitExceeded", outcome.Reason, StringComparison.Ordinal);
+        Assert.Equal(StepStatus.Pending, outcome.Status);
+        Assert.StartsWith($"ec2 RequestLimitExceeded 5 times before the move of {data.Id} was tagged: pending again", outcome.Reason, StringComparison.Ordinal);
         Assert.Equal(5, 10 - _ec2.DescribeInstanceFaults.Count);
         Assert.Equal([.. FirstThreeWaits, TimeSpan.FromSeconds(1)], _time.Timers);
+    }
+
+    [Fact]
+    public async Task Prepare_ThrottledEveryTimeAnHourAfterTheReclaim_FailsSayingTheVolumeIsKeptNotMoved()
+    {
+        (_, FakeVolume data) = Doomed();
+        Throttle(10);
+        RemediationRequest late = Request() with { DataVolumeId = data.Id, ReclaimAt = _time.GetUtcNow() - VolumeStep.UntaggedResumeWindow };
+
+        StepOutcome outcome = await DriveAsync(Step().RunAsync(late, CancellationToken.None));
+
+        Assert.Equal(StepStatus.Failed, outcome.Status);
+        Assert.StartsWith($"ec2 RequestLimitExceeded 5 times before the move of {data.Id} was tagged, and 60 minutes have passed since the reclaim", outcome.Reason, StringComparison.Ordinal);
+        Assert.Contains("it was not deleted", outcome.Reason, StringComparison.Ordinal);
+        Assert.True(_ec2.Volumes.ContainsKey(data.Id));
     }
 
     [Fact]

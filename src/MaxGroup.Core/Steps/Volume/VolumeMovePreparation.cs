@@ -10,7 +10,10 @@ namespace MaxGroup.Core.Steps.Volume;
 /// </summary>
 internal sealed class VolumeMovePreparation(IVolumeApi ec2, VolumeReader reader, VolumeTagWriter tags, VolumeMoveStateMachine moves, ILogger logger)
 {
-    public async Task<StepOutcome> PrepareAsync(RemediationRequest request, CancellationToken cancellationToken)
+    /// <param name="request">The hand-over's volume request.</param>
+    /// <param name="tagged">Called once the move is on the volume's tags; null: not wanted.</param>
+    /// <param name="cancellationToken">The step's time.</param>
+    public async Task<StepOutcome> PrepareAsync(RemediationRequest request, Action? tagged, CancellationToken cancellationToken)
     {
         GroupConfig config = request.Config;
         InstanceFacts instance = request.Instance;
@@ -92,6 +95,7 @@ internal sealed class VolumeMovePreparation(IVolumeApi ec2, VolumeReader reader,
         }
 
         await tags.TagForMoveAsync(request, groupName, device, cancellationToken);
+        tagged?.Invoke();
         logger.LogInformation("Has persistence volume. {VolumeId} kept (DeleteOnTermination=false) and tagged {Status}", device.VolumeId, VolumeTags.Statuses.Pending);
 
         // One look now: a late warning may find the instance already gone and the successor running.

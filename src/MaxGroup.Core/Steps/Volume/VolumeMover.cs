@@ -58,7 +58,11 @@ public sealed class VolumeMover
     /// then try once to complete it (it usually waits for the instance to go).
     /// </summary>
     public Task<StepOutcome> PrepareAsync(RemediationRequest request, CancellationToken cancellationToken) =>
-        _preparation.PrepareAsync(request, cancellationToken);
+        _preparation.PrepareAsync(request, null, cancellationToken);
+
+    /// <summary>As <see cref="PrepareAsync(RemediationRequest, CancellationToken)"/>; <paramref name="tagged"/> is called once the move is on the volume's tags (from then on the tag-based triggers and sweep resume it).</summary>
+    public Task<StepOutcome> PrepareAsync(RemediationRequest request, Action tagged, CancellationToken cancellationToken) =>
+        _preparation.PrepareAsync(request, tagged, cancellationToken);
 
     /// <summary>EC2 state change of an instance (terminated, stopped, running...): resumes the moves it is the source or the target of.</summary>
     public async Task<IReadOnlyList<VolumeMoveResult>> OnInstanceStateChangeAsync(string instanceId, string state, CancellationToken cancellationToken)

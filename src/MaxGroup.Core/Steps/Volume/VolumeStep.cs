@@ -70,12 +70,13 @@ public sealed class VolumeStep(VolumeMover mover, TimeProvider clock, ILogger lo
 
     /// <summary>
     /// The preparation again after a throttled or failed AWS answer (beyond the SDK's own retries), while the step's time
-    /// lasts: before it has tagged the volume nothing else resumes the move (no trigger or sweep finds an untagged
-    /// volume), so giving up on the first burst of throttling would leave the kept volume loose. The preparation is
-    /// written to be run again (a redelivered warning does the same); a definite error still fails at once. No reclaim
-    /// bound: a volume is kept and moved after its instance has gone, so the step's token (the function's deadline) ends it.
+    /// lasts. The preparation is written to be run again (a redelivered warning does the same); a definite error still
+    /// fails at once. No reclaim bound: a volume is kept and moved after its instance has gone, so the step's token (the
+    /// function's deadline) ends it. Until the move is on the volume's tags only the ledger knows of it: no trigger or
+    /// tag sweep finds an untagged volume, so a preparation that runs out of time or of tries before the tag puts the
+    /// step back to Pending (<see cref="NotYetTagged"/>) rather than ending it Waiting.
     /// </summary>
-    private Task<StepOutcome> PrepareWithRetriesAsync(RemediationRequest request, CancellationToken cancellationToken)
+    private async Task<StepOutcome> PrepareWithRetriesAsync(RemediationRequest request, CancellationToken cancellationToken)
     {
         var retry = new RemoteRetry(clock, attempt => PrepareBackoff * attempt)
         {
@@ -83,14 +84,54 @@ public sealed class VolumeStep(VolumeMover mover, TimeProvider clock, ILogger lo
             Retrying = (ex, attempt, _) => logger.LogWarning("Volume preparation for {InstanceId}: {Service} {ErrorCode} (attempt {Attempt}), trying again",
                 request.Instance.InstanceId, ex.Service, ex.ErrorCode, attempt),
         };
-        return retry.RunAsync(ct => mover.PrepareAsync(request, ct), cancellationToken);
+        bool tagged = false;
+        try
+        {
+            return await retry.RunAsync(ct => mover.PrepareAsync(request, () => tagged = true, ct), cancellationToken);
+        }
+        catch (RemoteApiException ex) when (ex.IsRetryable && !tagged)
+        {
+            return NotYetTagged(request, $"{ex.Service} {ex.ErrorCode} {PrepareAttempts} times");
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && !tagged)
+        {
+            return NotYetTagged(request, "out of time in this invocation");
+        }
     }
 
-    /// <summary>How many times the preparation runs before a retryable error fails the step (about 2.5 s of waiting).</summary>
+    /// <summary>
+    /// The preparation stopped before the move was tagged. Within <see cref="UntaggedResumeWindow"/> of the reclaim the
+    /// step goes back to Pending: the hand-over stays open, and the sweep (every minute) or the instance's state change
+    /// resumes it as a stalled step, keeping the volume again first. Later it fails, so Hand-over Failed is published:
+    /// the volume is not deleted by anything MaxGroup does, but nothing will move it without an operator.
+    /// </summary>
+    private StepOutcome NotYetTagged(RemediationRequest request, string why)
+    {
+        string volume = request.DataVolumeId ?? $"the volume at {request.Config.PersistenceDev}";
+        DateTimeOffset giveUpAt = request.ReclaimAt + UntaggedResumeWindow;
+        if (clock.GetUtcNow() < giveUpAt)
+        {
+            logger.LogWarning("Volume preparation for {InstanceId} stopped before the move was tagged ({Why}); the step is pending again for the sweep", request.Instance.InstanceId, why);
+            return new StepOutcome
+            {
+                Status = StepStatus.Pending,
+                Reason = $"{why} before the move of {volume} was tagged: pending again, the sweep resumes the step (until {giveUpAt:u})",
+            };
+        }
+
+        return StepOutcome.Failed(
+            $"{why} before the move of {volume} was tagged, and {UntaggedResumeWindow.TotalMinutes:0} minutes have passed since the reclaim: " +
+            $"nothing will move it; it was not deleted (attach it to the successor as {request.Config.PersistenceAttachAs}, or run maxgroup invoke volume again)");
+    }
+
+    /// <summary>How many times the preparation runs before a retryable error stops this run (about 2.5 s of waiting).</summary>
     private const int PrepareAttempts = 5;
 
     /// <summary>The wait after the first failed preparation; the n-th waits n times as long.</summary>
     private static readonly TimeSpan PrepareBackoff = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>How long after the reclaim a move that never got its tags is still resumed by the sweep.</summary>
+    public static readonly TimeSpan UntaggedResumeWindow = TimeSpan.FromHours(1);
 
     /// <summary>One outcome for the ledger from the per-volume results: the worst status wins.</summary>
     public static StepOutcome Summarize(IReadOnlyList<VolumeMoveResult> results, string noneReason)
