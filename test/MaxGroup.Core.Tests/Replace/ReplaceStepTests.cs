@@ -211,6 +211,27 @@ public sealed partial class ReplaceStepTests
     }
 
     [Theory]
+    [InlineData("Terminating:Wait")]
+    [InlineData("Terminating:Proceed")]
+    [InlineData("Detaching")]
+    public async Task Detach_DoomedAlreadyLeavingTheGroup_NoDetachTheGroupReplacesIt(string lifecycleState)
+    {
+        // A termination hook holds the interrupted instance (Terminating:Wait): AWS detaches only InService or Standby.
+        _autoScaling.AddGroup("web", 1, 5, ["i-00000000000000001", Doomed]);
+        _autoScaling.SetLifecycleState("web", Doomed, lifecycleState);
+        await BeginAsync();
+
+        StepOutcome outcome = await RunAsync(Request(new GroupConfig { GroupName = "web", ReplacementStrategy = ReplacementStrategy.Detach }));
+
+        // No DetachInstances that AWS would refuse; the group's replacement not seen (the fake launches none for a
+        // leaving member), the successor comes through the launch path as for any missing replacement.
+        Assert.Equal(StepStatus.Done, outcome.Status);
+        Assert.DoesNotContain(_autoScaling.Calls, c => c.StartsWith("Detach", StringComparison.Ordinal));
+        Assert.Equal("already out of the group", outcome.Details["detached"]);
+        Assert.True(outcome.Details.ContainsKey("successor_instance_id"));
+    }
+
+    [Theory]
     [InlineData(ReplacementStrategy.Launch)]
     [InlineData(ReplacementStrategy.Detach)]
     public async Task DryRun_ComputesPlanAndMutatesNothing(ReplacementStrategy strategy)

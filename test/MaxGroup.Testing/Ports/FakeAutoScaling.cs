@@ -72,6 +72,17 @@ public sealed class FakeAutoScaling : IAutoScalingApi
         }
     }
 
+    /// <summary>Puts <paramref name="instanceId"/> of <paramref name="name"/> in <paramref name="lifecycleState"/> (Terminating:Wait while a hook holds it, ...).</summary>
+    public void SetLifecycleState(string name, string instanceId, string lifecycleState)
+    {
+        lock (_lock)
+        {
+            List<Member> members = _groups[name].Members;
+            int at = members.FindIndex(m => m.InstanceId == instanceId);
+            members[at] = members[at] with { LifecycleState = lifecycleState };
+        }
+    }
+
     /// <summary>Adds a tag (not propagated) to <paramref name="group"/>, creating an empty group the first time.</summary>
     public void Tag(string group, string key, string value)
     {
@@ -158,6 +169,12 @@ public sealed class FakeAutoScaling : IAutoScalingApi
             if (instanceIds.Any(i => !g.Members.Exists(m => m.InstanceId == i)))
             {
                 throw new RemoteApiException("autoscaling", "ValidationError", "The instance is not part of Auto Scaling group", 400);
+            }
+
+            // As AWS: only an InService or Standby member can be detached.
+            if (g.Members.FirstOrDefault(m => instanceIds.Contains(m.InstanceId) && m.LifecycleState is not ("InService" or "Standby")) is { } leaving)
+            {
+                throw new RemoteApiException("autoscaling", "ValidationError", $"The instance {leaving.InstanceId} is not in InService or Standby.", 400);
             }
 
             if (shouldDecrementDesiredCapacity && g.Desired - instanceIds.Count < g.Min)

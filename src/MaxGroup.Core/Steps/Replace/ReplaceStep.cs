@@ -169,8 +169,17 @@ public sealed partial class ReplaceStep : IRemediationStep
         }
     }
 
+    /// <summary>
+    /// In the group and staying: not detaching or detached, and in no terminating state (Terminating, Terminating:Wait
+    /// while a termination hook holds it, Terminating:Proceed, Terminated, nor their Warmed: forms). A leaving member
+    /// cannot be detached (AWS takes only InService or Standby), and the group replaces it on its own.
+    /// </summary>
     private static bool IsMember(AutoScalingGroupInfo group, string instanceId) =>
-        group.Instances.Any(i => i.InstanceId == instanceId && i.LifecycleState is not ("Detaching" or "Detached" or "Terminating" or "Terminated"));
+        group.Instances.Any(i => i.InstanceId == instanceId && !IsLeaving(i.LifecycleState));
+
+    private static bool IsLeaving(string? lifecycleState) =>
+        lifecycleState is not null
+        && (lifecycleState.StartsWith("Detach", StringComparison.Ordinal) || lifecycleState.Contains("Terminat", StringComparison.Ordinal));
 
     private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
 
