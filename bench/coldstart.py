@@ -46,15 +46,17 @@ def free_port():
 class Moto:
     """moto_server on a free loopback port (python3 -m moto.server), stopped on exit."""
 
-    def __init__(self, endpoint=None):
+    def __init__(self, endpoint=None, server=None):
+        """server: a moto_server script to run instead of moto's own (bench/moto_bench.py); None: python3 -m moto.server."""
         self.process = None
         if endpoint:
             self.endpoint = endpoint.rstrip("/")
         else:
             port = free_port()
             self.endpoint = "http://127.0.0.1:%d" % port
+            command = [sys.executable, server] if server else [sys.executable, "-m", "moto.server"]
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                command + ["-H", "127.0.0.1", "-p", str(port)],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 60
         while True:

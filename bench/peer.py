@@ -389,6 +389,7 @@ def main():
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--timeout", type=float, default=60.0)
     parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument("--moto-server", help="a moto_server script instead of moto's own (bench/moto_bench.py)")
     args = parser.parse_args()
     sample_dir = os.environ.get("PEER_SAMPLE_DIR")
     if not sample_dir:
@@ -398,7 +399,7 @@ def main():
     if not os.path.isfile(handler):
         print("error: %s not found: PEER_SAMPLE_DIR must be a clone of awslabs/ec2-spot-labs" % handler, file=sys.stderr)
         return 2
-    moto = Moto()
+    moto = Moto(server=args.moto_server)
     proxy = RecordingProxy(moto.endpoint)
     threading.Thread(target=proxy.serve_forever, daemon=True).start()
     samples = {s: {"cold": [], "warm": []} for s in ("maxgroup", "sample")}
