@@ -69,7 +69,7 @@ public sealed class VolumeStepRetryTests : VolumeMoverTestBase
     }
 
     [Fact]
-    public async Task Prepare_ThrottledEveryTimeAnHourAfterTheReclaim_FailsSayingTheVolumeIsKeptNotMoved()
+    public async Task Prepare_ThrottledEveryTimeAnHourAfterTheReclaim_FailsSayingNothingMovesItNow()
     {
         (_, FakeVolume data) = Doomed();
         Throttle(10);
@@ -79,7 +79,7 @@ public sealed class VolumeStepRetryTests : VolumeMoverTestBase
 
         Assert.Equal(StepStatus.Failed, outcome.Status);
         Assert.StartsWith($"ec2 RequestLimitExceeded 5 times before the move of {data.Id} was tagged, and 60 minutes have passed since the reclaim", outcome.Reason, StringComparison.Ordinal);
-        Assert.Contains("it was not deleted", outcome.Reason, StringComparison.Ordinal);
+        Assert.Contains("MaxGroup deleted nothing", outcome.Reason, StringComparison.Ordinal);
         Assert.True(_ec2.Volumes.ContainsKey(data.Id));
     }
 

@@ -102,8 +102,8 @@ public sealed class VolumeStep(VolumeMover mover, TimeProvider clock, ILogger lo
     /// <summary>
     /// The preparation stopped before the move was tagged. Within <see cref="UntaggedResumeWindow"/> of the reclaim the
     /// step goes back to Pending: the hand-over stays open, and the sweep (every minute) or the instance's state change
-    /// resumes it as a stalled step, keeping the volume again first. Later it fails, so Hand-over Failed is published:
-    /// the volume is not deleted by anything MaxGroup does, but nothing will move it without an operator.
+    /// resumes it as a stalled step, keeping the volume again first (DeleteOnTermination off, if the instance is still
+    /// there). Later it fails, so Hand-over Failed is published: MaxGroup deletes nothing, but nothing moves it without an operator.
     /// </summary>
     private StepOutcome NotYetTagged(RemediationRequest request, string why)
     {
@@ -121,7 +121,7 @@ public sealed class VolumeStep(VolumeMover mover, TimeProvider clock, ILogger lo
 
         return StepOutcome.Failed(
             $"{why} before the move of {volume} was tagged, and {UntaggedResumeWindow.TotalMinutes:0} minutes have passed since the reclaim: " +
-            $"nothing will move it; it was not deleted (attach it to the successor as {request.Config.PersistenceAttachAs}, or run maxgroup invoke volume again)");
+            $"nothing will move it now, and MaxGroup deleted nothing (attach it to the successor as {request.Config.PersistenceAttachAs}, or run maxgroup invoke volume again)");
     }
 
     /// <summary>How many times the preparation runs before a retryable error stops this run (about 2.5 s of waiting).</summary>
