@@ -30,7 +30,7 @@ public sealed class BenchScriptTests
         try
         {
             // py_compile into a temp file: the check must not leave __pycache__ in the worktree.
-            foreach (string script in new[] { "coldstart.py", "summary.py", "moto_bench.py", "peer.py", "peer_runtime.py" })
+            foreach (string script in new[] { "coldstart.py", "summary.py", "moto_bench.py", "peer.py", "peer_lambda.py", "peer_runtime.py" })
             {
                 ToolResult result = await ToolProcess.RunAsync(
                     "python3", ["-c", "import py_compile, sys; py_compile.compile(sys.argv[1], cfile=sys.argv[2], doraise=True)", Path.Combine(bench, script), Path.Combine(target, script + "c")], Timeout);
