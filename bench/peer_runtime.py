@@ -3,7 +3,7 @@
 
 Imports `index` from $PEER_SAMPLE_DIR/ec2-spot-interruption-handler/spot-interruption-handler (module-level code, its
 boto3 clients included, runs at import, as in Lambda's init phase), then polls /invocation/next, calls
-`index.handler(event, context)` and posts the result or the error. bench/peer.py starts it.
+`index.handler(event, context)` and posts the result or the error. bench/peer.py starts it (through bench/peer_lambda.py).
 """
 import json
 import os

@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Http;
 
 namespace MaxGroup.Simulators.Kubernetes;
 
-/// <summary>Node deletion and the record of every change to a node (kept apart: the main file is long enough).</summary>
+/// <summary>Node deletion and the record of every change to a node.</summary>
 public sealed partial class FakeKubeApiServer
 {
     private const string RequestIndexItem = "maxgroup.request-index";

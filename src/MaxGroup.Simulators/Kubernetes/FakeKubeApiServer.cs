@@ -14,9 +14,11 @@ namespace MaxGroup.Simulators.Kubernetes;
 /// <remarks>
 /// Real status codes and Status bodies: node list (field and label selectors) and get, node merge patch with the
 /// resourceVersion precondition, pod list by spec.nodeName, policy/v1 evictions with PodDisruptionBudget accounting
-/// (429 when a budget allows no disruption; evicted pods leave after their grace period), core/v1 Event creation
-/// (FakeKubeApiServer.Events.cs), node deletion, and a bearer token check (401). Every change to a node is kept in
-/// <see cref="NodeChanges"/>, in order with <see cref="Requests"/>.
+/// (429 when a budget allows no disruption; evicted pods leave after their grace period), core/v1 Event creation,
+/// node deletion, and a bearer token check (401). Every change to a node is kept in <see cref="NodeChanges"/>, in
+/// order with <see cref="Requests"/>. This file: start-up, routing, the node handlers and the Status replies; the
+/// tests' set-up and inspection in FakeKubeApiServer.Setup.cs, pods and evictions in .Pods.cs, merge patch, selectors
+/// and versions in .Semantics.cs, node deletion and changes in .Nodes.cs, Events in .Events.cs.
 /// </remarks>
 public sealed partial class FakeKubeApiServer : IAsyncDisposable
 {
