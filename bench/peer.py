@@ -20,7 +20,7 @@ among them (a call starts a wave when every earlier call has ended); a call stil
 cannot be on its path and is listed "beside", uncounted. Runs alternate between the two systems; medians are printed, and the
 ratios are maxgroup / sample from this one run.
 
-Usage: PEER_SAMPLE_DIR=/path/to/ec2-spot-labs peer.py --bootstrap PATH [--runs 7] [--json FILE]
+Usage: PEER_SAMPLE_DIR=/path/to/ec2-spot-labs peer.py --bootstrap PATH [--runs 7] [--json FILE] [--moto-server bench/moto_bench.py]
 """
 import argparse
 import json
