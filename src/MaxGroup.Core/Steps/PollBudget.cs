@@ -21,8 +21,8 @@ public sealed class PollBudget(TimeProvider clock, TimeSpan wait, TimeSpan inter
     /// <summary>Waits until the next poll and answers true; answers false at once when the wait is spent.</summary>
     public async Task<bool> NextAsync(CancellationToken cancellationToken)
     {
-        TimeSpan done = Elapsed > _slept ? Elapsed : _slept;
-        TimeSpan left = wait - done;
+        TimeSpan elapsed = Elapsed;
+        TimeSpan left = wait - (elapsed > _slept ? elapsed : _slept);
         if (left <= TimeSpan.Zero)
         {
             return false;
